@@ -1,0 +1,3 @@
+from paintsundo.cli import main
+
+main()

@@ -1,0 +1,134 @@
+"""Reading the user's picture: validation, colour modes, and resizing to the output size."""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from paintsundo.errors import PaintsUndoError
+from paintsundo.settings import output_size
+
+MAX_PIXELS = 100_000_000
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A finished picture at output size, as RGB uint8 (h w 3), with where it came from."""
+
+    pixels: np.ndarray
+    sha256: str
+    source_size: tuple[int, int]  # width, height as stored in the file
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.pixels.shape[1], self.pixels.shape[0]
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_picture(path: str | Path, size: str | None = None) -> Picture:
+    """Open an image file and return it flattened on white, resized (and centre-cropped) to size."""
+    path = Path(path)
+    if not path.exists():
+        raise PaintsUndoError(f"input not found: {path}")
+    if path.is_dir():
+        raise PaintsUndoError(f"input is a folder, not an image: {path}")
+    if path.stat().st_size == 0:
+        raise PaintsUndoError(f"input is an empty file (0 bytes): {path}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                _refuse_bombs(image, path)
+                target = output_size(*image.size, size)
+                source_size = image.size
+                pixels = _to_rgb_at_size(image, target)
+    except PaintsUndoError:
+        raise
+    except Image.DecompressionBombError:
+        raise PaintsUndoError(
+            f"input is too large to decode safely (over {MAX_PIXELS:,} pixels): {path}"
+        ) from None
+    except UnidentifiedImageError:
+        raise PaintsUndoError(f"input is not an image Pillow can read: {path}") from None
+    except (OSError, SyntaxError, ValueError) as error:
+        raise PaintsUndoError(
+            f"cannot read image {path}: {_first_line(error)} (is the file truncated or corrupt?)"
+        ) from None
+    return Picture(pixels=pixels, sha256=file_sha256(path), source_size=source_size)
+
+
+def picture_from_array(pixels: np.ndarray, size: str | None = None) -> Picture:
+    """Wrap an in-memory RGB/RGBA/grey uint8 array as a Picture at the output size."""
+    array = np.asarray(pixels)
+    if array.ndim not in (2, 3) or array.size == 0:
+        raise PaintsUndoError(f"expected an image array of shape (h, w) or (h, w, c), got {array.shape}")
+    image = Image.fromarray(array if array.dtype == np.uint8 else np.clip(array, 0, 255).astype(np.uint8))
+    _refuse_bombs(image, Path("<array>"))
+    target = output_size(*image.size, size)
+    digest = hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
+    return Picture(pixels=_to_rgb_at_size(image, target), sha256=digest, source_size=image.size)
+
+
+def _refuse_bombs(image: Image.Image, path: Path) -> None:
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        raise PaintsUndoError(
+            f"input is {width}x{height}, over {MAX_PIXELS:,} pixels: refused as a possible"
+            f" decompression bomb; downscale it first ({path})"
+        )
+    if width < 1 or height < 1:
+        raise PaintsUndoError(f"input has no pixels ({width}x{height}): {path}")
+
+
+def _to_rgb_at_size(image: Image.Image, target: tuple[int, int]) -> np.ndarray:
+    # Let JPEG decode at a reduced scale first: a 50 MP photo then costs a fraction of its full decode.
+    if image.format == "JPEG":
+        image.draft("RGB", (target[0], target[1]))
+    image = ImageOps.exif_transpose(image)
+    image = _flatten_on_white(image)
+    box = _centre_crop_box(image.size, target)
+    image = image.resize(target, Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
+    return np.asarray(image, dtype=np.uint8).copy()
+
+
+def _centre_crop_box(size: tuple[int, int], target: tuple[int, int]) -> tuple[float, float, float, float]:
+    """The largest centred box of the source with the target's aspect ratio (resize to cover, then crop)."""
+    width, height = size
+    scale = max(target[0] / width, target[1] / height)
+    crop_w, crop_h = target[0] / scale, target[1] / scale
+    left, top = (width - crop_w) / 2, (height - crop_h) / 2
+    return left, top, left + crop_w, top + crop_h
+
+
+def _flatten_on_white(image: Image.Image) -> Image.Image:
+    """RGB from any mode: 16-bit and float greys are scaled, transparency is composited on white."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        values = np.asarray(image, dtype=np.float64)
+        peak = 65535.0 if image.mode.startswith("I;16") or values.max(initial=0) > 255 else 255.0
+        if image.mode == "F" and values.max(initial=0) <= 1.0:
+            peak = 1.0
+        grey = np.clip(values / peak * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        return Image.fromarray(grey).convert("RGB")
+    has_alpha = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
+    if has_alpha:
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("RGB")
+    return image.convert("RGB")
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0]

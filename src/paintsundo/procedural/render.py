@@ -1,0 +1,96 @@
+"""Compositing one frame from the layers, their reveal times and the frame's behaviour state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from paintsundo.procedural.analysis import Layers
+from paintsundo.procedural.behaviours import Behaviours, FrameState, Transform
+
+WHITE = 255.0
+
+
+@dataclass(frozen=True)
+class RevealFrames:
+    """For each layer, the frame (fractional) from which each pixel is painted; inf if never."""
+
+    sketch: np.ndarray
+    ink: np.ndarray
+    flat: np.ndarray
+    shading: np.ndarray
+    detail: np.ndarray
+    wrong_idea: np.ndarray  # for the change-of-idea region's first attempt
+
+
+def render(layers: Layers, reveal: RevealFrames, behaviours: Behaviours, frame: int) -> np.ndarray:
+    """The canvas on `frame` as RGB uint8 (h w 3)."""
+    state = behaviours.state(frame)
+    canvas = np.full(layers.picture.shape, WHITE, np.float32)
+    if state.sketch_opacity > 0:
+        _draw_sketch(canvas, layers, reveal.sketch <= frame, state.sketch_opacity)
+    _paint_colours(canvas, layers, reveal, state, frame)
+    if state.wrong_idea_visible:
+        _paint_wrong_idea(canvas, reveal, behaviours, frame)
+    if state.lines_visible:
+        _ink(canvas, layers, reveal.ink <= frame)
+    if state.warp_amount > 0 and behaviours.transform is not None:
+        _displace_region(canvas, behaviours.transform, state.warp_amount)
+    # OpenCV's masked copies and conversions are several times faster than NumPy's here.
+    cv2.copyTo(layers.picture, _mask(reveal.detail <= frame), canvas)
+    if state.flipped:
+        canvas = cv2.flip(canvas, 1)
+    return cv2.convertScaleAbs(canvas)
+
+
+def _mask(condition: np.ndarray) -> np.ndarray:
+    return condition.view(np.uint8)
+
+
+def _draw_sketch(canvas: np.ndarray, layers: Layers, drawn: np.ndarray, opacity: float) -> None:
+    darkening = np.zeros_like(canvas)
+    cv2.copyTo(layers.sketch_darkening, _mask(drawn), darkening)
+    cv2.scaleAdd(darkening, -opacity, canvas, dst=canvas)
+
+
+def _paint_colours(
+    canvas: np.ndarray, layers: Layers, reveal: RevealFrames, state: FrameState, frame: int
+) -> None:
+    painted = _mask(reveal.flat <= frame)
+    cv2.copyTo(layers.flat, painted, canvas)
+    cv2.copyTo(layers.shaded, _mask(reveal.shading <= frame), canvas)
+    if state.curve_amount > 0:
+        cv2.copyTo(cv2.transform(canvas, before_curve(state.curve_amount)), painted, canvas)
+
+
+def before_curve(amount: float) -> np.ndarray:
+    """The colour transform (3 4) undone by the artist's curve adjustment: lifted, flatter, greyer."""
+    saturation = 1.0 - 0.3 * amount
+    contrast = 1.0 - 0.2 * amount
+    greying = np.full((3, 3), (1.0 - saturation) / 3.0) + np.eye(3) * saturation
+    offset = 128.0 * (1.0 - contrast) + 14.0 * amount
+    return np.hstack([greying * contrast, np.full((3, 1), offset)]).astype(np.float32)
+
+
+def _paint_wrong_idea(canvas: np.ndarray, reveal: RevealFrames, behaviours: Behaviours, frame: int) -> None:
+    canvas[reveal.wrong_idea <= frame] = behaviours.idea.wrong_colour
+
+
+def _ink(canvas: np.ndarray, layers: Layers, drawn: np.ndarray) -> None:
+    coverage = np.zeros_like(layers.ink)
+    cv2.copyTo(layers.ink, _mask(drawn), coverage)
+    cv2.multiply(canvas, cv2.merge([1.0 - coverage] * 3), dst=canvas)
+
+
+def _displace_region(canvas: np.ndarray, transform: Transform, amount: float) -> None:
+    x0, y0, x1, y1 = transform.box
+    identity = np.array([[1, 0, 0], [0, 1, 0]], np.float32)
+    matrix = identity + (transform.matrix - identity) * amount
+    patch = canvas[y0:y1, x0:x1]
+    moved = cv2.warpAffine(
+        patch, matrix, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
+    weight = transform.feather[..., None]
+    canvas[y0:y1, x0:x1] = patch * (1.0 - weight) + moved * weight

@@ -1,0 +1,168 @@
+"""The settings of one run, shared by the Python API, the CLI and the manifest."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from paintsundo.errors import PaintsUndoError
+from paintsundo.procedural.timeline import BEHAVIOURS, DEFAULT_STAGE_WEIGHTS, STAGES
+
+ENGINES = ("auto", "procedural", "neural")
+FORMATS = ("mp4", "gif", "webp", "frames")
+DEFAULT_LONG_SIDE = 640
+DEFAULT_FRAMES = 105  # 7 segments of 15 frames, as the reference app makes
+DEFAULT_FPS = 4.0
+MAX_FRAMES = 100_000
+MAX_SIDE = 8192
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that decides what a run produces. Equal settings and input give equal frames."""
+
+    engine: str = "auto"
+    frames: int = DEFAULT_FRAMES
+    fps: float = DEFAULT_FPS
+    seed: int = 12345
+    size: str | None = None  # "WxH", or one number for the long side; None keeps 640 on the long side
+    hold: float = 1.0  # seconds of the finished picture after the process, not counted in frames
+    stage_weights: tuple[float, ...] = DEFAULT_STAGE_WEIGHTS
+    behaviours: frozenset[str] = field(default_factory=lambda: frozenset(BEHAVIOURS))
+
+    def __post_init__(self) -> None:
+        if self.engine not in ENGINES:
+            raise PaintsUndoError(f"unknown engine {self.engine!r}: choose one of {', '.join(ENGINES)}")
+        if not 2 <= self.frames <= MAX_FRAMES:
+            raise PaintsUndoError(f"frames must be between 2 and {MAX_FRAMES}, got {self.frames}")
+        if not (math.isfinite(self.fps) and 0.1 <= self.fps <= 240):
+            raise PaintsUndoError(f"fps must be between 0.1 and 240, got {self.fps}")
+        if not (math.isfinite(self.hold) and 0 <= self.hold <= 3600):
+            raise PaintsUndoError(f"hold must be between 0 and 3600 seconds, got {self.hold}")
+        if not 0 <= self.seed < 2**63:
+            raise PaintsUndoError(f"seed must be a non-negative integer below 2**63, got {self.seed}")
+        if self.size is not None:
+            parse_size(self.size)
+        _check_stage_weights(self.stage_weights)
+        unknown = set(self.behaviours) - set(BEHAVIOURS)
+        if unknown:
+            raise PaintsUndoError(
+                f"unknown behaviour {sorted(unknown)[0]!r}: choose from {', '.join(BEHAVIOURS)}"
+            )
+        object.__setattr__(self, "behaviours", frozenset(self.behaviours))
+        object.__setattr__(self, "stage_weights", tuple(float(w) for w in self.stage_weights))
+
+    @property
+    def hold_frames(self) -> int:
+        return round(self.hold * self.fps)
+
+    def to_json(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["behaviours"] = sorted(self.behaviours)
+        data["stage_weights"] = dict(zip(STAGES, self.stage_weights, strict=True))
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Settings:
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {key: value for key, value in data.items() if key in known}
+        if isinstance(values.get("stage_weights"), dict):
+            weights = values["stage_weights"]
+            values["stage_weights"] = tuple(float(weights.get(name, 0.0)) for name in STAGES)
+        if "behaviours" in values:
+            values["behaviours"] = frozenset(values["behaviours"])
+        try:
+            return cls(**values)
+        except TypeError as error:
+            raise PaintsUndoError(f"the manifest's settings are malformed: {error}") from None
+
+
+def _check_stage_weights(weights: tuple[float, ...]) -> None:
+    if len(weights) != len(STAGES):
+        raise PaintsUndoError(f"give one weight per stage ({', '.join(STAGES)}), got {len(weights)}")
+    if any(not math.isfinite(w) or w < 0 for w in weights) or sum(weights) <= 0:
+        raise PaintsUndoError("stage weights must be non-negative numbers that do not all equal zero")
+
+
+def resolve_timing(frames: int | None, fps: float | None, duration: float | None) -> tuple[int, float]:
+    """Frames and fps from at most two of frames, fps and duration (duration = frames / fps)."""
+    given = [
+        name
+        for name, value in (("--frames", frames), ("--fps", fps), ("--duration", duration))
+        if value is not None
+    ]
+    if len(given) == 3:
+        raise PaintsUndoError(
+            "give at most two of --frames, --fps and --duration: the third follows from them"
+        )
+    if duration is not None and not (math.isfinite(duration) and duration > 0):
+        raise PaintsUndoError(f"duration must be a positive number of seconds, got {duration}")
+    if duration is not None and fps is not None:
+        return max(2, round(duration * fps)), fps
+    if duration is not None:
+        frames = DEFAULT_FRAMES if frames is None else frames
+        return frames, frames / duration
+    return (DEFAULT_FRAMES if frames is None else frames), (DEFAULT_FPS if fps is None else fps)
+
+
+def parse_stage_weights(text: str) -> tuple[float, ...]:
+    """Parse "sketch=1,lineart=2,..." (stages left out get weight 0) or five plain numbers."""
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    try:
+        if all("=" not in part for part in parts):
+            weights = tuple(float(part) for part in parts)
+        else:
+            named = dict(part.split("=", 1) for part in parts)
+            unknown = set(named) - set(STAGES)
+            if unknown:
+                raise PaintsUndoError(
+                    f"unknown stage {sorted(unknown)[0]!r}: the stages are {', '.join(STAGES)}"
+                )
+            weights = tuple(float(named.get(name, 0.0)) for name in STAGES)
+    except ValueError:
+        raise PaintsUndoError(
+            f"cannot read stage weights {text!r}: write them as sketch=1,lineart=2,flat=2,shading=2,detail=1"
+        ) from None
+    _check_stage_weights(weights)
+    return weights
+
+
+def parse_size(text: str) -> tuple[int, int] | int:
+    """Parse "WxH" into (width, height), or one number into a long side; values round to even."""
+    cleaned = text.strip().lower().replace("×", "x")
+    try:
+        if "x" in cleaned:
+            width_text, height_text = cleaned.split("x", 1)
+            width, height = _even(float(width_text)), _even(float(height_text))
+            _check_side(width, text)
+            _check_side(height, text)
+            return width, height
+        side = _even(float(cleaned))
+    except ValueError:
+        raise PaintsUndoError(f"cannot read size {text!r}: write it as WIDTHxHEIGHT, like 512x640") from None
+    _check_side(side, text)
+    return side
+
+
+def _even(value: float) -> int:
+    if not math.isfinite(value):
+        raise ValueError(value)
+    return 2 * math.floor(value / 2 + 0.5)
+
+
+def _check_side(side: int, text: str) -> None:
+    if not 2 <= side <= MAX_SIDE:
+        raise PaintsUndoError(f"size {text!r} is out of range: each side must be 2 to {MAX_SIDE} pixels")
+
+
+def output_size(input_width: int, input_height: int, size: str | None) -> tuple[int, int]:
+    """The even (width, height) of the output; a long side alone keeps the input's aspect ratio."""
+    request = DEFAULT_LONG_SIDE if size is None else parse_size(size)
+    if isinstance(request, tuple):
+        return request
+    scale = request / max(input_width, input_height)
+    width = max(2, _even(input_width * scale))
+    height = max(2, _even(input_height * scale))
+    return width, height
