@@ -15,7 +15,7 @@ from PIL import Image
 from paintsundo.engines import choose_engine
 from paintsundo.errors import PaintsUndoError
 from paintsundo.manifest import build_manifest
-from paintsundo.outputs import resolve_output, sidecar
+from paintsundo.outputs import check_writable, resolve_output, sidecar
 from paintsundo.outputs.atomic import Staging
 from paintsundo.outputs.contact_sheet import contact_frame_indices, contact_sheet
 from paintsundo.outputs.provenance import provenance_text
@@ -56,72 +56,109 @@ def make_video(
 
     Nothing appears at the output paths unless the whole run succeeds.
     """
-    settings = settings or Settings()
+    job = prepare_video(picture, output, settings, format=format)
+    return job.write(with_contact_sheet=with_contact_sheet, progress=progress)
+
+
+def prepare_video(
+    picture: PictureSource,
+    output: str | Path | None = None,
+    settings: Settings | None = None,
+    *,
+    format: str | None = None,
+) -> VideoJob:
+    """Check everything a run needs (engine, picture, output path) before any frame is drawn."""
     started = time.perf_counter()
+    settings = settings or Settings()
     engine, reason = choose_engine(settings.engine)
     source = _load(picture, settings)
     input_path = Path(picture) if isinstance(picture, (str, Path)) else None
     stem = input_path.stem if input_path else "picture"
     folder = input_path.parent if input_path else Path.cwd()
     target, chosen_format = resolve_output(stem, folder, output, format)
-    loaded = time.perf_counter()
-    process = _build_process(source, settings)
-    analysed = time.perf_counter()
-    provenance = provenance_text(engine)
-    try:
-        with Staging() as staging:
-            sampled = _write_frames(
-                process,
-                staging.path(target, folder=chosen_format == "frames"),
-                chosen_format,
-                settings,
-                provenance,
-                with_contact_sheet,
-                progress,
-            )
-            written = time.perf_counter()
-            sheet_path = sidecar(target, ".contact.png") if with_contact_sheet else None
-            if sheet_path is not None:
-                sheet = contact_sheet(sampled, f"paintsundo · {stem} · synthetic drawing process ({engine})")
-                sheet.save(staging.path(sheet_path), format="PNG")
-            timings = {
-                "load": loaded - started,
-                "analyse": analysed - loaded,
-                "render_and_write": written - analysed,
-            }
-            timings["total"] = time.perf_counter() - started
-            manifest = build_manifest(
-                engine=engine,
-                engine_reason=reason,
-                settings=settings,
-                input_path=input_path,
-                input_sha256=source.sha256,
-                source_size=source.source_size,
-                output=target,
-                format=chosen_format,
-                size=source.size,
-                stages=[vars(stage) for stage in process.stages],
-                events=[event.to_json() for event in process.events],
-                timings=timings,
-                provenance=provenance,
-            )
-            manifest_path = sidecar(target, ".json")
-            staging.path(manifest_path).write_text(
-                json.dumps(manifest, indent=2, default=_plain) + "\n", encoding="utf-8"
-            )
-    except OSError as error:
-        raise PaintsUndoError(f"cannot write output {target}: {error.strerror or error}") from None
-    return RunResult(target, manifest_path, sheet_path, manifest)
+    check_writable(target)
+    return VideoJob(settings, engine, reason, source, input_path, target, chosen_format, started)
+
+
+@dataclass(frozen=True)
+class VideoJob:
+    """A checked run, ready to draw: `write` renders the frames and commits every output."""
+
+    settings: Settings
+    engine: str
+    engine_reason: str
+    picture: Picture
+    input_path: Path | None
+    output: Path
+    format: str
+    started: float
+
+    def write(self, *, with_contact_sheet: bool = False, progress: Progress | None = None) -> RunResult:
+        loaded = time.perf_counter()
+        process = _build_process(self.picture, self.settings)
+        analysed = time.perf_counter()
+        provenance = provenance_text(self.engine)
+        sheet_path = sidecar(self.output, ".contact.png") if with_contact_sheet else None
+        manifest_path = sidecar(self.output, ".json")
+        try:
+            with Staging() as staging:
+                frames_path = staging.path(self.output, folder=self.format == "frames")
+                sampled = _write_frames(
+                    process,
+                    frames_path,
+                    self.format,
+                    self.settings,
+                    provenance,
+                    progress,
+                    keep_samples=with_contact_sheet,
+                )
+                written = time.perf_counter()
+                if sheet_path is not None:
+                    title = (
+                        f"paintsundo · {self.output.name} · synthetic drawing process ({self.engine} engine)"
+                    )
+                    contact_sheet(sampled, title).save(staging.path(sheet_path), format="PNG")
+                timings = {
+                    "load": loaded - self.started,
+                    "analyse": analysed - loaded,
+                    "render_and_write": written - analysed,
+                    "total": time.perf_counter() - self.started,
+                }
+                manifest = self._manifest(process, timings, provenance)
+                text = json.dumps(manifest, indent=2) + "\n"
+                staging.path(manifest_path).write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise PaintsUndoError(f"cannot write output {self.output}: {error.strerror or error}") from None
+        return RunResult(self.output, manifest_path, sheet_path, manifest)
+
+    def _manifest(
+        self, process: DrawingProcess, timings: dict[str, float], provenance: str
+    ) -> dict[str, Any]:
+        return build_manifest(
+            engine=self.engine,
+            engine_reason=self.engine_reason,
+            settings=self.settings,
+            input_path=self.input_path,
+            input_sha256=self.picture.sha256,
+            source_size=self.picture.source_size,
+            output=self.output,
+            format=self.format,
+            size=self.picture.size,
+            stages=[vars(stage) for stage in process.stages],
+            events=[event.to_json() for event in process.events],
+            timings=timings,
+            provenance=provenance,
+        )
 
 
 def _write_frames(
-    process,
+    process: DrawingProcess,
     temporary: Path,
     format: str,
     settings: Settings,
     provenance: str,
-    keep_samples: bool,
     progress: Progress | None,
+    keep_samples: bool,
 ) -> list[tuple[int, str, np.ndarray]]:
     writer = open_writer(format, temporary, settings.fps, settings.hold, provenance)
     wanted = set(contact_frame_indices(len(process))) if keep_samples else set()
@@ -157,12 +194,3 @@ def _build_process(picture: Picture, settings: Settings) -> DrawingProcess:
         stage_weights=settings.stage_weights,
         behaviours=settings.behaviours,
     )
-
-
-def _plain(value: Any) -> Any:
-    """JSON for NumPy scalars and arrays that reach the manifest."""
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"cannot write {type(value).__name__} to JSON")

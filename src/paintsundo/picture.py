@@ -58,7 +58,8 @@ def load_picture(path: str | Path, size: str | None = None) -> Picture:
         raise
     except Image.DecompressionBombError:
         raise PaintsUndoError(
-            f"input is too large to decode safely (over {MAX_PIXELS:,} pixels): {path}"
+            f"input is over {MAX_PIXELS:,} pixels: refused as a possible decompression bomb;"
+            f" downscale it first ({path})"
         ) from None
     except UnidentifiedImageError:
         raise PaintsUndoError(f"input is not an image Pillow can read: {path}") from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 
 import typer
@@ -36,26 +37,20 @@ def _root(
     """Turn a finished picture into a video of it being drawn."""
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     from paintsundo.cli import run  # noqa: F401  (registers the command)
 
+    # Started from a script or a job shell, SIGINT may arrive ignored; a user's Ctrl-C, or a
+    # scheduler's SIGTERM, must still stop the run and remove its temporary files.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
+
     try:
-        app(standalone_mode=False)
+        app()
     except PaintsUndoError as error:
         errors.print(f"[red]error:[/red] {escape(str(error))}")
         sys.exit(2)
-    except KeyboardInterrupt:
-        errors.print("interrupted: nothing was written")
-        sys.exit(130)
-    except typer.Abort:
-        errors.print("aborted")
-        sys.exit(130)
-    except typer.Exit as done:
-        sys.exit(done.exit_code)
-    except Exception as error:  # click's usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(error, click.ClickException):
-            error.show()
-            sys.exit(2)
-        raise

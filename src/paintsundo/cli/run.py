@@ -9,15 +9,14 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from paintsundo.api import make_video
+from paintsundo.api import prepare_video
 from paintsundo.cli import app
-from paintsundo.engines import choose_engine
 from paintsundo.errors import PaintsUndoError
 from paintsundo.manifest import read_manifest
 from paintsundo.picture import file_sha256
 from paintsundo.settings import ENGINES, FORMATS, Settings, parse_stage_weights, resolve_timing
 
-console = Console(stderr=True, highlight=False)
+console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 Opt = typer.Option
@@ -106,27 +105,20 @@ def run(
             stage_weights=parse_stage_weights(stages) if stages else Settings().stage_weights,
             behaviours=frozenset(name for name, enabled in chosen.items() if enabled),
         )
-    chosen_engine, reason = choose_engine(settings.engine)
+    job = prepare_video(image, output, settings, format=format)
     if not quiet:
-        console.print(f"engine: {chosen_engine} ({reason})")
-    with Progress(
-        TextColumn("drawing"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        disable=quiet,
-        transient=True,
-    ) as bar:
+        console.print(f"engine: {job.engine} ({job.engine_reason})")
+    columns = (TextColumn("drawing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, disable=quiet, transient=True) as bar:
         task = bar.add_task("frames", total=settings.frames)
-        result = make_video(
-            image,
-            output,
-            settings,
-            format=format,
-            with_contact_sheet=contact_sheet,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
-        )
+        try:
+            result = job.write(
+                with_contact_sheet=contact_sheet,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+        except KeyboardInterrupt:
+            console.print("interrupted: nothing was written")
+            raise typer.Exit(130) from None
     if not quiet:
         seconds = result.manifest["timings"]["total"]
         console.print(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from paintsundo.errors import PaintsUndoError
@@ -41,3 +42,13 @@ def resolve_output(
 def sidecar(output: Path, suffix: str) -> Path:
     """A file beside the output named after it, e.g. picture.mp4.json."""
     return output.with_name(output.name + suffix)
+
+
+def check_writable(output: Path) -> None:
+    """Fail before any work if the output's folder cannot be created or written."""
+    folder = output.parent.absolute()
+    existing = next(parent for parent in (folder, *folder.parents) if parent.exists())
+    if not existing.is_dir():
+        raise PaintsUndoError(f"cannot write output {output}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise PaintsUndoError(f"cannot write output {output}: no permission to write in {existing}")

@@ -128,7 +128,7 @@ def plan_behaviours(
         transform = None
     if transform:
         x0, y0, x1, y1 = transform.box
-        events.append(Event("transform", *transform.frames, {"box": [x0, y0, x1, y1]}))
+        events.append(Event("transform", *transform.frames, {"box": [int(v) for v in (x0, y0, x1, y1)]}))
     idea = _plan_change_of_idea(flat, layers, rng) if "change_of_idea" in enabled else None
     if idea:
         detail = {

@@ -108,7 +108,9 @@ def _stage_clock(timeline: Timeline):
     def to_frames(stage_name: str, times: np.ndarray) -> np.ndarray:
         stage = timeline.stage(stage_name)
         span = max(stage.frames - 1, 0)
-        return np.minimum(stage.start + times * span, last_frame).astype(np.float32)
+        # A stage of one frame (or none) does all its work at once; inf still means "never".
+        scaled = times * span if span else np.where(np.isinf(times), np.inf, 0.0)
+        return np.minimum(stage.start + scaled, last_frame).astype(np.float32)
 
     return to_frames
 

@@ -1,0 +1,185 @@
+"""The `paintsundo` console script, run as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import av
+import pytest
+
+SMALL = ["--frames", "20", "--size", "96x128"]
+
+
+def paintsundo(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(["paintsundo", *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def test_version_and_help():
+    from paintsundo import __version__
+
+    assert paintsundo("--version").stdout.strip() == f"paintsundo {__version__}"
+    assert "--contact-sheet" in paintsundo("run", "--help").stdout
+
+
+def test_run_end_to_end_through_the_console_script(small_png, tmp_path):
+    result = paintsundo("run", str(small_png), "-o", str(tmp_path / "clip.mp4"), *SMALL, "--contact-sheet")
+    assert result.returncode == 0, result.stderr
+    assert "engine: procedural" in result.stderr
+    with av.open(str(tmp_path / "clip.mp4")) as container:
+        assert sum(1 for _ in container.decode(video=0)) == 20 + 4
+    manifest = json.loads((tmp_path / "clip.mp4.json").read_text())
+    assert manifest["settings"]["frames"] == 20
+    assert (tmp_path / "clip.mp4.contact.png").stat().st_size > 0
+
+
+def test_default_output_is_beside_the_input(small_png):
+    result = paintsundo("run", str(small_png), *SMALL, "--format", "gif", "-q")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert small_png.with_suffix(".gif").exists()
+    assert small_png.with_name("picture.gif.json").exists()
+
+
+def test_duration_sets_the_frames_or_the_fps(small_png, tmp_path):
+    paintsundo(
+        "run", str(small_png), "-o", str(tmp_path / "a.mp4"), "--duration", "5", "--fps", "6", "--size", "64"
+    )
+    assert json.loads((tmp_path / "a.mp4.json").read_text())["settings"]["frames"] == 30
+    paintsundo(
+        "run",
+        str(small_png),
+        "-o",
+        str(tmp_path / "b.mp4"),
+        "--duration",
+        "5",
+        "--frames",
+        "20",
+        "--size",
+        "64",
+    )
+    assert json.loads((tmp_path / "b.mp4.json").read_text())["settings"]["fps"] == 4
+
+
+def test_run_repeats_from_its_manifest(small_png, tmp_path):
+    first = tmp_path / "first"
+    settings = ["--seed", "77", "--no-flip", "--stages", "sketch=1,lineart=1,flat=1,shading=1,detail=1"]
+    assert paintsundo("run", str(small_png), "-o", str(first), *SMALL, *settings).returncode == 0
+    second = tmp_path / "second"
+    result = paintsundo("run", "--from-manifest", str(tmp_path / "first.json"), "-o", str(second))
+    assert result.returncode == 0, result.stderr
+    assert json.loads((tmp_path / "second.json").read_text())["settings"]["seed"] == 77
+    for one, two in zip(sorted(first.iterdir()), sorted(second.iterdir()), strict=True):
+        assert one.read_bytes() == two.read_bytes()
+    small_png.write_bytes(small_png.read_bytes() + b"changed")
+    changed = paintsundo(
+        "run", "--from-manifest", str(tmp_path / "first.json"), "-o", str(tmp_path / "third")
+    )
+    assert changed.returncode == 2 and "has changed" in changed.stderr
+
+
+def bad_inputs(tmp_path: Path, example: Path) -> dict[str, Path]:
+    truncated = tmp_path / "truncated.jpg"
+    truncated.write_bytes(example.read_bytes()[:5000])
+    text = tmp_path / "notes.png"
+    text.write_text("not a picture\n" * 10)
+    empty = tmp_path / "empty.png"
+    empty.write_bytes(b"")
+    from test_picture import png_claiming
+
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(png_claiming(12_000, 12_000))
+    return {
+        "missing": tmp_path / "missing.png",
+        "truncated": truncated,
+        "text": text,
+        "empty": empty,
+        "bomb": bomb,
+    }
+
+
+def test_bad_inputs_fail_with_one_line_exit_2_and_no_output(tmp_path, example_paths):
+    out = tmp_path / "out"
+    out.mkdir()
+    for name, path in bad_inputs(tmp_path, example_paths[2]).items():
+        result = paintsundo("run", str(path), "-o", str(out / f"{name}.mp4"), *SMALL)
+        assert result.returncode == 2, (name, result.stderr)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: "), (name, result.stderr)
+        assert "Traceback" not in result.stderr
+    assert list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--frames", "10", "--fps", "2", "--duration", "5"], "at most two"),
+        (["--engine", "neural"], "neural engine"),
+        (["--engine", "magic"], "unknown engine"),
+        (["--size", "huge"], "cannot read size"),
+        (["--stages", "sketch=1,dance=2"], "unknown stage"),
+        (["-o", "clip.avi"], "cannot tell the format"),
+        (["--frames", "1"], "frames must be"),
+    ],
+)
+def test_bad_options_fail_clearly(small_png, tmp_path, args, message):
+    result = paintsundo("run", str(small_png), *args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["picture.png"]
+
+
+def test_unwritable_output_fails_clearly(small_png, tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("in the way")
+    result = paintsundo("run", str(small_png), "-o", str(blocker / "clip.mp4"), *SMALL)
+    assert result.returncode == 2
+    assert (
+        result.stderr.startswith("error: cannot write output")
+        and len(result.stderr.strip().splitlines()) == 1
+    )
+
+
+def test_ctrl_c_leaves_no_temporary_files(small_png, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    command = [
+        "paintsundo",
+        "run",
+        str(small_png),
+        "-o",
+        str(out / "long.mp4"),
+        "--frames",
+        "5000",
+        "--size",
+        "320",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not any(out.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert any(out.iterdir()), "the run never started writing"
+    time.sleep(0.3)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert list(out.iterdir()) == []
+
+
+def test_module_entry_point(small_png, tmp_path):
+    env = {**os.environ, "PYTHONWARNINGS": "error::DeprecationWarning"}
+    result = subprocess.run(
+        [sys.executable, "-m", "paintsundo", "run", str(small_png), "-o", str(tmp_path / "m.webp"), *SMALL],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "m.webp").exists()

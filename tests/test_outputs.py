@@ -1,0 +1,159 @@
+"""Writers, manifest, contact sheet, provenance and atomic output through the Python API."""
+
+from __future__ import annotations
+
+import json
+import struct
+
+import av
+import numpy as np
+import pytest
+from PIL import Image
+
+from paintsundo import PaintsUndoError, Settings, draw_process, make_video
+from paintsundo.picture import load_picture
+
+FAST = Settings(frames=24, fps=4, size="96x128", hold=0.5)
+
+
+def gif_durations(animation: Image.Image) -> list[int]:
+    durations = []
+    for index in range(animation.n_frames):
+        animation.seek(index)
+        durations.append(animation.info["duration"])
+    return durations
+
+
+def webp_durations(path) -> list[int]:
+    """Frame durations from the ANMF chunks of an animated WebP (Pillow does not report them)."""
+    data = path.read_bytes()
+    durations, offset = [], 12
+    while offset + 8 <= len(data):
+        kind, size = data[offset : offset + 4], struct.unpack("<I", data[offset + 4 : offset + 8])[0]
+        if kind == b"ANMF":
+            durations.append(int.from_bytes(data[offset + 8 + 12 : offset + 8 + 15], "little"))
+        offset += 8 + size + (size & 1)
+    return durations
+
+
+def decode_mp4(path):
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        frames = [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
+        return container.metadata, stream.codec_context.name, stream.format.name, frames
+
+
+def test_mp4_is_h264_yuv420p_with_hold_and_provenance(small_png, tmp_path):
+    result = make_video(small_png, tmp_path / "out.mp4", FAST)
+    metadata, codec, pixel_format, frames = decode_mp4(result.output)
+    assert (codec, pixel_format) == ("h264", "yuv420p")
+    assert len(frames) == FAST.frames + FAST.hold_frames == 26
+    assert frames[0].shape == (128, 96, 3)
+    assert frames[0].mean() > 250, "the video opens on a blank canvas"
+    finished = load_picture(small_png, "96x128").pixels
+    assert np.abs(frames[-1].astype(np.int16) - finished).mean() < 8  # lossy, chroma halved
+    assert "not a recording of an artist" in metadata["comment"]
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".webp"])
+def test_animations_have_every_frame_and_provenance(small_png, tmp_path, suffix):
+    result = make_video(small_png, tmp_path / f"out{suffix}", FAST)
+    with Image.open(result.output) as animation:
+        # Pillow merges repeated frames into longer ones, so count time rather than frames.
+        durations = webp_durations(result.output) if suffix == ".webp" else gif_durations(animation)
+        assert animation.n_frames >= FAST.frames - 4
+        if suffix == ".gif":
+            assert b"synthetic drawing process" in animation.info["comment"].lower()
+        else:
+            assert "not a recording" in animation.getexif()[0x010E]
+    assert sum(durations) == FAST.frames * 250 + 500
+    assert durations[-1] >= 250 + 500
+
+
+def test_png_frames_folder_holds_exact_frames(small_png, tmp_path):
+    result = make_video(small_png, tmp_path / "frames", FAST)
+    files = sorted(result.output.glob("frame_*.png"))
+    assert len(files) == FAST.frames
+    process = draw_process(small_png, FAST)
+    with Image.open(files[10]) as frame:
+        np.testing.assert_array_equal(np.asarray(frame), process.frame(10))
+        assert "synthetic" in frame.text["Description"].lower()
+
+
+def test_format_flag_wins_over_the_suffix_and_folders_get_the_input_stem(small_png, tmp_path):
+    result = make_video(small_png, tmp_path / "clip.bin", FAST, format="gif")
+    assert result.output.name == "clip.bin"
+    with Image.open(result.output) as image:
+        assert image.format == "GIF"
+    into_folder = make_video(small_png, tmp_path, FAST)
+    assert into_folder.output == tmp_path / "picture.mp4"
+    beside = make_video(small_png, None, FAST)
+    assert beside.output == small_png.with_suffix(".mp4")
+    with pytest.raises(PaintsUndoError, match="cannot tell the format"):
+        make_video(small_png, tmp_path / "clip.avi", FAST)
+
+
+def test_manifest_records_the_run(small_png, tmp_path):
+    result = make_video(small_png, tmp_path / "out.mp4", FAST, with_contact_sheet=True)
+    manifest = json.loads(result.manifest_path.read_text())
+    assert result.manifest_path.name == "out.mp4.json"
+    assert manifest["engine"] == "procedural" and manifest["seed"] == FAST.seed
+    assert manifest["settings"]["frames"] == 24 and manifest["settings"]["fps"] == 4
+    assert set(manifest["settings"]["behaviours"]) == set(FAST.behaviours)
+    import hashlib
+
+    assert manifest["input"]["sha256"] == hashlib.sha256(small_png.read_bytes()).hexdigest()
+    assert [stage["name"] for stage in manifest["stages"]] == [
+        "sketch",
+        "lineart",
+        "flat",
+        "shading",
+        "detail",
+    ]
+    assert manifest["stages"][0]["start"] == 1 and manifest["stages"][-1]["end"] == 24
+    process = draw_process(small_png, FAST)
+    assert manifest["events"] == [event.to_json() for event in process.events]
+    assert {"load", "analyse", "render_and_write", "total"} <= set(manifest["timings"])
+    assert "not a recording" in manifest["provenance"]
+
+
+def test_contact_sheet_shows_labelled_frames(small_png, tmp_path):
+    result = make_video(
+        small_png, tmp_path / "out.mp4", Settings(frames=40, size="240x320"), with_contact_sheet=True
+    )
+    assert result.contact_sheet == tmp_path / "out.mp4.contact.png"
+    with Image.open(result.contact_sheet) as sheet:
+        pixels = np.asarray(sheet.convert("RGB"))
+    # Twelve thumbnails of 180x240 on four columns: three rows.
+    assert sheet.width > 4 * 180 and sheet.height > 3 * 240
+    assert (pixels < 100).any() and (pixels == 255).all(axis=-1).mean() > 0.1
+
+
+def test_settings_validate_their_values():
+    with pytest.raises(PaintsUndoError, match="frames"):
+        Settings(frames=1)
+    with pytest.raises(PaintsUndoError, match="behaviour"):
+        Settings(behaviours=frozenset({"dance"}))
+    with pytest.raises(PaintsUndoError, match="stage"):
+        Settings(stage_weights=(1.0, 2.0))
+    assert Settings.from_json(Settings(seed=9, frames=30).to_json()) == Settings(seed=9, frames=30)
+
+
+def test_interrupted_runs_leave_nothing_behind(small_png, tmp_path):
+    def interrupt(done, total):
+        if done == 10:
+            raise KeyboardInterrupt
+
+    target = tmp_path / "out"
+    target.mkdir()
+    for name in ("a.mp4", "b.gif", "c"):
+        with pytest.raises(KeyboardInterrupt):
+            make_video(small_png, target / name, FAST, with_contact_sheet=True, progress=interrupt)
+    assert list(target.iterdir()) == []
+
+
+def test_accepts_arrays_and_pil_images(small_png):
+    with Image.open(small_png) as image:
+        from_image = draw_process(image, FAST)
+        from_array = draw_process(np.asarray(image.convert("RGB")), FAST)
+    np.testing.assert_array_equal(from_image.frame(23), from_array.frame(23))

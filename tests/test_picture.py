@@ -1,0 +1,136 @@
+"""Reading pictures: colour modes, sizes, and one clear error for every bad input."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from paintsundo.errors import PaintsUndoError
+from paintsundo.picture import load_picture
+from paintsundo.procedural import DrawingProcess
+from paintsundo.settings import output_size, parse_size
+
+
+def save(tmp_path: Path, image: Image.Image, name: str) -> Path:
+    path = tmp_path / name
+    image.save(path)
+    return path
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A PNG whose header claims a size its (empty) data does not have."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b""))
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [((896, 1152), (498, 640)), ((1000, 200), (640, 128)), ((16, 16), (640, 640)), ((101, 33), (640, 210))],
+)
+def test_default_size_keeps_the_aspect_ratio_with_even_sides(source, expected):
+    assert output_size(*source, None) == expected
+
+
+def test_size_values_round_to_even():
+    assert parse_size("511x301") == (512, 302)
+    assert parse_size("320") == 320
+    assert output_size(896, 1152, "300x300") == (300, 300)
+    for bad in ("big", "0x10", "10x99999", "x"):
+        with pytest.raises(PaintsUndoError):
+            parse_size(bad)
+
+
+def test_any_aspect_ratio_is_cropped_to_fill_an_explicit_size(tmp_path):
+    wide = Image.new("RGB", (900, 300), "red")
+    wide.paste((0, 0, 255), (0, 0, 300, 300))
+    picture = load_picture(save(tmp_path, wide, "wide.png"), "200x200")
+    assert picture.pixels.shape == (200, 200, 3)
+    assert picture.source_size == (900, 300)
+    # The centre third (red) is what remains.
+    assert (picture.pixels[100, 100] == (255, 0, 0)).all()
+
+
+def test_grey_palette_and_sixteen_bit_pictures_become_rgb(tmp_path):
+    grey = Image.linear_gradient("L").resize((64, 80))
+    palette = Image.new("RGB", (64, 80), (10, 200, 30)).convert("P", palette=Image.Palette.ADAPTIVE)
+    deep = Image.fromarray((np.linspace(0, 65535, 64 * 80).reshape(80, 64)).astype(np.uint16))
+    assert deep.mode.startswith("I")
+    for image, name in ((grey, "grey.png"), (palette, "palette.png"), (deep, "deep.png")):
+        picture = load_picture(save(tmp_path, image, name), "64x80")
+        assert picture.pixels.shape == (80, 64, 3) and picture.pixels.dtype == np.uint8
+    deep_pixels = load_picture(tmp_path / "deep.png", "64x80").pixels
+    assert deep_pixels[0, 0, 0] < 10 and deep_pixels[-1, -1, 0] > 245, "16-bit values are scaled, not clipped"
+    assert (load_picture(tmp_path / "palette.png", "64x80").pixels[5, 5] == (10, 200, 30)).all()
+
+
+def test_transparency_is_composited_on_white(tmp_path):
+    image = Image.new("RGBA", (40, 40), (0, 0, 0, 0))
+    image.paste((200, 0, 0, 255), (0, 0, 20, 40))
+    pixels = load_picture(save(tmp_path, image, "alpha.png"), "40x40").pixels
+    assert (pixels[20, 35] == 255).all()
+    assert (pixels[20, 5] == (200, 0, 0)).all()
+
+
+def test_tiny_inputs_work_end_to_end(tmp_path):
+    image = Image.fromarray(np.random.default_rng(0).integers(0, 255, (16, 16, 3), dtype=np.uint8))
+    picture = load_picture(save(tmp_path, image, "tiny.png"), "16x16")
+    process = DrawingProcess(picture.pixels, frames=20, seed=0)
+    np.testing.assert_array_equal(process.frame(19), picture.pixels)
+    assert load_picture(tmp_path / "tiny.png").pixels.shape == (640, 640, 3)
+
+
+def test_large_inputs_are_downscaled_before_any_work(tmp_path):
+    big = Image.new("RGB", (4000, 3000), (90, 120, 150))
+    picture = load_picture(save(tmp_path, big, "big.jpg"), None)
+    assert picture.pixels.shape == (480, 640, 3)
+    assert picture.source_size == (4000, 3000)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.png", b"", "empty file"),
+        ("notes.png", b"these are my notes, not a picture\n" * 20, "not an image"),
+        ("bomb.png", png_claiming(20_000, 20_000), "decompression bomb"),
+    ],
+)
+def test_bad_files_give_one_clear_error(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(PaintsUndoError, match=message) as caught:
+        load_picture(path)
+    assert "\n" not in str(caught.value)
+
+
+def test_truncated_images_are_reported_as_such(tmp_path, example_paths):
+    data = example_paths[2].read_bytes()
+    path = tmp_path / "cut.jpg"
+    path.write_bytes(data[: len(data) // 3])
+    with pytest.raises(PaintsUndoError, match="truncated"):
+        load_picture(path)
+    png = tmp_path / "cut.png"
+    Image.new("RGB", (300, 300), "blue").save(png)
+    png.write_bytes(png.read_bytes()[:-40])
+    with pytest.raises(PaintsUndoError, match=r"truncated|corrupt"):
+        load_picture(png)
+
+
+def test_missing_input_and_folders(tmp_path):
+    with pytest.raises(PaintsUndoError, match="not found"):
+        load_picture(tmp_path / "nope.png")
+    with pytest.raises(PaintsUndoError, match="folder"):
+        load_picture(tmp_path)
