@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from paintsundo.api import prepare_video
+from paintsundo.api import VideoJob, prepare_video
 from paintsundo.cli import app
 from paintsundo.errors import PaintsUndoError
 from paintsundo.manifest import read_manifest
@@ -105,12 +105,16 @@ def run(
             stage_weights=parse_stage_weights(stages) if stages else Settings().stage_weights,
             behaviours=frozenset(name for name, enabled in chosen.items() if enabled),
         )
-    job = prepare_video(image, output, settings, format=format)
+    _draw(prepare_video(image, output, settings, format=format), contact_sheet, quiet)
+
+
+def _draw(job: VideoJob, contact_sheet: bool, quiet: bool) -> None:
+    """Run a checked job under a progress bar and report what was written."""
     if not quiet:
         console.print(f"engine: {job.engine} ({job.engine_reason})")
     columns = (TextColumn("drawing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, disable=quiet, transient=True) as bar:
-        task = bar.add_task("frames", total=settings.frames)
+        task = bar.add_task("frames", total=job.settings.frames)
         try:
             result = job.write(
                 with_contact_sheet=contact_sheet,
@@ -119,17 +123,21 @@ def run(
         except KeyboardInterrupt:
             console.print("interrupted: nothing was written")
             raise typer.Exit(130) from None
-    if not quiet:
-        seconds = result.manifest["timings"]["total"]
-        console.print(
-            f"wrote {result.output} ({settings.frames} frames at {settings.fps:g} fps, {seconds:.1f} s)"
-        )
-        console.print(f"manifest: {result.manifest_path}")
-        if result.contact_sheet:
-            console.print(f"contact sheet: {result.contact_sheet}")
+    if quiet:
+        return
+    settings, seconds = job.settings, result.manifest["timings"]["total"]
+    console.print(
+        f"wrote {result.output} ({settings.frames} frames at {settings.fps:g} fps, {seconds:.1f} s)"
+    )
+    console.print(f"manifest: {result.manifest_path}")
+    if result.contact_sheet:
+        console.print(f"contact sheet: {result.contact_sheet}")
 
 
-def _from_manifest(path: Path, image: Path | None, output: str | None, format: str | None):
+def _from_manifest(
+    path: Path, image: Path | None, output: str | None, format: str | None
+) -> tuple[Path, Settings, str, str]:
+    """Input, settings, output and format of a recorded run; the input must be unchanged."""
     recorded = read_manifest(path)
     image = image or recorded.input_path
     if not image.exists():
