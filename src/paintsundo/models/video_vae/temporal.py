@@ -1,0 +1,106 @@
+"""The decoder's temporal parts (ToonCrafter's video VAE): time-mixing residual blocks and the
+refinement that lets every frame attend to the first and last frame's encoder features."""
+
+from __future__ import annotations
+
+import torch
+from einops import rearrange, repeat
+from torch import nn
+
+from paintsundo.models.attention import multi_head_attention
+from paintsundo.models.video_vae.layers import ResnetBlock, group_norm
+
+TIME_KERNEL = (3, 1, 1)
+TIME_PADDING = (1, 0, 0)
+
+
+class TimeStackBlock(nn.Module):
+    """A residual block of (3, 1, 1) convolutions along time. Its norms use GroupNorm's default eps."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.in_layers = nn.Sequential(
+            nn.GroupNorm(32, channels),
+            nn.SiLU(),
+            nn.Conv3d(channels, channels, TIME_KERNEL, padding=TIME_PADDING),
+        )
+        self.out_layers = nn.Sequential(
+            nn.GroupNorm(32, channels),
+            nn.SiLU(),
+            nn.Dropout(0.0),
+            nn.Conv3d(channels, channels, TIME_KERNEL, padding=TIME_PADDING),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.out_layers(self.in_layers(x))
+
+
+class VideoResBlock(ResnetBlock):
+    """A per-frame residual block blended with a temporal one by a learned factor."""
+
+    def __init__(self, in_channels: int, out_channels: int) -> None:
+        super().__init__(in_channels, out_channels)
+        self.time_stack = TimeStackBlock(out_channels)
+        self.mix_factor = nn.Parameter(torch.zeros(1))
+
+    def forward(self, x: torch.Tensor, frames: int) -> torch.Tensor:
+        per_frame = rearrange(super().forward(x), "(b t) c h w -> b c t h w", t=frames)
+        alpha = torch.sigmoid(self.mix_factor)
+        mixed = alpha * self.time_stack(per_frame) + (1.0 - alpha) * per_frame
+        return rearrange(mixed, "b c t h w -> (b t) c h w")
+
+
+class DecoderConv3D(nn.Conv2d):
+    """The output convolution, followed by a convolution along time."""
+
+    def __init__(self, in_channels: int, out_channels: int) -> None:
+        super().__init__(in_channels, out_channels, 3, padding=1)
+        self.time_mix_conv = nn.Conv3d(out_channels, out_channels, TIME_KERNEL, padding=TIME_PADDING)
+
+    def forward(self, x: torch.Tensor, frames: int) -> torch.Tensor:
+        h = rearrange(super().forward(x), "(b t) c h w -> b c t h w", t=frames)
+        return rearrange(self.time_mix_conv(h), "b c t h w -> (b t) c h w")
+
+
+class ConvCombiner(nn.Module):
+    """Adds 1x1-convolved first and last reference features to the first and last frames."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(channels, channels, 1)
+
+    def forward(self, x: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
+        # x: (b t) c h w; reference: b c 2 h w
+        refs = rearrange(
+            self.conv(rearrange(reference, "b c r h w -> (b r) c h w")),
+            "(b r) c h w -> b c r h w",
+            b=len(reference),
+        )
+        frames = rearrange(x, "(b t) c h w -> b c t h w", b=len(reference)).clone()
+        frames[:, :, 0] += refs[:, :, 0]
+        frames[:, :, -1] += refs[:, :, -1]
+        return rearrange(frames, "b c t h w -> (b t) c h w")
+
+
+class AttentionCombiner(nn.Module):
+    """Each frame's pixels attend to all pixels of the reference frames (8 heads of 64)."""
+
+    def __init__(self, channels: int, heads: int = 8, dim_head: int = 64) -> None:
+        super().__init__()
+        inner = heads * dim_head
+        self.heads = heads
+        self.to_q = nn.Linear(channels, inner, bias=False)
+        self.to_k = nn.Linear(channels, inner, bias=False)
+        self.to_v = nn.Linear(channels, inner, bias=False)
+        self.to_out = nn.Sequential(nn.Linear(inner, channels), nn.Dropout(0.0))
+        self.norm = group_norm(channels)
+
+    def forward(self, x: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
+        height, width = x.shape[-2:]
+        frames = len(x) // len(reference)
+        query = self.to_q(rearrange(self.norm(x), "b c h w -> b (h w) c"))
+        context = rearrange(reference, "b c r h w -> b (r h w) c")
+        key = repeat(self.to_k(context), "b n c -> (b t) n c", t=frames)
+        value = repeat(self.to_v(context), "b n c -> (b t) n c", t=frames)
+        out = self.to_out(multi_head_attention(query, key, value, self.heads))
+        return x + rearrange(out, "b (h w) c -> b c h w", h=height, w=width)
