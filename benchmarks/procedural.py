@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -55,7 +54,8 @@ def peak_rss_mib(size: str, frames: int, folder: Path) -> float:
     """Peak RSS of a child that writes the video (Linux reports ru_maxrss in KiB)."""
     code = (
         "import sys, resource; from paintsundo import Settings, make_video;"
-        f"make_video({str(PICTURE)!r}, {str(folder / 'rss.mp4')!r}, Settings(size={size!r}, frames={frames}));"
+        f"make_video({str(PICTURE)!r}, {str(folder / 'rss.mp4')!r},"
+        f" Settings(size={size!r}, frames={frames}));"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
     )
     output = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
@@ -69,15 +69,26 @@ def main() -> None:
     args = parser.parse_args()
     repeats = 1 if args.quick else args.repeats
     table = Table(title=f"procedural engine, {PICTURE.name}, median of {repeats}")
-    for column in ("case", "engine + MP4 (s)", "engine alone (s)", "CLI process (s)", "peak RSS (MiB)", "budget"):
+    for column in (
+        "case",
+        "engine + MP4 (s)",
+        "engine alone (s)",
+        "CLI process (s)",
+        "peak RSS (MiB)",
+        "budget",
+    ):
         table.add_column(column, justify="right" if column != "case" else "left")
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
         full, engine = in_process("512x640", 105, repeats, folder)
         cli = cli_seconds("512x640", 105, repeats, folder)
-        table.add_row("512x640, 105 frames", f"{full:.2f}", f"{engine:.2f}", f"{cli:.2f}", "", f"3 s ({full / 3:.0%})")
+        table.add_row(
+            "512x640, 105 frames", f"{full:.2f}", f"{engine:.2f}", f"{cli:.2f}", "", f"3 s ({full / 3:.0%})"
+        )
         full, engine = in_process("1024x1280", 300, repeats, folder)
-        table.add_row("1024x1280, 300 frames", f"{full:.2f}", f"{engine:.2f}", "", "", f"30 s ({full / 30:.0%})")
+        table.add_row(
+            "1024x1280, 300 frames", f"{full:.2f}", f"{engine:.2f}", "", "", f"30 s ({full / 30:.0%})"
+        )
         if not args.quick:
             rss = peak_rss_mib("1920x1080", 600, folder)
             table.add_row("1920x1080, 600 frames", "", "", "", f"{rss:.0f}", f"1024 MiB ({rss / 1024:.0%})")

@@ -115,8 +115,15 @@ class TransformerBlock(nn.Module):
 class SpatialTransformer(nn.Module):
     """Attention over the pixels of each frame, with text and image cross-attention. x: (b t) c h w."""
 
-    def __init__(self, channels: int, heads: int, dim_head: int, depth: int, context_dim: int,
-                 learnable_image_scale: bool) -> None:  # fmt: skip
+    def __init__(
+        self,
+        channels: int,
+        heads: int,
+        dim_head: int,
+        depth: int,
+        context_dim: int,
+        learnable_image_scale: bool,
+    ) -> None:
         super().__init__()
         inner = heads * dim_head
         self.norm = nn.GroupNorm(32, channels, eps=1e-6)
@@ -134,7 +141,7 @@ class SpatialTransformer(nn.Module):
                     image_cross_attention=True,
                     learnable_image_scale=learnable_image_scale,
                 ),
-            )  # fmt: skip
+            )
             for _ in range(depth)
         )
         self.proj_out = nn.Linear(inner, channels)

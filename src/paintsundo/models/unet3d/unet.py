@@ -47,15 +47,26 @@ class UNet3D(nn.Module):
             [LayerStack([nn.Conv2d(p.in_channels, p.model_channels, 3, padding=1)])]
         )
         if p.addition_attention:
-            self.init_attn = LayerStack([TemporalTransformer(
-                p.model_channels, INIT_ATTENTION_HEADS, p.num_head_channels, p.transformer_depth, linear=False)])  # fmt: skip
+            self.init_attn = LayerStack(
+                [
+                    TemporalTransformer(
+                        p.model_channels,
+                        INIT_ATTENTION_HEADS,
+                        p.num_head_channels,
+                        p.transformer_depth,
+                        linear=False,
+                    )
+                ]
+            )
         skip_channels = self._build_down(embed_dim)
         channels = skip_channels[-1]
-        self.middle_block = LayerStack([
-            ResBlock(channels, embed_dim, channels, p.temporal_conv),
-            *self._attention(channels),
-            ResBlock(channels, embed_dim, channels, p.temporal_conv),
-        ])  # fmt: skip
+        self.middle_block = LayerStack(
+            [
+                ResBlock(channels, embed_dim, channels, p.temporal_conv),
+                *self._attention(channels),
+                ResBlock(channels, embed_dim, channels, p.temporal_conv),
+            ]
+        )
         self.output_blocks = nn.ModuleList()
         channels = self._build_up(embed_dim, channels, skip_channels)
         self.out = nn.Sequential(
@@ -65,8 +76,16 @@ class UNet3D(nn.Module):
     def _attention(self, channels: int) -> list[nn.Module]:
         p = self.params
         heads, dim_head = p.heads_for(channels)
-        layers: list[nn.Module] = [SpatialTransformer(
-            channels, heads, dim_head, p.transformer_depth, p.context_dim, p.image_cross_attention_scale_learnable)]  # fmt: skip
+        layers: list[nn.Module] = [
+            SpatialTransformer(
+                channels,
+                heads,
+                dim_head,
+                p.transformer_depth,
+                p.context_dim,
+                p.image_cross_attention_scale_learnable,
+            )
+        ]
         if p.temporal_attention:
             layers.append(TemporalTransformer(channels, heads, dim_head, p.transformer_depth))
         return layers

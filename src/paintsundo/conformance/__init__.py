@@ -1,0 +1,1 @@
+"""Proof that our models are the released ones: golden vectors, key listings, the reference flow."""

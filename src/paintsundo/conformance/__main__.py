@@ -1,0 +1,43 @@
+"""python -m paintsundo.conformance vectors REF_DIR OUT_DIR | keys OUT_DIR"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from paintsundo.conformance.keys import write_key_listings
+from paintsundo.conformance.vectors import run_vectors
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False)
+
+
+@app.command()
+def vectors(ref_dir: Annotated[Path, typer.Argument(exists=True, file_okay=False)], out_dir: Path) -> None:
+    """Run every golden-vector case in REF_DIR, write OUT_DIR/<case>.out.safetensors and compare."""
+    results = run_vectors(ref_dir, out_dir)
+    for result in results:
+        if not result.supported:
+            typer.echo(f"{result.case}: not supported yet")
+            continue
+        for key, error in sorted(result.errors.items()):
+            verdict = "ok" if error <= result.tolerance else "FAIL"
+            typer.echo(
+                f"{result.case}.{key}: relative error {error:.3e} (tolerance {result.tolerance:g}) {verdict}"
+            )
+        if not result.errors:
+            typer.echo(f"{result.case}: computed (no expected outputs to compare)")
+    sys.exit(0 if all(result.passed for result in results) else 1)
+
+
+@app.command()
+def keys(out_dir: Path) -> None:
+    """Write the tensor listing of every full-size component to OUT_DIR/<repo>__<component>.tsv."""
+    for path in write_key_listings(out_dir):
+        typer.echo(str(path))
+
+
+if __name__ == "__main__":
+    app()

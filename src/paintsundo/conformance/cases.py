@@ -1,0 +1,113 @@
+"""Module cases of the golden vectors: build the module from the case's config, run it on the inputs.
+
+Each runner takes (config, weights, inputs) and returns the outputs by name, as float32 tensors.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from paintsundo.models.clip_vision import AnyAspectClipVision
+from paintsundo.models.resampler import Resampler, ResamplerParams
+from paintsundo.models.single_frame import SingleFrameUNet, SingleFrameUNetParams
+from paintsundo.models.unet3d import TEMPORAL_WINDOWS, UNet3D, UNet3DParams
+from paintsundo.models.video_vae import VideoVAE, VideoVAEParams, end_frame_features
+from paintsundo.weights.loading import assign_weights
+
+Tensors = dict[str, torch.Tensor]
+Runner = Callable[[dict[str, Any], Tensors, Tensors], Tensors]
+
+INPUTS = {
+    "sf_unet": ("sample", "timestep", "encoder_hidden_states", "concat_conds", "coded_conds"),
+    "sf_sampler": ("concat_conds", "positive", "negative", "coded_conds"),
+    "mf_unet": ("x", "timesteps", "context_text", "context_img", "concat_cond", "fs"),
+    "mf_unet_windows": ("x", "timesteps", "context_text", "context_img", "concat_cond", "fs"),
+    "mf_vae": ("frames", "decode_latents_scaled"),
+    "mf_resampler": ("x",),
+    "mf_clip_vision": ("x",),
+    "mf_sampler": ("concat_cond", "positive_text", "negative_text", "positive_image", "negative_image", "fs"),
+}
+
+
+def _loaded(model: torch.nn.Module, weights: Tensors) -> torch.nn.Module:
+    return assign_weights(model, weights, Path("case weights"), torch.float32)
+
+
+def _fields(cls: type, config: dict[str, Any]) -> dict[str, Any]:
+    names = {field.name for field in dataclasses.fields(cls)}
+    return {k: v for k, v in config.items() if k in names}
+
+
+def sf_unet(config: dict[str, Any], weights: Tensors, inputs: Tensors) -> Tensors:
+    unet_config = dict(config["unet_config_before_widening"])
+    with torch.device("meta"):
+        unet = SingleFrameUNet.from_config(SingleFrameUNetParams(unet_config).diffusers_config())
+    unet = _loaded(unet, weights)
+    names = INPUTS["sf_unet"]
+    return {"out": unet.undo(*(inputs[name] for name in names))}
+
+
+def _unet3d(config: dict[str, Any], weights: Tensors) -> UNet3D:
+    with torch.device("meta"):
+        unet = UNet3D(UNet3DParams.from_config(config))
+    return _loaded(unet, weights)
+
+
+def mf_unet(config: dict[str, Any], weights: Tensors, inputs: Tensors) -> Tensors:
+    return {"out": _unet3d(config, weights)(*(inputs[name] for name in INPUTS["mf_unet"]))}
+
+
+def mf_unet_windows(config: dict[str, Any], weights: Tensors, inputs: Tensors) -> Tensors:
+    unet, outputs = _unet3d(config, weights), {}
+    for mode in TEMPORAL_WINDOWS:
+        unet.set_temporal_window(mode)
+        outputs[f"out_{mode}"] = unet(*(inputs[name] for name in INPUTS["mf_unet"]))
+    return outputs
+
+
+def mf_vae(config: dict[str, Any], weights: Tensors, inputs: Tensors) -> Tensors:
+    with torch.device("meta"):
+        vae = VideoVAE(VideoVAEParams.from_config(config))
+    vae = _loaded(vae, weights)
+    frames = inputs["frames"]
+    latents, features = vae.encode(frames)
+    # The case encodes one clip of len(frames) frames and keeps its end frames' features.
+    hidden = end_frame_features(features, frames=len(frames))
+    decode_frames = len(inputs["decode_latents_scaled"]) // len(hidden[0])
+    outputs = {
+        "latent_mode_scaled": latents,
+        "decoded": vae.decode(inputs["decode_latents_scaled"], hidden, decode_frames),
+    }
+    outputs.update({f"hidden_{index}": feature for index, feature in enumerate(hidden)})
+    return outputs
+
+
+def mf_resampler(config: dict[str, Any], weights: Tensors, inputs: Tensors) -> Tensors:
+    with torch.device("meta"):
+        resampler = Resampler(ResamplerParams(**_fields(ResamplerParams, config)))
+    return {"out": _loaded(resampler, weights)(inputs["x"])}
+
+
+def mf_clip_vision(config: dict[str, Any], weights: Tensors, inputs: Tensors) -> Tensors:
+    from transformers import CLIPVisionConfig
+
+    with torch.device("meta"):
+        model = AnyAspectClipVision(CLIPVisionConfig(**config["CLIPVisionConfig"]))
+    return {"out": _loaded(model, weights)(inputs["x"]).last_hidden_state}
+
+
+RUNNERS: dict[str, Runner] = {
+    "sf_unet": sf_unet,
+    "mf_unet": mf_unet,
+    "mf_unet_windows": mf_unet_windows,
+    "mf_vae": mf_vae,
+    "mf_resampler": mf_resampler,
+    "mf_clip_vision": mf_clip_vision,
+}
+TOLERANCES = {"sf_sampler": 1e-3, "mf_sampler": 1e-3}
+MODULE_TOLERANCE = 1e-4

@@ -1,0 +1,161 @@
+"""What the release contains: per component, its folder, weight file and how to build its model.
+
+Full-size configs are the released ones (see tests/data/checkpoints for the listed tensors).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from diffusers import AutoencoderKL
+from torch import nn
+from transformers import CLIPTextConfig, CLIPVisionConfig
+
+from paintsundo.models.clip_vision import AnyAspectClipVision
+from paintsundo.models.resampler import Resampler, ResamplerParams
+from paintsundo.models.single_frame import SingleFrameUNet, SingleFrameUNetParams
+from paintsundo.models.text_encoder import ClipTextEncoder
+from paintsundo.models.unet3d import UNet3D, UNet3DParams
+from paintsundo.models.video_vae import VideoVAE, VideoVAEParams
+
+SINGLE_FRAME = "paints_undo_single_frame"
+MULTI_FRAME = "paints_undo_multi_frame"
+DIFFUSERS_WEIGHTS = "diffusion_pytorch_model.safetensors"
+HUB_WEIGHTS = "model.safetensors"
+
+
+def _single_frame_unet(config: dict[str, Any]) -> nn.Module:
+    return SingleFrameUNet.from_config(SingleFrameUNetParams(config).diffusers_config())
+
+
+def _autoencoder_kl(config: dict[str, Any]) -> nn.Module:
+    return AutoencoderKL.from_config(config)
+
+
+def _clip_text(config: dict[str, Any]) -> nn.Module:
+    return ClipTextEncoder(CLIPTextConfig.from_dict(config))
+
+
+def _clip_vision(config: dict[str, Any]) -> nn.Module:
+    return AnyAspectClipVision(CLIPVisionConfig.from_dict(config))
+
+
+def _unet3d(config: dict[str, Any]) -> nn.Module:
+    return UNet3D(UNet3DParams.from_config(config))
+
+
+def _video_vae(config: dict[str, Any]) -> nn.Module:
+    return VideoVAE(VideoVAEParams.from_config(config))
+
+
+def _resampler(config: dict[str, Any]) -> nn.Module:
+    names = {field.name for field in dataclasses.fields(ResamplerParams)}
+    return Resampler(ResamplerParams(**{k: v for k, v in config.items() if k in names}))
+
+
+@dataclass(frozen=True)
+class Component:
+    repo: str  # folder of the Hugging Face repo, e.g. paints_undo_multi_frame
+    name: str  # sub-folder, e.g. unet
+    weights: str  # file name inside it
+    build: Callable[[dict[str, Any]], nn.Module]
+    released_config: dict[str, Any]  # the full-size config, for checks without the files
+
+    @property
+    def key(self) -> str:
+        """The listing name, e.g. multi_frame__unet."""
+        return f"{self.repo.removeprefix('paints_undo_')}__{self.name}"
+
+
+SD15_UNET = {
+    "sample_size": 64,
+    "in_channels": 4,
+    "out_channels": 4,
+    "center_input_sample": False,
+    "flip_sin_to_cos": True,
+    "freq_shift": 0,
+    "down_block_types": [
+        "CrossAttnDownBlock2D",
+        "CrossAttnDownBlock2D",
+        "CrossAttnDownBlock2D",
+        "DownBlock2D",
+    ],
+    "up_block_types": ["UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"],
+    "block_out_channels": [320, 640, 1280, 1280],
+    "layers_per_block": 2,
+    "downsample_padding": 1,
+    "mid_block_scale_factor": 1,
+    "act_fn": "silu",
+    "norm_num_groups": 32,
+    "norm_eps": 1e-05,
+    "cross_attention_dim": 768,
+    "attention_head_dim": 8,
+}
+SD15_VAE = {
+    "in_channels": 3,
+    "out_channels": 3,
+    "down_block_types": ["DownEncoderBlock2D"] * 4,
+    "up_block_types": ["UpDecoderBlock2D"] * 4,
+    "block_out_channels": [128, 256, 512, 512],
+    "layers_per_block": 2,
+    "act_fn": "silu",
+    "latent_channels": 4,
+    "norm_num_groups": 32,
+    "sample_size": 512,
+    "scaling_factor": 0.18215,
+}
+CLIP_L_TEXT_11_LAYERS = {
+    "vocab_size": 49408,
+    "hidden_size": 768,
+    "intermediate_size": 3072,
+    "num_hidden_layers": 11,
+    "num_attention_heads": 12,
+    "max_position_embeddings": 77,
+    "hidden_act": "quick_gelu",
+    "projection_dim": 768,
+}
+OPENCLIP_H_TEXT_23_LAYERS = {
+    "vocab_size": 49408,
+    "hidden_size": 1024,
+    "intermediate_size": 4096,
+    "num_hidden_layers": 23,
+    "num_attention_heads": 16,
+    "max_position_embeddings": 77,
+    "hidden_act": "gelu",
+    "projection_dim": 512,
+}
+CLIP_H_VISION = {
+    "hidden_size": 1280,
+    "intermediate_size": 5120,
+    "num_hidden_layers": 32,
+    "num_attention_heads": 16,
+    "image_size": 224,
+    "patch_size": 14,
+    "projection_dim": 1024,
+    "hidden_act": "gelu",
+    "layer_norm_eps": 1e-05,
+}
+
+
+COMPONENTS: tuple[Component, ...] = (
+    Component(SINGLE_FRAME, "unet", DIFFUSERS_WEIGHTS, _single_frame_unet, SD15_UNET),
+    Component(SINGLE_FRAME, "vae", DIFFUSERS_WEIGHTS, _autoencoder_kl, SD15_VAE),
+    Component(SINGLE_FRAME, "text_encoder", HUB_WEIGHTS, _clip_text, CLIP_L_TEXT_11_LAYERS),
+    Component(MULTI_FRAME, "unet", HUB_WEIGHTS, _unet3d, dataclasses.asdict(UNet3DParams())),
+    Component(MULTI_FRAME, "vae", HUB_WEIGHTS, _video_vae, dataclasses.asdict(VideoVAEParams())),
+    Component(MULTI_FRAME, "image_encoder", HUB_WEIGHTS, _clip_vision, CLIP_H_VISION),
+    Component(
+        MULTI_FRAME, "image_projection", HUB_WEIGHTS, _resampler, dataclasses.asdict(ResamplerParams())
+    ),
+    Component(MULTI_FRAME, "text_encoder", HUB_WEIGHTS, _clip_text, OPENCLIP_H_TEXT_23_LAYERS),
+)
+
+
+def component(repo: str, name: str) -> Component:
+    for candidate in COMPONENTS:
+        if candidate.repo == repo and candidate.name == name:
+            return candidate
+    raise KeyError(f"{repo}/{name}")

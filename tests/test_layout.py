@@ -1,0 +1,52 @@
+"""The layout is the architecture: the procedural engine and CLI need no torch; models hold no loading."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+
+from conftest import ROOT
+
+SOURCE = ROOT / "src" / "paintsundo"
+
+
+def test_procedural_engine_and_cli_never_import_torch():
+    code = (
+        "import sys, paintsundo, paintsundo.procedural, paintsundo.cli.run, paintsundo.api;"
+        "heavy = sorted(m for m in ('torch', 'diffusers', 'transformers') if m in sys.modules);"
+        "print(','.join(heavy))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == ""
+
+
+def imported_modules(path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_models_hold_architecture_only():
+    forbidden = (
+        "safetensors",
+        "huggingface_hub",
+        "paintsundo.weights",
+        "paintsundo.pipeline",
+        "paintsundo.samplers",
+    )
+    for path in (SOURCE / "models").rglob("*.py"):
+        text = path.read_text()
+        assert not any(name.startswith(forbidden) for name in imported_modules(path)), path
+        assert ".cuda(" not in text and "from_pretrained" not in text, path
+
+
+def test_procedural_package_imports_only_numpy_pillow_and_opencv():
+    allowed = ("numpy", "PIL", "cv2", "paintsundo.procedural", "__future__", "dataclasses", "collections")
+    for path in (SOURCE / "procedural").rglob("*.py"):
+        for name in imported_modules(path):
+            assert name.startswith(allowed), f"{path.name} imports {name}"
