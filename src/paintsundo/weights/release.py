@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import torch
 from diffusers import AutoencoderKL
 from torch import nn
 from transformers import CLIPTextConfig, CLIPVisionConfig
@@ -63,6 +64,7 @@ class Component:
     weights: str  # file name inside it
     build: Callable[[dict[str, Any]], nn.Module]
     released_config: dict[str, Any]  # the full-size config, for checks without the files
+    reference_dtype: torch.dtype = torch.float16  # what the reference app runs it in
 
     @property
     def key(self) -> str:
@@ -142,7 +144,7 @@ CLIP_H_VISION = {
 
 COMPONENTS: tuple[Component, ...] = (
     Component(SINGLE_FRAME, "unet", DIFFUSERS_WEIGHTS, _single_frame_unet, SD15_UNET),
-    Component(SINGLE_FRAME, "vae", DIFFUSERS_WEIGHTS, _autoencoder_kl, SD15_VAE),
+    Component(SINGLE_FRAME, "vae", DIFFUSERS_WEIGHTS, _autoencoder_kl, SD15_VAE, torch.bfloat16),
     Component(SINGLE_FRAME, "text_encoder", HUB_WEIGHTS, _clip_text, CLIP_L_TEXT_11_LAYERS),
     Component(MULTI_FRAME, "unet", HUB_WEIGHTS, _unet3d, dataclasses.asdict(UNet3DParams())),
     Component(MULTI_FRAME, "vae", HUB_WEIGHTS, _video_vae, dataclasses.asdict(VideoVAEParams())),
