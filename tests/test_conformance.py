@@ -12,6 +12,7 @@ from conftest import ROOT
 
 REFERENCE = ROOT / "tests" / "data" / "reference"
 MODULE_CASES = ("sf_unet", "mf_unet", "mf_unet_windows", "mf_vae", "mf_resampler", "mf_clip_vision")
+SAMPLER_CASES = ("sf_sampler", "mf_sampler")
 
 
 @pytest.fixture(scope="module")
@@ -49,10 +50,12 @@ def test_outputs_are_written_with_the_reference_keys(vector_run):
     assert set(load_file(out / "mf_unet_windows.out.safetensors")) == {"out_prv", "out_first", "out_roll"}
 
 
-def test_sampler_cases_are_listed_as_unsupported_without_failing(vector_run):
-    result, _ = vector_run
-    assert "sf_sampler: not supported yet" in result.stdout
-    assert "mf_sampler: not supported yet" in result.stdout
+def test_both_samplers_match_the_reference_within_1e_3(vector_run):
+    result, out = vector_run
+    for case in SAMPLER_CASES:
+        line = next(line for line in result.stdout.splitlines() if line.startswith(f"{case}.out"))
+        assert float(line.split("relative error ")[1].split()[0]) <= 1e-3, line
+        assert (out / f"{case}.out.safetensors").is_file()
 
 
 def test_a_wrong_answer_fails_the_run(tmp_path):

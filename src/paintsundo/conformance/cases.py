@@ -6,6 +6,7 @@ Each runner takes (config, weights, inputs) and returns the outputs by name, as 
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,18 @@ from paintsundo.models.resampler import Resampler, ResamplerParams
 from paintsundo.models.single_frame import SingleFrameUNet, SingleFrameUNetParams
 from paintsundo.models.unet3d import TEMPORAL_WINDOWS, UNet3D, UNet3DParams
 from paintsundo.models.video_vae import VideoVAE, VideoVAEParams, end_frame_features
+from paintsundo.pipeline.denoisers import single_frame_denoiser, video_denoiser
+from paintsundo.samplers import (
+    DiscreteSchedule,
+    karras_sigmas,
+    linear_betas,
+    sample_ddim_v_dynamic,
+    sample_dpmpp_2m,
+    scaled_linear_betas,
+    trailing_timesteps,
+    zero_terminal_snr,
+)
+from paintsundo.samplers.schedules import dynamic_x0_scale
 from paintsundo.weights.loading import assign_weights
 
 Tensors = dict[str, torch.Tensor]
@@ -101,7 +114,45 @@ def mf_clip_vision(config: dict[str, Any], weights: Tensors, inputs: Tensors) ->
     return {"out": _loaded(model, weights)(inputs["x"]).last_hidden_state}
 
 
+def sf_sampler(config: dict[str, Any], weights: Tensors, inputs: Tensors) -> Tensors:
+    unet_case = json.loads((Path(config["reference_dir"]) / "sf_unet.json").read_text())["config"]
+    with torch.device("meta"):
+        unet = SingleFrameUNet.from_config(
+            SingleFrameUNetParams(dict(unet_case["unet_config_before_widening"])).diffusers_config()
+        )
+    unet = _loaded(unet, weights)
+    steps = inputs["coded_conds"]
+    schedule = DiscreteSchedule.from_betas(linear_betas())
+    sigmas = karras_sigmas(schedule, int(config["steps"]))
+    generator = torch.Generator("cpu").manual_seed(int(config["seed"]))
+    noise = torch.randn(inputs["concat_conds"].shape, generator=generator).repeat(len(steps), 1, 1, 1)
+    batch = len(steps)
+    denoiser = single_frame_denoiser(
+        unet, schedule, inputs["positive"].repeat(batch, 1, 1), inputs["negative"].repeat(batch, 1, 1),
+        inputs["concat_conds"], steps, float(config["cfg"]),
+    )  # fmt: skip
+    return {"out": sample_dpmpp_2m(denoiser, noise * sigmas[0], sigmas)}
+
+
+def mf_sampler(config: dict[str, Any], weights: Tensors, inputs: Tensors) -> Tensors:
+    unet_config = json.loads((Path(config["reference_dir"]) / "mf_unet.json").read_text())["config"]
+    unet = _unet3d(unet_config, weights)
+    schedule = DiscreteSchedule.from_betas(zero_terminal_snr(scaled_linear_betas()))
+    shared = {"concat_cond": inputs["concat_cond"], "fs": inputs["fs"]}
+    positive = {"context_text": inputs["positive_text"], "context_img": inputs["positive_image"], **shared}
+    negative = {"context_text": inputs["negative_text"], "context_img": inputs["negative_image"], **shared}
+    denoiser = video_denoiser(
+        unet, schedule, positive, negative, float(config["cfg"]), float(config["guidance_rescale"])
+    )
+    generator = torch.Generator("cpu").manual_seed(int(config["seed"]))
+    timesteps = trailing_timesteps(int(config["steps"]))
+    shape = tuple(inputs["concat_cond"].shape)
+    return {"out": sample_ddim_v_dynamic(denoiser, shape, schedule, timesteps, dynamic_x0_scale(), generator)}
+
+
 RUNNERS: dict[str, Runner] = {
+    "sf_sampler": sf_sampler,
+    "mf_sampler": mf_sampler,
     "sf_unet": sf_unet,
     "mf_unet": mf_unet,
     "mf_unet_windows": mf_unet_windows,

@@ -43,6 +43,7 @@ def run_case(ref_dir: Path, out_dir: Path, case: str) -> CaseResult:
     if case not in RUNNERS:
         return CaseResult(case, False, {}, tolerance)
     config = json.loads((ref_dir / f"{source}.json").read_text())["config"]
+    config["reference_dir"] = str(ref_dir)  # sampler cases read their UNet's config beside them
     weights_file = ref_dir / config.get("weights_file", f"{source}.weights.safetensors")
     io = load_file(ref_dir / f"{source}.io.safetensors")
     inputs = {name: io[name] for name in INPUTS[case] if name in io}

@@ -1,0 +1,69 @@
+"""The two models wrapped as denoisers for the samplers, with classifier-free guidance.
+
+CFG: Ho & Salimans 2022. Guidance rescale: Lin et al. 2023, section 3.4 (matches the reference app).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+from paintsundo.models.single_frame import SingleFrameUNet
+from paintsundo.models.unet3d import UNet3D
+from paintsundo.samplers.schedules import DiscreteSchedule
+
+Denoiser = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def single_frame_denoiser(
+    unet: SingleFrameUNet,
+    schedule: DiscreteSchedule,
+    positive: torch.Tensor,  # b tokens c
+    negative: torch.Tensor,  # b tokens c
+    concat_conds: torch.Tensor,  # 1 4 h w, latent of the finished picture
+    operation_steps: torch.Tensor,  # b
+    cfg: float,
+) -> Denoiser:
+    """Epsilon-predicting UNet in k-diffusion's sigma parameterisation: denoised = x - sigma * eps."""
+
+    def denoise(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+        sigma4 = sigma[:, None, None, None]
+        scaled = (x / (sigma4**2 + 1) ** 0.5).to(unet.dtype)
+        step = schedule.timestep(sigma)
+        eps_positive = unet.undo(scaled, step, positive, concat_conds, operation_steps)
+        eps_negative = unet.undo(scaled, step, negative, concat_conds, operation_steps)
+        eps = eps_negative + cfg * (eps_positive - eps_negative)
+        return x - eps * sigma4
+
+    return denoise
+
+
+def rescale_guidance(guided: torch.Tensor, positive: torch.Tensor, factor: float) -> torch.Tensor:
+    """Blend the guided prediction with itself rescaled to the positive prediction's std per sample."""
+    dims = list(range(1, guided.ndim))
+    rescaled = guided * (positive.std(dim=dims, keepdim=True) / guided.std(dim=dims, keepdim=True))
+    return factor * rescaled + (1 - factor) * guided
+
+
+def video_denoiser(
+    unet: UNet3D,
+    schedule: DiscreteSchedule,
+    positive: dict[str, torch.Tensor],
+    negative: dict[str, torch.Tensor],
+    cfg: float,
+    guidance_rescale: float = 0.7,
+) -> Denoiser:
+    """v-predicting 3D UNet as x0 = sqrt(a) x - sqrt(1 - a) v, guided and rescaled on v."""
+    sqrt_alpha, sqrt_one_minus = schedule.sqrt_alphas_cumprod, schedule.sqrt_one_minus_alphas_cumprod
+    dtype = next(unet.parameters()).dtype
+
+    def denoise(x: torch.Tensor, step: torch.Tensor) -> torch.Tensor:
+        x = x.to(dtype)
+        v_positive = unet(x, step, **positive)
+        v_negative = unet(x, step, **negative)
+        v = rescale_guidance(v_negative + cfg * (v_positive - v_negative), v_positive, guidance_rescale)
+        index = int(step[0])
+        return float(sqrt_alpha[index]) * x - float(sqrt_one_minus[index]) * v
+
+    return denoise

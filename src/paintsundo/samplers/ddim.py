@@ -1,0 +1,47 @@
+"""DDIM (Song et al. 2021) with eta = 1 for the video model, with the reference's dynamic x0 rescale:
+each step scales the predicted x0 by scale(t_prev) / scale(t) (matches the reference app)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+from paintsundo.samplers.schedules import DiscreteSchedule
+
+Denoiser = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+StepCallback = Callable[[int, int], None]
+
+
+@torch.no_grad()
+def sample_ddim_v_dynamic(
+    denoiser: Denoiser,
+    shape: tuple[int, ...],
+    schedule: DiscreteSchedule,
+    timesteps: torch.Tensor,  # ascending training steps, e.g. trailing_timesteps(50)
+    x0_scale: torch.Tensor,  # per training step
+    generator: torch.Generator,
+    device: torch.device | str = "cpu",
+    dtype: torch.dtype = torch.float32,
+    callback: StepCallback | None = None,
+) -> torch.Tensor:
+    """Sample from pure noise: one draw for x, then one per step, from `generator` (reference order)."""
+    x = torch.randn(shape, generator=generator, device=device, dtype=dtype)
+    previous_steps = torch.nn.functional.pad(timesteps[:-1], (1, 0))  # the last step lands on step 0
+    alphas = schedule.alphas_cumprod[timesteps]
+    alphas_prev = schedule.alphas_cumprod[previous_steps]
+    sigmas = ((1 - alphas_prev) / (1 - alphas) * (1 - alphas / alphas_prev)).sqrt()
+    rescale = x0_scale[previous_steps] / x0_scale[timesteps]
+    ones = x.new_ones([len(x)])
+    for done, index in enumerate(reversed(range(len(timesteps)))):
+        step = int(timesteps[index])
+        alpha = float(alphas[index])
+        pred_x0 = denoiser(x, step * ones)
+        eps = (x - alpha**0.5 * pred_x0) / (1 - alpha) ** 0.5
+        a_prev, sigma = float(alphas_prev[index]), float(sigmas[index])
+        direction = max(1.0 - a_prev - sigma**2, 0.0) ** 0.5 * eps
+        noise = sigma * torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
+        x = a_prev**0.5 * (pred_x0 * float(rescale[index])) + direction + noise
+        if callback is not None:
+            callback(done + 1, len(timesteps))
+    return x
