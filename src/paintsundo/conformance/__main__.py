@@ -1,4 +1,4 @@
-"""python -m paintsundo.conformance vectors REF_DIR OUT_DIR | keys OUT_DIR"""
+"""python -m paintsundo.conformance vectors REF_DIR OUT_DIR | e2e MODELS_DIR CASE_DIR OUT_DIR | keys OUT_DIR"""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from paintsundo.conformance.e2e import PIXEL_TOLERANCE, run_e2e
 from paintsundo.conformance.keys import write_key_listings
 from paintsundo.conformance.vectors import run_vectors
 
@@ -30,6 +31,19 @@ def vectors(ref_dir: Annotated[Path, typer.Argument(exists=True, file_okay=False
         if not result.errors:
             typer.echo(f"{result.case}: computed (no expected outputs to compare)")
     sys.exit(0 if all(result.passed for result in results) else 1)
+
+
+@app.command()
+def e2e(models_dir: Path, case_dir: Path, out_dir: Path) -> None:
+    """Run the reference flow on MODELS_DIR's checkpoints with CASE_DIR's settings; compare."""
+    result = run_e2e(models_dir, case_dir, out_dir)
+    typer.echo(
+        f"prompt: {'matches' if result.prompt_matches else 'DIFFERS' if result.prompt_matches is False else '-'}"
+    )
+    for name, error in (("keyframes", result.keyframe_error), ("video", result.video_error)):
+        if error is not None:
+            typer.echo(f"{name}: largest difference {error} levels (tolerance {PIXEL_TOLERANCE})")
+    sys.exit(0 if result.passed else 1)
 
 
 @app.command()

@@ -1,0 +1,47 @@
+"""Pictures in and out of the models, with the reference app's resizing, buckets and rounding."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import torch
+
+# The video model's (height, width) buckets, as the reference lists them.
+VIDEO_BUCKETS = ((320, 512), (384, 448), (448, 384), (512, 320))
+
+
+def resize_and_center_crop(picture: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Scale to cover width x height (area filter), then crop the centre (matches the reference app)."""
+    source_height, source_width = picture.shape[:2]
+    scale = max(height / source_height, width / source_width)
+    resized_width, resized_height = int(round(source_width * scale)), int(round(source_height * scale))
+    resized = cv2.resize(picture, (resized_width, resized_height), interpolation=cv2.INTER_AREA)
+    left, top = (resized_width - width) // 2, (resized_height - height) // 2
+    return np.ascontiguousarray(resized[top : top + height, left : left + width])
+
+
+def nearest_bucket(height: int, width: int, buckets: tuple[tuple[int, int], ...]) -> tuple[int, int]:
+    """The (height, width) bucket closest in aspect ratio; on ties the later one, as the reference."""
+    best, best_metric = buckets[0], float("inf")
+    for bucket_height, bucket_width in buckets:
+        metric = abs(height * bucket_width - width * bucket_height)
+        if metric <= best_metric:
+            best, best_metric = (bucket_height, bucket_width), metric
+    return best
+
+
+def to_model_range(pictures: list[np.ndarray]) -> torch.Tensor:
+    """RGB uint8 pictures (h w 3) -> float b 3 h w in [-1, 1]."""
+    return torch.from_numpy(np.stack(pictures)).float().div(127.5).sub(1.0).movedim(-1, 1)
+
+
+def to_pictures(pixels: torch.Tensor) -> list[np.ndarray]:
+    """b 3 h w in [-1, 1] -> RGB uint8 pictures, truncating like the reference app."""
+    values = (pixels.float() * 127.5 + 127.5).movedim(1, -1).cpu().numpy()
+    return list(values.clip(0, 255).astype(np.uint8))
+
+
+def video_to_frames(video: torch.Tensor) -> np.ndarray:
+    """b 3 t h w in [-1, 1] (b = 1) -> t h w 3 uint8, clamped then truncated like the reference app."""
+    values = (video.float().clamp(-1.0, 1.0) * 127.5 + 127.5).to(torch.uint8)
+    return values[0].movedim(0, -1).cpu().numpy()

@@ -1,0 +1,65 @@
+"""Stage 2: keyframes from the single-frame "undo" model (matches the reference app's `process`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+from paintsundo.pipeline.denoisers import single_frame_denoiser
+from paintsundo.pipeline.images import resize_and_center_crop, to_model_range, to_pictures
+from paintsundo.pipeline.models import Placement, SingleFrameModels
+from paintsundo.pipeline.settings import KeyframeSettings
+from paintsundo.samplers import DiscreteSchedule, karras_sigmas, linear_betas, sample_dpmpp_2m
+
+StepCallback = Callable[[int, int], None]
+
+
+@torch.inference_mode()
+def encode_prompt(tokenizer: object, text_encoder: torch.nn.Module, text: str) -> torch.Tensor:
+    """77 tokens, padded and truncated, through the text encoder: 1 77 c."""
+    device = next(text_encoder.parameters()).device
+    ids = tokenizer(text, padding="max_length", max_length=tokenizer.model_max_length, truncation=True,
+                    return_tensors="pt").input_ids  # fmt: skip
+    return text_encoder(ids.to(device))
+
+
+@torch.inference_mode()
+def generate_keyframes(
+    models: SingleFrameModels,
+    placement: Placement,
+    picture: np.ndarray,
+    prompt: str,
+    settings: KeyframeSettings,
+    progress: StepCallback | None = None,
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The picture cropped to the keyframe size, and one picture per operation step (in order)."""
+    device = placement.device
+    generator = torch.Generator(device).manual_seed(settings.seed)
+    finished = resize_and_center_crop(picture, settings.width, settings.height)
+    vae, unet = models.vae, models.unet
+    placement.use(vae)
+    scaling = vae.config.scaling_factor
+    concat = vae.encode(to_model_range([finished]).to(device, vae.dtype)).latent_dist.mode() * scaling
+    placement.use(models.text_encoder)
+    positive = encode_prompt(models.tokenizer, models.text_encoder, prompt)
+    negative = encode_prompt(models.tokenizer, models.text_encoder, settings.negative_prompt)
+    placement.use(unet)
+    batch = len(settings.operation_steps)
+    steps = torch.tensor(settings.operation_steps, dtype=torch.long, device=device)
+    schedule = DiscreteSchedule.from_betas(linear_betas())
+    sigmas = karras_sigmas(schedule, settings.steps).to(device)
+    # One noise draw, shared by every operation step (the reference's same_noise_in_batch).
+    noise = torch.randn(concat.shape, generator=generator, device=device, dtype=unet.dtype).repeat(
+        batch, 1, 1, 1
+    )
+    latents = torch.zeros_like(noise) + noise * sigmas[0].to(noise)
+    denoiser = single_frame_denoiser(
+        unet, schedule, positive.repeat(batch, 1, 1).to(unet.dtype), negative.repeat(batch, 1, 1).to(unet.dtype),
+        concat.to(unet.dtype), steps, settings.cfg,
+    )  # fmt: skip
+    latents = sample_dpmpp_2m(denoiser, latents, sigmas, progress)
+    placement.use(vae)
+    pixels = vae.decode(latents.to(vae.dtype) / scaling).sample
+    return finished, to_pictures(pixels)

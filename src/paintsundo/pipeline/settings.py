@@ -1,0 +1,34 @@
+"""Settings of the neural engine's stages; the defaults are the reference app's."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from paintsundo.pipeline.images import VIDEO_BUCKETS
+
+NEGATIVE_PROMPT = "lowres, bad anatomy, bad hands, cropped, worst quality"
+# The reference app deliberately does not reuse the tagger's prompt for the video model.
+VIDEO_PROMPT = "1girl, masterpiece, best quality"
+BLANK_STEP = 1000  # the white canvas; operation step 0 is the finished picture
+
+
+@dataclass(frozen=True)
+class KeyframeSettings:
+    width: int = 512
+    height: int = 640
+    operation_steps: tuple[int, ...] = (400, 600, 800, 900, 950, 999)
+    steps: int = 50
+    cfg: float = 3.0
+    seed: int = 12345
+    negative_prompt: str = NEGATIVE_PROMPT
+
+
+@dataclass(frozen=True)
+class VideoSettings:
+    prompt: str = VIDEO_PROMPT
+    steps: int = 50
+    cfg: float = 7.5
+    fs: int = 3
+    seed: int = 123  # segment i uses seed + i
+    buckets: tuple[tuple[int, int], ...] = VIDEO_BUCKETS  # (height, width)
+    frames_per_segment: int = 16

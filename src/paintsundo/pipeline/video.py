@@ -1,0 +1,89 @@
+"""Stage 3: 16 frames between two keyframes from the multi-frame model (the reference's
+`process_video_inner`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from einops import rearrange
+
+from paintsundo.models.video_vae import end_frame_features
+from paintsundo.pipeline.denoisers import video_denoiser
+from paintsundo.pipeline.images import nearest_bucket, resize_and_center_crop, to_model_range, video_to_frames
+from paintsundo.pipeline.keyframes import encode_prompt
+from paintsundo.pipeline.models import MultiFrameModels, Placement
+from paintsundo.pipeline.settings import VideoSettings
+from paintsundo.samplers import (
+    DiscreteSchedule,
+    sample_ddim_v_dynamic,
+    scaled_linear_betas,
+    trailing_timesteps,
+    zero_terminal_snr,
+)
+from paintsundo.samplers.schedules import dynamic_x0_scale
+
+StepCallback = Callable[[int, int], None]
+
+
+@torch.inference_mode()
+def image_tokens(models: MultiFrameModels, frames: torch.Tensor) -> torch.Tensor:
+    """CLIP vision tokens of each frame, resampled: b 3 t h w -> b video_length tokens c."""
+    hidden = models.image_encoder(rearrange(frames, "b c t h w -> (b t) c h w")).last_hidden_state
+    return models.image_projection(rearrange(hidden, "(b t) n c -> b t n c", t=frames.shape[2]))
+
+
+@torch.inference_mode()
+def interpolate(
+    models: MultiFrameModels,
+    placement: Placement,
+    first: np.ndarray,
+    last: np.ndarray,
+    settings: VideoSettings,
+    seed: int,
+    progress: StepCallback | None = None,
+) -> np.ndarray:
+    """frames_per_segment frames (t h w 3 uint8) from `first` to `last`, at the nearest bucket."""
+    device = placement.device
+    generator = torch.Generator(device).manual_seed(seed)
+    height, width = nearest_bucket(*first.shape[:2], settings.buckets)
+    ends = [resize_and_center_crop(picture, width, height) for picture in (first, last)]
+    frames = rearrange(to_model_range(ends), "t c h w -> 1 c t h w").to(device)
+    placement.use(models.text_encoder)
+    positive_text = encode_prompt(models.tokenizer, models.text_encoder, settings.prompt)
+    negative_text = encode_prompt(models.tokenizer, models.text_encoder, "")
+    placement.use(models.image_encoder, models.image_projection)
+    dtype = next(models.image_encoder.parameters()).dtype
+    positive_image = image_tokens(models, frames.to(dtype))
+    negative_image = image_tokens(models, torch.zeros_like(frames, dtype=dtype))
+    placement.use(models.vae)
+    vae_dtype = next(models.vae.parameters()).dtype
+    latents, features = models.vae.encode(rearrange(frames, "b c t h w -> (b t) c h w").to(vae_dtype))
+    latents = rearrange(latents, "(b t) c h w -> b c t h w", t=2)
+    reference = end_frame_features(features, frames=2)
+    count = settings.frames_per_segment
+    concat = torch.cat([latents[:, :, :1], latents.new_zeros(*latents.shape[:2], count - 2, *latents.shape[3:]),
+                        latents[:, :, 1:]], dim=2)  # fmt: skip
+    placement.use(models.unet)
+    unet_dtype = next(models.unet.parameters()).dtype
+    shared = {"concat_cond": concat.to(unet_dtype), "fs": torch.tensor([settings.fs], device=device)}
+    positive = {
+        "context_text": positive_text.to(unet_dtype),
+        "context_img": positive_image.to(unet_dtype),
+        **shared,
+    }
+    negative = {
+        "context_text": negative_text.to(unet_dtype),
+        "context_img": negative_image.to(unet_dtype),
+        **shared,
+    }
+    schedule = DiscreteSchedule.from_betas(zero_terminal_snr(scaled_linear_betas()))
+    denoiser = video_denoiser(models.unet, schedule, positive, negative, settings.cfg)
+    sampled = sample_ddim_v_dynamic(
+        denoiser, tuple(concat.shape), schedule, trailing_timesteps(settings.steps), dynamic_x0_scale(), generator,
+        device=device, dtype=unet_dtype, callback=progress,
+    )  # fmt: skip
+    placement.use(models.vae)
+    pixels = models.vae.decode(rearrange(sampled, "b c t h w -> (b t) c h w").to(vae_dtype), reference, count)
+    return video_to_frames(rearrange(pixels, "(b t) c h w -> b c t h w", t=count))
