@@ -15,9 +15,14 @@ DATA = ROOT / "tests" / "data"
 
 def test_conformance_e2e_reproduces_the_reference_flow(tmp_path):
     command = [
-        sys.executable, "-m", "paintsundo.conformance", "e2e",
-        str(DATA / "tiny-release"), str(DATA / "reference" / "e2e"), str(tmp_path),
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "paintsundo.conformance",
+        "e2e",
+        str(DATA / "tiny-release"),
+        str(DATA / "reference" / "e2e"),
+        str(tmp_path),
+    ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "prompt: matches" in result.stdout

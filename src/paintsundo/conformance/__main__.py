@@ -1,4 +1,4 @@
-"""python -m paintsundo.conformance vectors REF_DIR OUT_DIR | e2e MODELS_DIR CASE_DIR OUT_DIR | keys OUT_DIR"""
+"""python -m paintsundo.conformance vectors REF_DIR OUT_DIR | e2e MODELS CASE OUT_DIR | keys OUT_DIR"""
 
 from __future__ import annotations
 
@@ -37,9 +37,8 @@ def vectors(ref_dir: Annotated[Path, typer.Argument(exists=True, file_okay=False
 def e2e(models_dir: Path, case_dir: Path, out_dir: Path) -> None:
     """Run the reference flow on MODELS_DIR's checkpoints with CASE_DIR's settings; compare."""
     result = run_e2e(models_dir, case_dir, out_dir)
-    typer.echo(
-        f"prompt: {'matches' if result.prompt_matches else 'DIFFERS' if result.prompt_matches is False else '-'}"
-    )
+    verdict = {True: "matches", False: "DIFFERS", None: "-"}[result.prompt_matches]
+    typer.echo(f"prompt: {verdict}")
     for name, error in (("keyframes", result.keyframe_error), ("video", result.video_error)):
         if error is not None:
             typer.echo(f"{name}: largest difference {error} levels (tolerance {PIXEL_TOLERANCE})")

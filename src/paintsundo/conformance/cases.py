@@ -128,9 +128,14 @@ def sf_sampler(config: dict[str, Any], weights: Tensors, inputs: Tensors) -> Ten
     noise = torch.randn(inputs["concat_conds"].shape, generator=generator).repeat(len(steps), 1, 1, 1)
     batch = len(steps)
     denoiser = single_frame_denoiser(
-        unet, schedule, inputs["positive"].repeat(batch, 1, 1), inputs["negative"].repeat(batch, 1, 1),
-        inputs["concat_conds"], steps, float(config["cfg"]),
-    )  # fmt: skip
+        unet,
+        schedule,
+        inputs["positive"].repeat(batch, 1, 1),
+        inputs["negative"].repeat(batch, 1, 1),
+        inputs["concat_conds"],
+        steps,
+        float(config["cfg"]),
+    )
     return {"out": sample_dpmpp_2m(denoiser, noise * sigmas[0], sigmas)}
 
 

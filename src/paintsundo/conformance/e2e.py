@@ -32,15 +32,23 @@ class E2EResult:
 
 def case_settings(case: dict) -> tuple[KeyframeSettings, VideoSettings]:
     keyframes = KeyframeSettings(
-        width=case["keyframe_width"], height=case["keyframe_height"], operation_steps=tuple(case["operation_steps"]),
-        steps=case["keyframe_sampling_steps"], cfg=case["keyframe_cfg"], seed=case["keyframe_seed"],
+        width=case["keyframe_width"],
+        height=case["keyframe_height"],
+        operation_steps=tuple(case["operation_steps"]),
+        steps=case["keyframe_sampling_steps"],
+        cfg=case["keyframe_cfg"],
+        seed=case["keyframe_seed"],
         negative_prompt=case["negative_prompt"],
-    )  # fmt: skip
+    )
     video = VideoSettings(
-        prompt=case["video_prompt"], steps=case["video_sampling_steps"], cfg=case["video_cfg"], fs=case["fs"],
-        seed=case["video_seed_base"], buckets=tuple(tuple(b) for b in case["buckets_hw"]),
+        prompt=case["video_prompt"],
+        steps=case["video_sampling_steps"],
+        cfg=case["video_cfg"],
+        fs=case["fs"],
+        seed=case["video_seed_base"],
+        buckets=tuple(tuple(b) for b in case["buckets_hw"]),
         frames_per_segment=case.get("frames_per_segment", 16),
-    )  # fmt: skip
+    )
     return keyframes, video
 
 

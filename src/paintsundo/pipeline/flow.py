@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -68,7 +69,7 @@ def make_video(
     """Interpolate each consecutive pair; drop each segment's last frame; join; play blank to finished."""
     frames: list[np.ndarray] = []
     segments = len(keyframes) - 1
-    for index, (first, last) in enumerate(zip(keyframes[:-1], keyframes[1:], strict=False)):
+    for index, (first, last) in enumerate(itertools.pairwise(keyframes)):
         stage = f"video {index + 1}/{segments}"
         report = (lambda done, total, stage=stage: progress(stage, done, total)) if progress else None
         segment = interpolate(models, placement, first, last, settings, settings.seed + index, report)

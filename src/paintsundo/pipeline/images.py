@@ -14,7 +14,7 @@ def resize_and_center_crop(picture: np.ndarray, width: int, height: int) -> np.n
     """Scale to cover width x height (area filter), then crop the centre (matches the reference app)."""
     source_height, source_width = picture.shape[:2]
     scale = max(height / source_height, width / source_width)
-    resized_width, resized_height = int(round(source_width * scale)), int(round(source_height * scale))
+    resized_width, resized_height = round(source_width * scale), round(source_height * scale)
     resized = cv2.resize(picture, (resized_width, resized_height), interpolation=cv2.INTER_AREA)
     left, top = (resized_width - width) // 2, (resized_height - height) // 2
     return np.ascontiguousarray(resized[top : top + height, left : left + width])

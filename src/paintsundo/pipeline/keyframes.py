@@ -20,8 +20,13 @@ StepCallback = Callable[[int, int], None]
 def encode_prompt(tokenizer: object, text_encoder: torch.nn.Module, text: str) -> torch.Tensor:
     """77 tokens, padded and truncated, through the text encoder: 1 77 c."""
     device = next(text_encoder.parameters()).device
-    ids = tokenizer(text, padding="max_length", max_length=tokenizer.model_max_length, truncation=True,
-                    return_tensors="pt").input_ids  # fmt: skip
+    ids = tokenizer(
+        text,
+        padding="max_length",
+        max_length=tokenizer.model_max_length,
+        truncation=True,
+        return_tensors="pt",
+    ).input_ids
     return text_encoder(ids.to(device))
 
 
@@ -56,9 +61,14 @@ def generate_keyframes(
     )
     latents = torch.zeros_like(noise) + noise * sigmas[0].to(noise)
     denoiser = single_frame_denoiser(
-        unet, schedule, positive.repeat(batch, 1, 1).to(unet.dtype), negative.repeat(batch, 1, 1).to(unet.dtype),
-        concat.to(unet.dtype), steps, settings.cfg,
-    )  # fmt: skip
+        unet,
+        schedule,
+        positive.repeat(batch, 1, 1).to(unet.dtype),
+        negative.repeat(batch, 1, 1).to(unet.dtype),
+        concat.to(unet.dtype),
+        steps,
+        settings.cfg,
+    )
     latents = sample_dpmpp_2m(denoiser, latents, sigmas, progress)
     placement.use(vae)
     pixels = vae.decode(latents.to(vae.dtype) / scaling).sample

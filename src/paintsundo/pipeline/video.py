@@ -63,8 +63,14 @@ def interpolate(
     latents = rearrange(latents, "(b t) c h w -> b c t h w", t=2)
     reference = end_frame_features(features, frames=2)
     count = settings.frames_per_segment
-    concat = torch.cat([latents[:, :, :1], latents.new_zeros(*latents.shape[:2], count - 2, *latents.shape[3:]),
-                        latents[:, :, 1:]], dim=2)  # fmt: skip
+    concat = torch.cat(
+        [
+            latents[:, :, :1],
+            latents.new_zeros(*latents.shape[:2], count - 2, *latents.shape[3:]),
+            latents[:, :, 1:],
+        ],
+        dim=2,
+    )
     placement.use(models.unet)
     unet_dtype = next(models.unet.parameters()).dtype
     shared = {"concat_cond": concat.to(unet_dtype), "fs": torch.tensor([settings.fs], device=device)}
@@ -81,9 +87,16 @@ def interpolate(
     schedule = DiscreteSchedule.from_betas(zero_terminal_snr(scaled_linear_betas()))
     denoiser = video_denoiser(models.unet, schedule, positive, negative, settings.cfg)
     sampled = sample_ddim_v_dynamic(
-        denoiser, tuple(concat.shape), schedule, trailing_timesteps(settings.steps), dynamic_x0_scale(), generator,
-        device=device, dtype=unet_dtype, callback=progress,
-    )  # fmt: skip
+        denoiser,
+        tuple(concat.shape),
+        schedule,
+        trailing_timesteps(settings.steps),
+        dynamic_x0_scale(),
+        generator,
+        device=device,
+        dtype=unet_dtype,
+        callback=progress,
+    )
     placement.use(models.vae)
     pixels = models.vae.decode(rearrange(sampled, "b c t h w -> (b t) c h w").to(vae_dtype), reference, count)
     return video_to_frames(rearrange(pixels, "(b t) c h w -> b c t h w", t=count))
