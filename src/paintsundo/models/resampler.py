@@ -62,8 +62,8 @@ class Resampler(nn.Module):
         super().__init__()
         self.params = params
         p = params
-        self.latents = nn.Parameter(torch.empty(1, p.num_queries * p.video_length, p.dim))
-        self.input_pos = nn.Parameter(torch.empty(1, p.input_frames_length, 1, p.embedding_dim))
+        self.latents = nn.Parameter(torch.randn(1, p.num_queries * p.video_length, p.dim) / p.dim**0.5)
+        self.input_pos = nn.Parameter(torch.zeros(1, p.input_frames_length, 1, p.embedding_dim))
         self.proj_in = nn.Linear(p.embedding_dim, p.dim)
         self.proj_out = nn.Linear(p.dim, p.output_dim)
         self.norm_out = nn.LayerNorm(p.output_dim)
