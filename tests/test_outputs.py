@@ -113,7 +113,7 @@ def test_manifest_records_the_run(small_png, tmp_path):
     assert manifest["stages"][0]["start"] == 1 and manifest["stages"][-1]["end"] == 24
     process = draw_process(small_png, FAST)
     assert manifest["events"] == [event.to_json() for event in process.events]
-    assert {"load", "analyse", "render_and_write", "total"} <= set(manifest["timings"])
+    assert {"load", "engine", "render_and_write", "total"} <= set(manifest["timings"])
     assert "not a recording" in manifest["provenance"]
 
 
@@ -140,7 +140,7 @@ def test_settings_validate_their_values():
 
 
 def test_interrupted_runs_leave_nothing_behind(small_png, tmp_path):
-    def interrupt(done, total):
+    def interrupt(stage, done, total):
         if done == 10:
             raise KeyboardInterrupt
 

@@ -1,18 +1,18 @@
-"""The Python API: a picture to frames, and a picture to a written video."""
+"""The Python API: a picture to frames, and a picture to a written video, with either engine."""
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from PIL import Image
 
-from paintsundo.engines import choose_engine
+from paintsundo.engines import EngineChoice, choose_engine
 from paintsundo.errors import PaintsUndoError
 from paintsundo.manifest import build_manifest
 from paintsundo.outputs import check_writable, resolve_output, sidecar
@@ -25,7 +25,24 @@ from paintsundo.procedural import DrawingProcess
 from paintsundo.settings import Settings
 
 PictureSource = str | Path | np.ndarray | Image.Image
-Progress = Callable[[int, int], None]
+# progress(stage, done, total): "drawing" for the procedural engine; "tagging", "keyframes",
+# "video i/n" for the neural one; "writing" for the frames going to the output.
+Progress = Callable[[str, int, int], None]
+# A user keyframe: a picture, and its operation step (1..999) or None (see `user_keyframes`).
+UserKeyframe = tuple[PictureSource, int | None]
+
+
+class Process(Protocol):
+    """What both engines give: frames by index, and the stages and events of the timeline."""
+
+    stages: tuple
+    events: tuple
+
+    def __len__(self) -> int: ...
+
+    def frame(self, index: int) -> np.ndarray: ...
+
+    def stage_at(self, index: int) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -36,11 +53,18 @@ class RunResult:
     manifest: dict[str, Any]
 
 
-def draw_process(picture: PictureSource, settings: Settings | None = None) -> DrawingProcess:
-    """The drawing process of a picture: index it or iterate it for RGB uint8 frames (h w 3)."""
+def draw_process(
+    picture: PictureSource,
+    settings: Settings | None = None,
+    *,
+    models: str | Path | None = None,
+    keyframes: Sequence[UserKeyframe] = (),
+    progress: Progress | None = None,
+) -> Process:
+    """The drawing process of a picture: index it for RGB uint8 frames (h w 3), blank to finished."""
     settings = settings or Settings()
-    choose_engine(settings.engine)
-    return _build_process(_load(picture, settings), settings)
+    choice = choose_engine(settings.engine, models, settings.device)
+    return _run_engine(choice, _load(picture, settings, choice), settings, keyframes, progress)
 
 
 def make_video(
@@ -50,13 +74,15 @@ def make_video(
     *,
     format: str | None = None,
     with_contact_sheet: bool = False,
+    models: str | Path | None = None,
+    keyframes: Sequence[UserKeyframe] = (),
     progress: Progress | None = None,
 ) -> RunResult:
     """Write the drawing process of a picture as MP4, GIF, WebP or PNG frames, with its manifest.
 
     Nothing appears at the output paths unless the whole run succeeds.
     """
-    job = prepare_video(picture, output, settings, format=format)
+    job = prepare_video(picture, output, settings, format=format, models=models, keyframes=keyframes)
     return job.write(with_contact_sheet=with_contact_sheet, progress=progress)
 
 
@@ -66,18 +92,20 @@ def prepare_video(
     settings: Settings | None = None,
     *,
     format: str | None = None,
+    models: str | Path | None = None,
+    keyframes: Sequence[UserKeyframe] = (),
 ) -> VideoJob:
     """Check everything a run needs (engine, picture, output path) before any frame is drawn."""
     started = time.perf_counter()
     settings = settings or Settings()
-    engine, reason = choose_engine(settings.engine)
-    source = _load(picture, settings)
+    choice = choose_engine(settings.engine, models, settings.device)
+    source = _load(picture, settings, choice)
     input_path = Path(picture) if isinstance(picture, (str, Path)) else None
     stem = input_path.stem if input_path else "picture"
     folder = input_path.parent if input_path else Path.cwd()
     target, chosen_format = resolve_output(stem, folder, output, format)
     check_writable(target)
-    return VideoJob(settings, engine, reason, source, input_path, target, chosen_format, started)
+    return VideoJob(settings, choice, source, input_path, tuple(keyframes), target, chosen_format, started)
 
 
 @dataclass(frozen=True)
@@ -85,17 +113,33 @@ class VideoJob:
     """A checked run, ready to draw: `write` renders the frames and commits every output."""
 
     settings: Settings
-    engine: str
-    engine_reason: str
+    choice: EngineChoice
     picture: Picture
     input_path: Path | None
+    keyframes: tuple[UserKeyframe, ...]
     output: Path
     format: str
     started: float
 
-    def write(self, *, with_contact_sheet: bool = False, progress: Progress | None = None) -> RunResult:
+    @property
+    def engine(self) -> str:
+        return self.choice.engine
+
+    @property
+    def engine_reason(self) -> str:
+        return self.choice.reason
+
+    def write(
+        self,
+        *,
+        with_contact_sheet: bool = False,
+        progress: Progress | None = None,
+        process: Process | None = None,
+    ) -> RunResult:
+        """Render (unless a finished process is given), write the output, its manifest and contact sheet."""
         loaded = time.perf_counter()
-        process = _build_process(self.picture, self.settings)
+        if process is None:
+            process = _run_engine(self.choice, self.picture, self.settings, self.keyframes, progress)
         analysed = time.perf_counter()
         provenance = provenance_text(self.engine)
         sheet_path = sidecar(self.output, ".contact.png") if with_contact_sheet else None
@@ -104,13 +148,7 @@ class VideoJob:
             with Staging() as staging:
                 frames_path = staging.path(self.output, folder=self.format == "frames")
                 sampled = _write_frames(
-                    process,
-                    frames_path,
-                    self.format,
-                    self.settings,
-                    provenance,
-                    progress,
-                    keep_samples=with_contact_sheet,
+                    process, frames_path, self.format, self.settings, provenance, progress, with_contact_sheet
                 )
                 written = time.perf_counter()
                 if sheet_path is not None:
@@ -120,7 +158,7 @@ class VideoJob:
                     contact_sheet(sampled, title).save(staging.path(sheet_path), format="PNG")
                 timings = {
                     "load": loaded - self.started,
-                    "analyse": analysed - loaded,
+                    "engine": analysed - loaded,
                     "render_and_write": written - analysed,
                     "total": time.perf_counter() - self.started,
                 }
@@ -131,10 +169,8 @@ class VideoJob:
             raise PaintsUndoError(f"cannot write output {self.output}: {error.strerror or error}") from None
         return RunResult(self.output, manifest_path, sheet_path, manifest)
 
-    def _manifest(
-        self, process: DrawingProcess, timings: dict[str, float], provenance: str
-    ) -> dict[str, Any]:
-        return build_manifest(
+    def _manifest(self, process: Process, timings: dict[str, float], provenance: str) -> dict[str, Any]:
+        manifest = build_manifest(
             engine=self.engine,
             engine_reason=self.engine_reason,
             settings=self.settings,
@@ -143,16 +179,20 @@ class VideoJob:
             source_size=self.picture.source_size,
             output=self.output,
             format=self.format,
-            size=self.picture.size,
+            size=(process.frame(0).shape[1], process.frame(0).shape[0]),
+            frames=len(process),
             stages=[vars(stage) for stage in process.stages],
             events=[event.to_json() for event in process.events],
             timings=timings,
             provenance=provenance,
         )
+        if getattr(process, "details", None):
+            manifest["neural"] = process.details
+        return manifest
 
 
 def _write_frames(
-    process: DrawingProcess,
+    process: Process,
     temporary: Path,
     format: str,
     settings: Settings,
@@ -162,31 +202,52 @@ def _write_frames(
 ) -> list[tuple[int, str, np.ndarray]]:
     writer = open_writer(format, temporary, settings.fps, settings.hold, provenance)
     wanted = set(contact_frame_indices(len(process))) if keep_samples else set()
+    stage = "drawing" if isinstance(process, DrawingProcess) else "writing"
     samples = []
     try:
         for index in range(len(process)):
             frame = process.frame(index)
             writer.add(frame)
             if index in wanted:
-                samples.append((index, process.timeline.stage_at(index), frame))
+                samples.append((index, process.stage_at(index), frame))
             if progress is not None:
-                progress(index + 1, len(process))
+                progress(stage, index + 1, len(process))
     finally:
         writer.close()
     return samples
 
 
-def _load(picture: PictureSource, settings: Settings) -> Picture:
+def _load(picture: PictureSource, settings: Settings, choice: EngineChoice) -> Picture:
+    # The neural engine resizes with the reference app's own filters, so it gets the full picture.
+    size = "source" if choice.engine == "neural" else settings.size
     if isinstance(picture, (str, Path)):
-        return load_picture(picture, settings.size)
+        return load_picture(picture, size)
     if isinstance(picture, Image.Image):
-        return picture_from_array(np.asarray(picture.convert("RGBA")), settings.size)
+        return picture_from_array(np.asarray(picture.convert("RGBA")), size)
     if isinstance(picture, np.ndarray):
-        return picture_from_array(picture, settings.size)
+        return picture_from_array(picture, size)
     raise PaintsUndoError(f"expected a path, a PIL image or a NumPy array, got {type(picture).__name__}")
 
 
-def _build_process(picture: Picture, settings: Settings) -> DrawingProcess:
+def _run_engine(
+    choice: EngineChoice,
+    picture: Picture,
+    settings: Settings,
+    keyframes: Sequence[UserKeyframe],
+    progress: Progress | None,
+) -> Process:
+    if choice.engine == "neural":
+        from paintsundo.pipeline.engine import run_neural
+        from paintsundo.pipeline.user_keyframes import user_keyframes
+
+        settings, given = user_keyframes(
+            settings, [(_load(p, settings, choice).pixels, s) for p, s in keyframes]
+        )
+        return run_neural(picture.pixels, settings, choice.models, choice.device, given, progress)
+    if keyframes:
+        raise PaintsUndoError("user keyframes need the neural engine: add --engine neural")
+    report = progress or (lambda stage, done, total: None)
+    report("drawing", 0, settings.frames)
     return DrawingProcess(
         picture.pixels,
         frames=settings.frames,

@@ -1,16 +1,86 @@
-"""Choosing the engine for `--engine auto|procedural|neural`."""
+"""Choosing the engine for `--engine auto|procedural|neural`, with the reason, as one line."""
 
 from __future__ import annotations
 
+import importlib.util
+from dataclasses import dataclass
+
 from paintsundo.errors import PaintsUndoError
 
+NEURAL_PACKAGES = ("torch", "diffusers", "transformers", "onnxruntime", "huggingface_hub", "einops")
 
-def choose_engine(requested: str) -> tuple[str, str]:
-    """The engine to run and why, as one line for the user."""
-    if requested == "procedural":
-        return "procedural", "asked for with --engine procedural"
-    if requested == "neural":
+
+@dataclass(frozen=True)
+class EngineChoice:
+    engine: str
+    reason: str
+    models: object = None  # hub.ModelPaths for the neural engine
+    device: str = "cpu"
+
+
+def missing_neural_packages() -> list[str]:
+    return [name for name in NEURAL_PACKAGES if importlib.util.find_spec(name) is None]
+
+
+def best_device() -> str:
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    if torch.backends.mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def _check_device(device: str) -> None:
+    import torch
+
+    if device == "cuda" and not torch.cuda.is_available():
+        raise PaintsUndoError("--device cuda was asked for, but no CUDA GPU is available: use --device cpu")
+    if device == "mps" and not torch.backends.mps.is_available():
         raise PaintsUndoError(
-            "the neural engine is not in this version of paintsundo yet: use --engine procedural (or auto)"
+            "--device mps was asked for, but Apple's MPS is not available: use --device cpu"
         )
-    return "procedural", "auto: the neural engine is not in this version yet, so the procedural engine runs"
+
+
+def choose_engine(requested: str, models_dir: str | None = None, device: str | None = None) -> EngineChoice:
+    if requested == "procedural":
+        return EngineChoice("procedural", "asked for with --engine procedural")
+    missing = missing_neural_packages()
+    if requested == "neural":
+        if missing:
+            raise PaintsUndoError(
+                f"the neural engine needs {', '.join(missing)}: install paintsundo[neural]"
+                " (after the torch build for your machine)"
+            )
+        from paintsundo.hub import find_models, missing_weights_message
+
+        models = find_models(models_dir)
+        if models is None:
+            raise PaintsUndoError(missing_weights_message())
+        chosen = device or best_device()
+        _check_device(chosen)
+        return EngineChoice(
+            "neural", f"asked for with --engine neural; weights from {models.source}", models, chosen
+        )
+    return _auto(missing, models_dir, device)
+
+
+def _auto(missing: list[str], models_dir: str | None, device: str | None) -> EngineChoice:
+    if missing:
+        return EngineChoice("procedural", "auto: the neural extra is not installed")
+    from paintsundo.hub import find_models
+
+    models = find_models(models_dir)
+    if models is None:
+        return EngineChoice("procedural", "auto: no neural weights found (see `paintsundo download`)")
+    chosen = device or best_device()
+    if chosen == "cpu":
+        return EngineChoice(
+            "procedural",
+            "auto: neural weights found but no GPU; --engine neural --device cpu runs them slowly",
+        )
+    _check_device(chosen)
+    return EngineChoice(
+        "neural", f"auto: neural weights from {models.source} and a {chosen} device", models, chosen
+    )

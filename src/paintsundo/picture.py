@@ -38,7 +38,10 @@ def file_sha256(path: Path) -> str:
 
 
 def load_picture(path: str | Path, size: str | None = None) -> Picture:
-    """Open an image file and return it flattened on white, resized (and centre-cropped) to size."""
+    """Open an image file and return it flattened on white, resized (and centre-cropped) to size.
+
+    size "source" keeps the stored size (for the neural engine, which resizes as the reference does).
+    """
     path = Path(path)
     if not path.exists():
         raise PaintsUndoError(f"input not found: {path}")
@@ -51,7 +54,7 @@ def load_picture(path: str | Path, size: str | None = None) -> Picture:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(path) as image:
                 _refuse_bombs(image, path)
-                target = output_size(*image.size, size)
+                target = _target(image, size)
                 source_size = image.size
                 pixels = _to_rgb_at_size(image, target)
     except PaintsUndoError:
@@ -77,9 +80,13 @@ def picture_from_array(pixels: np.ndarray, size: str | None = None) -> Picture:
         raise PaintsUndoError(f"expected an image array of shape (h, w) or (h, w, c), got {array.shape}")
     image = Image.fromarray(array if array.dtype == np.uint8 else np.clip(array, 0, 255).astype(np.uint8))
     _refuse_bombs(image, Path("<array>"))
-    target = output_size(*image.size, size)
+    target = _target(image, size)
     digest = hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
     return Picture(pixels=_to_rgb_at_size(image, target), sha256=digest, source_size=image.size)
+
+
+def _target(image: Image.Image, size: str | None) -> tuple[int, int] | None:
+    return None if size == "source" else output_size(*image.size, size)
 
 
 def _refuse_bombs(image: Image.Image, path: Path) -> None:
@@ -93,12 +100,14 @@ def _refuse_bombs(image: Image.Image, path: Path) -> None:
         raise PaintsUndoError(f"input has no pixels ({width}x{height}): {path}")
 
 
-def _to_rgb_at_size(image: Image.Image, target: tuple[int, int]) -> np.ndarray:
+def _to_rgb_at_size(image: Image.Image, target: tuple[int, int] | None) -> np.ndarray:
     # Let JPEG decode at a reduced scale first: a 50 MP photo then costs a fraction of its full decode.
-    if image.format == "JPEG":
+    if image.format == "JPEG" and target is not None:
         image.draft("RGB", (target[0], target[1]))
     image = ImageOps.exif_transpose(image)
     image = _flatten_on_white(image)
+    if target is None:
+        return np.asarray(image, dtype=np.uint8).copy()
     box = _centre_crop_box(image.size, target)
     image = image.resize(target, Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
     return np.asarray(image, dtype=np.uint8).copy()

@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from paintsundo.errors import PaintsUndoError
+from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
 from paintsundo.procedural.timeline import BEHAVIOURS, DEFAULT_STAGE_WEIGHTS, STAGES
 
 ENGINES = ("auto", "procedural", "neural")
 FORMATS = ("mp4", "gif", "webp", "frames")
+MEMORY_MODES = ("auto", "resident", "swap")
 DEFAULT_LONG_SIDE = 640
 DEFAULT_FRAMES = 105  # 7 segments of 15 frames, as the reference app makes
 DEFAULT_FPS = 4.0
@@ -31,6 +33,12 @@ class Settings:
     hold: float = 1.0  # seconds of the finished picture after the process, not counted in frames
     stage_weights: tuple[float, ...] = DEFAULT_STAGE_WEIGHTS
     behaviours: frozenset[str] = field(default_factory=lambda: frozenset(BEHAVIOURS))
+    # The neural engine's: the prompt (None: from the tagger), its two stages, where it runs.
+    prompt: str | None = None
+    keyframes: KeyframeSettings = field(default_factory=KeyframeSettings)
+    video: VideoSettings = field(default_factory=VideoSettings)
+    device: str | None = None  # cuda, mps or cpu; None picks the best available
+    memory: str = "auto"  # auto, resident or swap
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
@@ -51,6 +59,11 @@ class Settings:
             raise PaintsUndoError(
                 f"unknown behaviour {sorted(unknown)[0]!r}: choose from {', '.join(BEHAVIOURS)}"
             )
+        if self.device not in (None, "cuda", "mps", "cpu"):
+            raise PaintsUndoError(f"unknown device {self.device!r}: choose cuda, mps or cpu")
+        if self.memory not in MEMORY_MODES:
+            raise PaintsUndoError(f"unknown memory mode {self.memory!r}: choose {', '.join(MEMORY_MODES)}")
+        _check_neural(self.keyframes, self.video)
         object.__setattr__(self, "behaviours", frozenset(self.behaviours))
         object.__setattr__(self, "stage_weights", tuple(float(w) for w in self.stage_weights))
 
@@ -73,10 +86,40 @@ class Settings:
             values["stage_weights"] = tuple(float(weights.get(name, 0.0)) for name in STAGES)
         if "behaviours" in values:
             values["behaviours"] = frozenset(values["behaviours"])
+        if isinstance(values.get("keyframes"), dict):
+            values["keyframes"] = _nested(KeyframeSettings, values["keyframes"])
+        if isinstance(values.get("video"), dict):
+            values["video"] = _nested(VideoSettings, values["video"])
         try:
             return cls(**values)
         except TypeError as error:
             raise PaintsUndoError(f"the manifest's settings are malformed: {error}") from None
+
+
+def _nested(cls: type, data: dict[str, Any]) -> Any:
+    """A nested settings dataclass from JSON, with lists turned back into tuples."""
+
+    def tuples(value: Any) -> Any:
+        return tuple(tuples(item) for item in value) if isinstance(value, list) else value
+
+    known = {f.name for f in dataclasses.fields(cls)}
+    return cls(**{key: tuples(value) for key, value in data.items() if key in known})
+
+
+def _check_neural(keyframes: KeyframeSettings, video: VideoSettings) -> None:
+    if not keyframes.operation_steps or any(not 0 < step < 1000 for step in keyframes.operation_steps):
+        raise PaintsUndoError(
+            "operation steps must be whole numbers from 1 to 999, like 400,600,800,900,950,999"
+        )
+    if keyframes.width % 8 or keyframes.height % 8 or min(keyframes.width, keyframes.height) < 64:
+        raise PaintsUndoError("the keyframe size must be multiples of 8 pixels, at least 64 on each side")
+    if any(h % 8 or w % 8 or min(h, w) < 32 for h, w in video.buckets):
+        raise PaintsUndoError("video buckets must be HEIGHTxWIDTH multiples of 8, at least 32 on each side")
+    for name, value in (("keyframe steps", keyframes.steps), ("video steps", video.steps)):
+        if not 1 <= value <= 1000:
+            raise PaintsUndoError(f"{name} must be between 1 and 1000, got {value}")
+    if video.frames_per_segment < 3:
+        raise PaintsUndoError("each video segment needs at least 3 frames")
 
 
 def _check_stage_weights(weights: tuple[float, ...]) -> None:

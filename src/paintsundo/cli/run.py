@@ -7,13 +7,14 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from paintsundo.api import VideoJob, prepare_video
-from paintsundo.cli import app
+from paintsundo.api import RunResult, VideoJob, prepare_video
+from paintsundo.cli import app, options
+from paintsundo.cli.progress import progress_bars
 from paintsundo.errors import PaintsUndoError
 from paintsundo.manifest import read_manifest
 from paintsundo.picture import file_sha256
+from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
 from paintsundo.settings import ENGINES, FORMATS, Settings, parse_stage_weights, resolve_timing
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -80,6 +81,21 @@ def run(
         Path | None, Opt("--from-manifest", help="Repeat the run a manifest describes.", show_default=False)
     ] = None,
     quiet: Annotated[bool, Opt("--quiet", "-q", help="Print only errors.")] = False,
+    models: options.Models = None,
+    device: options.Device = None,
+    memory: options.Memory = "auto",
+    prompt: options.Prompt = None,
+    keyframe: options.KeyframeFiles = None,
+    operation_steps: options.OperationSteps = None,
+    keyframe_size: options.KeyframeSize = None,
+    keyframe_steps: options.KeyframeSteps = KeyframeSettings.steps,
+    keyframe_cfg: options.KeyframeCfg = KeyframeSettings.cfg,
+    keyframe_seed: options.KeyframeSeed = KeyframeSettings.seed,
+    video_prompt: options.VideoPrompt = VideoSettings.prompt,
+    video_steps: options.VideoSteps = VideoSettings.steps,
+    video_cfg: options.VideoCfg = VideoSettings.cfg,
+    video_seed: options.VideoSeed = VideoSettings.seed,
+    buckets: options.Buckets = None,
 ) -> None:
     """Turn IMAGE into a video of it being drawn: blank canvas, sketch, lines, colour, shading, finished."""
     if from_manifest is not None:
@@ -95,6 +111,25 @@ def run(
             "change_of_idea": change_of_idea,
         }
         frame_count, frame_rate = resolve_timing(frames, fps, duration)
+        if engine == "neural" and (frames is not None or duration is not None):
+            raise PaintsUndoError(
+                "the neural engine's frame count follows from its keyframes: drop --frames/--duration"
+            )
+        neural = options.NeuralOptions(
+            prompt,
+            operation_steps,
+            keyframe_size,
+            keyframe_steps,
+            keyframe_cfg,
+            keyframe_seed,
+            video_prompt,
+            video_steps,
+            video_cfg,
+            video_seed,
+            buckets,
+            device,
+            memory,
+        )
         settings = Settings(
             engine=engine,
             frames=frame_count,
@@ -105,30 +140,29 @@ def run(
             stage_weights=parse_stage_weights(stages) if stages else Settings().stage_weights,
             behaviours=frozenset(name for name, enabled in chosen.items() if enabled),
         )
-    _draw(prepare_video(image, output, settings, format=format), contact_sheet, quiet)
+        settings = neural.apply(settings)
+    user = options.parse_keyframes(keyframe)
+    job = prepare_video(image, output, settings, format=format, models=models, keyframes=user)
+    _draw(job, contact_sheet, quiet)
 
 
 def _draw(job: VideoJob, contact_sheet: bool, quiet: bool) -> None:
-    """Run a checked job under a progress bar and report what was written."""
+    """Run a checked job under progress bars and report what was written."""
     if not quiet:
         console.print(f"engine: {job.engine} ({job.engine_reason})")
-    columns = (TextColumn("drawing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, disable=quiet, transient=True) as bar:
-        task = bar.add_task("frames", total=job.settings.frames)
+    with progress_bars(console, quiet) as report:
         try:
-            result = job.write(
-                with_contact_sheet=contact_sheet,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
+            result = job.write(with_contact_sheet=contact_sheet, progress=report)
         except KeyboardInterrupt:
             console.print("interrupted: nothing was written")
             raise typer.Exit(130) from None
-    if quiet:
-        return
-    settings, seconds = job.settings, result.manifest["timings"]["total"]
-    console.print(
-        f"wrote {result.output} ({settings.frames} frames at {settings.fps:g} fps, {seconds:.1f} s)"
-    )
+    if not quiet:
+        report_result(result, job.settings.fps)
+
+
+def report_result(result: RunResult, fps: float) -> None:
+    frames, seconds = result.manifest["output"]["frames"], result.manifest["timings"]["total"]
+    console.print(f"wrote {result.output} ({frames} frames at {fps:g} fps, {seconds:.1f} s)")
     console.print(f"manifest: {result.manifest_path}")
     if result.contact_sheet:
         console.print(f"contact sheet: {result.contact_sheet}")

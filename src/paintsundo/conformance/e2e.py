@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 
+from paintsundo.hub import layout
 from paintsundo.pipeline.flow import make_keyframes, make_video
 from paintsundo.pipeline.models import Placement, load_multi_frame, load_single_frame
 from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
@@ -59,9 +60,10 @@ def run_e2e(models_dir: Path, case_dir: Path, out_dir: Path) -> E2EResult:
     keyframe_settings, video_settings = case_settings(case)
     device = torch.device("cpu")
     prompt = Tagger(models_dir / "misc")(picture)
-    single = load_single_frame(models_dir, device, torch.float32)
+    paths = layout(models_dir, "MODELS_DIR")
+    single = load_single_frame(paths.single_frame, device, torch.float32)
     keyframes = make_keyframes(single, Placement(device), picture, prompt, keyframe_settings)
-    multi = load_multi_frame(models_dir, device, torch.float32)
+    multi = load_multi_frame(paths.multi_frame, device, torch.float32)
     pictures = [keyframe.picture for keyframe in keyframes]
     frames = make_video(multi, Placement(device), pictures, video_settings)
     out_dir.mkdir(parents=True, exist_ok=True)

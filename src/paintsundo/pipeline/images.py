@@ -6,9 +6,6 @@ import cv2
 import numpy as np
 import torch
 
-# The video model's (height, width) buckets, as the reference lists them.
-VIDEO_BUCKETS = ((320, 512), (384, 448), (448, 384), (512, 320))
-
 
 def resize_and_center_crop(picture: np.ndarray, width: int, height: int) -> np.ndarray:
     """Scale to cover width x height (area filter), then crop the centre (matches the reference app)."""

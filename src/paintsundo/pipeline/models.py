@@ -46,24 +46,27 @@ def _tokenizer(folder: Path) -> object:
     return CLIPTokenizer.from_pretrained(str(folder))
 
 
-def _load(root: Path, repo: str, names: list[str], device: torch.device, dtype: torch.dtype | None) -> dict:
-    loaded = {"tokenizer": _tokenizer(root / repo / "tokenizer")}
+def _load(folder: Path, repo: str, names: list[str], device: torch.device, dtype: torch.dtype | None) -> dict:
+    loaded = {"tokenizer": _tokenizer(folder / "tokenizer")}
     for name in names:
         spec = component(repo, name)
-        loaded[name] = load_component(root / repo / name, spec, component_dtype(repo, name, device, dtype))
+        loaded[name] = load_component(folder / name, spec, component_dtype(repo, name, device, dtype))
     return loaded
 
 
 def load_single_frame(
-    root: Path, device: torch.device, dtype: torch.dtype | None = None
+    folder: Path, device: torch.device, dtype: torch.dtype | None = None
 ) -> SingleFrameModels:
-    """From <root>/paints_undo_single_frame; weights stay on the CPU until a stage needs them."""
-    return SingleFrameModels(**_load(root, SINGLE_FRAME, ["text_encoder", "vae", "unet"], device, dtype))
+    """From a paints_undo_single_frame folder; weights stay on the CPU until a stage needs them."""
+    return SingleFrameModels(**_load(folder, SINGLE_FRAME, ["text_encoder", "vae", "unet"], device, dtype))
 
 
-def load_multi_frame(root: Path, device: torch.device, dtype: torch.dtype | None = None) -> MultiFrameModels:
+def load_multi_frame(
+    folder: Path, device: torch.device, dtype: torch.dtype | None = None
+) -> MultiFrameModels:
+    """From a paints_undo_multi_frame folder."""
     names = ["text_encoder", "image_encoder", "image_projection", "vae", "unet"]
-    return MultiFrameModels(**_load(root, MULTI_FRAME, names, device, dtype))
+    return MultiFrameModels(**_load(folder, MULTI_FRAME, names, device, dtype))
 
 
 def modules_of(models: SingleFrameModels | MultiFrameModels) -> list[nn.Module]:

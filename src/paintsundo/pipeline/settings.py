@@ -1,15 +1,15 @@
-"""Settings of the neural engine's stages; the defaults are the reference app's."""
+"""Settings of the neural engine's stages; the defaults are the reference app's. Imports no torch."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from paintsundo.pipeline.images import VIDEO_BUCKETS
-
 NEGATIVE_PROMPT = "lowres, bad anatomy, bad hands, cropped, worst quality"
 # The reference app deliberately does not reuse the tagger's prompt for the video model.
 VIDEO_PROMPT = "1girl, masterpiece, best quality"
 BLANK_STEP = 1000  # the white canvas; operation step 0 is the finished picture
+# The video model's (height, width) buckets, as the reference lists them.
+VIDEO_BUCKETS = ((320, 512), (384, 448), (448, 384), (512, 320))
 
 
 @dataclass(frozen=True)

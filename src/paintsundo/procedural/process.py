@@ -59,6 +59,9 @@ class DrawingProcess:
     def events(self) -> tuple[Event, ...]:
         return self.behaviours.events
 
+    def stage_at(self, index: int) -> str:
+        return self.timeline.stage_at(index)
+
     def frame(self, index: int) -> np.ndarray:
         """The canvas on frame `index` as RGB uint8 (h w 3)."""
         if not 0 <= index < len(self):

@@ -1,0 +1,84 @@
+"""`paintsundo download` and `paintsundo doctor`: getting the weights and seeing what is there."""
+
+from __future__ import annotations
+
+import platform
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from paintsundo import __version__
+from paintsundo.cli import app, options
+from paintsundo.cli.run import console
+
+
+@app.command()
+def download(
+    to: Annotated[
+        Path | None,
+        typer.Option("--to", help="Folder to download into (default: the Hugging Face cache)."),
+    ] = None,
+) -> None:
+    """Fetch both Paints-UNDO models and the WD14 tagger with huggingface_hub (resumable)."""
+    from paintsundo.hub import download as fetch
+
+    paths = fetch(to)
+    console.print(f"single-frame model: {paths.single_frame}")
+    console.print(f"multi-frame model: {paths.multi_frame}")
+    console.print(f"tagger: {paths.tagger}")
+    if to is not None:
+        console.print(f"use them with --models {to}, or set PAINTSUNDO_MODELS={to}")
+
+
+@app.command()
+def doctor(models: options.Models = None) -> None:
+    """Report what is installed and found: packages, weights, GPU and its memory."""
+    from paintsundo.engines import missing_neural_packages
+
+    table = Table(show_header=False, box=None)
+    table.add_row("paintsundo", __version__)
+    table.add_row("python", platform.python_version())
+    missing = missing_neural_packages()
+    table.add_row("neural extra", "installed" if not missing else f"missing {', '.join(missing)}")
+    if not missing:
+        _weights_rows(table, models)
+        _device_rows(table)
+    console.print(table)
+
+
+def _weights_rows(table: Table, models: Path | None) -> None:
+    from paintsundo.errors import PaintsUndoError
+    from paintsundo.hub import find_models, missing_weights_message
+
+    try:
+        found = find_models(models)
+    except PaintsUndoError as error:
+        table.add_row("weights", f"[red]{error}[/red]")
+        return
+    if found is None:
+        table.add_row("weights", f"not found: {missing_weights_message()}")
+        return
+    table.add_row("weights", f"found in {found.source}")
+    for name, path in (
+        ("single-frame", found.single_frame),
+        ("multi-frame", found.multi_frame),
+        ("tagger", found.tagger),
+    ):
+        table.add_row(f"  {name}", str(path))
+
+
+def _device_rows(table: Table) -> None:
+    import torch
+
+    table.add_row("torch", torch.__version__)
+    if torch.cuda.is_available():
+        for index in range(torch.cuda.device_count()):
+            free, total = torch.cuda.mem_get_info(index)
+            name = torch.cuda.get_device_name(index)
+            table.add_row(f"cuda:{index}", f"{name}, {free / 2**30:.1f} of {total / 2**30:.1f} GiB free")
+    elif torch.backends.mps.is_available():
+        table.add_row("device", "Apple MPS")
+    else:
+        table.add_row("device", "no GPU: the neural engine runs on the CPU, slowly")

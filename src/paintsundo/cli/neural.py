@@ -1,0 +1,109 @@
+"""`paintsundo keyframes` and `paintsundo interpolate`: the neural engine's stages on their own."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from paintsundo.cli import app, options
+from paintsundo.cli.progress import progress_bars
+from paintsundo.cli.run import console, report_result
+from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
+from paintsundo.settings import Settings
+
+Arg = typer.Argument
+
+
+@app.command()
+def keyframes(
+    image: Annotated[Path, Arg(help="The finished picture.")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Folder for the keyframes.")] = None,
+    models: options.Models = None,
+    device: options.Device = None,
+    memory: options.Memory = "auto",
+    prompt: options.Prompt = None,
+    keyframe: options.KeyframeFiles = None,
+    operation_steps: options.OperationSteps = None,
+    keyframe_size: options.KeyframeSize = None,
+    keyframe_steps: options.KeyframeSteps = KeyframeSettings.steps,
+    keyframe_cfg: options.KeyframeCfg = KeyframeSettings.cfg,
+    keyframe_seed: options.KeyframeSeed = KeyframeSettings.seed,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Stage 2 alone: the tagger's prompt and the keyframes, as PNGs plus keyframes.json."""
+    from paintsundo.stages import make_keyframes
+
+    neural = options.NeuralOptions(
+        prompt,
+        operation_steps,
+        keyframe_size,
+        keyframe_steps,
+        keyframe_cfg,
+        keyframe_seed,
+        device=device,
+        memory=memory,
+    )
+    settings = neural.apply(Settings(engine="neural"))
+    folder = output or image.with_name(f"{image.stem}_keyframes")
+    with progress_bars(console, quiet) as report:
+        result = make_keyframes(
+            image,
+            folder,
+            settings,
+            models=models,
+            keyframes=options.parse_keyframes(keyframe),
+            progress=report,
+        )
+    if not quiet:
+        console.print(f"prompt: {result.prompt}")
+        console.print(f"wrote {len(result.files)} keyframes to {result.folder}")
+
+
+@app.command()
+def interpolate(
+    earlier: Annotated[Path, Arg(help="The less finished picture (where the video starts).")],
+    later: Annotated[Path, Arg(help="The more finished picture (where it ends).")],
+    output: Annotated[str | None, typer.Option("-o", "--output", help="Output video or folder.")] = None,
+    format: Annotated[str | None, typer.Option(help="mp4, gif, webp or frames.")] = None,
+    fps: Annotated[float, typer.Option(help="Frames per second.")] = 4.0,
+    hold: Annotated[float, typer.Option(help="Seconds to hold the last frame.")] = 1.0,
+    contact_sheet: Annotated[bool, typer.Option("--contact-sheet")] = False,
+    models: options.Models = None,
+    device: options.Device = None,
+    memory: options.Memory = "auto",
+    video_prompt: options.VideoPrompt = VideoSettings.prompt,
+    video_steps: options.VideoSteps = VideoSettings.steps,
+    video_cfg: options.VideoCfg = VideoSettings.cfg,
+    video_seed: options.VideoSeed = VideoSettings.seed,
+    buckets: options.Buckets = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Stage 3 alone: a video from EARLIER to LATER, one segment of the multi-frame model."""
+    from paintsundo.stages import interpolate_pictures
+
+    neural = options.NeuralOptions(
+        video_prompt=video_prompt,
+        video_steps=video_steps,
+        video_cfg=video_cfg,
+        video_seed=video_seed,
+        buckets=buckets,
+        device=device,
+        memory=memory,
+    )
+    settings = neural.apply(dataclasses.replace(Settings(engine="neural"), fps=fps, hold=hold))
+    with progress_bars(console, quiet) as report:
+        result = interpolate_pictures(
+            earlier,
+            later,
+            output,
+            settings,
+            models=models,
+            format=format,
+            with_contact_sheet=contact_sheet,
+            progress=report,
+        )
+    if not quiet:
+        report_result(result, settings.fps)

@@ -1,0 +1,136 @@
+"""Options shared by the commands, as Annotated types, and turning them into library settings."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from paintsundo.errors import PaintsUndoError
+from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
+from paintsundo.settings import Settings, parse_size
+
+Opt = typer.Option
+NEURAL = "Neural engine"
+
+Models = Annotated[
+    Path | None,
+    Opt(
+        "--models",
+        help="Folder with the released weights (see `paintsundo download`).",
+        rich_help_panel=NEURAL,
+    ),
+]
+Device = Annotated[
+    str | None, Opt(help="cuda, mps or cpu (default: the best available).", rich_help_panel=NEURAL)
+]
+Memory = Annotated[
+    str, Opt(help="auto, resident (all on the GPU) or swap (stage by stage).", rich_help_panel=NEURAL)
+]
+Prompt = Annotated[
+    str | None,
+    Opt(help="Keyframe prompt (default: from the WD14 tagger).", show_default=False, rich_help_panel=NEURAL),
+]
+KeyframeFiles = Annotated[
+    list[str] | None,
+    Opt(
+        "--keyframe",
+        help="Your own keyframe, FILE or FILE@STEP (1..999); repeatable.",
+        rich_help_panel=NEURAL,
+    ),
+]
+OperationSteps = Annotated[
+    str | None,
+    Opt(help="Keyframe operation steps (default: 400,600,800,900,950,999).", rich_help_panel=NEURAL),
+]
+KeyframeSize = Annotated[
+    str | None, Opt(help="Keyframe WIDTHxHEIGHT (default: 512x640).", rich_help_panel=NEURAL)
+]
+KeyframeSteps = Annotated[int, Opt(help="Keyframe sampling steps.", rich_help_panel=NEURAL)]
+KeyframeCfg = Annotated[float, Opt(help="Keyframe CFG scale.", rich_help_panel=NEURAL)]
+KeyframeSeed = Annotated[int, Opt(help="Keyframe seed.", rich_help_panel=NEURAL)]
+VideoPrompt = Annotated[
+    str, Opt(help="Video prompt (the reference keeps it generic).", rich_help_panel=NEURAL)
+]
+VideoSteps = Annotated[int, Opt(help="Video sampling steps.", rich_help_panel=NEURAL)]
+VideoCfg = Annotated[float, Opt(help="Video CFG scale.", rich_help_panel=NEURAL)]
+VideoSeed = Annotated[int, Opt(help="Video seed; segment i uses seed + i.", rich_help_panel=NEURAL)]
+Buckets = Annotated[
+    str | None,
+    Opt(
+        help="Video sizes to pick the nearest from, WxH list (default: 512x320,448x384,384x448,320x512).",
+        rich_help_panel=NEURAL,
+    ),
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class NeuralOptions:
+    prompt: str | None = None
+    operation_steps: str | None = None
+    keyframe_size: str | None = None
+    keyframe_steps: int = KeyframeSettings.steps
+    keyframe_cfg: float = KeyframeSettings.cfg
+    keyframe_seed: int = KeyframeSettings.seed
+    video_prompt: str = VideoSettings.prompt
+    video_steps: int = VideoSettings.steps
+    video_cfg: float = VideoSettings.cfg
+    video_seed: int = VideoSettings.seed
+    buckets: str | None = None
+    device: str | None = None
+    memory: str = "auto"
+
+    def apply(self, settings: Settings) -> Settings:
+        keyframes = KeyframeSettings(
+            steps=self.keyframe_steps, cfg=self.keyframe_cfg, seed=self.keyframe_seed
+        )
+        if self.operation_steps:
+            keyframes = dataclasses.replace(
+                keyframes, operation_steps=_integers(self.operation_steps, "--operation-steps")
+            )
+        if self.keyframe_size:
+            width, height = _pair(self.keyframe_size, "--keyframe-size")
+            keyframes = dataclasses.replace(keyframes, width=width, height=height)
+        video = VideoSettings(
+            prompt=self.video_prompt, steps=self.video_steps, cfg=self.video_cfg, seed=self.video_seed
+        )
+        if self.buckets:
+            video = dataclasses.replace(
+                video, buckets=tuple(_pair(b, "--buckets")[::-1] for b in self.buckets.split(","))
+            )
+        return dataclasses.replace(
+            settings,
+            prompt=self.prompt,
+            keyframes=keyframes,
+            video=video,
+            device=self.device,
+            memory=self.memory,
+        )
+
+
+def _integers(text: str, option: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise PaintsUndoError(f"{option} takes whole numbers separated by commas, got {text!r}") from None
+
+
+def _pair(text: str, option: str) -> tuple[int, int]:
+    """ "AxB" as (A, B), each rounded to even; the caller knows which is width."""
+    size = parse_size(text) if "x" in text.lower() else None
+    if not isinstance(size, tuple):
+        raise PaintsUndoError(f"{option} takes sizes like 512x640, got {text!r}")
+    return size
+
+
+def parse_keyframes(values: list[str] | None) -> list[tuple[Path, int | None]]:
+    """FILE or FILE@STEP, as (path, step or None)."""
+    parsed = []
+    for value in values or []:
+        path, _, step = value.rpartition("@") if "@" in value else (value, "", "")
+        if step and not step.isdigit():
+            raise PaintsUndoError(f"--keyframe {value!r}: write FILE@STEP with STEP from 1 to 999")
+        parsed.append((Path(path or value), int(step) if step else None))
+    return parsed

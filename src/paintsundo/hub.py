@@ -1,0 +1,122 @@
+"""Where the released weights are: --models DIR, then $PAINTSUNDO_MODELS, then the Hugging Face cache;
+and fetching them with huggingface_hub. Imports no torch."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from paintsundo.errors import PaintsUndoError
+
+SINGLE_FRAME_REPO = "lllyasviel/paints_undo_single_frame"
+MULTI_FRAME_REPO = "lllyasviel/paints_undo_multi_frame"
+TAGGER_REPO = "lllyasviel/misc"
+TAGGER_FILES = ("wd-v1-4-moat-tagger-v2.onnx", "wd-v1-4-moat-tagger-v2.csv")
+ENVIRONMENT_VARIABLE = "PAINTSUNDO_MODELS"
+# What each folder must hold for the weights to count as present.
+SINGLE_FRAME_PARTS = ("tokenizer", "text_encoder", "vae", "unet")
+MULTI_FRAME_PARTS = ("tokenizer", "text_encoder", "image_encoder", "image_projection", "vae", "unet")
+
+
+@dataclass(frozen=True)
+class ModelPaths:
+    single_frame: Path
+    multi_frame: Path
+    tagger: Path  # the folder holding the tagger's .onnx and .csv
+    source: str  # how they were found, for the user
+
+    def missing(self) -> list[str]:
+        """What is absent, as paths the user can act on; empty when everything is there."""
+        absent = [
+            str(self.single_frame / part)
+            for part in SINGLE_FRAME_PARTS
+            if not (self.single_frame / part).is_dir()
+        ]
+        absent += [
+            str(self.multi_frame / part)
+            for part in MULTI_FRAME_PARTS
+            if not (self.multi_frame / part).is_dir()
+        ]
+        absent += [str(self.tagger / name) for name in TAGGER_FILES if not (self.tagger / name).is_file()]
+        return absent
+
+
+def layout(root: Path, source: str) -> ModelPaths:
+    """The layout `paintsundo download --to DIR` writes and `--models DIR` reads."""
+    return ModelPaths(
+        root / "paints_undo_single_frame", root / "paints_undo_multi_frame", root / "misc", source
+    )
+
+
+def find_models(models_dir: str | Path | None = None) -> ModelPaths | None:
+    """The first complete set of weights in lookup order, or None."""
+    if models_dir is not None:
+        paths = layout(Path(models_dir), "--models")
+        if not Path(models_dir).is_dir():
+            raise PaintsUndoError(f"--models folder not found: {models_dir}")
+        missing = paths.missing()
+        if missing:
+            raise PaintsUndoError(
+                f"{models_dir} lacks {missing[0]} (see `paintsundo download --to {models_dir}`)"
+            )
+        return paths
+    if os.environ.get(ENVIRONMENT_VARIABLE):
+        paths = layout(Path(os.environ[ENVIRONMENT_VARIABLE]), f"${ENVIRONMENT_VARIABLE}")
+        if not paths.missing():
+            return paths
+    return _from_hub_cache()
+
+
+def _from_hub_cache() -> ModelPaths | None:
+    from huggingface_hub import hf_hub_download, snapshot_download
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    try:
+        single = Path(snapshot_download(SINGLE_FRAME_REPO, local_files_only=True))
+        multi = Path(snapshot_download(MULTI_FRAME_REPO, local_files_only=True))
+        tagger = Path(hf_hub_download(TAGGER_REPO, TAGGER_FILES[0], local_files_only=True)).parent
+        hf_hub_download(TAGGER_REPO, TAGGER_FILES[1], local_files_only=True)
+    except (LocalEntryNotFoundError, FileNotFoundError, OSError):
+        return None
+    paths = ModelPaths(single, multi, tagger, "the Hugging Face cache")
+    return None if paths.missing() else paths
+
+
+def missing_weights_message() -> str:
+    return (
+        "the neural engine's weights were not found: run `paintsundo download` on a machine with internet"
+        f" (it fetches {SINGLE_FRAME_REPO}, {MULTI_FRAME_REPO} and the WD14 tagger from {TAGGER_REPO}),"
+        f" or put them in a folder as paints_undo_single_frame/, paints_undo_multi_frame/ and misc/ and pass"
+        f" --models DIR or set {ENVIRONMENT_VARIABLE}"
+    )
+
+
+def download(to: str | Path | None = None) -> ModelPaths:
+    """Fetch everything (resumable; huggingface_hub shows progress). Into `to` if given, else the cache."""
+    from huggingface_hub import hf_hub_download, snapshot_download
+    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
+
+    root = Path(to) if to is not None else None
+    try:
+        folders = []
+        for repo in (SINGLE_FRAME_REPO, MULTI_FRAME_REPO):
+            target = str(root / repo.split("/")[1]) if root else None
+            folders.append(
+                Path(
+                    snapshot_download(
+                        repo, local_dir=target, allow_patterns=["*.json", "*.txt", "*.safetensors"]
+                    )
+                )
+            )
+        tagger_dir = str(root / "misc") if root else None
+        for name in TAGGER_FILES:
+            tagger = Path(hf_hub_download(TAGGER_REPO, name, local_dir=tagger_dir)).parent
+    except (LocalEntryNotFoundError, HfHubHTTPError, OSError) as error:
+        raise PaintsUndoError(
+            f"download failed ({type(error).__name__}): without access to the Hugging Face Hub, fetch"
+            f" {SINGLE_FRAME_REPO}, {MULTI_FRAME_REPO} and {', '.join(TAGGER_FILES)} from {TAGGER_REPO}"
+            " elsewhere, put them in DIR/paints_undo_single_frame, DIR/paints_undo_multi_frame and DIR/misc,"
+            " and pass --models DIR"
+        ) from None
+    return ModelPaths(folders[0], folders[1], tagger, str(root) if root else "the Hugging Face cache")

@@ -1,0 +1,92 @@
+"""The neural engine's stages on their own: keyframes for a picture, or a video between two pictures."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from paintsundo.api import PictureSource, Progress, RunResult, UserKeyframe, _load, prepare_video
+from paintsundo.engines import EngineChoice, choose_engine
+from paintsundo.outputs.atomic import Staging
+from paintsundo.settings import Settings
+
+
+@dataclass(frozen=True)
+class KeyframesResult:
+    folder: Path
+    files: list[Path]  # in drawing order: finished picture first, blank canvas last
+    prompt: str
+
+
+def make_keyframes(
+    picture: PictureSource,
+    folder: str | Path,
+    settings: Settings | None = None,
+    *,
+    models: str | Path | None = None,
+    keyframes: Sequence[UserKeyframe] = (),
+    progress: Progress | None = None,
+) -> KeyframesResult:
+    """Write the keyframes as keyframe_<index>_step<step>.png, with keyframes.json, into `folder`."""
+    import torch
+
+    from paintsundo.pipeline.flow import make_keyframes as flow_keyframes
+    from paintsundo.pipeline.models import Placement, load_single_frame, modules_of
+    from paintsundo.pipeline.user_keyframes import user_keyframes
+    from paintsundo.tagger import Tagger
+
+    settings, choice = _neural(settings, models)
+    device = torch.device(choice.device)
+    source = _load(picture, settings, choice).pixels
+    settings, given = user_keyframes(settings, [(_load(p, settings, choice).pixels, s) for p, s in keyframes])
+    prompt = settings.prompt if settings.prompt is not None else Tagger(choice.models.tagger)(source)
+    single = load_single_frame(choice.models.single_frame, device)
+    placement = Placement(device, settings.memory, [modules_of(single)])
+    made = flow_keyframes(single, placement, source, prompt, settings.keyframes, given, progress)
+    target = Path(folder)
+    with Staging() as staging:
+        temporary = staging.path(target, folder=True)
+        names = [f"keyframe_{index:02d}_step{key.step:04d}.png" for index, key in enumerate(made)]
+        for name, key in zip(names, made, strict=True):
+            Image.fromarray(key.picture).save(temporary / name)
+        listing = [
+            {"file": n, "operation_step": k.step, "source": k.source}
+            for n, k in zip(names, made, strict=True)
+        ]
+        (temporary / "keyframes.json").write_text(
+            json.dumps({"prompt": prompt, "keyframes": listing}, indent=2)
+        )
+    return KeyframesResult(target, [target / name for name in names], prompt)
+
+
+def interpolate_pictures(
+    earlier: PictureSource,
+    later: PictureSource,
+    output: str | Path | None = None,
+    settings: Settings | None = None,
+    *,
+    models: str | Path | None = None,
+    format: str | None = None,
+    with_contact_sheet: bool = False,
+    progress: Progress | None = None,
+) -> RunResult:
+    """A video from `earlier` (less finished) to `later`: one segment of the multi-frame model."""
+    from paintsundo.pipeline.engine import interpolate_process
+
+    settings, _ = _neural(settings, models)
+    job = prepare_video(later, output, settings, format=format, models=models)
+    start = _load(earlier, settings, job.choice).pixels
+    process = interpolate_process(
+        job.picture.pixels, start, settings, job.choice.models, job.choice.device, progress
+    )
+    return job.write(with_contact_sheet=with_contact_sheet, progress=progress, process=process)
+
+
+def _neural(settings: Settings | None, models: str | Path | None) -> tuple[Settings, EngineChoice]:
+    settings = dataclasses.replace(settings or Settings(), engine="neural")
+    return settings, choose_engine("neural", models, settings.device)
