@@ -7,11 +7,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from paintsundo import __version__
 from paintsundo.cli import app, options
-from paintsundo.cli.run import console
+
+
+# What these commands report is their output, so it goes to stdout.
+console = Console(highlight=False, soft_wrap=True)
 
 
 @app.command()

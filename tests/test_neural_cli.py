@@ -1,0 +1,146 @@
+"""The neural engine through the console script, on tiny checkpoints in the released layout."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import av
+import pytest
+
+from conftest import ROOT
+
+MODELS = ROOT / "tests" / "data" / "tiny-release"
+SMALL = [
+    "--models",
+    str(MODELS),
+    "--device",
+    "cpu",
+    "--keyframe-size",
+    "64x80",
+    "--operation-steps",
+    "400,999",
+    "--keyframe-steps",
+    "2",
+    "--video-steps",
+    "2",
+    "--buckets",
+    "48x64",
+]
+
+
+def paintsundo(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(["paintsundo", *args], capture_output=True, text=True, timeout=300, env=env)
+
+
+def isolated_environment(tmp_path: Path) -> dict:
+    """No weights anywhere: an empty Hugging Face cache, offline, no PAINTSUNDO_MODELS."""
+    env = {k: v for k, v in os.environ.items() if k != "PAINTSUNDO_MODELS"}
+    env.update(HF_HOME=str(tmp_path / "hf"), HF_HUB_OFFLINE="1")
+    return env
+
+
+def decoded_frames(path: Path) -> int:
+    with av.open(str(path)) as container:
+        return sum(1 for _ in container.decode(video=0))
+
+
+def test_run_neural_writes_a_video_and_manifest(small_png, tmp_path):
+    out = tmp_path / "neural.mp4"
+    result = paintsundo(
+        "run", str(small_png), "-o", str(out), "--engine", "neural", *SMALL, "--hold", "0", "--contact-sheet"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "engine: neural" in result.stderr
+    assert decoded_frames(out) == 3 * 15, "three segments of 16 frames, each without its last"
+    manifest = json.loads((tmp_path / "neural.mp4.json").read_text())
+    assert manifest["engine"] == "neural" and manifest["output"]["frames"] == 45
+    assert manifest["output"]["size"] == [48, 64]
+    assert [k["operation_step"] for k in manifest["neural"]["keyframes"]] == [0, 400, 999, 1000]
+    assert manifest["neural"]["prompt"] and manifest["settings"]["keyframes"]["operation_steps"] == [400, 999]
+    assert [e["kind"] for e in manifest["events"]] == ["keyframe"] * 4
+    assert (tmp_path / "neural.mp4.contact.png").is_file()
+
+
+def test_keyframes_command_with_a_user_keyframe(small_png, example_paths, tmp_path):
+    folder = tmp_path / "keys"
+    mine = f"{example_paths[0]}@700"
+    result = paintsundo(
+        "keyframes", str(small_png), "-o", str(folder), *SMALL[:-4], "--keyframe", mine, "--prompt", "1girl"
+    )
+    assert result.returncode == 0, result.stderr
+    listing = json.loads((folder / "keyframes.json").read_text())
+    assert listing["prompt"] == "1girl"
+    assert [(k["operation_step"], k["source"]) for k in listing["keyframes"]] == [
+        (0, "input"),
+        (400, "generated"),
+        (700, "user"),
+        (999, "generated"),
+        (1000, "blank"),
+    ]
+    assert len(list(folder.glob("keyframe_*.png"))) == 5
+
+
+def test_interpolate_between_two_pictures(small_png, example_paths, tmp_path):
+    out = tmp_path / "between.gif"
+    args = [
+        "--models",
+        str(MODELS),
+        "--device",
+        "cpu",
+        "--video-steps",
+        "2",
+        "--buckets",
+        "48x64",
+        "--hold",
+        "0",
+    ]
+    result = paintsundo("interpolate", str(example_paths[1]), str(small_png), "-o", str(out), *args)
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((tmp_path / "between.gif.json").read_text())
+    assert manifest["output"]["frames"] == 15 and manifest["neural"]["interpolation"] is True
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ([], "weights were not found"),
+        (["--models", "MISSING"], "--models folder not found"),
+        (["--models", "NOTAGGER"], "misc"),
+        (["--models", "MODELS", "--device", "cuda"], "no CUDA GPU"),
+    ],
+)
+def test_missing_pieces_fail_with_one_line(small_png, tmp_path, extra, message):
+    no_tagger = tmp_path / "no_tagger"
+    shutil.copytree(MODELS, no_tagger)
+    shutil.rmtree(no_tagger / "misc")
+    names = {"MISSING": str(tmp_path / "absent"), "NOTAGGER": str(no_tagger), "MODELS": str(MODELS)}
+    args = [names.get(arg, arg) for arg in extra]
+    result = paintsundo(
+        "run", str(small_png), "--engine", "neural", *args, env=isolated_environment(tmp_path)
+    )
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0], result.stderr
+
+
+def test_auto_picks_procedural_without_a_gpu_and_says_why(small_png, tmp_path):
+    env = isolated_environment(tmp_path) | {"PAINTSUNDO_MODELS": str(MODELS)}
+    result = paintsundo("run", str(small_png), "-o", str(tmp_path / "a.mp4"), "--frames", "10", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "engine: procedural (auto: neural weights found but no GPU" in result.stderr
+
+
+def test_download_offline_says_what_to_fetch_and_where(tmp_path):
+    result = paintsundo("download", "--to", str(tmp_path / "weights"), env=isolated_environment(tmp_path))
+    assert result.returncode == 2
+    assert "lllyasviel/paints_undo_single_frame" in result.stderr and "--models DIR" in result.stderr
+
+
+def test_doctor_reports_weights_and_device(tmp_path):
+    result = paintsundo("doctor", "--models", str(MODELS), env=isolated_environment(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "found in --models" in result.stdout and "torch" in result.stdout

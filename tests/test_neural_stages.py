@@ -1,0 +1,113 @@
+"""The neural flow's rules, checked without models: keyframe order, buckets, segments, reversal."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from paintsundo.errors import PaintsUndoError
+from paintsundo.pipeline import flow
+from paintsundo.pipeline.engine import timeline
+from paintsundo.pipeline.images import nearest_bucket, resize_and_center_crop
+from paintsundo.pipeline.settings import VIDEO_BUCKETS, KeyframeSettings, VideoSettings
+from paintsundo.pipeline.user_keyframes import user_keyframes
+from paintsundo.settings import Settings
+
+
+@pytest.mark.parametrize(
+    ("height", "width", "bucket"),
+    [
+        (640, 512, (448, 384)),
+        (512, 640, (384, 448)),
+        (1152, 896, (448, 384)),
+        (400, 400, (448, 384)),
+        (320, 512, (320, 512)),
+        (1000, 100, (512, 320)),
+    ],
+)
+def test_the_nearest_bucket_wins_and_ties_go_to_the_later_one(height, width, bucket):
+    assert nearest_bucket(height, width, VIDEO_BUCKETS) == bucket
+
+
+def test_resize_and_center_crop_covers_then_crops():
+    picture = np.zeros((100, 300, 3), np.uint8)
+    picture[:, 100:200] = 255
+    cropped = resize_and_center_crop(picture, 50, 50)
+    assert cropped.shape == (50, 50, 3) and cropped.mean() > 250
+
+
+def fake_generate(calls):
+    def generate(models, placement, picture, prompt, settings, progress):
+        calls.append(settings.operation_steps)
+        finished = resize_and_center_crop(picture, settings.width, settings.height)
+        return finished, [np.full_like(finished, step % 256) for step in settings.operation_steps]
+
+    return generate
+
+
+def test_keyframes_are_input_then_steps_then_blank_and_user_ones_take_their_step(monkeypatch):
+    calls = []
+    monkeypatch.setattr(flow, "generate_keyframes", fake_generate(calls))
+    settings = KeyframeSettings(width=64, height=80)
+    picture = np.random.default_rng(0).integers(0, 255, (160, 128, 3), dtype=np.uint8)
+    plain = flow.make_keyframes(None, None, picture, "tags", settings)
+    assert [k.step for k in plain] == [0, 400, 600, 800, 900, 950, 999, 1000]
+    assert [k.source for k in plain] == ["input"] + ["generated"] * 6 + ["blank"]
+    assert (plain[-1].picture == 255).all() and plain[0].picture.shape == (80, 64, 3)
+    mine = [
+        flow.Keyframe(600, np.zeros((80, 64, 3), np.uint8), "user"),
+        flow.Keyframe(700, np.zeros((80, 64, 3), np.uint8), "user"),
+    ]
+    mixed = flow.make_keyframes(None, None, picture, "tags", settings, mine)
+    assert [k.step for k in mixed] == [0, 400, 600, 700, 800, 900, 950, 999, 1000]
+    assert [k.source for k in mixed if k.step in (600, 700)] == ["user", "user"]
+    assert calls[-1] == (400, 800, 900, 950, 999), "no keyframe is generated where the user gave one"
+
+
+def test_video_drops_each_segments_last_frame_joins_and_reverses(monkeypatch):
+    seeds = []
+
+    def segment(models, placement, first, last, settings, seed, progress):
+        seeds.append(seed)
+        index = len(seeds) - 1
+        return np.stack(
+            [np.full((4, 4, 3), index * 16 + t, np.uint8) for t in range(settings.frames_per_segment)]
+        )
+
+    monkeypatch.setattr(flow, "interpolate", segment)
+    keyframes = [np.zeros((8, 8, 3), np.uint8)] * 8
+    frames = flow.make_video(None, None, keyframes, VideoSettings(seed=123))
+    assert len(frames) == 7 * 15 == 105
+    assert seeds == [123 + i for i in range(7)]
+    values = [int(f[0, 0, 0]) for f in frames]
+    # Last segment first (its frame 14 down to 0), ..., the first segment's frame 0 at the end.
+    assert values[:3] == [6 * 16 + 14, 6 * 16 + 13, 6 * 16 + 12]
+    assert values[-1] == 0 and 15 not in values, "each segment's last frame is dropped"
+
+
+def test_timeline_names_segments_and_places_keyframes():
+    keys = [flow.Keyframe(step, None, "generated") for step in (0, 400, 999, 1000)]
+    stages, events = timeline(keys, 16)
+    assert [(s.start, s.end) for s in stages] == [(0, 15), (15, 30), (30, 45)]
+    assert stages[0].name == "segment 1: step 1000 to 999"
+    assert [(e.start, e.detail["operation_step"]) for e in events] == [
+        (0, 1000),
+        (15, 999),
+        (30, 400),
+        (44, 0),
+    ]
+
+
+def test_user_keyframes_with_and_without_steps():
+    picture = np.zeros((90, 70, 3), np.uint8)
+    settings = Settings()
+    same, placed = user_keyframes(settings, [(picture, 500), (picture, 300)])
+    assert same == settings and [k.step for k in placed] == [500, 300]
+    assert placed[0].picture.shape == (640, 512, 3)
+    replaced, placed = user_keyframes(settings, [(picture, None), (picture, None), (picture, None)])
+    assert [k.step for k in placed] == [250, 500, 750]
+    assert replaced.keyframes.operation_steps == (250, 500, 750), "nothing left to generate"
+    with pytest.raises(PaintsUndoError, match="mixing"):
+        user_keyframes(settings, [(picture, 300), (picture, None)])
+    with pytest.raises(PaintsUndoError, match="distinct"):
+        user_keyframes(settings, [(picture, 300), (picture, 300)])
