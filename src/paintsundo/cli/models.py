@@ -13,7 +13,6 @@ from rich.table import Table
 from paintsundo import __version__
 from paintsundo.cli import app, options
 
-
 # What these commands report is their output, so it goes to stdout.
 console = Console(highlight=False, soft_wrap=True)
 
