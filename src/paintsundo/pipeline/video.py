@@ -45,11 +45,38 @@ def interpolate(
     progress: StepCallback | None = None,
 ) -> np.ndarray:
     """frames_per_segment frames (t h w 3 uint8) from `first` to `last`, at the nearest bucket."""
-    device = placement.device
-    generator = torch.Generator(device).manual_seed(seed)
+    generator = torch.Generator(placement.device).manual_seed(seed)
     height, width = nearest_bucket(*first.shape[:2], settings.buckets)
     ends = [resize_and_center_crop(picture, width, height) for picture in (first, last)]
-    frames = rearrange(to_model_range(ends), "t c h w -> 1 c t h w").to(device)
+    frames = rearrange(to_model_range(ends), "t c h w -> 1 c t h w").to(placement.device)
+    positive, negative, reference = _conditions(models, placement, frames, settings)
+    placement.use(models.unet)
+    unet_dtype = next(models.unet.parameters()).dtype
+    schedule = DiscreteSchedule.from_betas(zero_terminal_snr(scaled_linear_betas()))
+    denoiser = video_denoiser(models.unet, schedule, positive, negative, settings.cfg)
+    shape = tuple(positive["concat_cond"].shape)
+    sampled = sample_ddim_v_dynamic(
+        denoiser,
+        shape,
+        schedule,
+        trailing_timesteps(settings.steps),
+        dynamic_x0_scale(),
+        generator,
+        device=placement.device,
+        dtype=unet_dtype,
+        callback=progress,
+    )
+    placement.use(models.vae)
+    vae_dtype = next(models.vae.parameters()).dtype
+    count = settings.frames_per_segment
+    pixels = models.vae.decode(rearrange(sampled, "b c t h w -> (b t) c h w").to(vae_dtype), reference, count)
+    return video_to_frames(rearrange(pixels, "(b t) c h w -> b c t h w", t=count))
+
+
+def _conditions(
+    models: MultiFrameModels, placement: Placement, frames: torch.Tensor, settings: VideoSettings
+) -> tuple[dict, dict, list[torch.Tensor]]:
+    """UNet inputs with and without guidance, and the end frames' VAE features for decoding."""
     placement.use(models.text_encoder)
     positive_text = encode_prompt(models.tokenizer, models.text_encoder, settings.prompt)
     negative_text = encode_prompt(models.tokenizer, models.text_encoder, "")
@@ -61,19 +88,14 @@ def interpolate(
     vae_dtype = next(models.vae.parameters()).dtype
     latents, features = models.vae.encode(rearrange(frames, "b c t h w -> (b t) c h w").to(vae_dtype))
     latents = rearrange(latents, "(b t) c h w -> b c t h w", t=2)
-    reference = end_frame_features(features, frames=2)
-    count = settings.frames_per_segment
-    concat = torch.cat(
-        [
-            latents[:, :, :1],
-            latents.new_zeros(*latents.shape[:2], count - 2, *latents.shape[3:]),
-            latents[:, :, 1:],
-        ],
-        dim=2,
-    )
-    placement.use(models.unet)
+    # Known first and last latents, zeros between, concatenated to the noisy input.
+    middle = latents.new_zeros(*latents.shape[:2], settings.frames_per_segment - 2, *latents.shape[3:])
+    concat = torch.cat([latents[:, :, :1], middle, latents[:, :, 1:]], dim=2)
     unet_dtype = next(models.unet.parameters()).dtype
-    shared = {"concat_cond": concat.to(unet_dtype), "fs": torch.tensor([settings.fs], device=device)}
+    shared = {
+        "concat_cond": concat.to(unet_dtype),
+        "fs": torch.tensor([settings.fs], device=placement.device),
+    }
     positive = {
         "context_text": positive_text.to(unet_dtype),
         "context_img": positive_image.to(unet_dtype),
@@ -84,19 +106,4 @@ def interpolate(
         "context_img": negative_image.to(unet_dtype),
         **shared,
     }
-    schedule = DiscreteSchedule.from_betas(zero_terminal_snr(scaled_linear_betas()))
-    denoiser = video_denoiser(models.unet, schedule, positive, negative, settings.cfg)
-    sampled = sample_ddim_v_dynamic(
-        denoiser,
-        tuple(concat.shape),
-        schedule,
-        trailing_timesteps(settings.steps),
-        dynamic_x0_scale(),
-        generator,
-        device=device,
-        dtype=unet_dtype,
-        callback=progress,
-    )
-    placement.use(models.vae)
-    pixels = models.vae.decode(rearrange(sampled, "b c t h w -> (b t) c h w").to(vae_dtype), reference, count)
-    return video_to_frames(rearrange(pixels, "(b t) c h w -> b c t h w", t=count))
+    return positive, negative, end_frame_features(features, frames=2)

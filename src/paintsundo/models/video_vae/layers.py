@@ -8,6 +8,9 @@ from einops import rearrange
 from torch import nn
 
 from paintsundo.models.attention import multi_head_attention
+from paintsundo.models.unet3d.blocks import Upsample  # the reference shares it with the UNet
+
+__all__ = ["Downsample", "ResnetBlock", "SpatialAttention", "Upsample", "group_norm"]
 
 
 def group_norm(channels: int) -> nn.GroupNorm:
@@ -60,12 +63,3 @@ class Downsample(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.conv(F.pad(x, (0, 1, 0, 1)))
-
-
-class Upsample(nn.Module):
-    def __init__(self, channels: int) -> None:
-        super().__init__()
-        self.conv = nn.Conv2d(channels, channels, 3, padding=1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.conv(F.interpolate(x, scale_factor=2, mode="nearest"))
