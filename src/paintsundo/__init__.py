@@ -1,9 +1,32 @@
-"""paintsundo: turn a finished picture into a video of it being drawn."""
+"""paintsundo: turn a finished picture into a video of it being drawn.
+
+The public API is imported on first use, so that `paintsundo.models` or the neural pipeline can be
+used without the video and image-processing dependencies of the rest (as on a bare GPU machine).
+"""
+
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
-from paintsundo.api import RunResult, draw_process, make_video
-from paintsundo.errors import PaintsUndoError
-from paintsundo.settings import Settings
+_API = {
+    "RunResult": "paintsundo.api",
+    "draw_process": "paintsundo.api",
+    "make_video": "paintsundo.api",
+    "PaintsUndoError": "paintsundo.errors",
+    "Settings": "paintsundo.settings",
+}
 
 __all__ = ["PaintsUndoError", "RunResult", "Settings", "__version__", "draw_process", "make_video"]
+
+if TYPE_CHECKING:
+    from paintsundo.api import RunResult, draw_process, make_video
+    from paintsundo.errors import PaintsUndoError
+    from paintsundo.settings import Settings
+
+
+def __getattr__(name: str) -> object:
+    if name in _API:
+        import importlib
+
+        return getattr(importlib.import_module(_API[name]), name)
+    raise AttributeError(f"module 'paintsundo' has no attribute {name!r}")

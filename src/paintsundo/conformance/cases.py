@@ -48,7 +48,8 @@ INPUTS = {
 
 
 def _loaded(model: torch.nn.Module, weights: Tensors) -> torch.nn.Module:
-    return assign_weights(model, weights, Path("case weights"), torch.float32)
+    model = assign_weights(model, weights, Path("case weights"), torch.float32)
+    return model.to(next((t.device for t in weights.values()), "cpu"))
 
 
 def _fields(cls: type, config: dict[str, Any]) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 import torch
 
@@ -10,6 +9,10 @@ import torch
 def resize_and_center_crop(picture: np.ndarray, width: int, height: int) -> np.ndarray:
     """Scale to cover width x height (area filter), then crop the centre (matches the reference app)."""
     source_height, source_width = picture.shape[:2]
+    if (source_height, source_width) == (height, width):
+        return np.ascontiguousarray(picture)  # what the area filter does at scale 1
+    import cv2  # here, so that pictures already at size need no OpenCV (bare GPU machines)
+
     scale = max(height / source_height, width / source_width)
     resized_width, resized_height = round(source_width * scale), round(source_height * scale)
     resized = cv2.resize(picture, (resized_width, resized_height), interpolation=cv2.INTER_AREA)

@@ -3,7 +3,20 @@
 Needs only NumPy, Pillow and OpenCV; it never imports torch.
 """
 
-from paintsundo.procedural.process import DrawingProcess
+from typing import TYPE_CHECKING
+
 from paintsundo.procedural.timeline import BEHAVIOURS, STAGES, Event, Stage
 
 __all__ = ["BEHAVIOURS", "STAGES", "DrawingProcess", "Event", "Stage"]
+
+if TYPE_CHECKING:
+    from paintsundo.procedural.process import DrawingProcess
+
+
+def __getattr__(name: str) -> object:
+    # The engine itself needs OpenCV; its timeline vocabulary (used by the neural engine too) does not.
+    if name == "DrawingProcess":
+        from paintsundo.procedural.process import DrawingProcess
+
+        return DrawingProcess
+    raise AttributeError(f"module 'paintsundo.procedural' has no attribute {name!r}")
