@@ -144,3 +144,28 @@ def test_doctor_reports_weights_and_device(tmp_path):
     result = paintsundo("doctor", "--models", str(MODELS), env=isolated_environment(tmp_path))
     assert result.returncode == 0, result.stderr
     assert "found in --models" in result.stdout and "torch" in result.stdout
+
+
+def test_api_reports_progress_per_stage_and_uses_user_keyframes_alone(small_png, example_paths):
+    from paintsundo import Settings, draw_process
+    from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
+
+    seen: dict[str, list[tuple[int, int]]] = {}
+    settings = Settings(
+        engine="neural",
+        device="cpu",
+        keyframes=KeyframeSettings(width=64, height=80, steps=2),
+        video=VideoSettings(steps=2, buckets=((64, 48),)),
+    )
+    mine = [(example_paths[0], None), (example_paths[1], None)]
+    process = draw_process(
+        small_png,
+        settings,
+        models=MODELS,
+        keyframes=mine,
+        progress=lambda stage, done, total: seen.setdefault(stage, []).append((done, total)),
+    )
+    assert list(seen) == ["tagging", "video 1/3", "video 2/3", "video 3/3"], "no keyframe is generated"
+    assert seen["video 1/3"][-1] == (2, 2)
+    assert len(process) == 3 * 15
+    assert [e.detail["source"] for e in process.events] == ["blank", "user", "user", "input"]
