@@ -65,6 +65,20 @@ def test_run_neural_writes_a_video_and_manifest(small_png, tmp_path):
     assert (tmp_path / "neural.mp4.contact.png").is_file()
 
 
+def test_tag_prints_the_prompt(tmp_path):
+    import numpy as np
+    from PIL import Image
+    from safetensors.torch import load_file
+
+    picture = load_file(ROOT / "tests" / "data" / "reference" / "e2e" / "e2e.io.safetensors")["input"].numpy()
+    path = tmp_path / "e2e.png"
+    Image.fromarray(np.ascontiguousarray(picture)).save(path)
+    result = paintsundo("tag", str(path), "--models", str(MODELS))
+    assert result.returncode == 0, result.stderr
+    case = json.loads((ROOT / "tests" / "data" / "reference" / "e2e" / "e2e.json").read_text())
+    assert result.stdout.strip() == case["prompt"]
+
+
 def test_keyframes_command_with_a_user_keyframe(small_png, example_paths, tmp_path):
     folder = tmp_path / "keys"
     mine = f"{example_paths[0]}@700"

@@ -16,6 +16,14 @@ from paintsundo.outputs.atomic import Staging
 from paintsundo.settings import Settings
 
 
+def tag(picture: PictureSource, *, models: str | Path | None = None) -> str:
+    """Stage 1: the WD14 tagger's prompt for a picture, as the reference app writes it."""
+    from paintsundo.tagger import Tagger
+
+    settings, choice = _neural(None, models)
+    return Tagger(choice.models.tagger)(_load(picture, settings, choice).pixels)
+
+
 @dataclass(frozen=True)
 class KeyframesResult:
     folder: Path

@@ -18,6 +18,14 @@ Arg = typer.Argument
 
 
 @app.command()
+def tag(image: Annotated[Path, Arg(help="The finished picture.")], models: options.Models = None) -> None:
+    """Stage 1 alone: print the WD14 tagger's prompt (edit it and pass it back with --prompt)."""
+    from paintsundo.stages import tag as tag_picture
+
+    typer.echo(tag_picture(image, models=models))
+
+
+@app.command()
 def keyframes(
     image: Annotated[Path, Arg(help="The finished picture.")],
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Folder for the keyframes.")] = None,
