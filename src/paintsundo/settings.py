@@ -209,3 +209,16 @@ def output_size(input_width: int, input_height: int, size: str | None) -> tuple[
     width = max(2, _even(input_width * scale))
     height = max(2, _even(input_height * scale))
     return width, height
+
+
+def parse_buckets(text: str) -> tuple[tuple[int, int], ...]:
+    """Video sizes "WxH,WxH,..." as the reference's (height, width) buckets."""
+    buckets = []
+    for part in (piece.strip() for piece in text.split(",") if piece.strip()):
+        size = parse_size(part)
+        if not isinstance(size, tuple):
+            raise PaintsUndoError(f"video sizes are WIDTHxHEIGHT, like 512x320; got {part!r}")
+        buckets.append((size[1], size[0]))
+    if not buckets:
+        raise PaintsUndoError("give at least one video size, like 512x320")
+    return tuple(buckets)

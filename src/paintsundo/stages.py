@@ -7,13 +7,18 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PIL import Image
 
-from paintsundo.api import PictureSource, Progress, RunResult, UserKeyframe, _load, prepare_video
+from paintsundo.api import PictureSource, Process, Progress, RunResult, UserKeyframe, _load, prepare_video
 from paintsundo.engines import EngineChoice, choose_engine
+from paintsundo.errors import PaintsUndoError
 from paintsundo.outputs.atomic import Staging
 from paintsundo.settings import Settings
+
+if TYPE_CHECKING:
+    from paintsundo.pipeline.flow import Keyframe
 
 
 def tag(picture: PictureSource, *, models: str | Path | None = None) -> str:
@@ -31,6 +36,32 @@ class KeyframesResult:
     prompt: str
 
 
+def keyframe_list(
+    picture: PictureSource,
+    settings: Settings | None = None,
+    *,
+    models: str | Path | None = None,
+    keyframes: Sequence[UserKeyframe] = (),
+    progress: Progress | None = None,
+) -> tuple[str, list[Keyframe]]:
+    """Stage 2: the prompt and the keyframes (input, then by operation step, then the blank canvas)."""
+    import torch
+
+    from paintsundo.pipeline.flow import make_keyframes as flow_keyframes
+    from paintsundo.pipeline.models import Placement, load_single_frame, modules_of
+    from paintsundo.pipeline.user_keyframes import user_keyframes
+    from paintsundo.tagger import Tagger
+
+    settings, choice = _neural(settings, models)
+    source = _load(picture, settings, choice).pixels
+    settings, given = user_keyframes(settings, [(_load(p, settings, choice).pixels, s) for p, s in keyframes])
+    prompt = settings.prompt if settings.prompt is not None else Tagger(choice.models.tagger)(source)
+    device = torch.device(choice.device)
+    single = load_single_frame(choice.models.single_frame, device)
+    placement = Placement(device, settings.memory, [modules_of(single)])
+    return prompt, flow_keyframes(single, placement, source, prompt, settings.keyframes, given, progress)
+
+
 def make_keyframes(
     picture: PictureSource,
     folder: str | Path,
@@ -41,21 +72,7 @@ def make_keyframes(
     progress: Progress | None = None,
 ) -> KeyframesResult:
     """Write the keyframes as keyframe_<index>_step<step>.png, with keyframes.json, into `folder`."""
-    import torch
-
-    from paintsundo.pipeline.flow import make_keyframes as flow_keyframes
-    from paintsundo.pipeline.models import Placement, load_single_frame, modules_of
-    from paintsundo.pipeline.user_keyframes import user_keyframes
-    from paintsundo.tagger import Tagger
-
-    settings, choice = _neural(settings, models)
-    device = torch.device(choice.device)
-    source = _load(picture, settings, choice).pixels
-    settings, given = user_keyframes(settings, [(_load(p, settings, choice).pixels, s) for p, s in keyframes])
-    prompt = settings.prompt if settings.prompt is not None else Tagger(choice.models.tagger)(source)
-    single = load_single_frame(choice.models.single_frame, device)
-    placement = Placement(device, settings.memory, [modules_of(single)])
-    made = flow_keyframes(single, placement, source, prompt, settings.keyframes, given, progress)
+    prompt, made = keyframe_list(picture, settings, models=models, keyframes=keyframes, progress=progress)
     target = Path(folder)
     with Staging() as staging:
         temporary = staging.path(target, folder=True)
@@ -70,6 +87,40 @@ def make_keyframes(
             json.dumps({"prompt": prompt, "keyframes": listing}, indent=2)
         )
     return KeyframesResult(target, [target / name for name in names], prompt)
+
+
+def keyframes_video_process(
+    keyframes: Sequence[PictureSource],
+    settings: Settings | None = None,
+    *,
+    models: str | Path | None = None,
+    progress: Progress | None = None,
+) -> Process:
+    """Stage 3's frames through keyframes given most finished first (as stage 2 lists them)."""
+    from paintsundo.pipeline.engine import keyframes_process
+
+    if len(keyframes) < 2:
+        raise PaintsUndoError("the video needs at least two keyframes")
+    settings, choice = _neural(settings, models)
+    pictures = [_load(picture, settings, choice).pixels for picture in keyframes]
+    return keyframes_process(pictures, settings, choice.models, choice.device, progress)
+
+
+def video_from_keyframes(
+    keyframes: Sequence[PictureSource],
+    output: str | Path | None = None,
+    settings: Settings | None = None,
+    *,
+    models: str | Path | None = None,
+    format: str | None = None,
+    with_contact_sheet: bool = False,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Stage 3 written out: the video through the given keyframes, with its manifest."""
+    settings, _ = _neural(settings, models)
+    process = keyframes_video_process(keyframes, settings, models=models, progress=progress)
+    job = prepare_video(keyframes[0], output, settings, format=format, models=models)
+    return job.write(with_contact_sheet=with_contact_sheet, progress=progress, process=process)
 
 
 def interpolate_pictures(

@@ -10,7 +10,7 @@ import typer
 
 from paintsundo.errors import PaintsUndoError
 from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
-from paintsundo.settings import Settings, parse_size
+from paintsundo.settings import Settings, parse_buckets, parse_size
 
 Opt = typer.Option
 NEURAL = "Neural engine"
@@ -97,9 +97,7 @@ class NeuralOptions:
             prompt=self.video_prompt, steps=self.video_steps, cfg=self.video_cfg, seed=self.video_seed
         )
         if self.buckets:
-            video = dataclasses.replace(
-                video, buckets=tuple(_pair(b, "--buckets")[::-1] for b in self.buckets.split(","))
-            )
+            video = dataclasses.replace(video, buckets=parse_buckets(self.buckets))
         return dataclasses.replace(
             settings,
             prompt=self.prompt,

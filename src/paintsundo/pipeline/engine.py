@@ -119,3 +119,21 @@ def interpolate_process(
     stages, events = timeline(pair, settings.video.frames_per_segment)
     details = {"device": device, "placement": placement.mode, "interpolation": True}
     return NeuralProcess(frames, stages, events, settings.video.prompt, details)
+
+
+def keyframes_process(
+    pictures: list[np.ndarray],
+    settings: Settings,
+    models: ModelPaths,
+    device: str,
+    progress: Progress | None = None,
+) -> NeuralProcess:
+    """The video through given keyframes, most finished first (stage 3 of the reference app)."""
+    target = torch.device(device)
+    multi = load_multi_frame(models.multi_frame, target)
+    placement = Placement(target, settings.memory, [modules_of(multi)])
+    frames = make_video(multi, placement, pictures, settings.video, progress)
+    keys = [Keyframe(index, picture, "given") for index, picture in enumerate(pictures)]
+    stages, events = timeline(keys, settings.video.frames_per_segment)
+    details = {"device": device, "placement": placement.mode, "keyframes_given": len(pictures)}
+    return NeuralProcess(frames, stages, events, settings.video.prompt, details)

@@ -1,0 +1,195 @@
+"""What the web app's buttons do: each calls the library and turns its errors into page messages.
+
+Nothing here builds the page; `layout` does. Handlers take plain values, so the same functions
+serve the browser and gradio_client alike.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import tempfile
+from pathlib import Path
+
+import gradio as gr
+
+from paintsundo.api import Process, Progress, draw_process, prepare_video
+from paintsundo.errors import PaintsUndoError
+from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
+from paintsundo.settings import Settings, parse_buckets
+
+Downloads = tuple[str, str | None, list[str]]
+
+
+def gradio_progress(progress: gr.Progress) -> Progress:
+    """The library's progress(stage, done, total) as a Gradio progress bar."""
+
+    def report(stage: str, done: int, total: int) -> None:
+        progress((done, total), desc=stage)
+
+    return report
+
+
+def require_upload(upload: str | None) -> str:
+    if not upload:
+        raise gr.Error("Upload a picture first (PNG, JPEG or WebP).")
+    return upload
+
+
+def write_outputs(
+    process: Process, source: str, settings: Settings, models: str | None, progress: Progress
+) -> Downloads:
+    """The video with its contact sheet and manifest, plus a zip of PNG frames, from one process."""
+    folder = Path(tempfile.mkdtemp(prefix="paintsundo-app-"))
+    name = Path(source).stem
+    video = prepare_video(source, folder / f"{name}.mp4", settings, models=models)
+    result = video.write(with_contact_sheet=True, progress=progress, process=process)
+    frames = prepare_video(source, folder / f"{name}_frames", settings, format="frames", models=models)
+    frames_folder = frames.write(process=process).output
+    archive = shutil.make_archive(str(frames_folder), "zip", frames_folder)
+    downloads = [str(result.output), archive, str(result.contact_sheet), str(result.manifest_path)]
+    return str(result.output), str(result.contact_sheet), downloads
+
+
+def draw_procedural(
+    upload: str | None,
+    frames: float,
+    fps: float,
+    seed: float,
+    behaviours: list[str],
+    long_side: float,
+    progress: gr.Progress = gr.Progress(),  # noqa: B008 - how Gradio injects its progress bar
+) -> Downloads:
+    """One click from a picture to a drawing-process video with the procedural engine."""
+    source = require_upload(upload)
+    try:
+        settings = Settings(
+            engine="procedural",
+            frames=int(frames),
+            fps=float(fps),
+            seed=int(seed),
+            size=str(int(long_side)),
+            behaviours=frozenset(behaviours or ()),
+        )
+        process = draw_process(source, settings)
+        return write_outputs(process, source, settings, None, gradio_progress(progress))
+    except PaintsUndoError as error:
+        raise gr.Error(str(error)) from None
+
+
+def tag(upload: str | None, models: str | None) -> str:
+    from paintsundo.stages import tag as tag_picture
+
+    try:
+        return tag_picture(require_upload(upload), models=models)
+    except PaintsUndoError as error:
+        raise gr.Error(str(error)) from None
+
+
+def generate_keyframes(
+    upload: str | None,
+    prompt: str,
+    steps_text: str,
+    seed: float,
+    width: float,
+    height: float,
+    steps: float,
+    cfg: float,
+    negative: str,
+    models: str | None,
+    progress: gr.Progress = gr.Progress(),  # noqa: B008
+) -> tuple[list[tuple[str, str]], list[str], str]:
+    """Keyframes for the gallery, their files (the editable list) and the order to use them in."""
+    from PIL import Image
+
+    from paintsundo.stages import keyframe_list
+
+    source = require_upload(upload)
+    try:
+        operation_steps = tuple(int(part) for part in steps_text.replace(" ", "").split(",") if part)
+        keyframes = KeyframeSettings(
+            width=int(width),
+            height=int(height),
+            operation_steps=operation_steps,
+            steps=int(steps),
+            cfg=float(cfg),
+            seed=int(seed),
+            negative_prompt=negative,
+        )
+        settings = Settings(engine="neural", prompt=prompt or None, keyframes=keyframes)
+        _, made = keyframe_list(source, settings, models=models, progress=gradio_progress(progress))
+    except ValueError:
+        raise gr.Error("Operation steps are whole numbers separated by commas, like 400,600,800.") from None
+    except PaintsUndoError as error:
+        raise gr.Error(str(error)) from None
+    folder = Path(tempfile.mkdtemp(prefix="paintsundo-keyframes-"))
+    files = []
+    for index, key in enumerate(made):
+        path = folder / f"keyframe_{index:02d}_step{key.step:04d}.png"
+        Image.fromarray(key.picture).save(path)
+        files.append(str(path))
+    return gallery(files), files, order_text(files)
+
+
+def gallery(files: list[str]) -> list[tuple[str, str]]:
+    return [(path, f"{index}: {Path(path).stem}") for index, path in enumerate(files)]
+
+
+def order_text(files: list[str]) -> str:
+    return " ".join(str(index) for index in range(len(files)))
+
+
+def add_keyframes(
+    uploads: list[str] | None, files: list[str]
+) -> tuple[list[tuple[str, str]], list[str], str]:
+    """Append the user's own keyframes; place them by editing the order."""
+    files = list(files or []) + [str(path) for path in uploads or []]
+    return gallery(files), files, order_text(files)
+
+
+def chosen_keyframes(files: list[str], order: str) -> list[str]:
+    """The keyframes in the order typed (indexes into the gallery); left out ones are removed."""
+    try:
+        picked = [files[int(part)] for part in order.replace(",", " ").split()]
+    except (ValueError, IndexError):
+        raise gr.Error(
+            f"Keyframe order: use the numbers 0 to {len(files) - 1} shown under the keyframes."
+        ) from None
+    if len(picked) < 2:
+        raise gr.Error("Keep at least two keyframes: the video runs from one to the next.")
+    return picked
+
+
+def generate_video(
+    files: list[str],
+    order: str,
+    prompt: str,
+    seed: float,
+    cfg: float,
+    steps: float,
+    fps: float,
+    buckets: str,
+    models: str | None,
+    progress: gr.Progress = gr.Progress(),  # noqa: B008
+) -> tuple[str, str | None, list[str], list[str]]:
+    """Step 3: the video through the chosen keyframes, its frames for the gallery, and downloads."""
+    from paintsundo.stages import keyframes_video_process
+
+    picked = chosen_keyframes(files or [], order)
+    try:
+        video = dataclasses.replace(
+            VideoSettings(),
+            prompt=prompt,
+            seed=int(seed),
+            cfg=float(cfg),
+            steps=int(steps),
+            buckets=parse_buckets(buckets),
+        )
+        settings = Settings(engine="neural", fps=float(fps), video=video)
+        report = gradio_progress(progress)
+        process = keyframes_video_process(picked, settings, models=models, progress=report)
+        outputs = write_outputs(process, picked[0], settings, models, report)
+    except PaintsUndoError as error:
+        raise gr.Error(str(error)) from None
+    frames = sorted(str(p) for p in Path(outputs[2][1]).with_suffix("").glob("frame_*.png"))
+    return outputs[0], outputs[1], outputs[2], frames

@@ -1,0 +1,129 @@
+"""The page: a procedural tab (one click) and the three-step Paints-UNDO workflow."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+import gradio as gr
+
+from paintsundo.app import handlers
+from paintsundo.pipeline.settings import NEGATIVE_PROMPT, VIDEO_BUCKETS, KeyframeSettings, VideoSettings
+from paintsundo.procedural import BEHAVIOURS
+
+UPLOAD_TYPES = [".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif"]
+DOWNLOAD_HOWTO = (
+    "**Neural engine unavailable:** {reason}. Run `paintsundo download` (or put the weights in a folder"
+    " and start the app with `paintsundo app --models DIR`), then restart the app."
+    " The procedural engine works now."
+)
+
+
+def build(examples: list[str], models: str | None, neural_ready: bool, reason: str) -> gr.Blocks:
+    with gr.Blocks(title="paintsundo") as page:
+        gr.Markdown(
+            "# paintsundo\nTurn a finished picture into a video of it being drawn. Every video says it is a"
+            " synthetic drawing process, not a recording of an artist."
+        )
+        with gr.Tab("Procedural (no weights, CPU)"):
+            _procedural_tab(examples)
+        with gr.Tab("Paints-UNDO (neural)"):
+            if not neural_ready:
+                gr.Markdown(DOWNLOAD_HOWTO.format(reason=reason), elem_id="neural-unavailable")
+            _neural_tab(examples, models, neural_ready)
+    return page
+
+
+def _procedural_tab(examples: list[str]) -> None:
+    with gr.Row():
+        with gr.Column():
+            upload = gr.File(
+                label="Picture", file_types=UPLOAD_TYPES, type="filepath", elem_id="procedural-upload"
+            )
+            frames = gr.Slider(10, 600, value=105, step=1, label="Frames")
+            fps = gr.Slider(1, 30, value=4, step=1, label="FPS")
+            seed = gr.Number(value=12345, precision=0, label="Seed")
+            size = gr.Slider(128, 1280, value=640, step=2, label="Long side (pixels)")
+            behaviours = gr.CheckboxGroup(list(BEHAVIOURS), value=list(BEHAVIOURS), label="Artist's habits")
+            draw = gr.Button("Draw it", variant="primary", elem_id="procedural-draw")
+            if examples:
+                gr.Examples(examples=[[path] for path in examples], inputs=[upload], label="Examples")
+        with gr.Column():
+            video = gr.Video(label="Drawing process", elem_id="procedural-video", autoplay=True)
+            sheet = gr.Image(label="Contact sheet", type="filepath")
+            files = gr.File(
+                label="Downloads: MP4, frames (zip), contact sheet, manifest", file_count="multiple"
+            )
+    draw.click(
+        handlers.draw_procedural,
+        [upload, frames, fps, seed, behaviours, size],
+        [video, sheet, files],
+        api_name="draw",
+    )
+
+
+def _neural_tab(examples: list[str], models: str | None, ready: bool) -> None:
+    keys, video = KeyframeSettings(), VideoSettings()
+    files_state = gr.State([])
+    with gr.Accordion("Step 1: upload a picture and generate its prompt", open=True), gr.Row():
+        upload = gr.File(label="Picture", file_types=UPLOAD_TYPES, type="filepath", elem_id="neural-upload")
+        with gr.Column():
+            tag = gr.Button("Generate prompt", interactive=ready)
+            prompt = gr.Textbox(label="Prompt (edit it if you like)")
+    with gr.Accordion("Step 2: keyframes", open=True), gr.Row():
+        with gr.Column():
+            steps_text = gr.Textbox(",".join(map(str, keys.operation_steps)), label="Operation steps")
+            seed = gr.Number(keys.seed, precision=0, label="Seed")
+            width = gr.Slider(64, 1024, value=keys.width, step=8, label="Width")
+            height = gr.Slider(64, 1024, value=keys.height, step=8, label="Height")
+            steps = gr.Slider(1, 100, value=keys.steps, step=1, label="Steps")
+            cfg = gr.Slider(1.0, 32.0, value=keys.cfg, step=0.01, label="CFG scale")
+            negative = gr.Textbox(NEGATIVE_PROMPT, label="Negative prompt")
+            make_keys = gr.Button("Generate keyframes", interactive=ready)
+        with gr.Column():
+            shown = gr.Gallery(label="Keyframes (most finished first)", columns=4, object_fit="contain")
+            order = gr.Textbox(label="Keyframes to use, in order (remove or reorder numbers)")
+            own = gr.File(label="Add your own keyframes", file_count="multiple", file_types=UPLOAD_TYPES)
+    with gr.Accordion("Step 3: video", open=True), gr.Row():
+        with gr.Column():
+            video_prompt = gr.Textbox(video.prompt, label="Prompt (the reference keeps it generic)")
+            video_seed = gr.Number(video.seed, precision=0, label="Seed")
+            video_cfg = gr.Slider(1.0, 15.0, value=video.cfg, step=0.5, label="CFG scale")
+            video_steps = gr.Slider(1, 60, value=video.steps, step=1, label="Steps")
+            video_fps = gr.Slider(1, 30, value=4, step=1, label="FPS")
+            buckets = gr.Textbox(",".join(f"{w}x{h}" for h, w in VIDEO_BUCKETS), label="Video sizes (WxH)")
+            make_video = gr.Button("Generate video", interactive=ready, variant="primary")
+        with gr.Column():
+            result = gr.Video(label="Video", autoplay=True)
+            sheet = gr.Image(label="Contact sheet", type="filepath")
+            downloads = gr.File(
+                label="Downloads: MP4, frames (zip), contact sheet, manifest", file_count="multiple"
+            )
+    frames = gr.Gallery(label="Frames", columns=8, object_fit="contain")
+    if examples:
+        gr.Examples(examples=[[path] for path in examples], inputs=[upload], label="Examples")
+    tag.click(partial(handlers.tag, models=models), [upload], [prompt], api_name="tag")
+    make_keys.click(
+        partial(handlers.generate_keyframes, models=models),
+        [upload, prompt, steps_text, seed, width, height, steps, cfg, negative],
+        [shown, files_state, order],
+        api_name="keyframes",
+    )
+    own.upload(
+        handlers.add_keyframes, [own, files_state], [shown, files_state, order], api_name="add_keyframes"
+    )
+    make_video.click(
+        partial(handlers.generate_video, models=models),
+        [files_state, order, video_prompt, video_seed, video_cfg, video_steps, video_fps, buckets],
+        [result, sheet, downloads, frames],
+        api_name="video",
+    )
+
+
+def bundled_examples() -> list[str]:
+    """The example pictures: inside the installed package, or in the repository when run from it."""
+    package = Path(__file__).resolve().parents[1]
+    for folder in (package / "examples", package.parents[1] / "examples"):
+        if folder.is_dir():
+            return sorted(str(path) for path in folder.glob("*.jpg"))
+    return []
