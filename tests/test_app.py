@@ -9,9 +9,10 @@ from pathlib import Path
 
 import av
 import pytest
-from conftest import EXAMPLES, ROOT
 from gradio_client import Client, handle_file
 from playwright.sync_api import sync_playwright
+
+from conftest import EXAMPLES, ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -130,6 +131,7 @@ def test_neural_steps_with_tiny_checkpoints():
             "0 2 3", "1girl", 123, 7.5, 2, 4, "48x64", api_name="/video"
         )
         assert frame_count(video) == 2 * 15 + 4 and len(frames) == 30
+        assert Path(sheet).suffix == ".png" and len(downloads) == 4
     finally:
         page.close()
 
