@@ -105,6 +105,18 @@ def test_bad_uploads_show_an_error_and_the_app_keeps_serving(offline_app, tmp_pa
     assert frame_count(result[0]) == 12 + 4
 
 
+def test_oversized_uploads_are_refused_in_the_page(offline_app, tmp_path):
+    big = tmp_path / "huge.png"
+    big.write_bytes(b"\0" * (26 * 1024 * 1024))
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = browser.new_page()
+        page.goto(offline_app)
+        page.locator("#procedural-upload input[type=file]").set_input_files(str(big))
+        page.get_by_text("maximum", exact=False).first.wait_for(timeout=30_000)
+        browser.close()
+
+
 def test_the_same_flow_through_gradio_client(offline_app):
     client = Client(offline_app, verbose=False)
     video, sheet, downloads = client.predict(
@@ -127,10 +139,12 @@ def test_neural_steps_with_tiny_checkpoints():
             picture, prompt, "400,999", 1, 64, 80, 2, 3.0, "", api_name="/keyframes"
         )
         assert len(shown) == 4 and order == "0 1 2 3"
+        shown, order = client.predict([handle_file(str(EXAMPLES / "1.jpg"))], api_name="/add_keyframes")
+        assert len(shown) == 5 and order == "0 1 2 3 4", "the user's keyframe joins the gallery as number 4"
         video, sheet, downloads, frames = client.predict(
-            "0 2 3", "1girl", 123, 7.5, 2, 4, "48x64", api_name="/video"
+            "0 4 2 3", "1girl", 123, 7.5, 2, 4, "48x64", api_name="/video"
         )
-        assert frame_count(video) == 2 * 15 + 4 and len(frames) == 30
+        assert frame_count(video) == 3 * 15 + 4 and len(frames) == 45
         assert Path(sheet).suffix == ".png" and len(downloads) == 4
     finally:
         page.close()

@@ -59,3 +59,8 @@ def test_procedural_package_imports_only_numpy_pillow_and_opencv():
     for path in (SOURCE / "procedural").rglob("*.py"):
         for name in imported_modules(path):
             assert name.startswith(allowed), f"{path.name} imports {name}"
+
+
+def test_the_web_app_only_calls_the_library():
+    for path in (SOURCE / "app").rglob("*.py"):
+        assert not any(name.startswith("paintsundo.cli") for name in imported_modules(path)), path
