@@ -115,7 +115,7 @@ def test_interpolate_between_two_pictures(small_png, example_paths, tmp_path):
     result = paintsundo("interpolate", str(example_paths[1]), str(small_png), "-o", str(out), *args)
     assert result.returncode == 0, result.stderr
     manifest = json.loads((tmp_path / "between.gif.json").read_text())
-    assert manifest["output"]["frames"] == 15 and manifest["neural"]["interpolation"] is True
+    assert manifest["output"]["frames"] == 15 and manifest["neural"]["keyframes_given"] == 2
 
 
 @pytest.mark.parametrize(

@@ -135,15 +135,15 @@ def interpolate_pictures(
     progress: Progress | None = None,
 ) -> RunResult:
     """A video from `earlier` (less finished) to `later`: one segment of the multi-frame model."""
-    from paintsundo.pipeline.engine import interpolate_process
-
-    settings, _ = _neural(settings, models)
-    job = prepare_video(later, output, settings, format=format, models=models)
-    start = _load(earlier, settings, job.choice).pixels
-    process = interpolate_process(
-        job.picture.pixels, start, settings, job.choice.models, job.choice.device, progress
+    return video_from_keyframes(
+        [later, earlier],
+        output,
+        settings,
+        models=models,
+        format=format,
+        with_contact_sheet=with_contact_sheet,
+        progress=progress,
     )
-    return job.write(with_contact_sheet=with_contact_sheet, progress=progress, process=process)
 
 
 def _neural(settings: Settings | None, models: str | Path | None) -> tuple[Settings, EngineChoice]:

@@ -13,7 +13,6 @@ import torch
 from paintsundo.hub import ModelPaths
 from paintsundo.pipeline.flow import Keyframe, make_keyframes, make_video
 from paintsundo.pipeline.models import Placement, load_multi_frame, load_single_frame, modules_of
-from paintsundo.pipeline.settings import BLANK_STEP
 from paintsundo.procedural.timeline import Event, Stage
 from paintsundo.settings import Settings
 from paintsundo.tagger import Tagger
@@ -100,25 +99,6 @@ def run_neural(
     if target.type == "cuda":
         details["peak_gpu_memory_gib"] = round(torch.cuda.max_memory_allocated(target) / 2**30, 3)
     return NeuralProcess(frames, stages, events, prompt, details)
-
-
-def interpolate_process(
-    later: np.ndarray,
-    earlier: np.ndarray,
-    settings: Settings,
-    models: ModelPaths,
-    device: str,
-    progress: Progress | None = None,
-) -> NeuralProcess:
-    """One segment between two pictures, played from `earlier` to `later`."""
-    target = torch.device(device)
-    multi = load_multi_frame(models.multi_frame, target)
-    placement = Placement(target, settings.memory, [modules_of(multi)])
-    frames = make_video(multi, placement, [later, earlier], settings.video, progress)
-    pair = [Keyframe(0, later, "user"), Keyframe(BLANK_STEP, earlier, "user")]
-    stages, events = timeline(pair, settings.video.frames_per_segment)
-    details = {"device": device, "placement": placement.mode, "interpolation": True}
-    return NeuralProcess(frames, stages, events, settings.video.prompt, details)
 
 
 def keyframes_process(
