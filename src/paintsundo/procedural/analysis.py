@@ -45,7 +45,7 @@ def analyse(pixels: np.ndarray, rng: np.random.Generator) -> Layers:
     ink = ink_lines(grey, scale)
     shaded = remove_ink(picture, ink, sigma=max(0.6, 1.2 * scale))
     base = remove_ink(picture, ink, sigma=max(0.8, 2.5 * scale))
-    regions = flat_regions(base, scale)
+    regions = flat_regions(base)
     region_colours = region_means(regions, base)
     sketch, sketch_fine = rough_sketch(base, rng)
     darkening = sketch[..., None] * (255.0 - SKETCH_COLOUR)
@@ -73,7 +73,7 @@ def remove_ink(picture: np.ndarray, ink: np.ndarray, sigma: float) -> np.ndarray
     return (blurred / norm[..., None]).astype(np.float32)
 
 
-def flat_regions(base: np.ndarray, scale: float) -> np.ndarray:
+def flat_regions(base: np.ndarray) -> np.ndarray:
     """Regions of one palette colour, as int32 labels; specks join the nearest large region."""
     image = Image.fromarray(np.clip(base + 0.5, 0, 255).astype(np.uint8))
     small = image.resize((max(1, image.width // 4), max(1, image.height // 4)), Image.Resampling.BILINEAR)
