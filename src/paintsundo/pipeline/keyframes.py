@@ -7,6 +7,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
+from paintsundo.errors import PaintsUndoError
 from paintsundo.pipeline.denoisers import single_frame_denoiser
 from paintsundo.pipeline.images import resize_and_center_crop, to_model_range, to_pictures
 from paintsundo.pipeline.models import Placement, SingleFrameModels
@@ -14,6 +15,14 @@ from paintsundo.pipeline.settings import KeyframeSettings
 from paintsundo.samplers import DiscreteSchedule, karras_sigmas, linear_betas, sample_dpmpp_2m
 
 StepCallback = Callable[[int, int], None]
+
+
+def require_multiple(width: int, height: int, multiple: int) -> None:
+    """The UNet halves the latents at each level, so the sides must divide evenly all the way down."""
+    if width % multiple or height % multiple:
+        raise PaintsUndoError(
+            f"these models need sizes in multiples of {multiple} pixels, got {width}x{height}"
+        )
 
 
 @torch.inference_mode()
@@ -41,6 +50,9 @@ def generate_keyframes(
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """The picture cropped to the keyframe size, and one picture per operation step (in order)."""
     device = placement.device
+    require_multiple(
+        settings.width, settings.height, 8 * 2 ** (len(models.unet.config.block_out_channels) - 1)
+    )
     generator = torch.Generator(device).manual_seed(settings.seed)
     finished = resize_and_center_crop(picture, settings.width, settings.height)
     vae, unet = models.vae, models.unet
@@ -68,6 +80,7 @@ def generate_keyframes(
         concat.to(unet.dtype),
         steps,
         settings.cfg,
+        batched_cfg=settings.batched_cfg,
     )
     latents = sample_dpmpp_2m(denoiser, latents, sigmas, progress)
     placement.use(vae)

@@ -12,7 +12,7 @@ from einops import rearrange
 from paintsundo.models.video_vae import end_frame_features
 from paintsundo.pipeline.denoisers import video_denoiser
 from paintsundo.pipeline.images import nearest_bucket, resize_and_center_crop, to_model_range, video_to_frames
-from paintsundo.pipeline.keyframes import encode_prompt
+from paintsundo.pipeline.keyframes import encode_prompt, require_multiple
 from paintsundo.pipeline.models import MultiFrameModels, Placement
 from paintsundo.pipeline.settings import VideoSettings
 from paintsundo.samplers import (
@@ -47,13 +47,16 @@ def interpolate(
     """frames_per_segment frames (t h w 3 uint8) from `first` to `last`, at the nearest bucket."""
     generator = torch.Generator(placement.device).manual_seed(seed)
     height, width = nearest_bucket(*first.shape[:2], settings.buckets)
+    require_multiple(width, height, 8 * 2 ** (len(models.unet.params.channel_mult) - 1))
     ends = [resize_and_center_crop(picture, width, height) for picture in (first, last)]
     frames = rearrange(to_model_range(ends), "t c h w -> 1 c t h w").to(placement.device)
     positive, negative, reference = _conditions(models, placement, frames, settings)
     placement.use(models.unet)
     unet_dtype = next(models.unet.parameters()).dtype
     schedule = DiscreteSchedule.from_betas(zero_terminal_snr(scaled_linear_betas()))
-    denoiser = video_denoiser(models.unet, schedule, positive, negative, settings.cfg)
+    denoiser = video_denoiser(
+        models.unet, schedule, positive, negative, settings.cfg, batched_cfg=settings.batched_cfg
+    )
     shape = tuple(positive["concat_cond"].shape)
     sampled = sample_ddim_v_dynamic(
         denoiser,
