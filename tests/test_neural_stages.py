@@ -65,18 +65,25 @@ def test_keyframes_are_input_then_steps_then_blank_and_user_ones_take_their_step
 
 
 def test_video_drops_each_segments_last_frame_joins_and_reverses(monkeypatch):
-    seeds = []
+    seeds, batches = [], []
 
-    def segment(models, placement, first, last, settings, seed, progress):
-        seeds.append(seed)
-        index = len(seeds) - 1
-        return np.stack(
-            [np.full((4, 4, 3), index * 16 + t, np.uint8) for t in range(settings.frames_per_segment)]
-        )
+    def segments(models, placement, pairs, settings, batch_seeds, progress):
+        batches.append(len(pairs))
+        seeds.extend(batch_seeds)
+        return [
+            np.stack([np.full((4, 4, 3), (seed - 123) * 16 + t, np.uint8) for t in range(16)])
+            for seed in batch_seeds
+        ]
 
-    monkeypatch.setattr(flow, "interpolate", segment)
+    monkeypatch.setattr(flow, "interpolate_batch", segments)
     keyframes = [np.zeros((8, 8, 3), np.uint8)] * 8
+    batched = flow.make_video(None, None, keyframes, VideoSettings(seed=123, segment_batch=3))
+    assert batches == [3, 3, 1]
+    seeds.clear()
     frames = flow.make_video(None, None, keyframes, VideoSettings(seed=123))
+    assert [int(f[0, 0, 0]) for f in frames] == [int(f[0, 0, 0]) for f in batched], (
+        "batching changes no order"
+    )
     assert len(frames) == 7 * 15 == 105
     assert seeds == [123 + i for i in range(7)]
     values = [int(f[0, 0, 0]) for f in frames]
@@ -111,3 +118,24 @@ def test_user_keyframes_with_and_without_steps():
         user_keyframes(settings, [(picture, 300), (picture, None)])
     with pytest.raises(PaintsUndoError, match="distinct"):
         user_keyframes(settings, [(picture, 300), (picture, 300)])
+
+
+def test_batched_cfg_and_segment_batches_match_the_plain_path():
+    """The speed options on tiny release checkpoints: same frames within a level or two."""
+    import dataclasses
+
+    import torch
+
+    from paintsundo.pipeline.models import Placement, load_multi_frame, modules_of
+
+    root = __import__("conftest").ROOT / "tests" / "data" / "tiny-release" / "paints_undo_multi_frame"
+    models = load_multi_frame(root, torch.device("cpu"))
+    placement = Placement(torch.device("cpu"), "resident", [modules_of(models)])
+    rng = np.random.default_rng(0)
+    keyframes = [rng.integers(0, 255, (64, 48, 3), dtype=np.uint8) for _ in range(4)]
+    plain = VideoSettings(steps=2, buckets=((64, 48),))
+    reference = np.stack(flow.make_video(models, placement, keyframes, plain))
+    for option in ({"batched_cfg": True}, {"segment_batch": 3}, {"batched_cfg": True, "segment_batch": 2}):
+        faster = np.stack(flow.make_video(models, placement, keyframes, dataclasses.replace(plain, **option)))
+        assert faster.shape == reference.shape == (3 * 15, 64, 48, 3)
+        assert np.abs(faster.astype(int) - reference).max() <= 2, option

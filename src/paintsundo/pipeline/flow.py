@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from paintsundo.pipeline.images import resize_and_center_crop
+from paintsundo.pipeline.images import nearest_bucket, resize_and_center_crop
 from paintsundo.pipeline.keyframes import generate_keyframes
 from paintsundo.pipeline.models import MultiFrameModels, Placement, SingleFrameModels
 from paintsundo.pipeline.settings import BLANK_STEP, KeyframeSettings, VideoSettings
-from paintsundo.pipeline.video import interpolate
+from paintsundo.pipeline.video import interpolate_batch
 
 # progress(stage, done, total): stage is "keyframes" or "video i/n"
 Progress = Callable[[str, int, int], None]
@@ -66,12 +66,35 @@ def make_video(
     settings: VideoSettings,
     progress: Progress | None = None,
 ) -> list[np.ndarray]:
-    """Interpolate each consecutive pair; drop each segment's last frame; join; play blank to finished."""
-    frames: list[np.ndarray] = []
-    segments = len(keyframes) - 1
-    for index, (first, last) in enumerate(itertools.pairwise(keyframes)):
-        stage = f"video {index + 1}/{segments}"
-        report = (lambda done, total, stage=stage: progress(stage, done, total)) if progress else None
-        segment = interpolate(models, placement, first, last, settings, settings.seed + index, report)
-        frames.extend(segment[:-1])
+    """Interpolate each consecutive pair (segment i with seed + i), up to segment_batch at a time and
+    a bucket per batch; drop each segment's last frame; join; play from blank to finished."""
+    pairs = list(itertools.pairwise(keyframes))
+    size = max(1, settings.segment_batch)
+    segments: list[np.ndarray] = []
+    for start in range(0, len(pairs), size):
+        for batch in _same_bucket_runs(pairs[start : start + size], start, settings):
+            first, count = batch[0][0], len(batch)
+            stage = (
+                f"video {first + 1}/{len(pairs)}"
+                if count == 1
+                else f"video {first + 1}-{first + count}/{len(pairs)}"
+            )
+            report = (lambda done, total, stage=stage: progress(stage, done, total)) if progress else None
+            chunk = [pair for _, pair in batch]
+            seeds = [settings.seed + index for index, _ in batch]
+            segments.extend(interpolate_batch(models, placement, chunk, settings, seeds, report))
+    frames = [frame for segment in segments for frame in segment[:-1]]
     return frames[::-1]
+
+
+def _same_bucket_runs(pairs: list, offset: int, settings: VideoSettings) -> list[list[tuple[int, tuple]]]:
+    """Split (index, pair) runs where the bucket changes: a batch shares one size."""
+    runs: list[list[tuple[int, tuple]]] = []
+    previous = None
+    for index, pair in enumerate(pairs, start=offset):
+        bucket = nearest_bucket(*pair[0].shape[:2], settings.buckets)
+        if bucket != previous:
+            runs.append([])
+            previous = bucket
+        runs[-1].append((index, pair))
+    return runs

@@ -34,3 +34,4 @@ class VideoSettings:
     buckets: tuple[tuple[int, int], ...] = VIDEO_BUCKETS  # (height, width)
     frames_per_segment: int = 16
     batched_cfg: bool = False
+    segment_batch: int = 1  # segments sampled together (each keeps its own seed's noise)

@@ -45,11 +45,24 @@ def interpolate(
     progress: StepCallback | None = None,
 ) -> np.ndarray:
     """frames_per_segment frames (t h w 3 uint8) from `first` to `last`, at the nearest bucket."""
-    generator = torch.Generator(placement.device).manual_seed(seed)
-    height, width = nearest_bucket(*first.shape[:2], settings.buckets)
+    return interpolate_batch(models, placement, [(first, last)], settings, [seed], progress)[0]
+
+
+@torch.inference_mode()
+def interpolate_batch(
+    models: MultiFrameModels,
+    placement: Placement,
+    pairs: list[tuple[np.ndarray, np.ndarray]],
+    settings: VideoSettings,
+    seeds: list[int],
+    progress: StepCallback | None = None,
+) -> list[np.ndarray]:
+    """Several segments in one batch, each with its own seed's noise; the bucket is the first pair's."""
+    height, width = nearest_bucket(*pairs[0][0].shape[:2], settings.buckets)
     require_multiple(width, height, 8 * 2 ** (len(models.unet.params.channel_mult) - 1))
-    ends = [resize_and_center_crop(picture, width, height) for picture in (first, last)]
-    frames = rearrange(to_model_range(ends), "t c h w -> 1 c t h w").to(placement.device)
+    generators = [torch.Generator(placement.device).manual_seed(seed) for seed in seeds]
+    ends = [resize_and_center_crop(picture, width, height) for pair in pairs for picture in pair]
+    frames = rearrange(to_model_range(ends), "(b t) c h w -> b c t h w", t=2).to(placement.device)
     positive, negative, reference = _conditions(models, placement, frames, settings)
     placement.use(models.unet)
     unet_dtype = next(models.unet.parameters()).dtype
@@ -57,14 +70,13 @@ def interpolate(
     denoiser = video_denoiser(
         models.unet, schedule, positive, negative, settings.cfg, batched_cfg=settings.batched_cfg
     )
-    shape = tuple(positive["concat_cond"].shape)
     sampled = sample_ddim_v_dynamic(
         denoiser,
-        shape,
+        tuple(positive["concat_cond"].shape),
         schedule,
         trailing_timesteps(settings.steps),
         dynamic_x0_scale(),
-        generator,
+        generators[0] if len(generators) == 1 else generators,
         device=placement.device,
         dtype=unet_dtype,
         callback=progress,
@@ -73,7 +85,8 @@ def interpolate(
     vae_dtype = next(models.vae.parameters()).dtype
     count = settings.frames_per_segment
     pixels = models.vae.decode(rearrange(sampled, "b c t h w -> (b t) c h w").to(vae_dtype), reference, count)
-    return video_to_frames(rearrange(pixels, "(b t) c h w -> b c t h w", t=count))
+    video = rearrange(pixels, "(b t) c h w -> b c t h w", t=count)
+    return [video_to_frames(video[index : index + 1]) for index in range(len(pairs))]
 
 
 def _conditions(
@@ -81,8 +94,9 @@ def _conditions(
 ) -> tuple[dict, dict, list[torch.Tensor]]:
     """UNet inputs with and without guidance, and the end frames' VAE features for decoding."""
     placement.use(models.text_encoder)
-    positive_text = encode_prompt(models.tokenizer, models.text_encoder, settings.prompt)
-    negative_text = encode_prompt(models.tokenizer, models.text_encoder, "")
+    batch = len(frames)
+    positive_text = encode_prompt(models.tokenizer, models.text_encoder, settings.prompt).repeat(batch, 1, 1)
+    negative_text = encode_prompt(models.tokenizer, models.text_encoder, "").repeat(batch, 1, 1)
     placement.use(models.image_encoder, models.image_projection)
     dtype = next(models.image_encoder.parameters()).dtype
     positive_image = image_tokens(models, frames.to(dtype))
@@ -97,7 +111,7 @@ def _conditions(
     unet_dtype = next(models.unet.parameters()).dtype
     shared = {
         "concat_cond": concat.to(unet_dtype),
-        "fs": torch.tensor([settings.fs], device=placement.device),
+        "fs": torch.full((batch,), settings.fs, device=placement.device),
     }
     positive = {
         "context_text": positive_text.to(unet_dtype),
