@@ -104,5 +104,7 @@ class Placement:
 
 def _fits(modules: list[nn.Module], device: torch.device) -> bool:
     free, _ = torch.cuda.mem_get_info(device)
+    # Memory PyTorch has cached but not allocated is free for us too.
+    free += torch.cuda.memory_reserved(device) - torch.cuda.memory_allocated(device)
     weights = sum(p.numel() * p.element_size() for module in modules for p in module.parameters())
     return weights < 0.6 * free  # leave room for activations
