@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from paintsundo.config_fields import from_known_fields
 from paintsundo.errors import PaintsUndoError
 from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
 from paintsundo.procedural.timeline import BEHAVIOURS, DEFAULT_STAGE_WEIGHTS, STAGES
@@ -87,23 +88,13 @@ class Settings:
         if "behaviours" in values:
             values["behaviours"] = frozenset(values["behaviours"])
         if isinstance(values.get("keyframes"), dict):
-            values["keyframes"] = _nested(KeyframeSettings, values["keyframes"])
+            values["keyframes"] = from_known_fields(KeyframeSettings, values["keyframes"])
         if isinstance(values.get("video"), dict):
-            values["video"] = _nested(VideoSettings, values["video"])
+            values["video"] = from_known_fields(VideoSettings, values["video"])
         try:
             return cls(**values)
         except TypeError as error:
             raise PaintsUndoError(f"the manifest's settings are malformed: {error}") from None
-
-
-def _nested(cls: type, data: dict[str, Any]) -> Any:
-    """A nested settings dataclass from JSON, with lists turned back into tuples."""
-
-    def tuples(value: Any) -> Any:
-        return tuple(tuples(item) for item in value) if isinstance(value, list) else value
-
-    known = {f.name for f in dataclasses.fields(cls)}
-    return cls(**{key: tuples(value) for key, value in data.items() if key in known})
 
 
 def _check_neural(keyframes: KeyframeSettings, video: VideoSettings) -> None:

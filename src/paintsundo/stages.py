@@ -47,19 +47,13 @@ def keyframe_list(
     """Stage 2: the prompt and the keyframes (input, then by operation step, then the blank canvas)."""
     import torch
 
-    from paintsundo.pipeline.flow import make_keyframes as flow_keyframes
-    from paintsundo.pipeline.models import Placement, load_single_frame, modules_of
+    from paintsundo.pipeline.engine import neural_keyframes
     from paintsundo.pipeline.user_keyframes import user_keyframes
-    from paintsundo.tagger import Tagger
 
     settings, choice = _neural(settings, models)
     source = _load(picture, settings, choice).pixels
     settings, given = user_keyframes(settings, [(_load(p, settings, choice).pixels, s) for p, s in keyframes])
-    prompt = settings.prompt if settings.prompt is not None else Tagger(choice.models.tagger)(source)
-    device = torch.device(choice.device)
-    single = load_single_frame(choice.models.single_frame, device)
-    placement = Placement(device, settings.memory, [modules_of(single)])
-    return prompt, flow_keyframes(single, placement, source, prompt, settings.keyframes, given, progress)
+    return neural_keyframes(source, settings, choice.models, torch.device(choice.device), given, progress)
 
 
 def make_keyframes(

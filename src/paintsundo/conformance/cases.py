@@ -5,7 +5,6 @@ Each runner takes (config, weights, inputs) and returns the outputs by name, as 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -50,11 +49,6 @@ INPUTS = {
 def _loaded(model: torch.nn.Module, weights: Tensors) -> torch.nn.Module:
     model = assign_weights(model, weights, Path("case weights"), torch.float32)
     return model.to(next((t.device for t in weights.values()), "cpu"))
-
-
-def _fields(cls: type, config: dict[str, Any]) -> dict[str, Any]:
-    names = {field.name for field in dataclasses.fields(cls)}
-    return {k: v for k, v in config.items() if k in names}
 
 
 def sf_unet(config: dict[str, Any], weights: Tensors, inputs: Tensors) -> Tensors:
@@ -103,7 +97,7 @@ def mf_vae(config: dict[str, Any], weights: Tensors, inputs: Tensors) -> Tensors
 
 def mf_resampler(config: dict[str, Any], weights: Tensors, inputs: Tensors) -> Tensors:
     with torch.device("meta"):
-        resampler = Resampler(ResamplerParams(**_fields(ResamplerParams, config)))
+        resampler = Resampler(ResamplerParams.from_config(config))
     return {"out": _loaded(resampler, weights)(inputs["x"])}
 
 

@@ -7,11 +7,13 @@ Paints-UNDO variant reads two frames and emits `num_queries` tokens for each of 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from einops import rearrange
 from torch import nn
 
+from paintsundo.config_fields import from_known_fields
 from paintsundo.models.attention import multi_head_attention
 
 
@@ -27,6 +29,10 @@ class ResamplerParams:
     ff_mult: int = 4
     video_length: int = 16
     input_frames_length: int = 2
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> ResamplerParams:
+        return from_known_fields(cls, config)
 
 
 class PerceiverAttention(nn.Module):

@@ -63,6 +63,47 @@ def timeline(keyframes: list[Keyframe], per_segment: int) -> tuple[tuple[Stage, 
     return stages, events
 
 
+def neural_keyframes(
+    picture: np.ndarray,
+    settings: Settings,
+    models: ModelPaths,
+    target: torch.device,
+    user_keyframes: list[Keyframe] | None = None,
+    progress: Progress | None = None,
+) -> tuple[str, list[Keyframe]]:
+    """Stages 1 and 2: the prompt (the tagger's unless one is given) and the keyframes."""
+    prompt = settings.prompt
+    if prompt is None:
+        if progress:
+            progress("tagging", 0, 1)
+        prompt = Tagger(models.tagger)(picture)
+    single = load_single_frame(models.single_frame, target)
+    placement = Placement(target, settings.memory, [modules_of(single)])
+    return prompt, make_keyframes(
+        single, placement, picture, prompt, settings.keyframes, user_keyframes, progress
+    )
+
+
+def neural_video(
+    keyframes: list[Keyframe],
+    settings: Settings,
+    models: ModelPaths,
+    target: torch.device,
+    prompt: str,
+    details: dict,
+    progress: Progress | None = None,
+) -> NeuralProcess:
+    """Stage 3: the video through the keyframes (most finished first), with its timeline."""
+    multi = load_multi_frame(models.multi_frame, target)
+    placement = Placement(target, settings.memory, [modules_of(multi)])
+    frames = make_video(multi, placement, [k.picture for k in keyframes], settings.video, progress)
+    stages, events = timeline(keyframes, settings.video.frames_per_segment)
+    details = {"device": str(target), "placement": placement.mode, **details}
+    if target.type == "cuda":
+        details["peak_gpu_memory_gib"] = round(torch.cuda.max_memory_allocated(target) / 2**30, 3)
+    return NeuralProcess(frames, stages, events, prompt, details)
+
+
 def run_neural(
     picture: np.ndarray,
     settings: Settings,
@@ -71,34 +112,15 @@ def run_neural(
     user_keyframes: list[Keyframe] | None = None,
     progress: Progress | None = None,
 ) -> NeuralProcess:
-    """Tag (unless a prompt is given), make keyframes, interpolate the segments."""
+    """All three stages: tag (unless a prompt is given), make keyframes, interpolate the segments."""
     target = torch.device(device)
     if target.type == "cuda":
         torch.cuda.reset_peak_memory_stats(target)
-    prompt = settings.prompt
-    if prompt is None:
-        if progress:
-            progress("tagging", 0, 1)
-        prompt = Tagger(models.tagger)(picture)
-    single = load_single_frame(models.single_frame, target)
-    placement = Placement(target, settings.memory, [modules_of(single)])
-    keyframes = make_keyframes(
-        single, placement, picture, prompt, settings.keyframes, user_keyframes, progress
+    prompt, keyframes = neural_keyframes(picture, settings, models, target, user_keyframes, progress)
+    listing = [{"operation_step": k.step, "source": k.source} for k in keyframes]
+    return neural_video(
+        keyframes, settings, models, target, prompt, {"prompt": prompt, "keyframes": listing}, progress
     )
-    del single, placement
-    multi = load_multi_frame(models.multi_frame, target)
-    placement = Placement(target, settings.memory, [modules_of(multi)])
-    frames = make_video(multi, placement, [k.picture for k in keyframes], settings.video, progress)
-    stages, events = timeline(keyframes, settings.video.frames_per_segment)
-    details = {
-        "device": device,
-        "placement": placement.mode,
-        "prompt": prompt,
-        "keyframes": [{"operation_step": k.step, "source": k.source} for k in keyframes],
-    }
-    if target.type == "cuda":
-        details["peak_gpu_memory_gib"] = round(torch.cuda.max_memory_allocated(target) / 2**30, 3)
-    return NeuralProcess(frames, stages, events, prompt, details)
 
 
 def keyframes_process(
@@ -108,12 +130,9 @@ def keyframes_process(
     device: str,
     progress: Progress | None = None,
 ) -> NeuralProcess:
-    """The video through given keyframes, most finished first (stage 3 of the reference app)."""
-    target = torch.device(device)
-    multi = load_multi_frame(models.multi_frame, target)
-    placement = Placement(target, settings.memory, [modules_of(multi)])
-    frames = make_video(multi, placement, pictures, settings.video, progress)
-    keys = [Keyframe(index, picture, "given") for index, picture in enumerate(pictures)]
-    stages, events = timeline(keys, settings.video.frames_per_segment)
-    details = {"device": device, "placement": placement.mode, "keyframes_given": len(pictures)}
-    return NeuralProcess(frames, stages, events, settings.video.prompt, details)
+    """Stage 3 alone, through given keyframes, most finished first."""
+    keyframes = [Keyframe(index, picture, "given") for index, picture in enumerate(pictures)]
+    details = {"keyframes_given": len(pictures)}
+    return neural_video(
+        keyframes, settings, models, torch.device(device), settings.video.prompt, details, progress
+    )

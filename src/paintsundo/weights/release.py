@@ -53,8 +53,7 @@ def _video_vae(config: dict[str, Any]) -> nn.Module:
 
 
 def _resampler(config: dict[str, Any]) -> nn.Module:
-    names = {field.name for field in dataclasses.fields(ResamplerParams)}
-    return Resampler(ResamplerParams(**{k: v for k, v in config.items() if k in names}))
+    return Resampler(ResamplerParams.from_config(config))
 
 
 @dataclass(frozen=True)

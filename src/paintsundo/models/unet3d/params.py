@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Any
+
+from paintsundo.config_fields import from_known_fields
 
 # Options the reference code accepts but the released model leaves at these values; only they are built.
 FIXED = {
@@ -50,9 +51,7 @@ class UNet3DParams:
                 raise ValueError(
                     f"unsupported 3D UNet option {name}={config[name]!r} (the release uses {value!r})"
                 )
-        names = {field.name for field in dataclasses.fields(cls)}
-        values = {k: tuple(v) if isinstance(v, list) else v for k, v in config.items() if k in names}
-        return cls(**values)
+        return from_known_fields(cls, config)
 
     def heads_for(self, channels: int) -> tuple[int, int]:
         """(heads, head dim) for attention over `channels` channels."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Any
+
+from paintsundo.config_fields import from_known_fields
 
 SCALE_FACTOR = 0.18215
 
@@ -26,6 +27,4 @@ class VideoVAEParams:
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> VideoVAEParams:
-        names = {field.name for field in dataclasses.fields(cls)}
-        values = {k: tuple(v) if isinstance(v, list) else v for k, v in config.items() if k in names}
-        return cls(**values)
+        return from_known_fields(cls, config)
