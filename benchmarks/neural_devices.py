@@ -20,8 +20,9 @@ import torch
 
 from paintsundo.hub import layout
 from paintsundo.pipeline.flow import make_keyframes, make_video
-from paintsundo.pipeline.models import Placement, load_multi_frame, load_single_frame, modules_of
-from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
+from paintsundo.pipeline.models import load_multi_frame, load_single_frame, modules_of
+from paintsundo.pipeline.placement import Placement
+from paintsundo.pipeline.settings import MEMORY_PLANS, KeyframeSettings, VideoSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 KEYFRAMES = KeyframeSettings(width=64, height=80, operation_steps=(400, 999), steps=3)
@@ -35,9 +36,10 @@ def run(models: Path, picture: np.ndarray, device: str, dtype: torch.dtype | Non
     started = time.perf_counter()
     paths = layout(models, "--models")
     single = load_single_frame(paths.single_frame, target, dtype)
-    keys = make_keyframes(single, Placement(target, mode, [modules_of(single)]), picture, "1girl", KEYFRAMES)
+    placement = Placement(target, MEMORY_PLANS[mode], [modules_of(single)])
+    keys = make_keyframes(single, placement, picture, "1girl", KEYFRAMES)
     multi = load_multi_frame(paths.multi_frame, target, dtype)
-    placement = Placement(target, mode, [modules_of(multi)])
+    placement.add_stage(modules_of(multi))
     frames = make_video(multi, placement, [k.picture for k in keys], VIDEO)
     peak = torch.cuda.max_memory_allocated() / 2**20 if target.type == "cuda" else 0.0
     return {
@@ -45,7 +47,7 @@ def run(models: Path, picture: np.ndarray, device: str, dtype: torch.dtype | Non
         "video": np.stack(frames),
         "seconds": time.perf_counter() - started,
         "peak_mib": peak,
-        "placement": placement.mode,
+        "placement": mode,
     }
 
 
@@ -59,13 +61,13 @@ def main() -> None:
     parser.add_argument("--picture", type=Path, default=ROOT / ".gpucase" / "input_64x80.npy")
     args = parser.parse_args()
     picture = np.load(args.picture)
-    rows = [("cpu", "float32", run(args.models, picture, "cpu", torch.float32, "resident"))]
+    rows = [("cpu", "float32", run(args.models, picture, "cpu", torch.float32, "fast"))]
     if torch.cuda.is_available():
         rows.append(
-            ("cuda", "float32, resident, again", run(args.models, picture, "cuda", torch.float32, "resident"))
+            ("cuda", "float32, fast, again", run(args.models, picture, "cuda", torch.float32, "fast"))
         )
         for dtype, name in ((torch.float32, "float32"), (None, "reference dtypes")):
-            for mode in ("resident", "swap"):
+            for mode in MEMORY_PLANS:
                 rows.append(("cuda", f"{name}, {mode}", run(args.models, picture, "cuda", dtype, mode)))
     print(f"{'device':8} {'dtype, placement':28} {'s':>6} {'peak MiB':>9} {'keyframes Δ':>12} {'video Δ':>8}")
     first = {}

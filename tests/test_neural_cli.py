@@ -51,7 +51,18 @@ def decoded_frames(path: Path) -> int:
 def test_run_neural_writes_a_video_and_manifest(small_png, tmp_path):
     out = tmp_path / "neural.mp4"
     result = paintsundo(
-        "run", str(small_png), "-o", str(out), "--engine", "neural", *SMALL, "--hold", "0", "--contact-sheet"
+        "run",
+        str(small_png),
+        "-o",
+        str(out),
+        "--engine",
+        "neural",
+        *SMALL,
+        "--hold",
+        "0",
+        "--contact-sheet",
+        "--memory",
+        "balanced",
     )
     assert result.returncode == 0, result.stderr
     assert "engine: neural" in result.stderr
@@ -63,6 +74,7 @@ def test_run_neural_writes_a_video_and_manifest(small_png, tmp_path):
     assert manifest["neural"]["prompt"] and manifest["settings"]["keyframes"]["operation_steps"] == [400, 999]
     assert [e["kind"] for e in manifest["events"]] == ["keyframe"] * 4
     assert (tmp_path / "neural.mp4.contact.png").is_file()
+    assert manifest["neural"]["memory"] == "balanced" and manifest["neural"]["memory_choice"] == "asked for"
 
 
 def test_tag_prints_the_prompt(tmp_path):

@@ -67,15 +67,16 @@ def test_keyframes_are_input_then_steps_then_blank_and_user_ones_take_their_step
 def test_video_drops_each_segments_last_frame_joins_and_reverses(monkeypatch):
     seeds, batches = [], []
 
-    def segments(models, placement, pairs, settings, batch_seeds, progress):
-        batches.append(len(pairs))
+    def segments(models, placement, groups, settings, progress):
+        batches.extend(len(group.indices) for group in groups)
+        batch_seeds = [settings.seed + index for group in groups for index in group.indices]
         seeds.extend(batch_seeds)
         return [
             np.stack([np.full((4, 4, 3), (seed - 123) * 16 + t, np.uint8) for t in range(16)])
             for seed in batch_seeds
         ]
 
-    monkeypatch.setattr(flow, "interpolate_batch", segments)
+    monkeypatch.setattr(flow, "interpolate_groups", segments)
     keyframes = [np.zeros((8, 8, 3), np.uint8)] * 8
     batched = flow.make_video(None, None, keyframes, VideoSettings(seed=123, segment_batch=3))
     assert batches == [3, 3, 1]
@@ -126,14 +127,15 @@ def test_batched_cfg_and_segment_batches_match_the_plain_path():
 
     import torch
 
-    from paintsundo.pipeline.models import Placement, load_multi_frame, modules_of
+    from paintsundo.pipeline.models import load_multi_frame, modules_of
+    from paintsundo.pipeline.placement import Placement
 
     root = __import__("conftest").ROOT / "tests" / "data" / "tiny-release" / "paints_undo_multi_frame"
     models = load_multi_frame(root, torch.device("cpu"))
-    placement = Placement(torch.device("cpu"), "resident", [modules_of(models)])
+    placement = Placement(torch.device("cpu"), stages=[modules_of(models)])
     rng = np.random.default_rng(0)
     keyframes = [rng.integers(0, 255, (64, 48, 3), dtype=np.uint8) for _ in range(4)]
-    plain = VideoSettings(steps=2, buckets=((64, 48),))
+    plain = VideoSettings(steps=2, buckets=((64, 48),), batched_cfg=False)
     reference = np.stack(flow.make_video(models, placement, keyframes, plain))
     for option in ({"batched_cfg": True}, {"segment_batch": 3}, {"batched_cfg": True, "segment_batch": 2}):
         faster = np.stack(flow.make_video(models, placement, keyframes, dataclasses.replace(plain, **option)))

@@ -9,12 +9,11 @@ from typing import Any
 
 from paintsundo.config_fields import from_known_fields
 from paintsundo.errors import PaintsUndoError
-from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
+from paintsundo.pipeline.settings import MEMORY_MODES, KeyframeSettings, VideoSettings
 from paintsundo.procedural.timeline import BEHAVIOURS, DEFAULT_STAGE_WEIGHTS, STAGES
 
 ENGINES = ("auto", "procedural", "neural")
 FORMATS = ("mp4", "gif", "webp", "frames")
-MEMORY_MODES = ("auto", "resident", "swap")
 DEFAULT_LONG_SIDE = 640
 DEFAULT_FRAMES = 105  # 7 segments of 15 frames, as the reference app makes
 DEFAULT_FPS = 4.0
@@ -39,7 +38,8 @@ class Settings:
     keyframes: KeyframeSettings = field(default_factory=KeyframeSettings)
     video: VideoSettings = field(default_factory=VideoSettings)
     device: str | None = None  # cuda, mps or cpu; None picks the best available
-    memory: str = "auto"  # auto, resident or swap
+    memory: str = "auto"  # auto, fast, balanced or low (pipeline.settings.MemoryPlan)
+    compile: bool = False  # torch.compile the UNets: faster sampling after minutes of compiling
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:

@@ -45,15 +45,13 @@ def keyframe_list(
     progress: Progress | None = None,
 ) -> tuple[str, list[Keyframe]]:
     """Stage 2: the prompt and the keyframes (input, then by operation step, then the blank canvas)."""
-    import torch
-
     from paintsundo.pipeline.engine import neural_keyframes
     from paintsundo.pipeline.user_keyframes import user_keyframes
 
     settings, choice = _neural(settings, models)
     source = _load(picture, settings, choice).pixels
     settings, given = user_keyframes(settings, [(_load(p, settings, choice).pixels, s) for p, s in keyframes])
-    return neural_keyframes(source, settings, choice.models, torch.device(choice.device), given, progress)
+    return neural_keyframes(source, settings, choice.models, choice.device, given, progress)
 
 
 def make_keyframes(

@@ -32,11 +32,13 @@ def keyframes(
     models: options.Models = None,
     device: options.Device = None,
     memory: options.Memory = "auto",
+    preset: options.Preset = "reference",
+    compile: options.Compile = False,
     prompt: options.Prompt = None,
     keyframe: options.KeyframeFiles = None,
     operation_steps: options.OperationSteps = None,
     keyframe_size: options.KeyframeSize = None,
-    keyframe_steps: options.KeyframeSteps = KeyframeSettings.steps,
+    keyframe_steps: options.KeyframeSteps = None,
     keyframe_cfg: options.KeyframeCfg = KeyframeSettings.cfg,
     keyframe_seed: options.KeyframeSeed = KeyframeSettings.seed,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
@@ -53,6 +55,8 @@ def keyframes(
         keyframe_seed,
         device=device,
         memory=memory,
+        preset=preset,
+        compile=compile,
     )
     settings = neural.apply(Settings(engine="neural"))
     folder = output or image.with_name(f"{image.stem}_keyframes")
@@ -82,11 +86,14 @@ def interpolate(
     models: options.Models = None,
     device: options.Device = None,
     memory: options.Memory = "auto",
+    preset: options.Preset = "reference",
+    compile: options.Compile = False,
     video_prompt: options.VideoPrompt = VideoSettings.prompt,
-    video_steps: options.VideoSteps = VideoSettings.steps,
+    video_steps: options.VideoSteps = None,
     video_cfg: options.VideoCfg = VideoSettings.cfg,
     video_seed: options.VideoSeed = VideoSettings.seed,
     buckets: options.Buckets = None,
+    segment_batch: options.SegmentBatch = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Stage 3 alone: a video from EARLIER to LATER, one segment of the multi-frame model."""
@@ -100,6 +107,9 @@ def interpolate(
         buckets=buckets,
         device=device,
         memory=memory,
+        preset=preset,
+        compile=compile,
+        segment_batch=segment_batch,
     )
     settings = neural.apply(dataclasses.replace(Settings(engine="neural"), fps=fps, hold=hold))
     with progress_bars(console, quiet) as report:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from paintsundo.errors import PaintsUndoError
-from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
+from paintsundo.pipeline.settings import PRESET_STEPS, KeyframeSettings, VideoSettings
 from paintsundo.settings import Settings, parse_buckets, parse_size
 
 Opt = typer.Option
@@ -27,7 +27,35 @@ Device = Annotated[
     str | None, Opt(help="cuda, mps or cpu (default: the best available).", rich_help_panel=NEURAL)
 ]
 Memory = Annotated[
-    str, Opt(help="auto, resident (all on the GPU) or swap (stage by stage).", rich_help_panel=NEURAL)
+    str,
+    Opt(
+        help="fast (every model stays on the GPU, about 9 GiB), balanced (one stage's models),"
+        " low (only the model at work, under 6 GiB) or auto (the fastest that fits).",
+        rich_help_panel=NEURAL,
+    ),
+]
+Compile = Annotated[
+    bool,
+    Opt(
+        "--compile",
+        help="torch.compile the UNets: faster sampling, after minutes of compiling.",
+        rich_help_panel=NEURAL,
+    ),
+]
+PRESETS_HELP = ", ".join(f"{name} ({keys}/{video})" for name, (keys, video) in PRESET_STEPS.items())
+Preset = Annotated[
+    str,
+    Opt(
+        help=f"Sampling steps, keyframes/video: {PRESETS_HELP}.",
+        rich_help_panel=NEURAL,
+    ),
+]
+SegmentBatch = Annotated[
+    int,
+    Opt(
+        help="Video segments sampled together: faster on big GPUs, about 1.3 GiB more each.",
+        rich_help_panel=NEURAL,
+    ),
 ]
 Prompt = Annotated[
     str | None,
@@ -48,13 +76,17 @@ OperationSteps = Annotated[
 KeyframeSize = Annotated[
     str | None, Opt(help="Keyframe WIDTHxHEIGHT (default: 512x640).", rich_help_panel=NEURAL)
 ]
-KeyframeSteps = Annotated[int, Opt(help="Keyframe sampling steps.", rich_help_panel=NEURAL)]
+KeyframeSteps = Annotated[
+    int | None, Opt(help="Keyframe sampling steps (default: the preset's).", rich_help_panel=NEURAL)
+]
 KeyframeCfg = Annotated[float, Opt(help="Keyframe CFG scale.", rich_help_panel=NEURAL)]
 KeyframeSeed = Annotated[int, Opt(help="Keyframe seed.", rich_help_panel=NEURAL)]
 VideoPrompt = Annotated[
     str, Opt(help="Video prompt (the reference keeps it generic).", rich_help_panel=NEURAL)
 ]
-VideoSteps = Annotated[int, Opt(help="Video sampling steps.", rich_help_panel=NEURAL)]
+VideoSteps = Annotated[
+    int | None, Opt(help="Video sampling steps (default: the preset's).", rich_help_panel=NEURAL)
+]
 VideoCfg = Annotated[float, Opt(help="Video CFG scale.", rich_help_panel=NEURAL)]
 VideoSeed = Annotated[int, Opt(help="Video seed; segment i uses seed + i.", rich_help_panel=NEURAL)]
 Buckets = Annotated[
@@ -71,20 +103,28 @@ class NeuralOptions:
     prompt: str | None = None
     operation_steps: str | None = None
     keyframe_size: str | None = None
-    keyframe_steps: int = KeyframeSettings.steps
+    keyframe_steps: int | None = None
     keyframe_cfg: float = KeyframeSettings.cfg
     keyframe_seed: int = KeyframeSettings.seed
     video_prompt: str = VideoSettings.prompt
-    video_steps: int = VideoSettings.steps
+    video_steps: int | None = None
     video_cfg: float = VideoSettings.cfg
     video_seed: int = VideoSettings.seed
     buckets: str | None = None
     device: str | None = None
     memory: str = "auto"
+    preset: str = "reference"
+    compile: bool = False
+    segment_batch: int = 1
 
     def apply(self, settings: Settings) -> Settings:
+        if self.preset not in PRESET_STEPS:
+            raise PaintsUndoError(f"unknown preset {self.preset!r}: choose {', '.join(PRESET_STEPS)}")
+        if not 1 <= self.segment_batch <= 64:
+            raise PaintsUndoError(f"--segment-batch must be between 1 and 64, got {self.segment_batch}")
+        keyframe_steps, video_steps = PRESET_STEPS[self.preset]
         keyframes = KeyframeSettings(
-            steps=self.keyframe_steps, cfg=self.keyframe_cfg, seed=self.keyframe_seed
+            steps=self.keyframe_steps or keyframe_steps, cfg=self.keyframe_cfg, seed=self.keyframe_seed
         )
         if self.operation_steps:
             keyframes = dataclasses.replace(
@@ -94,7 +134,11 @@ class NeuralOptions:
             width, height = _pair(self.keyframe_size, "--keyframe-size")
             keyframes = dataclasses.replace(keyframes, width=width, height=height)
         video = VideoSettings(
-            prompt=self.video_prompt, steps=self.video_steps, cfg=self.video_cfg, seed=self.video_seed
+            prompt=self.video_prompt,
+            steps=self.video_steps or video_steps,
+            cfg=self.video_cfg,
+            seed=self.video_seed,
+            segment_batch=self.segment_batch,
         )
         if self.buckets:
             video = dataclasses.replace(video, buckets=parse_buckets(self.buckets))
@@ -105,6 +149,7 @@ class NeuralOptions:
             video=video,
             device=self.device,
             memory=self.memory,
+            compile=self.compile,
         )
 
 

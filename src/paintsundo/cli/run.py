@@ -84,18 +84,21 @@ def run(
     models: options.Models = None,
     device: options.Device = None,
     memory: options.Memory = "auto",
+    preset: options.Preset = "reference",
+    compile: options.Compile = False,
     prompt: options.Prompt = None,
     keyframe: options.KeyframeFiles = None,
     operation_steps: options.OperationSteps = None,
     keyframe_size: options.KeyframeSize = None,
-    keyframe_steps: options.KeyframeSteps = KeyframeSettings.steps,
+    keyframe_steps: options.KeyframeSteps = None,
     keyframe_cfg: options.KeyframeCfg = KeyframeSettings.cfg,
     keyframe_seed: options.KeyframeSeed = KeyframeSettings.seed,
     video_prompt: options.VideoPrompt = VideoSettings.prompt,
-    video_steps: options.VideoSteps = VideoSettings.steps,
+    video_steps: options.VideoSteps = None,
     video_cfg: options.VideoCfg = VideoSettings.cfg,
     video_seed: options.VideoSeed = VideoSettings.seed,
     buckets: options.Buckets = None,
+    segment_batch: options.SegmentBatch = 1,
 ) -> None:
     """Turn IMAGE into a video of it being drawn: blank canvas, sketch, lines, colour, shading, finished."""
     if from_manifest is not None:
@@ -129,6 +132,9 @@ def run(
             buckets,
             device,
             memory,
+            preset=preset,
+            compile=compile,
+            segment_batch=segment_batch,
         )
         settings = Settings(
             engine=engine,

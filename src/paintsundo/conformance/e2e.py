@@ -12,7 +12,8 @@ from safetensors.torch import load_file, save_file
 
 from paintsundo.hub import layout
 from paintsundo.pipeline.flow import make_keyframes, make_video
-from paintsundo.pipeline.models import Placement, load_multi_frame, load_single_frame
+from paintsundo.pipeline.models import load_multi_frame, load_single_frame
+from paintsundo.pipeline.placement import Placement
 from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
 from paintsundo.tagger import Tagger
 
@@ -40,6 +41,7 @@ def case_settings(case: dict) -> tuple[KeyframeSettings, VideoSettings]:
         cfg=case["keyframe_cfg"],
         seed=case["keyframe_seed"],
         negative_prompt=case["negative_prompt"],
+        batched_cfg=False,  # two passes, as the reference app
     )
     video = VideoSettings(
         prompt=case["video_prompt"],
@@ -49,6 +51,7 @@ def case_settings(case: dict) -> tuple[KeyframeSettings, VideoSettings]:
         seed=case["video_seed_base"],
         buckets=tuple(tuple(b) for b in case["buckets_hw"]),
         frames_per_segment=case.get("frames_per_segment", 16),
+        batched_cfg=False,
     )
     return keyframes, video
 

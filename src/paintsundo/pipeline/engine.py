@@ -3,6 +3,7 @@ the frame, stage and event bookkeeping the writers and the manifest share with t
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,11 +12,21 @@ import numpy as np
 import torch
 
 from paintsundo.hub import ModelPaths
+from paintsundo.pipeline.acceleration import compile_unet
 from paintsundo.pipeline.flow import Keyframe, make_keyframes, make_video
-from paintsundo.pipeline.models import Placement, load_multi_frame, load_single_frame, modules_of
+from paintsundo.pipeline.models import (
+    MultiFrameModels,
+    SingleFrameModels,
+    load_multi_frame,
+    load_single_frame,
+    modules_of,
+    planned_bytes,
+)
+from paintsundo.pipeline.placement import Placement, choose_plan
 from paintsundo.procedural.timeline import Event, Stage
 from paintsundo.settings import Settings
 from paintsundo.tagger import Tagger
+from paintsundo.weights.release import MULTI_FRAME, SINGLE_FRAME
 
 Progress = Callable[[str, int, int], None]
 
@@ -63,45 +74,115 @@ def timeline(keyframes: list[Keyframe], per_segment: int) -> tuple[tuple[Stage, 
     return stages, events
 
 
+class NeuralPipeline:
+    """The models of one device, loaded when first needed and kept for the next pictures (the app and
+    batch workers reuse one), placed by the memory plan chosen for this device."""
+
+    def __init__(
+        self, paths: ModelPaths, device: str | torch.device, memory: str = "auto", compile: bool = False
+    ) -> None:
+        self.paths, self.device, self.compile = paths, torch.device(device), compile
+        sizes = [
+            planned_bytes(paths.single_frame, SINGLE_FRAME, self.device),
+            planned_bytes(paths.multi_frame, MULTI_FRAME, self.device),
+        ]
+        self.plan, self.plan_reason = choose_plan(memory, self.device, sizes)
+        self.placement = Placement(self.device, self.plan)
+        self._single: SingleFrameModels | None = None
+        self._multi: MultiFrameModels | None = None
+
+    @property
+    def single(self) -> SingleFrameModels:
+        if self._single is None:
+            self._single = load_single_frame(self.paths.single_frame, self.device)
+            self._prepare(self._single)
+        return self._single
+
+    @property
+    def multi(self) -> MultiFrameModels:
+        if self._multi is None:
+            self._multi = load_multi_frame(self.paths.multi_frame, self.device)
+            self._prepare(self._multi)
+        return self._multi
+
+    def _prepare(self, models: SingleFrameModels | MultiFrameModels) -> None:
+        self.placement.add_stage(modules_of(models))
+        if self.compile:
+            compile_unet(models.unet)
+
+    def details(self) -> dict:
+        """For the manifest: where it ran, the memory plan and why, the peak GPU memory."""
+        details = {"device": str(self.device), "memory": self.plan.mode, "memory_choice": self.plan_reason}
+        if self.compile:
+            details["compiled"] = True
+        if self.device.type == "cuda":
+            details["peak_gpu_memory_gib"] = round(torch.cuda.max_memory_allocated(self.device) / 2**30, 3)
+        return details
+
+    def keyframes(
+        self,
+        picture: np.ndarray,
+        settings: Settings,
+        user_keyframes: list[Keyframe] | None = None,
+        progress: Progress | None = None,
+    ) -> tuple[str, list[Keyframe]]:
+        """Stages 1 and 2: the prompt (the tagger's unless one is given) and the keyframes."""
+        prompt = settings.prompt
+        if prompt is None:
+            if progress:
+                progress("tagging", 0, 1)
+            prompt = Tagger(self.paths.tagger)(picture)
+        made = make_keyframes(
+            self.single, self.placement, picture, prompt, settings.keyframes, user_keyframes, progress
+        )
+        return prompt, made
+
+    def video(
+        self,
+        keyframes: list[Keyframe],
+        settings: Settings,
+        prompt: str,
+        details: dict,
+        progress: Progress | None = None,
+    ) -> NeuralProcess:
+        """Stage 3: the video through the keyframes (most finished first), with its timeline."""
+        pictures = [keyframe.picture for keyframe in keyframes]
+        frames = make_video(self.multi, self.placement, pictures, settings.video, progress)
+        stages, events = timeline(keyframes, settings.video.frames_per_segment)
+        return NeuralProcess(frames, stages, events, prompt, {**self.details(), **details})
+
+    def run(
+        self,
+        picture: np.ndarray,
+        settings: Settings,
+        user_keyframes: list[Keyframe] | None = None,
+        progress: Progress | None = None,
+    ) -> NeuralProcess:
+        """All three stages: tag (unless a prompt is given), make keyframes, interpolate the segments."""
+        if self.device.type == "cuda":
+            torch.cuda.reset_peak_memory_stats(self.device)
+        prompt, keyframes = self.keyframes(picture, settings, user_keyframes, progress)
+        listing = [{"operation_step": k.step, "source": k.source} for k in keyframes]
+        return self.video(keyframes, settings, prompt, {"prompt": prompt, "keyframes": listing}, progress)
+
+
+@functools.lru_cache(maxsize=1)
+def pipeline_for(paths: ModelPaths, device: str, memory: str, compile: bool) -> NeuralPipeline:
+    """One loaded pipeline per process, reused while the models, device and memory mode stay the same."""
+    return NeuralPipeline(paths, device, memory, compile)
+
+
 def neural_keyframes(
     picture: np.ndarray,
     settings: Settings,
     models: ModelPaths,
-    target: torch.device,
+    device: str,
     user_keyframes: list[Keyframe] | None = None,
     progress: Progress | None = None,
 ) -> tuple[str, list[Keyframe]]:
-    """Stages 1 and 2: the prompt (the tagger's unless one is given) and the keyframes."""
-    prompt = settings.prompt
-    if prompt is None:
-        if progress:
-            progress("tagging", 0, 1)
-        prompt = Tagger(models.tagger)(picture)
-    single = load_single_frame(models.single_frame, target)
-    placement = Placement(target, settings.memory, [modules_of(single)])
-    return prompt, make_keyframes(
-        single, placement, picture, prompt, settings.keyframes, user_keyframes, progress
-    )
-
-
-def neural_video(
-    keyframes: list[Keyframe],
-    settings: Settings,
-    models: ModelPaths,
-    target: torch.device,
-    prompt: str,
-    details: dict,
-    progress: Progress | None = None,
-) -> NeuralProcess:
-    """Stage 3: the video through the keyframes (most finished first), with its timeline."""
-    multi = load_multi_frame(models.multi_frame, target)
-    placement = Placement(target, settings.memory, [modules_of(multi)])
-    frames = make_video(multi, placement, [k.picture for k in keyframes], settings.video, progress)
-    stages, events = timeline(keyframes, settings.video.frames_per_segment)
-    details = {"device": str(target), "placement": placement.mode, **details}
-    if target.type == "cuda":
-        details["peak_gpu_memory_gib"] = round(torch.cuda.max_memory_allocated(target) / 2**30, 3)
-    return NeuralProcess(frames, stages, events, prompt, details)
+    """Stages 1 and 2 with the process's pipeline."""
+    pipeline = pipeline_for(models, device, settings.memory, settings.compile)
+    return pipeline.keyframes(picture, settings, user_keyframes, progress)
 
 
 def run_neural(
@@ -112,15 +193,9 @@ def run_neural(
     user_keyframes: list[Keyframe] | None = None,
     progress: Progress | None = None,
 ) -> NeuralProcess:
-    """All three stages: tag (unless a prompt is given), make keyframes, interpolate the segments."""
-    target = torch.device(device)
-    if target.type == "cuda":
-        torch.cuda.reset_peak_memory_stats(target)
-    prompt, keyframes = neural_keyframes(picture, settings, models, target, user_keyframes, progress)
-    listing = [{"operation_step": k.step, "source": k.source} for k in keyframes]
-    return neural_video(
-        keyframes, settings, models, target, prompt, {"prompt": prompt, "keyframes": listing}, progress
-    )
+    """All three stages with the process's pipeline."""
+    pipeline = pipeline_for(models, device, settings.memory, settings.compile)
+    return pipeline.run(picture, settings, user_keyframes, progress)
 
 
 def keyframes_process(
@@ -132,7 +207,6 @@ def keyframes_process(
 ) -> NeuralProcess:
     """Stage 3 alone, through given keyframes, most finished first."""
     keyframes = [Keyframe(index, picture, "given") for index, picture in enumerate(pictures)]
+    pipeline = pipeline_for(models, device, settings.memory, settings.compile)
     details = {"keyframes_given": len(pictures)}
-    return neural_video(
-        keyframes, settings, models, torch.device(device), settings.video.prompt, details, progress
-    )
+    return pipeline.video(keyframes, settings, settings.video.prompt, details, progress)

@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from paintsundo.pipeline.images import nearest_bucket, resize_and_center_crop
+from paintsundo.pipeline.images import resize_and_center_crop
 from paintsundo.pipeline.keyframes import generate_keyframes
-from paintsundo.pipeline.models import MultiFrameModels, Placement, SingleFrameModels
+from paintsundo.pipeline.models import MultiFrameModels, SingleFrameModels
+from paintsundo.pipeline.placement import Placement
 from paintsundo.pipeline.settings import BLANK_STEP, KeyframeSettings, VideoSettings
-from paintsundo.pipeline.video import interpolate_batch
+from paintsundo.pipeline.video import group_segments, interpolate_groups
 
 # progress(stage, done, total): stage is "keyframes" or "video i/n"
 Progress = Callable[[str, int, int], None]
@@ -68,33 +69,7 @@ def make_video(
 ) -> list[np.ndarray]:
     """Interpolate each consecutive pair (segment i with seed + i), up to segment_batch at a time and
     a bucket per batch; drop each segment's last frame; join; play from blank to finished."""
-    pairs = list(itertools.pairwise(keyframes))
-    size = max(1, settings.segment_batch)
-    segments: list[np.ndarray] = []
-    for start in range(0, len(pairs), size):
-        for batch in _same_bucket_runs(pairs[start : start + size], start, settings):
-            first, count = batch[0][0], len(batch)
-            stage = (
-                f"video {first + 1}/{len(pairs)}"
-                if count == 1
-                else f"video {first + 1}-{first + count}/{len(pairs)}"
-            )
-            report = (lambda done, total, stage=stage: progress(stage, done, total)) if progress else None
-            chunk = [pair for _, pair in batch]
-            seeds = [settings.seed + index for index, _ in batch]
-            segments.extend(interpolate_batch(models, placement, chunk, settings, seeds, report))
+    groups = group_segments(list(itertools.pairwise(keyframes)), settings)
+    segments = interpolate_groups(models, placement, groups, settings, progress)
     frames = [frame for segment in segments for frame in segment[:-1]]
     return frames[::-1]
-
-
-def _same_bucket_runs(pairs: list, offset: int, settings: VideoSettings) -> list[list[tuple[int, tuple]]]:
-    """Split (index, pair) runs where the bucket changes: a batch shares one size."""
-    runs: list[list[tuple[int, tuple]]] = []
-    previous = None
-    for index, pair in enumerate(pairs, start=offset):
-        bucket = nearest_bucket(*pair[0].shape[:2], settings.buckets)
-        if bucket != previous:
-            runs.append([])
-            previous = bucket
-        runs[-1].append((index, pair))
-    return runs

@@ -10,7 +10,8 @@ import torch
 from paintsundo.errors import PaintsUndoError
 from paintsundo.pipeline.denoisers import single_frame_denoiser
 from paintsundo.pipeline.images import resize_and_center_crop, to_model_range, to_pictures
-from paintsundo.pipeline.models import Placement, SingleFrameModels
+from paintsundo.pipeline.models import SingleFrameModels
+from paintsundo.pipeline.placement import Placement
 from paintsundo.pipeline.settings import KeyframeSettings
 from paintsundo.samplers import DiscreteSchedule, karras_sigmas, linear_betas, sample_dpmpp_2m
 
@@ -56,13 +57,13 @@ def generate_keyframes(
     generator = torch.Generator(device).manual_seed(settings.seed)
     finished = resize_and_center_crop(picture, settings.width, settings.height)
     vae, unet = models.vae, models.unet
-    placement.use(vae)
+    placement.use(vae, prefetch=[models.text_encoder])
     scaling = vae.config.scaling_factor
     concat = vae.encode(to_model_range([finished]).to(device, vae.dtype)).latent_dist.mode() * scaling
-    placement.use(models.text_encoder)
+    placement.use(models.text_encoder, prefetch=[unet])
     positive = encode_prompt(models.tokenizer, models.text_encoder, prompt)
     negative = encode_prompt(models.tokenizer, models.text_encoder, settings.negative_prompt)
-    placement.use(unet)
+    placement.use(unet, prefetch=[vae])
     batch = len(settings.operation_steps)
     steps = torch.tensor(settings.operation_steps, dtype=torch.long, device=device)
     schedule = DiscreteSchedule.from_betas(linear_betas())
@@ -84,5 +85,6 @@ def generate_keyframes(
     )
     latents = sample_dpmpp_2m(denoiser, latents, sigmas, progress)
     placement.use(vae)
-    pixels = vae.decode(latents.to(vae.dtype) / scaling).sample
-    return finished, to_pictures(pixels)
+    # One picture at a time: the same result, in a sixth of the memory.
+    pictures = [vae.decode(latent.to(vae.dtype) / scaling).sample for latent in latents.split(1)]
+    return finished, to_pictures(torch.cat(pictures))

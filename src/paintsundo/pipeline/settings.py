@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 NEGATIVE_PROMPT = "lowres, bad anatomy, bad hands, cropped, worst quality"
 # The reference app deliberately does not reuse the tagger's prompt for the video model.
@@ -10,6 +10,10 @@ VIDEO_PROMPT = "1girl, masterpiece, best quality"
 BLANK_STEP = 1000  # the white canvas; operation step 0 is the finished picture
 # The video model's (height, width) buckets, as the reference lists them.
 VIDEO_BUCKETS = ((320, 512), (384, 448), (448, 384), (512, 320))
+
+
+# (keyframe steps, video steps). "quick" trades quality for speed: see benchmarks/neural.py --preset.
+PRESET_STEPS = {"reference": (50, 50), "quick": (12, 8)}
 
 
 @dataclass(frozen=True)
@@ -21,7 +25,9 @@ class KeyframeSettings:
     cfg: float = 3.0
     seed: int = 12345
     negative_prompt: str = NEGATIVE_PROMPT
-    batched_cfg: bool = False  # one UNet batch for both CFG passes: faster, last-bit differences
+    # One UNet batch for both CFG passes, where the reference makes two calls: faster, and equal up to
+    # the last bits of the dtype. The conformance checks switch it off.
+    batched_cfg: bool = True
 
 
 @dataclass(frozen=True)
@@ -33,5 +39,21 @@ class VideoSettings:
     seed: int = 123  # segment i uses seed + i
     buckets: tuple[tuple[int, int], ...] = VIDEO_BUCKETS  # (height, width)
     frames_per_segment: int = 16
-    batched_cfg: bool = False
+    batched_cfg: bool = True
     segment_batch: int = 1  # segments sampled together (each keeps its own seed's noise)
+
+
+@dataclass(frozen=True)
+class MemoryPlan:
+    """How a run trades GPU memory for speed."""
+
+    mode: str
+    keep: str  # on the GPU: "all" models, the running "stage"'s, or only the "module" at work
+    decode_chunk: int | None  # video frames decoded at a time (None: a whole segment batch)
+
+
+FAST = MemoryPlan("fast", keep="all", decode_chunk=2)
+BALANCED = replace(FAST, mode="balanced", keep="stage")
+LOW = replace(FAST, mode="low", keep="module")
+MEMORY_PLANS = {plan.mode: plan for plan in (FAST, BALANCED, LOW)}
+MEMORY_MODES = ("auto", *MEMORY_PLANS)

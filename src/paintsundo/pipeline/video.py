@@ -1,9 +1,15 @@
-"""Stage 3: 16 frames between two keyframes from the multi-frame model (the reference's
-`process_video_inner`)."""
+"""Stage 3: 16 frames between each two keyframes from the multi-frame model (the reference's
+`process_video_inner`).
+
+Segments run in phases, each model once for all of them: texts, image tokens and VAE features, then
+sampling, then decoding. The result is the same as segment by segment; the weights move at most
+once per phase when memory is short.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -13,7 +19,8 @@ from paintsundo.models.video_vae import end_frame_features
 from paintsundo.pipeline.denoisers import video_denoiser
 from paintsundo.pipeline.images import nearest_bucket, resize_and_center_crop, to_model_range, video_to_frames
 from paintsundo.pipeline.keyframes import encode_prompt, require_multiple
-from paintsundo.pipeline.models import MultiFrameModels, Placement
+from paintsundo.pipeline.models import MultiFrameModels
+from paintsundo.pipeline.placement import Placement
 from paintsundo.pipeline.settings import VideoSettings
 from paintsundo.samplers import (
     DiscreteSchedule,
@@ -24,7 +31,73 @@ from paintsundo.samplers import (
 )
 from paintsundo.samplers.schedules import dynamic_x0_scale
 
-StepCallback = Callable[[int, int], None]
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass
+class SegmentGroup:
+    """Consecutive segments sampled as one batch; they share a bucket."""
+
+    indices: list[int]  # segment numbers, from 0
+    pairs: list[tuple[np.ndarray, np.ndarray]]
+    size: tuple[int, int]  # (height, width)
+
+    def label(self, segments: int) -> str:
+        first, last = self.indices[0] + 1, self.indices[-1] + 1
+        return f"video {first}/{segments}" if first == last else f"video {first}-{last}/{segments}"
+
+
+@dataclass
+class Conditions:
+    positive: dict[str, torch.Tensor]
+    negative: dict[str, torch.Tensor]
+    reference: list[torch.Tensor]  # the end frames' VAE features, per decoder level: b c 2 h w
+
+
+def group_segments(pairs: list[tuple[np.ndarray, np.ndarray]], settings: VideoSettings) -> list[SegmentGroup]:
+    """Runs of up to segment_batch segments, split where the bucket changes."""
+    groups: list[SegmentGroup] = []
+    for index, pair in enumerate(pairs):
+        size = nearest_bucket(*pair[0].shape[:2], settings.buckets)
+        last = groups[-1] if groups else None
+        if last is None or last.size != size or len(last.indices) >= max(1, settings.segment_batch):
+            groups.append(SegmentGroup([], [], size))
+        groups[-1].indices.append(index)
+        groups[-1].pairs.append(pair)
+    return groups
+
+
+@torch.inference_mode()
+def interpolate_groups(
+    models: MultiFrameModels,
+    placement: Placement,
+    groups: list[SegmentGroup],
+    settings: VideoSettings,
+    progress: Progress | None = None,
+) -> list[np.ndarray]:
+    """Each segment's frames_per_segment frames (t h w 3 uint8), in segment order."""
+    for group in groups:
+        require_multiple(group.size[1], group.size[0], 8 * 2 ** (len(models.unet.params.channel_mult) - 1))
+    conditions = encode_conditions(models, placement, groups, settings)
+    segments = sum(len(group.indices) for group in groups)
+    latents = []
+    for group, condition in zip(groups, conditions, strict=True):
+        label = group.label(segments)
+        report = (lambda done, total, label=label: progress(label, done, total)) if progress else None
+        latents.append(sample_group(models, placement, group, condition, settings, report))
+    placement.use(models.vae)
+    return [
+        video
+        for sampled, condition in zip(latents, conditions, strict=True)
+        for video in decode_group(models, sampled, condition, settings, placement.plan.decode_chunk)
+    ]
+
+
+def end_frames(group: SegmentGroup, device: torch.device) -> torch.Tensor:
+    """The group's first and last keyframes at its bucket: b 3 2 h w in [-1, 1]."""
+    height, width = group.size
+    pictures = [resize_and_center_crop(picture, width, height) for pair in group.pairs for picture in pair]
+    return rearrange(to_model_range(pictures), "(b t) c h w -> b c t h w", t=2).to(device)
 
 
 @torch.inference_mode()
@@ -34,43 +107,57 @@ def image_tokens(models: MultiFrameModels, frames: torch.Tensor) -> torch.Tensor
     return models.image_projection(rearrange(hidden, "(b t) n c -> b t n c", t=frames.shape[2]))
 
 
-@torch.inference_mode()
-def interpolate(
-    models: MultiFrameModels,
-    placement: Placement,
-    first: np.ndarray,
-    last: np.ndarray,
-    settings: VideoSettings,
-    seed: int,
-    progress: StepCallback | None = None,
-) -> np.ndarray:
-    """frames_per_segment frames (t h w 3 uint8) from `first` to `last`, at the nearest bucket."""
-    return interpolate_batch(models, placement, [(first, last)], settings, [seed], progress)[0]
+def encode_conditions(
+    models: MultiFrameModels, placement: Placement, groups: list[SegmentGroup], settings: VideoSettings
+) -> list[Conditions]:
+    """UNet inputs with and without guidance, and the VAE features for decoding, for every group."""
+    placement.use(models.text_encoder, prefetch=[models.image_encoder, models.image_projection])
+    texts = [encode_prompt(models.tokenizer, models.text_encoder, text) for text in (settings.prompt, "")]
+    ends = [end_frames(group, placement.device) for group in groups]
+    placement.use(models.image_encoder, models.image_projection, prefetch=[models.vae])
+    dtype = next(models.image_encoder.parameters()).dtype
+    tokens = [
+        (image_tokens(models, frames.to(dtype)), image_tokens(models, torch.zeros_like(frames, dtype=dtype)))
+        for frames in ends
+    ]
+    placement.use(models.vae, prefetch=[models.unet])
+    vae_dtype = next(models.vae.parameters()).dtype
+    conditions = []
+    for frames, (positive_image, negative_image) in zip(ends, tokens, strict=True):
+        latents, features = models.vae.encode(rearrange(frames, "b c t h w -> (b t) c h w").to(vae_dtype))
+        latents = rearrange(latents, "(b t) c h w -> b c t h w", t=2)
+        # Known first and last latents, zeros between, concatenated to the noisy input.
+        middle = latents.new_zeros(*latents.shape[:2], settings.frames_per_segment - 2, *latents.shape[3:])
+        shared = {
+            "concat_cond": torch.cat([latents[:, :, :1], middle, latents[:, :, 1:]], dim=2),
+            "fs": torch.full((len(frames),), settings.fs, device=placement.device),
+        }
+        batch = len(frames)
+        positive = {"context_text": texts[0].repeat(batch, 1, 1), "context_img": positive_image, **shared}
+        negative = {"context_text": texts[1].repeat(batch, 1, 1), "context_img": negative_image, **shared}
+        reference = placement.park(end_frame_features(features, frames=2))
+        conditions.append(Conditions(positive, negative, reference))
+    return conditions
 
 
-@torch.inference_mode()
-def interpolate_batch(
+def sample_group(
     models: MultiFrameModels,
     placement: Placement,
-    pairs: list[tuple[np.ndarray, np.ndarray]],
+    group: SegmentGroup,
+    conditions: Conditions,
     settings: VideoSettings,
-    seeds: list[int],
-    progress: StepCallback | None = None,
-) -> list[np.ndarray]:
-    """Several segments in one batch, each with its own seed's noise; the bucket is the first pair's."""
-    height, width = nearest_bucket(*pairs[0][0].shape[:2], settings.buckets)
-    require_multiple(width, height, 8 * 2 ** (len(models.unet.params.channel_mult) - 1))
-    generators = [torch.Generator(placement.device).manual_seed(seed) for seed in seeds]
-    ends = [resize_and_center_crop(picture, width, height) for pair in pairs for picture in pair]
-    frames = rearrange(to_model_range(ends), "(b t) c h w -> b c t h w", t=2).to(placement.device)
-    positive, negative, reference = _conditions(models, placement, frames, settings)
-    placement.use(models.unet)
-    unet_dtype = next(models.unet.parameters()).dtype
+    progress: Callable[[int, int], None] | None = None,
+) -> torch.Tensor:
+    """Latents b c t h w; segment i draws its noise from seed + i, as it would alone."""
+    placement.use(models.unet, prefetch=[models.vae])
+    dtype = next(models.unet.parameters()).dtype
+    positive, negative = (_as_dtype(c, dtype) for c in (conditions.positive, conditions.negative))
+    generators = [torch.Generator(placement.device).manual_seed(settings.seed + i) for i in group.indices]
     schedule = DiscreteSchedule.from_betas(zero_terminal_snr(scaled_linear_betas()))
     denoiser = video_denoiser(
         models.unet, schedule, positive, negative, settings.cfg, batched_cfg=settings.batched_cfg
     )
-    sampled = sample_ddim_v_dynamic(
+    return sample_ddim_v_dynamic(
         denoiser,
         tuple(positive["concat_cond"].shape),
         schedule,
@@ -78,49 +165,29 @@ def interpolate_batch(
         dynamic_x0_scale(),
         generators[0] if len(generators) == 1 else generators,
         device=placement.device,
-        dtype=unet_dtype,
+        dtype=dtype,
         callback=progress,
     )
-    placement.use(models.vae)
-    vae_dtype = next(models.vae.parameters()).dtype
+
+
+def _as_dtype(tensors: dict[str, torch.Tensor], dtype: torch.dtype) -> dict[str, torch.Tensor]:
+    return {name: t.to(dtype) if t.is_floating_point() else t for name, t in tensors.items()}
+
+
+def decode_group(
+    models: MultiFrameModels,
+    latents: torch.Tensor,
+    conditions: Conditions,
+    settings: VideoSettings,
+    chunk: int | None,
+) -> list[np.ndarray]:
+    """Decoded frames of each segment of the group: t h w 3 uint8."""
+    dtype = next(models.vae.parameters()).dtype
+    device = latents.device
+    reference = [features.to(device, dtype, non_blocking=True) for features in conditions.reference]
     count = settings.frames_per_segment
-    pixels = models.vae.decode(rearrange(sampled, "b c t h w -> (b t) c h w").to(vae_dtype), reference, count)
+    pixels = models.vae.decode(
+        rearrange(latents, "b c t h w -> (b t) c h w").to(dtype), reference, count, chunk
+    )
     video = rearrange(pixels, "(b t) c h w -> b c t h w", t=count)
-    return [video_to_frames(video[index : index + 1]) for index in range(len(pairs))]
-
-
-def _conditions(
-    models: MultiFrameModels, placement: Placement, frames: torch.Tensor, settings: VideoSettings
-) -> tuple[dict, dict, list[torch.Tensor]]:
-    """UNet inputs with and without guidance, and the end frames' VAE features for decoding."""
-    placement.use(models.text_encoder)
-    batch = len(frames)
-    positive_text = encode_prompt(models.tokenizer, models.text_encoder, settings.prompt).repeat(batch, 1, 1)
-    negative_text = encode_prompt(models.tokenizer, models.text_encoder, "").repeat(batch, 1, 1)
-    placement.use(models.image_encoder, models.image_projection)
-    dtype = next(models.image_encoder.parameters()).dtype
-    positive_image = image_tokens(models, frames.to(dtype))
-    negative_image = image_tokens(models, torch.zeros_like(frames, dtype=dtype))
-    placement.use(models.vae)
-    vae_dtype = next(models.vae.parameters()).dtype
-    latents, features = models.vae.encode(rearrange(frames, "b c t h w -> (b t) c h w").to(vae_dtype))
-    latents = rearrange(latents, "(b t) c h w -> b c t h w", t=2)
-    # Known first and last latents, zeros between, concatenated to the noisy input.
-    middle = latents.new_zeros(*latents.shape[:2], settings.frames_per_segment - 2, *latents.shape[3:])
-    concat = torch.cat([latents[:, :, :1], middle, latents[:, :, 1:]], dim=2)
-    unet_dtype = next(models.unet.parameters()).dtype
-    shared = {
-        "concat_cond": concat.to(unet_dtype),
-        "fs": torch.full((batch,), settings.fs, device=placement.device),
-    }
-    positive = {
-        "context_text": positive_text.to(unet_dtype),
-        "context_img": positive_image.to(unet_dtype),
-        **shared,
-    }
-    negative = {
-        "context_text": negative_text.to(unet_dtype),
-        "context_img": negative_image.to(unet_dtype),
-        **shared,
-    }
-    return positive, negative, end_frame_features(features, frames=2)
+    return [video_to_frames(video[index : index + 1]) for index in range(len(video))]

@@ -41,7 +41,7 @@ def load_component(
 ) -> nn.Module:
     """Load one released component from its folder (config.json plus its safetensors file)."""
     folder = Path(folder)
-    config = _read_config(folder)
+    config = read_config(folder)
     with torch.device("meta"):
         model = component.build(config)
     weights = folder / component.weights
@@ -66,7 +66,7 @@ def assign_weights(
     return model.eval().requires_grad_(False)
 
 
-def _read_config(folder: Path) -> dict:
+def read_config(folder: Path) -> dict:
     if not folder.is_dir():
         raise PaintsUndoError(f"model folder not found: {folder}")
     path = folder / "config.json"

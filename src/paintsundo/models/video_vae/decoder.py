@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from paintsundo.models.video_vae.chunks import by_frames
 from paintsundo.models.video_vae.layers import SpatialAttention, Upsample, group_norm
 from paintsundo.models.video_vae.params import VideoVAEParams
 from paintsundo.models.video_vae.temporal import AttentionCombiner, ConvCombiner, DecoderConv3D, VideoResBlock
@@ -44,19 +45,37 @@ class VideoDecoder(nn.Module):
         self.attn_refinement.append(ConvCombiner(channels))
         self.conv_out = DecoderConv3D(channels, p.out_ch)
 
-    def forward(self, z: torch.Tensor, reference: list[torch.Tensor], frames: int) -> torch.Tensor:
-        """z: (b t) c h w latents; reference: per level, b c 2 h w features of the end frames."""
+    def forward(
+        self, z: torch.Tensor, reference: list[torch.Tensor], frames: int, chunk: int | None = None
+    ) -> torch.Tensor:
+        """z: (b t) c h w latents; reference: per level, b c 2 h w features of the end frames.
+
+        With `chunk`, per-frame layers run that many frames at a time (one video per call)."""
         h = self.conv_in(z)
-        h = self.mid.block_2(self.mid.attn_1(self.mid.block_1(h, frames)), frames)
+        h = self.mid.block_1(h, frames, chunk)
+        h = self.mid.block_2(by_frames(self.mid.attn_1, h, chunk), frames, chunk)
+        upsample = None  # with chunks, upsampling runs inside the next block, a few frames at a time
         for level in reversed(range(len(self.up))):
             stage = self.up[level]
             for index, block in enumerate(stage.block):
-                h = block(h, frames)
+                h = block(h, frames, chunk, before=upsample)
+                upsample = None
                 if len(stage.attn):
-                    h = stage.attn[index](h)
-            h = self.attn_refinement[level](h, reference[level])
+                    h = by_frames(stage.attn[index], h, chunk)
+            h = self._refine(level, h, reference[level], chunk)
             if hasattr(stage, "upsample"):
-                h = stage.upsample(h)
-        h = F.silu(self.norm_out(h))
+                if chunk is None:
+                    h = stage.upsample(h)
+                else:
+                    upsample = stage.upsample
+        h = by_frames(lambda x: F.silu(self.norm_out(x)), h, chunk)
         h = self.attn_refinement[-1](h, reference[-1])
-        return self.conv_out(h, frames)
+        return self.conv_out(h, frames, chunk)
+
+    def _refine(
+        self, level: int, h: torch.Tensor, reference: torch.Tensor, chunk: int | None
+    ) -> torch.Tensor:
+        combiner = self.attn_refinement[level]
+        if isinstance(combiner, AttentionCombiner):  # per frame; a ConvCombiner touches the end frames only
+            return by_frames(lambda x: combiner(x, reference), h, chunk)
+        return combiner(h, reference)

@@ -8,6 +8,7 @@ from einops import rearrange, repeat
 from torch import nn
 
 from paintsundo.models.attention import multi_head_attention
+from paintsundo.models.video_vae.chunks import by_frames, rows_for, temporal_residual
 from paintsundo.models.video_vae.layers import ResnetBlock, group_norm
 
 TIME_KERNEL = (3, 1, 1)
@@ -43,11 +44,25 @@ class VideoResBlock(ResnetBlock):
         self.time_stack = TimeStackBlock(out_channels)
         self.mix_factor = nn.Parameter(torch.zeros(1))
 
-    def forward(self, x: torch.Tensor, frames: int) -> torch.Tensor:
-        per_frame = rearrange(super().forward(x), "(b t) c h w -> b c t h w", t=frames)
+    def forward(
+        self, x: torch.Tensor, frames: int, chunk: int | None = None, before: nn.Module | None = None
+    ) -> torch.Tensor:
+        """`before` (an upsampling) runs on each chunk first, so its larger output is never whole."""
+        step = (
+            super().forward
+            if before is None
+            else lambda piece: super(VideoResBlock, self).forward(before(piece))
+        )
+        per_frame = rearrange(by_frames(step, x, chunk), "(b t) c h w -> b c t h w", t=frames)
         alpha = torch.sigmoid(self.mix_factor)
-        mixed = alpha * self.time_stack(per_frame) + (1.0 - alpha) * per_frame
-        return rearrange(mixed, "b c t h w -> (b t) c h w")
+        if chunk is None:
+            mixed = alpha * self.time_stack(per_frame) + (1.0 - alpha) * per_frame
+            return rearrange(mixed, "b c t h w -> (b t) c h w")
+        rows = rows_for(per_frame.shape[-2], frames, chunk)
+        residual = temporal_residual(per_frame, self.time_stack.in_layers, self.time_stack.out_layers, rows)
+        # alpha (x + r) + (1 - alpha) x, written into x: no full-size temporaries.
+        per_frame.add_(residual.mul_(alpha.to(residual.dtype)))
+        return rearrange(per_frame, "b c t h w -> (b t) c h w")
 
 
 class DecoderConv3D(nn.Conv2d):
@@ -57,8 +72,8 @@ class DecoderConv3D(nn.Conv2d):
         super().__init__(in_channels, out_channels, 3, padding=1)
         self.time_mix_conv = nn.Conv3d(out_channels, out_channels, TIME_KERNEL, padding=TIME_PADDING)
 
-    def forward(self, x: torch.Tensor, frames: int) -> torch.Tensor:
-        h = rearrange(super().forward(x), "(b t) c h w -> b c t h w", t=frames)
+    def forward(self, x: torch.Tensor, frames: int, chunk: int | None = None) -> torch.Tensor:
+        h = rearrange(by_frames(super().forward, x, chunk), "(b t) c h w -> b c t h w", t=frames)
         return rearrange(self.time_mix_conv(h), "b c t h w -> (b t) c h w")
 
 

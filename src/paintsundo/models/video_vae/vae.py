@@ -27,9 +27,22 @@ class VideoVAE(nn.Module):
         mean, _ = self.quant_conv(h).chunk(2, dim=1)
         return mean * SCALE_FACTOR, features
 
-    def decode(self, latents: torch.Tensor, reference: list[torch.Tensor], frames: int) -> torch.Tensor:
-        """Scaled latents (b t) z h w and end-frame features (b c 2 h w per level) -> (b t) 3 H W."""
-        return self.decoder(latents / SCALE_FACTOR, reference, frames)
+    def decode(
+        self, latents: torch.Tensor, reference: list[torch.Tensor], frames: int, chunk: int | None = None
+    ) -> torch.Tensor:
+        """Scaled latents (b t) z h w and end-frame features (b c 2 h w per level) -> (b t) 3 H W.
+
+        With `chunk`, videos are decoded one by one, `chunk` frames at a time where layers allow:
+        the same result in a fraction of the memory."""
+        if chunk is None:
+            return self.decoder(latents / SCALE_FACTOR, reference, frames)
+        videos = [
+            self.decoder(
+                latents[index * frames : (index + 1) * frames] / SCALE_FACTOR, level_refs, frames, chunk
+            )
+            for index, level_refs in enumerate(zip(*(r.split(1) for r in reference), strict=True))
+        ]
+        return torch.cat(videos)
 
 
 def end_frame_features(features: list[torch.Tensor], frames: int) -> list[torch.Tensor]:

@@ -1,0 +1,132 @@
+"""Each optimised model call against the plain call on the same inputs: relative error in its dtype."""
+
+from __future__ import annotations
+
+import contextlib
+
+import torch
+
+from paintsundo.models.video_vae import end_frame_features
+from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
+
+
+def relative_error(ours: torch.Tensor, reference: torch.Tensor) -> float:
+    ours, reference = ours.float(), reference.float()
+    return ((ours - reference).norm() / reference.norm()).item()
+
+
+@contextlib.contextmanager
+def eager(module: torch.nn.Module):
+    """The module's own forward while inside, even where a compiled one is set on the instance."""
+    compiled = module.__dict__.pop("forward", None)
+    try:
+        yield module
+    finally:
+        if compiled is not None:
+            module.forward = compiled
+
+
+def keyframe_unet_inputs(unet, keys: KeyframeSettings) -> dict:
+    device, dtype = unet.device, unet.dtype
+    batch, height, width = len(keys.operation_steps), keys.height // 8, keys.width // 8
+    return {
+        "x": torch.randn(batch, 4, height, width, device=device, dtype=dtype),
+        "steps": torch.full((batch,), 500, device=device),
+        "positive": torch.randn(batch, 77, 768, device=device, dtype=dtype),
+        "negative": torch.randn(batch, 77, 768, device=device, dtype=dtype),
+        "concat": torch.randn(1, 4, height, width, device=device, dtype=dtype),
+        "operations": torch.tensor(keys.operation_steps, device=device),
+    }
+
+
+def video_unet_inputs(unet, video: VideoSettings, bucket: tuple[int, int]) -> tuple[dict, dict]:
+    parameter = next(unet.parameters())
+    device, dtype = parameter.device, parameter.dtype
+    frames, height, width = video.frames_per_segment, bucket[0] // 8, bucket[1] // 8
+    shared = {
+        "x": torch.randn(1, 4, frames, height, width, device=device, dtype=dtype),
+        "timesteps": torch.tensor([500], device=device),
+        "concat_cond": torch.randn(1, 4, frames, height, width, device=device, dtype=dtype),
+        "fs": torch.tensor([video.fs], device=device),
+    }
+    positive = {
+        "context_text": torch.randn(1, 77, 1024, device=device, dtype=dtype),
+        "context_img": torch.randn(1, frames, 16, 1024, device=device, dtype=dtype),
+    }
+    negative = {
+        "context_text": torch.randn_like(positive["context_text"]),
+        "context_img": torch.zeros_like(positive["context_img"]),
+    }
+    return {**shared, **positive}, {**shared, **negative}
+
+
+@torch.inference_mode()
+def keyframe_errors(unet, keys: KeyframeSettings, compiled: bool) -> list[tuple[str, float]]:
+    i = keyframe_unet_inputs(unet, keys)
+    with eager(unet):
+        positive = unet.undo(i["x"], i["steps"], i["positive"], i["concat"], i["operations"])
+        negative = unet.undo(i["x"], i["steps"], i["negative"], i["concat"], i["operations"])
+        both = unet.undo(
+            torch.cat([i["x"], i["x"]]),
+            torch.cat([i["steps"], i["steps"]]),
+            torch.cat([i["positive"], i["negative"]]),
+            i["concat"],
+            torch.cat([i["operations"], i["operations"]]),
+        )
+    rows = [("keyframe UNet, batched CFG", relative_error(both, torch.cat([positive, negative])))]
+    if compiled:
+        fast = unet.undo(i["x"], i["steps"], i["positive"], i["concat"], i["operations"])
+        rows.append(("keyframe UNet, compiled", relative_error(fast, positive)))
+    return rows
+
+
+@torch.inference_mode()
+def video_errors(
+    unet, video: VideoSettings, bucket: tuple[int, int], compiled: bool
+) -> list[tuple[str, float]]:
+    positive, negative = video_unet_inputs(unet, video, bucket)
+    with eager(unet):
+        plain = torch.cat([unet(**positive), unet(**negative)])
+        both = unet(**{name: torch.cat([positive[name], negative[name]]) for name in positive})
+    rows = [("video UNet, batched CFG", relative_error(both, plain))]
+    if compiled:
+        rows.append(("video UNet, compiled", relative_error(unet(**positive), plain[:1])))
+    return rows
+
+
+@torch.inference_mode()
+def decode_errors(single_vae, video_vae, keys: KeyframeSettings, video: VideoSettings, bucket) -> list:
+    device, dtype = single_vae.device, single_vae.dtype
+    latents = torch.randn(
+        len(keys.operation_steps), 4, keys.height // 8, keys.width // 8, device=device, dtype=dtype
+    )
+    whole = single_vae.decode(latents).sample
+    one_by_one = torch.cat([single_vae.decode(latent).sample for latent in latents.split(1)])
+    rows = [("keyframe VAE decode, one at a time", relative_error(one_by_one, whole))]
+    parameter = next(video_vae.parameters())
+    ends = torch.rand(2, 3, *bucket, device=parameter.device, dtype=parameter.dtype) * 2 - 1
+    _, features = video_vae.encode(ends)
+    reference = end_frame_features(features, frames=2)
+    frames = video.frames_per_segment
+    z = torch.randn(frames, 4, bucket[0] // 8, bucket[1] // 8, device=parameter.device, dtype=parameter.dtype)
+    whole = video_vae.decode(z, reference, frames)
+    for chunk in (4, 2):
+        chunked = video_vae.decode(z, reference, frames, chunk)
+        rows.append((f"video VAE decode, {chunk} frames at a time", relative_error(chunked, whole)))
+    return rows
+
+
+def print_call_errors(models, keys: KeyframeSettings, video: VideoSettings, bucket, compiled: bool) -> None:
+    """The eager optimisations' errors, or (compiled) the compiled UNets' against eager ones."""
+    single, multi = models
+    torch.manual_seed(0)
+    if compiled:
+        rows = (
+            keyframe_errors(single.unet, keys, True)[1:] + video_errors(multi.unet, video, bucket, True)[1:]
+        )
+    else:
+        rows = keyframe_errors(single.unet, keys, False) + video_errors(multi.unet, video, bucket, False)
+        rows += decode_errors(single.vae, multi.vae, keys, video, bucket)
+    print(f"\n{'optimised call against the plain one':44} {'relative error':>15}")
+    for name, error in rows:
+        print(f"{name:44} {error:15.1e}", flush=True)

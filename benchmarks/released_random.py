@@ -1,0 +1,129 @@
+"""Shared by the neural benchmarks: the released models with random weights, timing, the machine's rate."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from paintsundo.pipeline.models import MultiFrameModels, SingleFrameModels
+from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
+from paintsundo.weights import component
+from paintsundo.weights.release import MULTI_FRAME, SINGLE_FRAME
+
+ROOT = Path(__file__).resolve().parents[1]
+TOKENIZERS = ROOT / "tests" / "data" / "tiny-release"  # ids below every vocabulary size; only shapes matter
+
+
+def random_component(repo: str, name: str, device: torch.device, dtype: torch.dtype) -> nn.Module:
+    spec = component(repo, name)
+    with torch.device("meta"):
+        model = spec.build(spec.released_config)
+    model = model.to_empty(device=device)
+    generator = torch.Generator(device).manual_seed(0)
+    with torch.no_grad():
+        for parameter in model.parameters():
+            if parameter.ndim >= 2:
+                parameter.normal_(0.0, 0.5 / parameter[0].numel() ** 0.5, generator=generator)
+            else:
+                parameter.zero_()
+        for module in model.modules():
+            if isinstance(module, (nn.GroupNorm, nn.LayerNorm)) and module.weight is not None:
+                module.weight.fill_(1.0)
+            if "position_ids" in dict(module.named_buffers(recurse=False)):
+                module.position_ids.copy_(torch.arange(module.position_ids.shape[-1], device=device))
+    dtype = spec.reference_dtype if dtype is None else dtype
+    return model.to(dtype).eval().requires_grad_(False)
+
+
+def random_models(
+    device: torch.device, dtype: torch.dtype | None
+) -> tuple[SingleFrameModels, MultiFrameModels]:
+    from transformers import CLIPTokenizer
+
+    single = SingleFrameModels(
+        CLIPTokenizer.from_pretrained(str(TOKENIZERS / "paints_undo_single_frame" / "tokenizer")),
+        *(random_component(SINGLE_FRAME, name, device, dtype) for name in ("text_encoder", "vae", "unet")),
+    )
+    names = ("text_encoder", "image_encoder", "image_projection", "vae", "unet")
+    multi = MultiFrameModels(
+        CLIPTokenizer.from_pretrained(str(TOKENIZERS / "paints_undo_multi_frame" / "tokenizer")),
+        *(random_component(MULTI_FRAME, name, device, dtype) for name in names),
+    )
+    return single, multi
+
+
+def synchronise() -> None:
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+
+
+def synchronised_seconds(action) -> tuple[float, object]:
+    synchronise()
+    started = time.perf_counter()
+    result = action()
+    synchronise()
+    return time.perf_counter() - started, result
+
+
+def peak_gib() -> float:
+    return torch.cuda.max_memory_allocated() / 2**30 if torch.cuda.is_available() else 0.0
+
+
+def reset_peak() -> None:
+    if torch.cuda.is_available():
+        torch.cuda.reset_peak_memory_stats()
+
+
+def matmul_rate(device: torch.device) -> float:
+    """Dense fp16 matmul TFLOP/s on this GPU, now."""
+    a = torch.randn(8192, 8192, device=device, dtype=torch.float16)
+    b = torch.randn(8192, 8192, device=device, dtype=torch.float16)
+    for _ in range(3):
+        a @ b
+    seconds, _ = synchronised_seconds(lambda: [a @ b for _ in range(10)])
+    return 10 * 2 * 8192**3 / seconds / 1e12
+
+
+def unet_flops(
+    models: tuple[SingleFrameModels, MultiFrameModels],
+    keys: KeyframeSettings,
+    video: VideoSettings,
+    bucket: tuple[int, int],
+    segments: int = 7,
+) -> dict:
+    """FLOPs of one UNet call of each stage at its batch (both CFG passes), counted by PyTorch."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    single, multi = models
+    device, dtype = next(single.unet.parameters()).device, next(single.unet.parameters()).dtype
+    batch = len(keys.operation_steps)
+    height, width = keys.height // 8, keys.width // 8
+    with FlopCounterMode(display=False) as counter, torch.no_grad():
+        single.unet.undo(
+            torch.randn(batch, 4, height, width, device=device, dtype=dtype),
+            torch.full((batch,), 500, device=device),
+            torch.randn(batch, 77, 768, device=device, dtype=dtype),
+            torch.randn(1, 4, height, width, device=device, dtype=dtype),
+            torch.full((batch,), 500, device=device),
+        )
+    keyframe_call = 2 * counter.get_total_flops()
+    bucket_h, bucket_w = bucket
+    frames = video.frames_per_segment
+    dtype = next(multi.unet.parameters()).dtype
+    with FlopCounterMode(display=False) as counter, torch.no_grad():
+        latent = torch.randn(1, 4, frames, bucket_h // 8, bucket_w // 8, device=device, dtype=dtype)
+        multi.unet(
+            latent,
+            torch.tensor([500], device=device),
+            torch.randn(1, 77, 1024, device=device, dtype=dtype),
+            torch.randn(1, frames, 16, 1024, device=device, dtype=dtype),
+            latent,
+            torch.tensor([3], device=device),
+        )
+    return {
+        "keyframes": keyframe_call * keys.steps,
+        "video": 2 * counter.get_total_flops() * video.steps * segments,
+    }

@@ -1,0 +1,163 @@
+"""Where the weights live during a run: the memory modes, their automatic choice, and the moves.
+
+Offloaded weights wait in pinned host memory, so that putting a module back on the GPU is one fast
+copy that can overlap with compute (on a side stream), and taking it off is free: nothing is copied
+back, since inference never changes weights.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from paintsundo.pipeline.settings import BALANCED, FAST, LOW, MEMORY_PLANS, MemoryPlan
+
+GIB = 2**30
+# Activations on top of the weights, measured at the default sizes (benchmarks/neural.py): the video
+# UNet with batched CFG about 1.6 GiB, a segment's video decode in chunks of 4 frames about 2.5 GiB.
+ACTIVATIONS = 3.0 * GIB
+ALIGNMENT = 64  # bytes, so that every tensor's view of a packed buffer is aligned for its dtype
+
+
+def free_gpu_memory(device: torch.device) -> int:
+    """Free memory, counting what PyTorch has cached but not allocated."""
+    free, _ = torch.cuda.mem_get_info(device)
+    return free + torch.cuda.memory_reserved(device) - torch.cuda.memory_allocated(device)
+
+
+def choose_plan(mode: str, device: torch.device, stage_bytes: list[int]) -> tuple[MemoryPlan, str]:
+    """The plan for `mode`; for "auto", the fastest one whose weights (bytes per stage) and
+    activations fit. Also why."""
+    if mode != "auto":
+        return MEMORY_PLANS[mode], "asked for"
+    if device.type != "cuda":
+        return FAST, f"{device.type}: weights stay where they are"
+    free = free_gpu_memory(device)
+    everything = sum(stage_bytes)
+    if everything + ACTIVATIONS <= free:
+        plan = FAST
+    elif max(stage_bytes) + ACTIVATIONS <= free:
+        plan = BALANCED
+    else:
+        plan = LOW
+    return plan, f"auto: {free / GIB:.1f} GiB free, weights {everything / GIB:.1f} GiB"
+
+
+class Placement:
+    """Moves modules on and off the device following a MemoryPlan. On the CPU the bookkeeping runs
+    but nothing is copied (tests check the plans there)."""
+
+    def __init__(
+        self, device: torch.device, plan: MemoryPlan = FAST, stages: list[list[nn.Module]] = ()
+    ) -> None:
+        self.device, self.plan = device, plan
+        self.moves = plan.keep != "all"
+        self._cuda = device.type == "cuda"
+        self._stage_of: dict[int, int] = {}
+        self._modules: list[nn.Module] = []
+        self._host: dict[int, HostCopy] = {}
+        self._ready: dict[int, torch.cuda.Event | None] = {}
+        self._side = torch.cuda.Stream(device) if self.moves and self._cuda else None
+        for index, stage in enumerate(stages):
+            self.add_stage(stage, index)
+
+    def add_stage(self, modules: list[nn.Module], index: int | None = None) -> None:
+        index = len(set(self._stage_of.values())) if index is None else index
+        for module in modules:
+            self._stage_of[id(module)] = index
+            self._modules.append(module)
+            if self.moves:
+                self._host[id(module)] = _host_copy(module, pinned=self._cuda)
+            else:
+                module.to(self.device)
+                self._ready[id(module)] = None
+
+    def use(self, *modules: nn.Module, prefetch: Iterable[nn.Module] = ()) -> None:
+        """Make `modules` ready on the device, evicting what the plan does not keep; then start
+        copying `prefetch` in the background, so the next step finds it there."""
+        if not self.moves:
+            return
+        wanted = {id(module) for module in modules}
+        if self.plan.keep == "stage":
+            stages = {self._stage_of[key] for key in wanted}
+            wanted |= {id(m) for m in self._modules if self._stage_of[id(m)] in stages}
+        for module in self._modules:
+            if id(module) not in wanted:
+                self._evict(module)
+        for module in self._modules:
+            if id(module) in wanted:
+                self._load(module)
+                event = self._ready[id(module)]
+                if event is not None:  # copied on the side stream: compute waits for it
+                    torch.cuda.current_stream(self.device).wait_event(event)
+        for module in prefetch:
+            self._load(module)
+
+    def park(self, tensors: list[torch.Tensor]) -> list[torch.Tensor]:
+        """Keep tensors needed only later (the decoder's end-frame features, ~130 MB a segment) in
+        pinned host memory meanwhile; they come back in one quick copy."""
+        if self._cuda:
+            return [tensor.to("cpu").pin_memory() for tensor in tensors]
+        return tensors
+
+    def resident(self) -> list[nn.Module]:
+        """The modules on the device now (or that would be, on the CPU)."""
+        return [module for module in self._modules if id(module) in self._ready]
+
+    def _load(self, module: nn.Module) -> None:
+        if id(module) in self._ready:
+            return
+        if not self._cuda:
+            self._ready[id(module)] = None
+            return
+        host = self._host[id(module)]
+        consumer = torch.cuda.current_stream(self.device)
+        self._side.wait_stream(consumer)
+        with torch.cuda.stream(self._side):
+            # One copy of the module's whole buffer: full bandwidth, one allocation.
+            flat = host.flat.to(self.device, non_blocking=True)
+            flat.record_stream(consumer)  # freed only after the compute that reads it
+            for tensor, (start, view) in zip(host.tensors, host.slices, strict=True):
+                tensor.data = (
+                    flat[start : start + view.numel() * view.element_size()].view(view.dtype).view(view.shape)
+                )
+            event = torch.cuda.Event()
+            event.record(self._side)
+        self._ready[id(module)] = event
+
+    def _evict(self, module: nn.Module) -> None:
+        if self._ready.pop(id(module), False) is not False:
+            host = self._host[id(module)]
+            for tensor, (_, view) in zip(host.tensors, host.slices, strict=True):
+                tensor.data = view
+
+
+@dataclass
+class HostCopy:
+    """A module's parameters and buffers, packed into one (pinned) host buffer."""
+
+    tensors: list[torch.Tensor]
+    flat: torch.Tensor  # uint8
+    slices: list[tuple[int, torch.Tensor]]  # each tensor's byte offset in flat, and its view there
+
+
+def _host_copy(module: nn.Module, pinned: bool) -> HostCopy:
+    """Pack the module's tensors into one host buffer (one pinned allocation, one copy to the GPU);
+    the module then points at it: it starts offloaded."""
+    tensors = [*module.parameters(), *module.buffers()]
+    offsets, total = [], 0
+    for tensor in tensors:
+        offsets.append(total)
+        total += -(-tensor.numel() * tensor.element_size() // ALIGNMENT) * ALIGNMENT
+    flat = torch.empty(total, dtype=torch.uint8, pin_memory=pinned)
+    slices = []
+    for tensor, start in zip(tensors, offsets, strict=True):
+        size = tensor.numel() * tensor.element_size()
+        view = flat[start : start + size].view(tensor.dtype).view(tensor.shape)
+        view.copy_(tensor.data)
+        tensor.data = view
+        slices.append((start, view))
+    return HostCopy(tensors, flat, slices)

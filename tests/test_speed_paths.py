@@ -1,0 +1,147 @@
+"""The speed and memory paths against the plain ones, on tiny models on the CPU."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from conftest import ROOT
+from paintsundo.models.video_vae import VideoVAE, VideoVAEParams, end_frame_features
+
+TINY = ROOT / "tests" / "data" / "tiny-release"
+
+
+def relative_error(ours: torch.Tensor, reference: torch.Tensor) -> float:
+    return float((ours - reference).norm() / reference.norm())
+
+
+@pytest.fixture(scope="module")
+def tiny_video_vae() -> VideoVAE:
+    config = json.loads((TINY / "paints_undo_multi_frame" / "vae" / "config.json").read_text())
+    torch.manual_seed(0)
+    vae = VideoVAE(VideoVAEParams.from_config(config)).eval()
+    with torch.no_grad():
+        for name, parameter in vae.named_parameters():
+            if name.endswith("mix_factor"):
+                parameter.fill_(0.3)  # a real blend of per-frame and temporal paths
+            elif name.endswith("bias"):
+                parameter.normal_(0, 0.1)
+    return vae
+
+
+@pytest.mark.parametrize(("batch", "chunk"), [(1, 3), (2, 5), (1, 16)])
+def test_chunked_video_decode_equals_the_whole_decode(tiny_video_vae, batch, chunk):
+    generator = torch.Generator().manual_seed(1)
+    frames, height, width = 16, 64, 48
+    ends = torch.rand(batch * 2, 3, height, width, generator=generator) * 2 - 1
+    with torch.inference_mode():
+        _, features = tiny_video_vae.encode(ends)
+        reference = end_frame_features(features, frames=2)
+        latents = torch.randn(batch * frames, 4, height // 8, width // 8, generator=generator)
+        whole = tiny_video_vae.decode(latents, reference, frames)
+        chunked = tiny_video_vae.decode(latents, reference, frames, chunk=chunk)
+    assert chunked.shape == whole.shape == (batch * frames, 3, height, width)
+    assert relative_error(chunked, whole) < 1e-5
+
+
+def linear_stages() -> list[list[torch.nn.Module]]:
+    return [[torch.nn.Linear(2, 2), torch.nn.Linear(2, 2)], [torch.nn.Linear(2, 2), torch.nn.Linear(2, 2)]]
+
+
+def test_memory_plans_keep_what_they_promise():
+    from paintsundo.pipeline.placement import Placement
+    from paintsundo.pipeline.settings import BALANCED, FAST, LOW
+
+    (a, b), (c, d) = stages = linear_stages()
+    fast = Placement(torch.device("cpu"), FAST, stages)
+    fast.use(c)
+    assert fast.resident() == [a, b, c, d]
+    balanced = Placement(torch.device("cpu"), BALANCED, stages)
+    balanced.use(c)
+    assert balanced.resident() == [c, d], "the whole stage, nothing of the other"
+    balanced.use(a)
+    assert balanced.resident() == [a, b]
+    low = Placement(torch.device("cpu"), LOW, stages)
+    low.use(c, prefetch=[a])
+    assert low.resident() == [a, c], "the module at work and the next one, copied ahead"
+    low.use(d)
+    assert low.resident() == [d]
+
+
+@pytest.mark.parametrize(("free_gib", "mode"), [(40, "fast"), (9, "balanced"), (5, "low")])
+def test_auto_picks_the_fastest_plan_that_fits(monkeypatch, free_gib, mode):
+    from paintsundo.pipeline import placement
+
+    monkeypatch.setattr(placement, "free_gpu_memory", lambda device: free_gib * 2**30)
+    sizes = [int(1.9 * 2**30), int(4.8 * 2**30)]  # the released stages' weights in their dtypes
+    plan, reason = placement.choose_plan("auto", torch.device("cuda"), sizes)
+    assert plan.mode == mode and reason.startswith(f"auto: {free_gib:.1f} GiB free")
+    assert placement.choose_plan("low", torch.device("cuda"), sizes)[0].mode == "low"
+    assert placement.choose_plan("auto", torch.device("cpu"), sizes)[0].mode == "fast"
+
+
+@pytest.fixture(scope="module")
+def tiny_multi_frame():
+    from paintsundo.pipeline.models import load_multi_frame
+
+    return load_multi_frame(TINY / "paints_undo_multi_frame", torch.device("cpu"))
+
+
+def tiny_video(models, plan, **options) -> list:
+    import numpy as np
+
+    from paintsundo.pipeline import flow
+    from paintsundo.pipeline.models import modules_of
+    from paintsundo.pipeline.placement import Placement
+    from paintsundo.pipeline.settings import VideoSettings
+
+    rng = np.random.default_rng(0)
+    keyframes = [rng.integers(0, 255, (64, 48, 3), dtype=np.uint8) for _ in range(3)]
+    placement = Placement(torch.device("cpu"), plan, [modules_of(models)])
+    settings = VideoSettings(steps=2, buckets=((64, 48),), **options)
+    return flow.make_video(models, placement, keyframes, settings)
+
+
+def test_every_memory_plan_gives_the_same_video(tiny_multi_frame):
+    import numpy as np
+
+    from paintsundo.pipeline.settings import MEMORY_PLANS
+
+    videos = {mode: np.stack(tiny_video(tiny_multi_frame, plan)) for mode, plan in MEMORY_PLANS.items()}
+    assert videos["fast"].shape == (2 * 15, 64, 48, 3)
+    for mode in ("balanced", "low"):
+        # Chunked decoding differs from whole decoding by float rounding only.
+        assert np.abs(videos[mode].astype(int) - videos["fast"]).max() <= 1, mode
+
+
+def test_compiled_unet_gives_the_same_video(tiny_multi_frame):
+    import numpy as np
+
+    from paintsundo.pipeline.acceleration import compile_unet
+    from paintsundo.pipeline.settings import FAST
+
+    plain = np.stack(tiny_video(tiny_multi_frame, FAST))
+    forward = tiny_multi_frame.unet.forward
+    try:
+        compile_unet(tiny_multi_frame.unet, backend="eager")  # Dynamo's graph capture, no code generation
+        assert tiny_multi_frame.unet.forward is not forward
+        compiled = np.stack(tiny_video(tiny_multi_frame, FAST))
+    finally:
+        tiny_multi_frame.unet.forward = forward
+    assert np.abs(compiled.astype(int) - plain).max() <= 1
+
+
+def test_presets_set_the_steps_and_explicit_steps_win():
+    from paintsundo.cli.options import NeuralOptions
+    from paintsundo.errors import PaintsUndoError
+    from paintsundo.pipeline.settings import PRESET_STEPS
+    from paintsundo.settings import Settings
+
+    quick = NeuralOptions(preset="quick").apply(Settings())
+    assert (quick.keyframes.steps, quick.video.steps) == PRESET_STEPS["quick"] != PRESET_STEPS["reference"]
+    mixed = NeuralOptions(preset="quick", video_steps=20, segment_batch=3, compile=True).apply(Settings())
+    assert mixed.video.steps == 20 and mixed.video.segment_batch == 3 and mixed.compile
+    with pytest.raises(PaintsUndoError, match="unknown preset 'turbo'"):
+        NeuralOptions(preset="turbo").apply(Settings())
