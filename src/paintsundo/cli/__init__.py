@@ -42,7 +42,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def main() -> None:
-    from paintsundo.cli import models, neural, run, webapp  # noqa: F401  (importing registers the commands)
+    from paintsundo.cli import batch, models, neural, run, webapp  # noqa: F401  (importing registers the commands)
 
     # Started from a script or a job shell, SIGINT may arrive ignored; a user's Ctrl-C, or a
     # scheduler's SIGTERM, must still stop the run and remove its temporary files.

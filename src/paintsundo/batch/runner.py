@@ -1,0 +1,115 @@
+"""Running a batch: plan, skip what is finished, run the rest in worker processes, record each."""
+
+from __future__ import annotations
+
+import multiprocessing
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+
+from paintsundo.batch.items import BatchItem, expand_inputs, plan_items
+from paintsundo.batch.records import MANIFEST_NAME, ManifestWriter, read_records, rewrite, split_finished
+from paintsundo.batch.work import process_item
+from paintsundo.errors import PaintsUndoError
+from paintsundo.settings import Settings
+
+# progress(finished, total, record): record is None for the initial call
+BatchProgress = Callable[[int, int, dict | None], None]
+MAX_ATTEMPTS = 3  # a picture whose worker process dies this often is recorded as failed
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    done: int
+    failed: int  # this run, plus earlier failures that were not retried
+    skipped: int
+    seconds: float
+    manifest: Path
+
+
+def run_batch(
+    inputs: str,
+    out_dir: str | Path,
+    settings: Settings,
+    *,
+    format: str = "mp4",
+    workers: int = 1,
+    retry_failed: bool = False,
+    models: str | None = None,
+    progress: BatchProgress | None = None,
+) -> BatchSummary:
+    """Draw every picture of `inputs` into `out_dir`; rerunning skips what is finished."""
+    if workers < 1:
+        raise PaintsUndoError(f"--workers must be at least 1, got {workers}")
+    started = time.perf_counter()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    items = plan_items(expand_inputs(inputs), out, settings, format)
+    manifest = out / MANIFEST_NAME
+    for leftover in out.glob(".*.partial*"):  # a killed run's temporary files; one batch per folder
+        shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
+    kept, todo = split_finished(read_records(manifest), items, retry_failed)
+    rewrite(manifest, kept)
+    keys = {item.key for item in items}
+    failed_before = sum(1 for key, record in kept.items() if key in keys and record["status"] == "failed")
+    counts = {"done": 0, "failed": 0}
+    if progress:
+        progress(0, len(todo), None)
+    writer = ManifestWriter(manifest)
+    try:
+        for record in _run_local(todo, settings.to_json(), format, models, workers):
+            writer.append(record)
+            counts[record["status"]] += 1
+            if progress:
+                progress(counts["done"] + counts["failed"], len(todo), record)
+    finally:
+        writer.close()
+    elapsed = time.perf_counter() - started
+    failed = counts["failed"] + failed_before
+    return BatchSummary(counts["done"], failed, len(items) - len(todo), elapsed, manifest)
+
+
+def _run_local(
+    todo: list[BatchItem], settings: dict, format: str, models: str | None, workers: int
+) -> Iterator[dict]:
+    """Records as pictures finish. One worker runs here; more run as spawned processes, and a
+    crashed process's pictures go to a fresh pool (up to MAX_ATTEMPTS times each)."""
+    if workers == 1:
+        for item in todo:
+            yield process_item(item, settings, format, models)
+        return
+    attempts = {item.key: 0 for item in todo}
+    pending = list(todo)
+    while pending:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=context) as pool:
+            futures = {pool.submit(process_item, item, settings, format, models): item for item in pending}
+            pending = []
+            for future in as_completed(futures):
+                item = futures[future]
+                try:
+                    yield future.result()
+                except BrokenProcessPool:
+                    attempts[item.key] += 1
+                    if attempts[item.key] < MAX_ATTEMPTS:
+                        pending.append(item)
+                    else:
+                        yield _crashed(item, settings)
+
+
+def _crashed(item: BatchItem, settings: dict) -> dict:
+    return {
+        "input": str(item.input),
+        "sha256": item.sha256,
+        "key": item.key,
+        "output": str(item.output),
+        "seed": item.seed,
+        "status": "failed",
+        "engine": settings.get("engine"),
+        "error": f"its worker process died {MAX_ATTEMPTS} times",
+        "seconds": 0.0,
+    }

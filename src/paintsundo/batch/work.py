@@ -1,0 +1,46 @@
+"""One picture of a batch, as run inside a worker: never raises, returns its manifest record."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+
+from paintsundo.batch.items import BatchItem
+from paintsundo.errors import PaintsUndoError
+from paintsundo.settings import Settings
+
+
+def seeded(settings: Settings, seed: int) -> Settings:
+    """The item's seed for the procedural engine and both neural stages."""
+    return dataclasses.replace(
+        settings,
+        seed=seed,
+        keyframes=dataclasses.replace(settings.keyframes, seed=seed),
+        video=dataclasses.replace(settings.video, seed=seed),
+    )
+
+
+def process_item(item: BatchItem, settings: dict, format: str, models: str | None) -> dict:
+    from paintsundo.api import make_video
+
+    started = time.perf_counter()
+    record = {
+        "input": str(item.input),
+        "sha256": item.sha256,
+        "key": item.key,
+        "output": str(item.output),
+        "seed": item.seed,
+    }
+    try:
+        run = seeded(Settings.from_json(settings), item.seed)
+        result = make_video(item.input, item.output, run, format=format, models=models)
+        record.update(status="done", engine=result.manifest["engine"], error=None)
+    except Exception as error:  # a bad picture, or running out of memory, ends this picture only
+        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        if not isinstance(error, PaintsUndoError):
+            message = f"{type(error).__name__}: {message}"
+        record.update(status="failed", engine=settings.get("engine"), error=message)
+    record["seconds"] = round(time.perf_counter() - started, 3)
+    record["worker"] = os.getpid()
+    return record

@@ -1,0 +1,86 @@
+"""`paintsundo batch`: many pictures to videos, resumable, with one manifest line per picture."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from paintsundo.cli import app, options
+from paintsundo.errors import PaintsUndoError
+from paintsundo.settings import ENGINES, FORMATS, Settings, resolve_timing
+
+console = Console(stderr=True, highlight=False, soft_wrap=True)
+Opt = typer.Option
+
+
+@app.command()
+def batch(
+    inputs: Annotated[
+        str, typer.Argument(help="A folder, a glob like 'art/*.png', or a .txt list of paths.")
+    ],
+    out_dir: Annotated[Path, Opt("-o", "--output", help="Folder for the videos and batch.jsonl.")],
+    engine: Annotated[str, Opt(help=f"Engine: {'|'.join(ENGINES)}.")] = "auto",
+    format: Annotated[str, Opt(help=f"One of {'|'.join(FORMATS)}.")] = "mp4",
+    frames: Annotated[int | None, Opt(help="Frames of drawing (default: 105).", show_default=False)] = None,
+    fps: Annotated[float | None, Opt(help="Frames per second (default: 4).", show_default=False)] = None,
+    seed: Annotated[int, Opt(help="Base seed; each picture's comes from it and the picture's hash.")] = 12345,
+    size: Annotated[str | None, Opt(help="WIDTHxHEIGHT or the long side.", show_default=False)] = None,
+    workers: Annotated[int, Opt(help="Worker processes (each loads the models once).")] = 1,
+    retry_failed: Annotated[
+        bool, Opt("--retry-failed", help="Run the pictures that failed before again.")
+    ] = False,
+    quiet: Annotated[bool, Opt("--quiet", "-q", help="Print only errors and the summary.")] = False,
+    models: options.Models = None,
+    device: options.Device = None,
+    memory: options.Memory = "auto",
+) -> None:
+    """Draw every picture of INPUTS into OUT_DIR; run it again to skip what is finished."""
+    from paintsundo.batch import run_batch
+
+    if format not in FORMATS:
+        raise PaintsUndoError(f"unknown format {format!r}: choose one of {', '.join(FORMATS)}")
+    frame_count, frame_rate = resolve_timing(frames, fps, None)
+    settings = Settings(
+        engine=engine, frames=frame_count, fps=frame_rate, seed=seed, size=size, device=device, memory=memory
+    )
+    columns = (
+        TextColumn("pictures"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, disable=quiet) as bars:
+        task = bars.add_task("batch", total=None, rate="")
+        started = []
+
+        def report(finished: int, total: int, record: dict | None) -> None:
+            if record is None:
+                started.append(time.perf_counter())
+            elif record["status"] == "failed":
+                bars.console.print(f"[red]failed:[/red] {record['input']}: {record['error']}")
+            elapsed = time.perf_counter() - started[0]
+            rate = f"{finished / elapsed * 60:.1f}/min" if finished and elapsed > 0 else ""
+            bars.update(task, completed=finished, total=total, rate=rate)
+
+        summary = run_batch(
+            inputs,
+            out_dir,
+            settings,
+            format=format,
+            workers=workers,
+            retry_failed=retry_failed,
+            models=str(models) if models else None,
+            progress=report,
+        )
+    console.print(
+        f"{summary.done} done, {summary.failed} failed, {summary.skipped} already finished"
+        f" in {summary.seconds:.1f} s; manifest: {summary.manifest}"
+    )
+    if summary.failed:
+        raise typer.Exit(1)

@@ -1,0 +1,125 @@
+"""`paintsundo batch`: outputs, manifest lines, resume, contained failures, seeds and interruption."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from conftest import EXAMPLES
+from paintsundo.batch import run_batch
+from paintsundo.settings import Settings
+
+FAST = Settings(engine="procedural", frames=6, size="64", hold=0)
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """12 pictures: 10 real ones (crops of the examples) and 2 corrupt ones."""
+    pictures = tmp_path / "in"
+    pictures.mkdir()
+    for index in range(10):
+        with Image.open(EXAMPLES / f"{index % 3 + 1}.jpg") as image:
+            image.convert("RGB").crop((index * 7, 0, index * 7 + 90, 110)).save(
+                pictures / f"p{index:02d}.png"
+            )
+    (pictures / "broken.png").write_bytes(b"not an image")
+    (pictures / "truncated.jpg").write_bytes((EXAMPLES / "1.jpg").read_bytes()[:300])
+    return pictures
+
+
+def lines(manifest: Path) -> list[dict]:
+    return [json.loads(line) for line in manifest.read_text().splitlines()]
+
+
+def test_a_folder_with_two_corrupt_pictures_gives_ten_videos_and_two_errors(folder, tmp_path):
+    out = tmp_path / "out"
+    summary = run_batch(str(folder), out, FAST)
+    assert (summary.done, summary.failed, summary.skipped) == (10, 2, 0)
+    assert len(list(out.glob("*.mp4"))) == 10
+    records = lines(out / "batch.jsonl")
+    assert len(records) == 12
+    failed = sorted(Path(r["input"]).name for r in records if r["status"] == "failed")
+    assert failed == ["broken.png", "truncated.jpg"]
+    assert all(r["error"] for r in records if r["status"] == "failed")
+    for record in records:
+        assert {"input", "sha256", "output", "status", "seconds", "engine", "seed", "error"} <= set(record)
+
+
+def test_rerun_does_nothing_and_a_deleted_output_is_redone_alone(folder, tmp_path):
+    out = tmp_path / "out"
+    run_batch(str(folder), out, FAST)
+    before = (out / "batch.jsonl").read_text()
+    again = run_batch(str(folder), out, FAST)
+    assert (again.done, again.skipped) == (0, 12) and again.failed == 2, "earlier failures still count"
+    assert (out / "batch.jsonl").read_text() == before
+    (out / "p03.mp4").unlink()
+    redo = run_batch(str(folder), out, FAST)
+    assert (redo.done, redo.skipped) == (1, 11) and (out / "p03.mp4").is_file()
+    records = lines(out / "batch.jsonl")
+    assert len(records) == 12 and len({r["key"] for r in records}) == 12, "one line per picture"
+    retried = run_batch(str(folder), out, FAST, retry_failed=True)
+    assert (retried.done, retried.failed, retried.skipped) == (0, 2, 10)
+
+
+def test_changed_settings_redo_the_work(folder, tmp_path):
+    out = tmp_path / "out"
+    run_batch(str(folder), out, FAST)
+    changed = run_batch(str(folder), out, Settings(engine="procedural", frames=7, size="64", hold=0))
+    assert changed.done == 10 and changed.skipped == 0
+
+
+def test_seeds_follow_the_picture_not_its_path(folder, tmp_path):
+    shutil.copy(folder / "p01.png", folder / "copy-of-p01.png")
+    out = tmp_path / "out"
+    run_batch(str(folder / "*.png"), out, FAST)
+    seeds = {Path(r["input"]).name: r["seed"] for r in lines(out / "batch.jsonl")}
+    assert seeds["copy-of-p01.png"] == seeds["p01.png"] != seeds["p02.png"]
+    other = run_batch(
+        str(folder / "*.png"), tmp_path / "other", FAST.__class__(**{**FAST.__dict__, "seed": 7})
+    )
+    assert other.done == 11
+    moved = {Path(r["input"]).name: r["seed"] for r in lines(tmp_path / "other" / "batch.jsonl")}
+    assert moved["p01.png"] != seeds["p01.png"], "the base seed changes every picture's seed"
+
+
+def test_a_text_list_and_two_worker_processes(folder, tmp_path):
+    listing = tmp_path / "list.txt"
+    listing.write_text("# three pictures\nin/p00.png\n\nin/p01.png\nin/broken.png\n")
+    summary = run_batch(str(listing), tmp_path / "out", FAST, workers=2)
+    assert (summary.done, summary.failed) == (2, 1)
+    assert len({r["worker"] for r in lines(tmp_path / "out" / "batch.jsonl")}) >= 1
+
+
+def paintsundo_batch(folder: Path, out: Path) -> subprocess.Popen:
+    command = [sys.executable, "-m", "paintsundo", "batch", str(folder), "-o", str(out)]
+    command += ["--engine", "procedural", "--frames", "40", "--size", "160", "-q"]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_killed_midway_then_rerun_finishes_without_duplicates(folder, tmp_path):
+    out = tmp_path / "out"
+    process = paintsundo_batch(folder, out)
+    manifest = out / "batch.jsonl"
+    deadline = time.time() + 120
+    while time.time() < deadline and not (manifest.is_file() and len(manifest.read_text().splitlines()) >= 3):
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    finished_before = len(lines(manifest))
+    assert 3 <= finished_before < 12, "killed midway"
+    rerun = paintsundo_batch(folder, out)
+    _, errors = rerun.communicate(timeout=300)
+    assert rerun.returncode == 1, errors  # two pictures are corrupt
+    records = lines(manifest)
+    assert len(records) == 12 and len({r["key"] for r in records}) == 12
+    assert len(list(out.glob("*.mp4"))) == 10 and not list(out.glob(".*tmp*")), "no partial files"
+    assert "already finished" in errors and "2 failed" in errors
