@@ -99,6 +99,18 @@ def test_a_text_list_and_two_worker_processes(folder, tmp_path):
     assert len({r["worker"] for r in lines(tmp_path / "out" / "batch.jsonl")}) >= 1
 
 
+def test_one_worker_per_gpu_each_sees_its_own(folder, tmp_path):
+    summary = run_batch(str(folder / "p0[0-5].png"), tmp_path / "out", FAST, workers=4, gpus=["0", "1"])
+    assert summary.done == 6
+    seen = {(r["worker"], r["gpu"]) for r in lines(tmp_path / "out" / "batch.jsonl")}
+    gpus_of = {}
+    for worker, gpu in seen:
+        gpus_of.setdefault(worker, set()).add(gpu)
+    assert len(gpus_of) <= 2, "workers are capped at one per GPU"
+    assert all(len(gpus) == 1 for gpus in gpus_of.values()), "a worker keeps its GPU"
+    assert len({next(iter(g)) for g in gpus_of.values()}) == len(gpus_of), "no two workers share one"
+
+
 def paintsundo_batch(folder: Path, out: Path) -> subprocess.Popen:
     command = [sys.executable, "-m", "paintsundo", "batch", str(folder), "-o", str(out)]
     command += ["--engine", "procedural", "--frames", "40", "--size", "160", "-q"]
@@ -123,3 +135,17 @@ def test_killed_midway_then_rerun_finishes_without_duplicates(folder, tmp_path):
     assert len(records) == 12 and len({r["key"] for r in records}) == 12
     assert len(list(out.glob("*.mp4"))) == 10 and not list(out.glob(".*tmp*")), "no partial files"
     assert "already finished" in errors and "2 failed" in errors
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [(["nowhere/"], "no pictures found in 'nowhere/'"), (["{folder}", "--workers", "0"], "--workers must be")],
+)
+def test_bad_batch_input_fails_with_one_line_and_writes_nothing(folder, tmp_path, arguments, message):
+    out = tmp_path / "out"
+    command = ["paintsundo", "batch", *(a.format(folder=folder) for a in arguments), "-o", str(out)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [f"error: {result.stderr.split('error: ', 1)[1].strip()}"]
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert not out.exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -40,9 +41,11 @@ def run_batch(
     workers: int = 1,
     retry_failed: bool = False,
     models: str | None = None,
+    gpus: list[str] | None = None,
     progress: BatchProgress | None = None,
 ) -> BatchSummary:
-    """Draw every picture of `inputs` into `out_dir`; rerunning skips what is finished."""
+    """Draw every picture of `inputs` into `out_dir`; rerunning skips what is finished. With `gpus`,
+    worker i sees only GPU gpus[i] (one worker per GPU, each loading the models once)."""
     if workers < 1:
         raise PaintsUndoError(f"--workers must be at least 1, got {workers}")
     started = time.perf_counter()
@@ -61,7 +64,7 @@ def run_batch(
         progress(0, len(todo), None)
     writer = ManifestWriter(manifest)
     try:
-        for record in _run_local(todo, settings.to_json(), format, models, workers):
+        for record in _run_local(todo, settings.to_json(), format, models, workers, gpus):
             writer.append(record)
             counts[record["status"]] += 1
             if progress:
@@ -74,11 +77,18 @@ def run_batch(
 
 
 def _run_local(
-    todo: list[BatchItem], settings: dict, format: str, models: str | None, workers: int
+    todo: list[BatchItem],
+    settings: dict,
+    format: str,
+    models: str | None,
+    workers: int,
+    gpus: list[str] | None,
 ) -> Iterator[dict]:
     """Records as pictures finish. One worker runs here; more run as spawned processes, and a
     crashed process's pictures go to a fresh pool (up to MAX_ATTEMPTS times each)."""
-    if workers == 1:
+    if gpus:
+        workers = min(workers, len(gpus))
+    if workers == 1 and not gpus:
         for item in todo:
             yield process_item(item, settings, format, models)
         return
@@ -86,7 +96,16 @@ def _run_local(
     pending = list(todo)
     while pending:
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=context) as pool:
+        slots = context.Queue()
+        for gpu in (gpus or [])[:workers]:
+            slots.put(gpu)
+        pool = ProcessPoolExecutor(
+            max_workers=min(workers, len(pending)),
+            mp_context=context,
+            initializer=_claim_gpu if gpus else None,
+            initargs=(slots,) if gpus else (),
+        )
+        with pool:
             futures = {pool.submit(process_item, item, settings, format, models): item for item in pending}
             pending = []
             for future in as_completed(futures):
@@ -99,6 +118,11 @@ def _run_local(
                         pending.append(item)
                     else:
                         yield _crashed(item, settings)
+
+
+def _claim_gpu(slots) -> None:
+    """Runs first in each worker, before torch is imported: this worker sees one GPU."""
+    os.environ["CUDA_VISIBLE_DEVICES"] = slots.get()
 
 
 def _crashed(item: BatchItem, settings: dict) -> dict:

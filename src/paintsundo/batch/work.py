@@ -43,4 +43,6 @@ def process_item(item: BatchItem, settings: dict, format: str, models: str | Non
         record.update(status="failed", engine=settings.get("engine"), error=message)
     record["seconds"] = round(time.perf_counter() - started, 3)
     record["worker"] = os.getpid()
+    if "CUDA_VISIBLE_DEVICES" in os.environ:
+        record["gpu"] = os.environ["CUDA_VISIBLE_DEVICES"]
     return record

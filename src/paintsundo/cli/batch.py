@@ -30,7 +30,15 @@ def batch(
     fps: Annotated[float | None, Opt(help="Frames per second (default: 4).", show_default=False)] = None,
     seed: Annotated[int, Opt(help="Base seed; each picture's comes from it and the picture's hash.")] = 12345,
     size: Annotated[str | None, Opt(help="WIDTHxHEIGHT or the long side.", show_default=False)] = None,
-    workers: Annotated[int, Opt(help="Worker processes (each loads the models once).")] = 1,
+    workers: Annotated[
+        int | None,
+        Opt(
+            help="Worker processes (default: one per GPU for the neural engine, else 1).", show_default=False
+        ),
+    ] = None,
+    gpus: Annotated[
+        str | None, Opt(help="GPUs for neural workers, e.g. 0,1 (default: all).", show_default=False)
+    ] = None,
     retry_failed: Annotated[
         bool, Opt("--retry-failed", help="Run the pictures that failed before again.")
     ] = False,
@@ -40,7 +48,7 @@ def batch(
     memory: options.Memory = "auto",
 ) -> None:
     """Draw every picture of INPUTS into OUT_DIR; run it again to skip what is finished."""
-    from paintsundo.batch import run_batch
+    from paintsundo.batch import expand_inputs, run_batch
 
     if format not in FORMATS:
         raise PaintsUndoError(f"unknown format {format!r}: choose one of {', '.join(FORMATS)}")
@@ -48,6 +56,11 @@ def batch(
     settings = Settings(
         engine=engine, frames=frame_count, fps=frame_rate, seed=seed, size=size, device=device, memory=memory
     )
+    devices = gpus.split(",") if gpus else (_all_gpus() if engine == "neural" else [])
+    workers = max(1, len(devices)) if workers is None else workers
+    if workers < 1:
+        raise PaintsUndoError(f"--workers must be at least 1, got {workers}")
+    expand_inputs(inputs)  # a bad INPUTS fails here, before any progress is drawn
     columns = (
         TextColumn("pictures"),
         BarColumn(),
@@ -74,6 +87,7 @@ def batch(
             settings,
             format=format,
             workers=workers,
+            gpus=devices or None,
             retry_failed=retry_failed,
             models=str(models) if models else None,
             progress=report,
@@ -84,3 +98,11 @@ def batch(
     )
     if summary.failed:
         raise typer.Exit(1)
+
+
+def _all_gpus() -> list[str]:
+    try:
+        import torch
+    except ImportError:
+        return []
+    return [str(index) for index in range(torch.cuda.device_count())]
