@@ -7,6 +7,7 @@ import functools
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -88,27 +89,24 @@ class NeuralPipeline:
         ]
         self.plan, self.plan_reason = choose_plan(memory, self.device, sizes)
         self.placement = Placement(self.device, self.plan)
-        self._single: SingleFrameModels | None = None
-        self._multi: MultiFrameModels | None = None
+        self._loaded: dict[str, SingleFrameModels | MultiFrameModels] = {}
 
     @property
     def single(self) -> SingleFrameModels:
-        if self._single is None:
-            self._single = load_single_frame(self.paths.single_frame, self.device)
-            self._prepare(self._single)
-        return self._single
+        return self._load("single", load_single_frame, self.paths.single_frame)
 
     @property
     def multi(self) -> MultiFrameModels:
-        if self._multi is None:
-            self._multi = load_multi_frame(self.paths.multi_frame, self.device)
-            self._prepare(self._multi)
-        return self._multi
+        return self._load("multi", load_multi_frame, self.paths.multi_frame)
 
-    def _prepare(self, models: SingleFrameModels | MultiFrameModels) -> None:
-        self.placement.add_stage(modules_of(models))
-        if self.compile:
-            compile_unet(models.unet)
+    def _load(self, name: str, loader: Callable, folder: Path) -> SingleFrameModels | MultiFrameModels:
+        """The model set, loaded, placed and (if asked) compiled on first use."""
+        if name not in self._loaded:
+            models = self._loaded[name] = loader(folder, self.device)
+            self.placement.add_stage(modules_of(models))
+            if self.compile:
+                compile_unet(models.unet)
+        return self._loaded[name]
 
     def details(self) -> dict:
         """For the manifest: where it ran, the memory plan and why, the peak GPU memory."""
