@@ -14,7 +14,7 @@ from pathlib import Path
 
 from paintsundo.batch.items import BatchItem, expand_inputs, plan_items
 from paintsundo.batch.records import MANIFEST_NAME, ManifestWriter, read_records, rewrite, split_finished
-from paintsundo.batch.work import process_item
+from paintsundo.batch.work import item_record, process_item
 from paintsundo.errors import PaintsUndoError
 from paintsundo.settings import Settings
 
@@ -33,7 +33,7 @@ class BatchSummary:
 
 
 def run_batch(
-    inputs: str,
+    inputs: str | list[Path],
     out_dir: str | Path,
     settings: Settings,
     *,
@@ -44,14 +44,16 @@ def run_batch(
     gpus: list[str] | None = None,
     progress: BatchProgress | None = None,
 ) -> BatchSummary:
-    """Draw every picture of `inputs` into `out_dir`; rerunning skips what is finished. With `gpus`,
+    """Draw every picture of `inputs` (a spec for expand_inputs, or the paths it gave) into `out_dir`;
+    rerunning skips what is finished. With `gpus`,
     worker i sees only GPU gpus[i] (one worker per GPU, each loading the models once)."""
     if workers < 1:
         raise PaintsUndoError(f"--workers must be at least 1, got {workers}")
     started = time.perf_counter()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    items = plan_items(expand_inputs(inputs), out, settings, format)
+    paths = expand_inputs(inputs) if isinstance(inputs, str) else inputs
+    items = plan_items(paths, out, settings, format)
     manifest = out / MANIFEST_NAME
     for leftover in out.glob(".*.partial*"):  # a killed run's temporary files; one batch per folder
         shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
@@ -127,11 +129,7 @@ def _claim_gpu(slots) -> None:
 
 def _crashed(item: BatchItem, settings: dict) -> dict:
     return {
-        "input": str(item.input),
-        "sha256": item.sha256,
-        "key": item.key,
-        "output": str(item.output),
-        "seed": item.seed,
+        **item_record(item),
         "status": "failed",
         "engine": settings.get("engine"),
         "error": f"its worker process died {MAX_ATTEMPTS} times",

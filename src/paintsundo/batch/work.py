@@ -21,17 +21,22 @@ def seeded(settings: Settings, seed: int) -> Settings:
     )
 
 
-def process_item(item: BatchItem, settings: dict, format: str, models: str | None) -> dict:
-    from paintsundo.api import make_video
-
-    started = time.perf_counter()
-    record = {
+def item_record(item: BatchItem) -> dict:
+    """The manifest fields every record of this picture has, whatever happens to it."""
+    return {
         "input": str(item.input),
         "sha256": item.sha256,
         "key": item.key,
         "output": str(item.output),
         "seed": item.seed,
     }
+
+
+def process_item(item: BatchItem, settings: dict, format: str, models: str | None) -> dict:
+    from paintsundo.api import make_video
+
+    started = time.perf_counter()
+    record = item_record(item)
     try:
         run = seeded(Settings.from_json(settings), item.seed)
         result = make_video(item.input, item.output, run, format=format, models=models)

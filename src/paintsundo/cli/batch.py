@@ -60,7 +60,7 @@ def batch(
     workers = max(1, len(devices)) if workers is None else workers
     if workers < 1:
         raise PaintsUndoError(f"--workers must be at least 1, got {workers}")
-    expand_inputs(inputs)  # a bad INPUTS fails here, before any progress is drawn
+    pictures = expand_inputs(inputs)  # a bad INPUTS fails here, before any progress is drawn
     columns = (
         TextColumn("pictures"),
         BarColumn(),
@@ -82,7 +82,7 @@ def batch(
             bars.update(task, completed=finished, total=total, rate=rate)
 
         summary = run_batch(
-            inputs,
+            pictures,
             out_dir,
             settings,
             format=format,

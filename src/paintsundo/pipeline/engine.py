@@ -170,6 +170,10 @@ def pipeline_for(paths: ModelPaths, device: str, memory: str, compile: bool) -> 
     return NeuralPipeline(paths, device, memory, compile)
 
 
+def _shared(models: ModelPaths, device: str, settings: Settings) -> NeuralPipeline:
+    return pipeline_for(models, device, settings.memory, settings.compile)
+
+
 def neural_keyframes(
     picture: np.ndarray,
     settings: Settings,
@@ -179,8 +183,7 @@ def neural_keyframes(
     progress: Progress | None = None,
 ) -> tuple[str, list[Keyframe]]:
     """Stages 1 and 2 with the process's pipeline."""
-    pipeline = pipeline_for(models, device, settings.memory, settings.compile)
-    return pipeline.keyframes(picture, settings, user_keyframes, progress)
+    return _shared(models, device, settings).keyframes(picture, settings, user_keyframes, progress)
 
 
 def run_neural(
@@ -192,8 +195,7 @@ def run_neural(
     progress: Progress | None = None,
 ) -> NeuralProcess:
     """All three stages with the process's pipeline."""
-    pipeline = pipeline_for(models, device, settings.memory, settings.compile)
-    return pipeline.run(picture, settings, user_keyframes, progress)
+    return _shared(models, device, settings).run(picture, settings, user_keyframes, progress)
 
 
 def keyframes_process(
@@ -205,6 +207,7 @@ def keyframes_process(
 ) -> NeuralProcess:
     """Stage 3 alone, through given keyframes, most finished first."""
     keyframes = [Keyframe(index, picture, "given") for index, picture in enumerate(pictures)]
-    pipeline = pipeline_for(models, device, settings.memory, settings.compile)
     details = {"keyframes_given": len(pictures)}
-    return pipeline.video(keyframes, settings, settings.video.prompt, details, progress)
+    return _shared(models, device, settings).video(
+        keyframes, settings, settings.video.prompt, details, progress
+    )
