@@ -8,9 +8,11 @@ with their text, image and VAE encoders and decoders. Speed does not depend on w
 weights are random (scaled so that activations stay finite). "plain" is our pipeline without any
 optimisation (two CFG passes, whole-batch decodes, weights resident): every other variant reports its
 speed-up over it, and PSNR/SSIM of its frames against it. A variant is a memory mode (fast, balanced,
-low) or "quick" (the quick preset in fast mode), plus "+compile" (torch.compile of both UNets),
-"+graphs" (the same with CUDA graphs) and "+segments" (all 7 segments in one batch). A second table
-gives each optimised model call's relative error against the plain call on the same inputs.
+low) or "quick" (the quick preset in fast mode), plus "+compile" (torch.compile of the UNets' repeated
+blocks), "+fullcompile" (of their whole forward), "+graphs" (whole forward with CUDA graphs) and
+"+segments" (all 7 segments in one batch). The video stage's time is split into its phases: encoding
+the conditions, sampling and decoding. A first table gives each optimised model call's relative error
+against the plain call on the same inputs.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-from paintsundo.pipeline.acceleration import compile_unet
+from paintsundo.pipeline import video as video_stage
+from paintsundo.pipeline.acceleration import compile_unet, uncompile_unet
 from paintsundo.pipeline.flow import make_keyframes, make_video
 from paintsundo.pipeline.images import nearest_bucket
 from paintsundo.pipeline.models import modules_of
@@ -34,12 +37,14 @@ from released_random import (
     ROOT,
     matmul_rate,
     peak_gib,
+    phase_seconds,
     random_models,
     reset_peak,
     synchronised_seconds,
     unet_flops,
 )
 
+VIDEO_PHASES = ("encode_conditions", "sample_group", "decode_group")
 PLAIN = dataclasses.replace(FAST, mode="plain", decode_chunk=None)
 
 
@@ -49,7 +54,7 @@ class Variant:
     plan: object
     keys: KeyframeSettings
     video: VideoSettings
-    compile_mode: str | None  # None: eager; "default" or "reduce-overhead"
+    compile_mode: str | None  # None: eager; "regional", "default" (whole forward) or "reduce-overhead"
 
 
 def parse_variant(name: str, keys: KeyframeSettings, video: VideoSettings) -> Variant:
@@ -64,7 +69,8 @@ def parse_variant(name: str, keys: KeyframeSettings, video: VideoSettings) -> Va
             dataclasses.replace(keys, steps=key_steps),
             dataclasses.replace(video, steps=video_steps),
         )
-    compile_mode = "reduce-overhead" if "graphs" in extras else "default" if "compile" in extras else None
+    modes = {"graphs": "reduce-overhead", "fullcompile": "default", "compile": "regional"}
+    compile_mode = next((mode for extra, mode in modes.items() if extra in extras), None)
     return Variant(name, plan, keys, video, compile_mode)
 
 
@@ -78,12 +84,14 @@ def run_job(models, picture: np.ndarray, variant: Variant, device: torch.device)
         lambda: make_keyframes(single, placement, picture, "1girl", variant.keys)
     )
     pictures = [k.picture for k in made]
-    video_seconds, frames = synchronised_seconds(
-        lambda: make_video(multi, placement, pictures, variant.video)
-    )
+    with phase_seconds(video_stage, VIDEO_PHASES) as phases:
+        video_seconds, frames = synchronised_seconds(
+            lambda: make_video(multi, placement, pictures, variant.video)
+        )
     return {
         "keyframes_s": seconds,
         "video_s": video_seconds,
+        **phases,
         "peak_gib": peak_gib(),
         "frames": np.stack(frames),
     }
@@ -96,8 +104,9 @@ def compile_for(models, picture: np.ndarray, variant: Variant, compiled: dict, d
     if compiled.get("mode") != variant.compile_mode:
         torch._dynamo.reset()
         for unet in (models[0].unet, models[1].unet):
-            unet.forward = compiled.setdefault(id(unet), unet.forward)  # back to eager first
-            compile_unet(unet, mode=None if variant.compile_mode == "default" else variant.compile_mode)
+            uncompile_unet(unet)
+            regional = variant.compile_mode == "regional"
+            compile_unet(unet, mode=None if regional else variant.compile_mode, regional=regional)
         compiled["mode"] = variant.compile_mode
     warm = dataclasses.replace(
         variant,
@@ -122,6 +131,9 @@ def quality(frames: np.ndarray, reference: np.ndarray) -> tuple[float, float]:
 COLUMNS = (
     "keyframes s",
     "video s",
+    "v. encode",
+    "v. sample",
+    "v. decode",
     "total s",
     "speed-up",
     "peak GiB",
@@ -135,7 +147,8 @@ COLUMNS = (
 def print_row(row: dict, baseline: float, rate: float, flops: dict) -> None:
     total = row["keyframes_s"] + row["video_s"]
     work = (flops["keyframes"] * row["keyframe_steps"] + flops["video"] * row["video_steps"]) / total / 1e12
-    cells = (row["keyframes_s"], row["video_s"], total, baseline / total, row["peak_gib"], work)
+    phases = (row[name] for name in VIDEO_PHASES)
+    cells = (row["keyframes_s"], row["video_s"], *phases, total, baseline / total, row["peak_gib"], work)
     print(
         f"{row['name']:22} "
         + " ".join(f"{c:11.2f}" for c in cells)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 
@@ -66,6 +67,29 @@ def synchronised_seconds(action) -> tuple[float, object]:
     result = action()
     synchronise()
     return time.perf_counter() - started, result
+
+
+@contextlib.contextmanager
+def phase_seconds(module, names: tuple[str, ...]):
+    """Within: the module's functions `names` add their synchronised seconds to the yielded dict."""
+    seconds = dict.fromkeys(names, 0.0)
+    originals = {name: getattr(module, name) for name in names}
+
+    def timed(name):
+        def call(*args, **kwargs):
+            spent, result = synchronised_seconds(lambda: originals[name](*args, **kwargs))
+            seconds[name] += spent
+            return result
+
+        return call
+
+    try:
+        for name in names:
+            setattr(module, name, timed(name))
+        yield seconds
+    finally:
+        for name, function in originals.items():
+            setattr(module, name, function)
 
 
 def peak_gib() -> float:

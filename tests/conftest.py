@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -32,3 +33,21 @@ def colourful_fraction(frame: np.ndarray, chroma: int = 45) -> float:
     """Share of pixels with strong colour (max - min over RGB)."""
     spread = frame.max(axis=-1).astype(np.int16) - frame.min(axis=-1)
     return float((spread >= chroma).mean())
+
+
+def make_batch_folder(tmp_path: Path) -> Path:
+    """12 pictures: 10 real ones (crops of the examples) and 2 corrupt ones."""
+    pictures = tmp_path / "in"
+    pictures.mkdir()
+    for index in range(10):
+        with Image.open(EXAMPLES / f"{index % 3 + 1}.jpg") as image:
+            image.convert("RGB").crop((index * 7, 0, index * 7 + 90, 110)).save(
+                pictures / f"p{index:02d}.png"
+            )
+    (pictures / "broken.png").write_bytes(b"not an image")
+    (pictures / "truncated.jpg").write_bytes((EXAMPLES / "1.jpg").read_bytes()[:300])
+    return pictures
+
+
+def manifest_lines(manifest: Path) -> list[dict]:
+    return [json.loads(line) for line in manifest.read_text().splitlines()]

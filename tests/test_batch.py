@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -12,9 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
-from conftest import EXAMPLES
+from conftest import make_batch_folder, manifest_lines
 from paintsundo.batch import run_batch
 from paintsundo.settings import Settings
 
@@ -23,21 +21,7 @@ FAST = Settings(engine="procedural", frames=6, size="64", hold=0)
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    """12 pictures: 10 real ones (crops of the examples) and 2 corrupt ones."""
-    pictures = tmp_path / "in"
-    pictures.mkdir()
-    for index in range(10):
-        with Image.open(EXAMPLES / f"{index % 3 + 1}.jpg") as image:
-            image.convert("RGB").crop((index * 7, 0, index * 7 + 90, 110)).save(
-                pictures / f"p{index:02d}.png"
-            )
-    (pictures / "broken.png").write_bytes(b"not an image")
-    (pictures / "truncated.jpg").write_bytes((EXAMPLES / "1.jpg").read_bytes()[:300])
-    return pictures
-
-
-def lines(manifest: Path) -> list[dict]:
-    return [json.loads(line) for line in manifest.read_text().splitlines()]
+    return make_batch_folder(tmp_path)
 
 
 def test_a_folder_with_two_corrupt_pictures_gives_ten_videos_and_two_errors(folder, tmp_path):
@@ -45,7 +29,7 @@ def test_a_folder_with_two_corrupt_pictures_gives_ten_videos_and_two_errors(fold
     summary = run_batch(str(folder), out, FAST)
     assert (summary.done, summary.failed, summary.skipped) == (10, 2, 0)
     assert len(list(out.glob("*.mp4"))) == 10
-    records = lines(out / "batch.jsonl")
+    records = manifest_lines(out / "batch.jsonl")
     assert len(records) == 12
     failed = sorted(Path(r["input"]).name for r in records if r["status"] == "failed")
     assert failed == ["broken.png", "truncated.jpg"]
@@ -64,7 +48,7 @@ def test_rerun_does_nothing_and_a_deleted_output_is_redone_alone(folder, tmp_pat
     (out / "p03.mp4").unlink()
     redo = run_batch(str(folder), out, FAST)
     assert (redo.done, redo.skipped) == (1, 11) and (out / "p03.mp4").is_file()
-    records = lines(out / "batch.jsonl")
+    records = manifest_lines(out / "batch.jsonl")
     assert len(records) == 12 and len({r["key"] for r in records}) == 12, "one line per picture"
     retried = run_batch(str(folder), out, FAST, retry_failed=True)
     assert (retried.done, retried.failed, retried.skipped) == (0, 2, 10)
@@ -81,13 +65,13 @@ def test_seeds_follow_the_picture_not_its_path(folder, tmp_path):
     shutil.copy(folder / "p01.png", folder / "copy-of-p01.png")
     out = tmp_path / "out"
     run_batch(str(folder / "*.png"), out, FAST)
-    seeds = {Path(r["input"]).name: r["seed"] for r in lines(out / "batch.jsonl")}
+    seeds = {Path(r["input"]).name: r["seed"] for r in manifest_lines(out / "batch.jsonl")}
     assert seeds["copy-of-p01.png"] == seeds["p01.png"] != seeds["p02.png"]
     other = run_batch(
         str(folder / "*.png"), tmp_path / "other", FAST.__class__(**{**FAST.__dict__, "seed": 7})
     )
     assert other.done == 11
-    moved = {Path(r["input"]).name: r["seed"] for r in lines(tmp_path / "other" / "batch.jsonl")}
+    moved = {Path(r["input"]).name: r["seed"] for r in manifest_lines(tmp_path / "other" / "batch.jsonl")}
     assert moved["p01.png"] != seeds["p01.png"], "the base seed changes every picture's seed"
 
 
@@ -96,13 +80,13 @@ def test_a_text_list_and_two_worker_processes(folder, tmp_path):
     listing.write_text("# three pictures\nin/p00.png\n\nin/p01.png\nin/broken.png\n")
     summary = run_batch(str(listing), tmp_path / "out", FAST, workers=2)
     assert (summary.done, summary.failed) == (2, 1)
-    assert len({r["worker"] for r in lines(tmp_path / "out" / "batch.jsonl")}) >= 1
+    assert len({r["worker"] for r in manifest_lines(tmp_path / "out" / "batch.jsonl")}) >= 1
 
 
 def test_one_worker_per_gpu_each_sees_its_own(folder, tmp_path):
     summary = run_batch(str(folder / "p0[0-5].png"), tmp_path / "out", FAST, workers=4, gpus=["0", "1"])
     assert summary.done == 6
-    seen = {(r["worker"], r["gpu"]) for r in lines(tmp_path / "out" / "batch.jsonl")}
+    seen = {(r["worker"], r["gpu"]) for r in manifest_lines(tmp_path / "out" / "batch.jsonl")}
     gpus_of = {}
     for worker, gpu in seen:
         gpus_of.setdefault(worker, set()).add(gpu)
@@ -126,12 +110,12 @@ def test_killed_midway_then_rerun_finishes_without_duplicates(folder, tmp_path):
         time.sleep(0.05)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
-    finished_before = len(lines(manifest))
+    finished_before = len(manifest_lines(manifest))
     assert 3 <= finished_before < 12, "killed midway"
     rerun = paintsundo_batch(folder, out)
     _, errors = rerun.communicate(timeout=300)
     assert rerun.returncode == 1, errors  # two pictures are corrupt
-    records = lines(manifest)
+    records = manifest_lines(manifest)
     assert len(records) == 12 and len({r["key"] for r in records}) == 12
     assert len(list(out.glob("*.mp4"))) == 10 and not list(out.glob(".*tmp*")), "no partial files"
     assert "already finished" in errors and "2 failed" in errors
@@ -139,7 +123,10 @@ def test_killed_midway_then_rerun_finishes_without_duplicates(folder, tmp_path):
 
 @pytest.mark.parametrize(
     ("arguments", "message"),
-    [(["nowhere/"], "no pictures found in 'nowhere/'"), (["{folder}", "--workers", "0"], "--workers must be")],
+    [
+        (["nowhere/"], "no pictures found in 'nowhere/'"),
+        (["{folder}", "--workers", "0"], "--workers must be"),
+    ],
 )
 def test_bad_batch_input_fails_with_one_line_and_writes_nothing(folder, tmp_path, arguments, message):
     out = tmp_path / "out"

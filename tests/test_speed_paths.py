@@ -89,6 +89,13 @@ def tiny_multi_frame():
     return load_multi_frame(TINY / "paints_undo_multi_frame", torch.device("cpu"))
 
 
+@pytest.fixture(scope="module")
+def tiny_single_frame():
+    from paintsundo.pipeline.models import load_single_frame
+
+    return load_single_frame(TINY / "paints_undo_single_frame", torch.device("cpu"))
+
+
 def tiny_video(models, plan, **options) -> list:
     import numpy as np
 
@@ -116,21 +123,42 @@ def test_every_memory_plan_gives_the_same_video(tiny_multi_frame):
         assert np.abs(videos[mode].astype(int) - videos["fast"]).max() <= 1, mode
 
 
-def test_compiled_unet_gives_the_same_video(tiny_multi_frame):
+@pytest.mark.parametrize("regional", [True, False])
+def test_compiled_unet_gives_the_same_video(tiny_multi_frame, regional):
     import numpy as np
 
-    from paintsundo.pipeline.acceleration import compile_unet
+    from paintsundo.pipeline.acceleration import compile_unet, uncompile_unet
     from paintsundo.pipeline.settings import FAST
 
+    unet = tiny_multi_frame.unet
     plain = np.stack(tiny_video(tiny_multi_frame, FAST))
-    forward = tiny_multi_frame.unet.forward
     try:
-        compile_unet(tiny_multi_frame.unet, backend="eager")  # Dynamo's graph capture, no code generation
-        assert tiny_multi_frame.unet.forward is not forward
+        compile_unet(unet, backend="eager", regional=regional)  # Dynamo's graph capture, no code generation
+        compiled_blocks = [m for m in unet.modules() if m._compiled_call_impl is not None]
+        if regional:
+            kinds = {type(m).__name__ for m in compiled_blocks}
+            assert kinds == {"ResBlock", "SpatialTransformer", "TemporalTransformer"}
+            assert "forward" not in vars(unet)
+        else:
+            assert not compiled_blocks and "forward" in vars(unet)
         compiled = np.stack(tiny_video(tiny_multi_frame, FAST))
     finally:
-        tiny_multi_frame.unet.forward = forward
+        uncompile_unet(unet)
+    assert "forward" not in vars(unet)
+    assert all(m._compiled_call_impl is None for m in unet.modules())
     assert np.abs(compiled.astype(int) - plain).max() <= 1
+
+
+def test_regional_compile_covers_the_single_frame_unet(tiny_single_frame):
+    from paintsundo.pipeline.acceleration import compile_unet, uncompile_unet
+
+    unet = tiny_single_frame.unet
+    try:
+        compile_unet(unet, backend="eager")
+        kinds = {type(m).__name__ for m in unet.modules() if m._compiled_call_impl is not None}
+    finally:
+        uncompile_unet(unet)
+    assert kinds == {"ResnetBlock2D", "Transformer2DModel"}
 
 
 def test_presets_set_the_steps_and_explicit_steps_win():

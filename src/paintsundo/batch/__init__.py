@@ -1,6 +1,7 @@
 """Batch runs over many pictures: resumable, one JSONL manifest line per picture, failures contained."""
 
 from paintsundo.batch.items import BatchItem, expand_inputs, plan_items
+from paintsundo.batch.ray_workers import RayOptions
 from paintsundo.batch.runner import BatchSummary, run_batch
 
-__all__ = ["BatchItem", "BatchSummary", "expand_inputs", "plan_items", "run_batch"]
+__all__ = ["BatchItem", "BatchSummary", "RayOptions", "expand_inputs", "plan_items", "run_batch"]

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from paintsundo.batch.items import BatchItem, expand_inputs, plan_items
+from paintsundo.batch.ray_workers import RayOptions, run_on_ray
 from paintsundo.batch.records import MANIFEST_NAME, ManifestWriter, read_records, rewrite, split_finished
-from paintsundo.batch.work import item_record, process_item
+from paintsundo.batch.work import crashed_record, process_item
 from paintsundo.errors import PaintsUndoError
 from paintsundo.settings import Settings
 
@@ -38,16 +39,20 @@ def run_batch(
     settings: Settings,
     *,
     format: str = "mp4",
-    workers: int = 1,
+    workers: int | None = None,
     retry_failed: bool = False,
     models: str | None = None,
     gpus: list[str] | None = None,
+    ray: RayOptions | None = None,
     progress: BatchProgress | None = None,
 ) -> BatchSummary:
     """Draw every picture of `inputs` (a spec for expand_inputs, or the paths it gave) into `out_dir`;
-    rerunning skips what is finished. With `gpus`,
-    worker i sees only GPU gpus[i] (one worker per GPU, each loading the models once)."""
-    if workers < 1:
+    rerunning skips what is finished.
+
+    Locally, `workers` processes (default 1); with `gpus`, worker i sees only GPU gpus[i] (one worker
+    per GPU, each loading the models once). With `ray`, actors on a Ray cluster (default: one per GPU
+    for GPU work, else one per CPU)."""
+    if workers is not None and workers < 1:
         raise PaintsUndoError(f"--workers must be at least 1, got {workers}")
     started = time.perf_counter()
     out = Path(out_dir)
@@ -65,8 +70,12 @@ def run_batch(
     if progress:
         progress(0, len(todo), None)
     writer = ManifestWriter(manifest)
+    if ray is not None:
+        records = run_on_ray(todo, settings.to_json(), format, models, workers, ray, MAX_ATTEMPTS)
+    else:
+        records = _run_local(todo, settings.to_json(), format, models, workers or 1, gpus)
     try:
-        for record in _run_local(todo, settings.to_json(), format, models, workers, gpus):
+        for record in records:
             writer.append(record)
             counts[record["status"]] += 1
             if progress:
@@ -112,26 +121,20 @@ def _run_local(
             pending = []
             for future in as_completed(futures):
                 item = futures[future]
+                attempts[item.key] += 1
                 try:
-                    yield future.result()
+                    record = future.result()
                 except BrokenProcessPool:
-                    attempts[item.key] += 1
                     if attempts[item.key] < MAX_ATTEMPTS:
                         pending.append(item)
                     else:
-                        yield _crashed(item, settings)
+                        yield crashed_record(item, settings, MAX_ATTEMPTS)
+                    continue
+                if attempts[item.key] > 1:
+                    record["attempts"] = attempts[item.key]
+                yield record
 
 
 def _claim_gpu(slots) -> None:
     """Runs first in each worker, before torch is imported: this worker sees one GPU."""
     os.environ["CUDA_VISIBLE_DEVICES"] = slots.get()
-
-
-def _crashed(item: BatchItem, settings: dict) -> dict:
-    return {
-        **item_record(item),
-        "status": "failed",
-        "engine": settings.get("engine"),
-        "error": f"its worker process died {MAX_ATTEMPTS} times",
-        "seconds": 0.0,
-    }

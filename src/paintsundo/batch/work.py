@@ -51,3 +51,15 @@ def process_item(item: BatchItem, settings: dict, format: str, models: str | Non
     if "CUDA_VISIBLE_DEVICES" in os.environ:
         record["gpu"] = os.environ["CUDA_VISIBLE_DEVICES"]
     return record
+
+
+def crashed_record(item: BatchItem, settings: dict, attempts: int) -> dict:
+    """The record of a picture whose worker died on each of its attempts."""
+    return {
+        **item_record(item),
+        "status": "failed",
+        "engine": settings.get("engine"),
+        "error": f"its worker died {attempts} times",
+        "seconds": 0.0,
+        "attempts": attempts,
+    }

@@ -39,6 +39,13 @@ def batch(
     gpus: Annotated[
         str | None, Opt(help="GPUs for neural workers, e.g. 0,1 (default: all).", show_default=False)
     ] = None,
+    use_ray: Annotated[
+        bool, Opt("--ray", help="Run on a Ray cluster: one actor per GPU (neural) or per CPU.")
+    ] = False,
+    ray_address: Annotated[
+        str | None,
+        Opt(help="The Ray cluster to join: auto, or ray://HEAD:10001 (implies --ray).", show_default=False),
+    ] = None,
     retry_failed: Annotated[
         bool, Opt("--retry-failed", help="Run the pictures that failed before again.")
     ] = False,
@@ -48,7 +55,8 @@ def batch(
     memory: options.Memory = "auto",
 ) -> None:
     """Draw every picture of INPUTS into OUT_DIR; run it again to skip what is finished."""
-    from paintsundo.batch import expand_inputs, run_batch
+    from paintsundo.batch import RayOptions, expand_inputs, run_batch
+    from paintsundo.batch.ray_workers import check_reachable
 
     if format not in FORMATS:
         raise PaintsUndoError(f"unknown format {format!r}: choose one of {', '.join(FORMATS)}")
@@ -56,10 +64,18 @@ def batch(
     settings = Settings(
         engine=engine, frames=frame_count, fps=frame_rate, seed=seed, size=size, device=device, memory=memory
     )
-    devices = gpus.split(",") if gpus else (_all_gpus() if engine == "neural" else [])
-    workers = max(1, len(devices)) if workers is None else workers
-    if workers < 1:
+    if workers is not None and workers < 1:
         raise PaintsUndoError(f"--workers must be at least 1, got {workers}")
+    ray = None
+    if use_ray or ray_address:
+        # Ray gives each actor its GPU; the neural engine needs one unless it runs on the CPU.
+        ray = RayOptions(ray_address, gpus_per_worker=1.0 if engine == "neural" and device != "cpu" else 0.0)
+        devices = []
+        if ray_address:
+            check_reachable(ray_address)
+    else:
+        devices = gpus.split(",") if gpus else (_all_gpus() if engine == "neural" else [])
+        workers = max(1, len(devices)) if workers is None else workers
     pictures = expand_inputs(inputs)  # a bad INPUTS fails here, before any progress is drawn
     columns = (
         TextColumn("pictures"),
@@ -88,6 +104,7 @@ def batch(
             format=format,
             workers=workers,
             gpus=devices or None,
+            ray=ray,
             retry_failed=retry_failed,
             models=str(models) if models else None,
             progress=report,

@@ -85,6 +85,6 @@ def generate_keyframes(
     )
     latents = sample_dpmpp_2m(denoiser, latents, sigmas, progress)
     placement.use(vae)
-    # One picture at a time: the same result, in a sixth of the memory.
-    pictures = [vae.decode(latent.to(vae.dtype) / scaling).sample for latent in latents.split(1)]
+    at_a_time = placement.plan.keyframe_decode_batch or len(latents)
+    pictures = [vae.decode(part.to(vae.dtype) / scaling).sample for part in latents.split(at_a_time)]
     return finished, to_pictures(torch.cat(pictures))
