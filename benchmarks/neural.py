@@ -9,10 +9,11 @@ weights are random (scaled so that activations stay finite). "plain" is our pipe
 optimisation (two CFG passes, whole-batch decodes, weights resident): every other variant reports its
 speed-up over it, and PSNR/SSIM of its frames against it. A variant is a memory mode (fast, balanced,
 low) or "quick" (the quick preset in fast mode), plus "+compile" (torch.compile of the UNets' repeated
-blocks), "+fullcompile" (of their whole forward), "+graphs" (whole forward with CUDA graphs) and
-"+segments" (all 7 segments in one batch). The video stage's time is split into its phases: encoding
-the conditions, sampling and decoding. A first table gives each optimised model call's relative error
-against the plain call on the same inputs.
+blocks), "+fullcompile" (of their whole forward), "+graphs" (whole forward with CUDA graphs),
+"+segments" (all 7 segments in one batch), "+stepsK/V" (K keyframe and V video steps) and "+decodeN"
+(video decoded N frames at a time). The video
+stage's time is split into its phases: encoding the conditions, sampling and decoding. A first table
+gives each optimised model call's relative error against the plain call on the same inputs.
 """
 
 from __future__ import annotations
@@ -60,11 +61,15 @@ class Variant:
 def parse_variant(name: str, keys: KeyframeSettings, video: VideoSettings) -> Variant:
     base, *extras = name.split("+")
     plan = PLAIN if base == "plain" else MEMORY_PLANS["fast" if base == "quick" else base]
+    for extra in extras:
+        if extra.startswith("decode"):
+            plan = dataclasses.replace(plan, decode_chunk=int(extra.removeprefix("decode")))
     batched = base != "plain"
     keys = dataclasses.replace(keys, batched_cfg=batched)
     video = dataclasses.replace(video, batched_cfg=batched, segment_batch=7 if "segments" in extras else 1)
-    if base == "quick":
-        key_steps, video_steps = PRESET_STEPS["quick"]
+    chosen = [extra.removeprefix("steps").split("/") for extra in extras if extra.startswith("steps")]
+    if base == "quick" or chosen:
+        key_steps, video_steps = map(int, chosen[0]) if chosen else PRESET_STEPS["quick"]
         keys, video = (
             dataclasses.replace(keys, steps=key_steps),
             dataclasses.replace(video, steps=video_steps),
@@ -83,6 +88,8 @@ def run_job(models, picture: np.ndarray, variant: Variant, device: torch.device)
     seconds, made = synchronised_seconds(
         lambda: make_keyframes(single, placement, picture, "1girl", variant.keys)
     )
+    keyframes_peak = peak_gib()
+    reset_peak()
     pictures = [k.picture for k in made]
     with phase_seconds(video_stage, VIDEO_PHASES) as phases:
         video_seconds, frames = synchronised_seconds(
@@ -92,7 +99,8 @@ def run_job(models, picture: np.ndarray, variant: Variant, device: torch.device)
         "keyframes_s": seconds,
         "video_s": video_seconds,
         **phases,
-        "peak_gib": peak_gib(),
+        "keyframes_peak": keyframes_peak,
+        "video_peak": max(peak_gib(), *(phases[f"{name} peak"] for name in VIDEO_PHASES)),
         "frames": np.stack(frames),
     }
 
@@ -136,7 +144,8 @@ COLUMNS = (
     "v. decode",
     "total s",
     "speed-up",
-    "peak GiB",
+    "kf GiB",
+    "video GiB",
     "TFLOP/s",
     "of matmul",
     "PSNR",
@@ -148,7 +157,8 @@ def print_row(row: dict, baseline: float, rate: float, flops: dict) -> None:
     total = row["keyframes_s"] + row["video_s"]
     work = (flops["keyframes"] * row["keyframe_steps"] + flops["video"] * row["video_steps"]) / total / 1e12
     phases = (row[name] for name in VIDEO_PHASES)
-    cells = (row["keyframes_s"], row["video_s"], *phases, total, baseline / total, row["peak_gib"], work)
+    peaks = (row["keyframes_peak"], row["video_peak"])
+    cells = (row["keyframes_s"], row["video_s"], *phases, total, baseline / total, *peaks, work)
     print(
         f"{row['name']:22} "
         + " ".join(f"{c:11.2f}" for c in cells)
@@ -197,6 +207,9 @@ def main() -> None:
         if variant.compile_mode:
             seconds = compile_for(models, picture, variant, compiled, device)
             print(f"({name}: compiled and warmed up in {seconds:.0f} s)", flush=True)
+        elif compiled.pop("mode", None):
+            for unet in (models[0].unet, models[1].unet):
+                uncompile_unet(unet)
         result = run_job(models, picture, variant, device)
         first = first or {"total": result["keyframes_s"] + result["video_s"], "frames": result["frames"]}
         psnr, ssim = quality(result["frames"], first["frames"])
@@ -204,6 +217,8 @@ def main() -> None:
         print_row(
             {"name": name, **result, **steps, "psnr": psnr, "ssim": ssim}, first["total"], rate, per_step
         )
+        peaks = ", ".join(f"{phase} {result[phase + ' peak']:.2f}" for phase in VIDEO_PHASES)
+        print(f"{'':22} video peaks (GiB): {peaks}", flush=True)
     if compiled:
         print_call_errors(models, keys, video, bucket, compiled=True)
 

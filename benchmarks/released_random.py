@@ -71,14 +71,17 @@ def synchronised_seconds(action) -> tuple[float, object]:
 
 @contextlib.contextmanager
 def phase_seconds(module, names: tuple[str, ...]):
-    """Within: the module's functions `names` add their synchronised seconds to the yielded dict."""
-    seconds = dict.fromkeys(names, 0.0)
+    """Within: the module's functions `names` add their synchronised seconds to the yielded dict, and
+    their peak GPU memory (GiB) under "NAME peak" (the peak counter restarts at each call)."""
+    seconds = dict.fromkeys(names, 0.0) | {f"{name} peak": 0.0 for name in names}
     originals = {name: getattr(module, name) for name in names}
 
     def timed(name):
         def call(*args, **kwargs):
+            reset_peak()
             spent, result = synchronised_seconds(lambda: originals[name](*args, **kwargs))
             seconds[name] += spent
+            seconds[f"{name} peak"] = max(seconds[f"{name} peak"], peak_gib())
             return result
 
         return call

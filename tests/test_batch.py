@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import make_batch_folder, manifest_lines
+from conftest import ROOT, make_batch_folder, manifest_lines
 from paintsundo.batch import run_batch
 from paintsundo.settings import Settings
 
+TINY = ROOT / "tests" / "data" / "tiny-release"
 FAST = Settings(engine="procedural", frames=6, size="64", hold=0)
 
 
@@ -136,3 +137,30 @@ def test_bad_batch_input_fails_with_one_line_and_writes_nothing(folder, tmp_path
     assert result.stderr.strip().splitlines() == [f"error: {result.stderr.split('error: ', 1)[1].strip()}"]
     assert message in result.stderr and "Traceback" not in result.stderr
     assert not out.exists()
+
+
+def test_neural_batch_loads_the_models_once_per_worker(folder, tmp_path, monkeypatch):
+    from paintsundo.pipeline import engine
+    from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
+
+    loads = []
+    original = engine.NeuralPipeline._load
+
+    def counting(self, name, loader, path):
+        if name not in self._loaded:
+            loads.append(name)
+        return original(self, name, loader, path)
+
+    monkeypatch.setattr(engine.NeuralPipeline, "_load", counting)
+    engine.pipeline_for.cache_clear()
+    settings = Settings(
+        engine="neural",
+        device="cpu",
+        hold=0,
+        keyframes=KeyframeSettings(width=64, height=64, operation_steps=(400, 999), steps=2),
+        video=VideoSettings(steps=2, buckets=((64, 64),)),
+    )
+    summary = run_batch(str(folder / "p0[0-2].png"), tmp_path / "out", settings, models=str(TINY))
+    assert (summary.done, summary.failed) == (3, 0)
+    assert sorted(loads) == ["multi", "single"], "each model set loaded once for the three pictures"
+    assert {r["engine"] for r in manifest_lines(tmp_path / "out" / "batch.jsonl")} == {"neural"}

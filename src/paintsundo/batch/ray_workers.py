@@ -37,9 +37,6 @@ class PictureWorker:
     def __init__(self, settings: dict, format: str, models: str | None) -> None:
         self.settings, self.format, self.models = settings, format, models
 
-    def pid(self) -> int:
-        return os.getpid()
-
     def draw(self, item: BatchItem, picture: bytes | None) -> tuple[dict, Files]:
         """The picture's record, and its output files if it succeeded."""
         with tempfile.TemporaryDirectory(prefix="paintsundo-ray-") as folder:
@@ -70,6 +67,8 @@ def run_on_ray(
     max_attempts: int,
 ) -> Iterator[dict]:
     """Records as pictures finish, their outputs already in place."""
+    if not todo:
+        return  # nothing to draw: no cluster to start or join
     ray, started_here = _connect(options.address)
     try:
         count = workers or _default_workers(ray, options.gpus_per_worker)
@@ -99,13 +98,13 @@ def _schedule(ray, start, count: int, todo: list[BatchItem], settings: dict, max
             attempts[item.key] += 1
             try:
                 record, files = ray.get(ready)
-            except lost:
+            except lost as error:
                 ray.kill(actor)
                 idle.append(start())
                 if attempts[item.key] < max_attempts:
                     pending.insert(0, item)
                 else:
-                    yield crashed_record(item, settings, max_attempts)
+                    yield crashed_record(item, settings, max_attempts, _first_line(error))
                 continue
             idle.append(actor)
             if attempts[item.key] > 1:
@@ -144,6 +143,11 @@ def _relocated_sidecar(data: bytes, item: BatchItem) -> bytes:
     sidecar.get("input", {})["path"] = str(item.input)
     sidecar.get("output", {})["path"] = str(item.output.resolve())
     return json.dumps(sidecar, indent=2).encode()
+
+
+def _first_line(error: Exception) -> str:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__
 
 
 def _read(path: Path) -> bytes | None:

@@ -96,16 +96,6 @@ class Placement:
         for module in prefetch:
             self._load(module)
 
-    def park(self, tensors: list[torch.Tensor]) -> list[torch.Tensor]:
-        """Keep tensors needed only later (the decoder's end-frame features, ~130 MB a segment) in
-        pinned host memory meanwhile; they come back in one quick copy."""
-        if not self._cuda:
-            return tensors
-        parked = [torch.empty_like(tensor, device="cpu", pin_memory=True) for tensor in tensors]
-        for host, tensor in zip(parked, tensors, strict=True):
-            host.copy_(tensor, non_blocking=True)  # straight into pinned memory, overlapping the encoder
-        return parked
-
     def resident(self) -> list[nn.Module]:
         """The modules on the device now (or that would be, on the CPU)."""
         return [module for module in self._modules if id(module) in self._ready]

@@ -1,7 +1,7 @@
 """Stage 3: 16 frames between each two keyframes from the multi-frame model (the reference's
 `process_video_inner`).
 
-Segments run in phases, each model once for all of them: texts, image tokens and VAE features, then
+Segments run in phases, each model once for all of them: texts, image tokens and VAE latents, then
 sampling, then decoding. The result is the same as segment by segment; the weights move at most
 once per phase when memory is short.
 """
@@ -51,7 +51,10 @@ class SegmentGroup:
 class Conditions:
     positive: dict[str, torch.Tensor]
     negative: dict[str, torch.Tensor]
-    reference: list[torch.Tensor]  # the end frames' VAE features, per decoder level: b c 2 h w
+    # The end frames (b 3 2 h w). Decoding needs their VAE encoder features; encoding them again then
+    # takes a few milliseconds, where keeping the features (130 MB a segment) would cost memory or
+    # seconds of copying to and from host memory.
+    ends: torch.Tensor
 
 
 def group_segments(pairs: list[tuple[np.ndarray, np.ndarray]], settings: VideoSettings) -> list[SegmentGroup]:
@@ -124,7 +127,8 @@ def encode_conditions(
     vae_dtype = next(models.vae.parameters()).dtype
     conditions = []
     for frames, (positive_image, negative_image) in zip(ends, tokens, strict=True):
-        latents, features = models.vae.encode(rearrange(frames, "b c t h w -> (b t) c h w").to(vae_dtype))
+        frames = frames.to(vae_dtype)
+        latents, _ = models.vae.encode(rearrange(frames, "b c t h w -> (b t) c h w"))
         latents = rearrange(latents, "(b t) c h w -> b c t h w", t=2)
         # Known first and last latents, zeros between, concatenated to the noisy input.
         middle = latents.new_zeros(*latents.shape[:2], settings.frames_per_segment - 2, *latents.shape[3:])
@@ -135,8 +139,7 @@ def encode_conditions(
         batch = len(frames)
         positive = {"context_text": texts[0].repeat(batch, 1, 1), "context_img": positive_image, **shared}
         negative = {"context_text": texts[1].repeat(batch, 1, 1), "context_img": negative_image, **shared}
-        reference = placement.park(end_frame_features(features, frames=2))
-        conditions.append(Conditions(positive, negative, reference))
+        conditions.append(Conditions(positive, negative, frames))
     return conditions
 
 
@@ -183,8 +186,8 @@ def decode_group(
 ) -> list[np.ndarray]:
     """Decoded frames of each segment of the group: t h w 3 uint8."""
     dtype = next(models.vae.parameters()).dtype
-    device = latents.device
-    reference = [features.to(device, dtype, non_blocking=True) for features in conditions.reference]
+    _, features = models.vae.encode(rearrange(conditions.ends, "b c t h w -> (b t) c h w"))
+    reference = end_frame_features(features, frames=2)
     count = settings.frames_per_segment
     pixels = models.vae.decode(
         rearrange(latents, "b c t h w -> (b t) c h w").to(dtype), reference, count, chunk
