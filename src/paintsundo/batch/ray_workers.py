@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from paintsundo.batch.items import BatchItem
-from paintsundo.batch.work import crashed_record, process_item
+from paintsundo.batch.work import crashed_record, failed_record, process_item
 from paintsundo.errors import PaintsUndoError
 
 Files = dict[str, bytes]  # path relative to the output's folder -> content
@@ -106,6 +106,8 @@ def _schedule(ray, start, count: int, todo: list[BatchItem], settings: dict, max
                 else:
                     yield crashed_record(item, settings, max_attempts, _first_line(error))
                 continue
+            except ray.exceptions.RayTaskError as error:  # the worker itself failed, around the picture
+                record, files = failed_record(item, settings, _first_line(error)), {}
             idle.append(actor)
             if attempts[item.key] > 1:
                 record["attempts"] = attempts[item.key]

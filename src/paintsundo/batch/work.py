@@ -53,13 +53,13 @@ def process_item(item: BatchItem, settings: dict, format: str, models: str | Non
     return record
 
 
+def failed_record(item: BatchItem, settings: dict, error: str, **extra: object) -> dict:
+    """The record of a picture that failed outside process_item: its worker died, say."""
+    record = {**item_record(item), "status": "failed", "engine": settings.get("engine"), "error": error}
+    return {**record, "seconds": 0.0, **extra}
+
+
 def crashed_record(item: BatchItem, settings: dict, attempts: int, reason: str | None = None) -> dict:
     """The record of a picture whose worker died on each of its attempts."""
-    return {
-        **item_record(item),
-        "status": "failed",
-        "engine": settings.get("engine"),
-        "error": f"its worker died {attempts} times" + (f"; the last time: {reason}" if reason else ""),
-        "seconds": 0.0,
-        "attempts": attempts,
-    }
+    last = f"; the last time: {reason}" if reason else ""
+    return failed_record(item, settings, f"its worker died {attempts} times{last}", attempts=attempts)
