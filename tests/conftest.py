@@ -9,6 +9,7 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
+TINY_RELEASE = ROOT / "tests" / "data" / "tiny-release"  # tiny checkpoints in the released layout
 
 
 @pytest.fixture(scope="session")
@@ -51,3 +52,17 @@ def make_batch_folder(tmp_path: Path) -> Path:
 
 def manifest_lines(manifest: Path) -> list[dict]:
     return [json.loads(line) for line in manifest.read_text().splitlines()]
+
+
+def tiny_neural_settings():
+    """The neural engine on the CPU at a size and step count the tiny checkpoints run in seconds."""
+    from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
+    from paintsundo.settings import Settings
+
+    return Settings(
+        engine="neural",
+        device="cpu",
+        hold=0,
+        keyframes=KeyframeSettings(width=64, height=64, operation_steps=(400, 999), steps=2),
+        video=VideoSettings(steps=2, buckets=((64, 64),)),
+    )

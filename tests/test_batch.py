@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, make_batch_folder, manifest_lines
+from conftest import TINY_RELEASE, make_batch_folder, manifest_lines, tiny_neural_settings
 from paintsundo.batch import run_batch
 from paintsundo.settings import Settings
 
-TINY = ROOT / "tests" / "data" / "tiny-release"
 FAST = Settings(engine="procedural", frames=6, size="64", hold=0)
 
 
@@ -141,7 +140,6 @@ def test_bad_batch_input_fails_with_one_line_and_writes_nothing(folder, tmp_path
 
 def test_neural_batch_loads_the_models_once_per_worker(folder, tmp_path, monkeypatch):
     from paintsundo.pipeline import engine
-    from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
 
     loads = []
     original = engine.NeuralPipeline._load
@@ -153,14 +151,8 @@ def test_neural_batch_loads_the_models_once_per_worker(folder, tmp_path, monkeyp
 
     monkeypatch.setattr(engine.NeuralPipeline, "_load", counting)
     engine.pipeline_for.cache_clear()
-    settings = Settings(
-        engine="neural",
-        device="cpu",
-        hold=0,
-        keyframes=KeyframeSettings(width=64, height=64, operation_steps=(400, 999), steps=2),
-        video=VideoSettings(steps=2, buckets=((64, 64),)),
-    )
-    summary = run_batch(str(folder / "p0[0-2].png"), tmp_path / "out", settings, models=str(TINY))
+    settings = tiny_neural_settings()
+    summary = run_batch(str(folder / "p0[0-2].png"), tmp_path / "out", settings, models=str(TINY_RELEASE))
     assert (summary.done, summary.failed) == (3, 0)
     assert sorted(loads) == ["multi", "single"], "each model set loaded once for the three pictures"
     assert {r["engine"] for r in manifest_lines(tmp_path / "out" / "batch.jsonl")} == {"neural"}

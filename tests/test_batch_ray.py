@@ -15,16 +15,14 @@ from pathlib import Path
 import pytest
 import ray
 
-from conftest import ROOT, make_batch_folder, manifest_lines
+from conftest import TINY_RELEASE, make_batch_folder, manifest_lines, tiny_neural_settings
 from paintsundo.batch import RayOptions, run_batch
 from paintsundo.errors import PaintsUndoError
-from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
 from paintsundo.settings import Settings
 
 FAST = Settings(engine="procedural", frames=6, size="64", hold=0)
 # Slow enough (about a second a picture) for a worker to be killed while it draws.
 SLOWER = Settings(engine="procedural", frames=24, size="192", hold=0)
-TINY = ROOT / "tests" / "data" / "tiny-release"
 
 
 @pytest.fixture(scope="module")
@@ -85,15 +83,9 @@ def test_a_killed_ray_worker_loses_and_duplicates_nothing(local_ray, folder, tmp
 
 
 def test_ray_runs_the_neural_engine_on_tiny_checkpoints(local_ray, folder, tmp_path):
-    settings = Settings(
-        engine="neural",
-        device="cpu",
-        hold=0,
-        keyframes=KeyframeSettings(width=64, height=64, operation_steps=(400, 999), steps=2),
-        video=VideoSettings(steps=2, buckets=((64, 64),)),
-    )
+    settings = tiny_neural_settings()
     summary = run_batch(
-        str(folder / "p0[0-1].png"), tmp_path / "out", settings, models=str(TINY), ray=RayOptions()
+        str(folder / "p0[0-1].png"), tmp_path / "out", settings, models=str(TINY_RELEASE), ray=RayOptions()
     )
     assert (summary.done, summary.failed) == (2, 0)
     records = manifest_lines(tmp_path / "out" / "batch.jsonl")
