@@ -161,6 +161,45 @@ def test_regional_compile_covers_the_single_frame_unet(tiny_single_frame):
     assert kinds == {"ResnetBlock2D", "Transformer2DModel"}
 
 
+def test_cuda_graph_compile_starts_a_step_and_copies_each_output(tiny_multi_frame, monkeypatch):
+    """CUDA graphs overwrite an output on the next replay; the samplers must get copies."""
+    from paintsundo.pipeline.acceleration import compile_unet, uncompile_unet
+
+    unet = tiny_multi_frame.unet
+    steps, returned = [], []
+    eager_forward = unet.forward
+
+    def fake_compile(function, **options):
+        assert options["mode"] == "reduce-overhead"
+
+        def replay(*args, **kwargs):
+            returned.append(function(*args, **kwargs))
+            return returned[-1]
+
+        return replay
+
+    monkeypatch.setattr(torch, "compile", fake_compile)
+    monkeypatch.setattr(torch.compiler, "cudagraph_mark_step_begin", lambda: steps.append(1))
+    inputs = {
+        "x": torch.randn(1, 4, 2, 8, 8),
+        "timesteps": torch.tensor([500]),
+        "context_text": torch.randn(1, 77, unet.params.context_dim),
+        "context_img": torch.randn(1, 2, 16, unet.params.context_dim),
+        "concat_cond": torch.randn(1, 4, 2, 8, 8),
+        "fs": torch.tensor([3]),
+    }
+    try:
+        compile_unet(unet, mode="reduce-overhead")
+        with torch.no_grad():
+            first, second = unet(**inputs), unet(**inputs)
+            expected = eager_forward(**inputs)
+    finally:
+        uncompile_unet(unet)
+    assert len(steps) == 2, "one new step per call"
+    assert all(out.data_ptr() != raw.data_ptr() for out, raw in zip((first, second), returned, strict=True))
+    assert torch.allclose(first, expected) and torch.allclose(second, expected)
+
+
 def test_presets_set_the_steps_and_explicit_steps_win():
     from paintsundo.cli.options import NeuralOptions
     from paintsundo.errors import PaintsUndoError

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import torch
 from torch import nn
+from torch.utils._pytree import tree_map_only
 
 # The blocks that repeat inside each UNet. Compiling each block (regional compilation) instead of the
 # whole forward shares the generated code between blocks of the same shapes: compiling takes about a
@@ -33,7 +37,20 @@ def compile_unet(
             if type(module).__name__ in blocks:
                 module.compile(dynamic=False, backend=backend, mode=mode)
     else:
-        unet.forward = torch.compile(unet.forward, dynamic=False, backend=backend, mode=mode)
+        compiled = torch.compile(unet.forward, dynamic=False, backend=backend, mode=mode)
+        unet.forward = _safe_for_graphs(compiled) if mode == "reduce-overhead" else compiled
+
+
+def _safe_for_graphs(compiled: Callable) -> Callable:
+    """CUDA graphs write each call's output into the same memory, but the samplers keep earlier
+    outputs (DPM-Solver++(2M) its previous estimate): each call starts a new step and returns a copy."""
+
+    @functools.wraps(compiled)
+    def forward(*args, **kwargs):
+        torch.compiler.cudagraph_mark_step_begin()
+        return tree_map_only(torch.Tensor, torch.clone, compiled(*args, **kwargs))
+
+    return forward
 
 
 def uncompile_unet(unet: nn.Module) -> None:
