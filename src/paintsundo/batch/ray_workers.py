@@ -28,7 +28,7 @@ Files = dict[str, bytes]  # path relative to the output's folder -> content
 @dataclass(frozen=True)
 class RayOptions:
     address: str | None = None  # None: RAY_ADDRESS, or a new local instance
-    gpus_per_worker: float = 0.0
+    gpus_per_worker: float | None = None  # None: one for the neural engine unless it runs on the CPU
 
 
 class PictureWorker:
@@ -71,8 +71,11 @@ def run_on_ray(
         return  # nothing to draw: no cluster to start or join
     ray, started_here = _connect(options.address)
     try:
-        count = workers or _default_workers(ray, options.gpus_per_worker)
-        actor_class = ray.remote(num_cpus=1, num_gpus=options.gpus_per_worker, max_restarts=0)(PictureWorker)
+        gpus = options.gpus_per_worker
+        if gpus is None:  # Ray gives each actor its GPU; the neural engine needs one unless on the CPU
+            gpus = 1.0 if settings.get("engine") == "neural" and settings.get("device") != "cpu" else 0.0
+        count = workers or _default_workers(ray, gpus)
+        actor_class = ray.remote(num_cpus=1, num_gpus=gpus, max_restarts=0)(PictureWorker)
 
         def start() -> object:
             return actor_class.remote(settings, format, models)

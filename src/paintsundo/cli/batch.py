@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from paintsundo.cli import app, options
 from paintsundo.errors import PaintsUndoError
-from paintsundo.settings import ENGINES, FORMATS, Settings, resolve_timing
+from paintsundo.settings import FORMATS, Settings, resolve_timing
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 Opt = typer.Option
@@ -24,10 +24,10 @@ def batch(
         str, typer.Argument(help="A folder, a glob like 'art/*.png', or a .txt list of paths.")
     ],
     out_dir: Annotated[Path, Opt("-o", "--output", help="Folder for the videos and batch.jsonl.")],
-    engine: Annotated[str, Opt(help=f"Engine: {'|'.join(ENGINES)}.")] = "auto",
+    engine: options.Engine = "auto",
     format: Annotated[str, Opt(help=f"One of {'|'.join(FORMATS)}.")] = "mp4",
     frames: Annotated[int | None, Opt(help="Frames of drawing (default: 105).", show_default=False)] = None,
-    fps: Annotated[float | None, Opt(help="Frames per second (default: 4).", show_default=False)] = None,
+    fps: options.Fps = None,
     seed: Annotated[int, Opt(help="Base seed; each picture's comes from it and the picture's hash.")] = 12345,
     size: Annotated[str | None, Opt(help="WIDTHxHEIGHT or the long side.", show_default=False)] = None,
     workers: Annotated[
@@ -68,8 +68,7 @@ def batch(
         raise PaintsUndoError(f"--workers must be at least 1, got {workers}")
     ray = None
     if use_ray or ray_address:
-        # Ray gives each actor its GPU; the neural engine needs one unless it runs on the CPU.
-        ray = RayOptions(ray_address, gpus_per_worker=1.0 if engine == "neural" and device != "cpu" else 0.0)
+        ray = RayOptions(ray_address)
         devices = []
         if ray_address:
             check_reachable(ray_address)

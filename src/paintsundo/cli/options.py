@@ -10,11 +10,13 @@ import typer
 
 from paintsundo.errors import PaintsUndoError
 from paintsundo.pipeline.settings import PRESET_STEPS, KeyframeSettings, VideoSettings
-from paintsundo.settings import Settings, parse_buckets, parse_size
+from paintsundo.settings import ENGINES, Settings, parse_buckets, parse_size
 
 Opt = typer.Option
 NEURAL = "Neural engine"
 
+Engine = Annotated[str, Opt(help=f"Engine: {'|'.join(ENGINES)}.")]
+Fps = Annotated[float | None, Opt(help="Frames per second (default: 4).", show_default=False)]
 Models = Annotated[
     Path | None,
     Opt(
@@ -29,7 +31,7 @@ Device = Annotated[
 Memory = Annotated[
     str,
     Opt(
-        help="fast (every model stays on the GPU, about 9 GiB), balanced (one stage's models),"
+        help="fast (every model stays on the GPU, about 10 GiB), balanced (one stage's models),"
         " low (only the model at work, under 6 GiB) or auto (the fastest that fits).",
         rich_help_panel=NEURAL,
     ),
@@ -38,7 +40,7 @@ Compile = Annotated[
     bool,
     Opt(
         "--compile",
-        help="torch.compile the UNets: faster sampling, after minutes of compiling.",
+        help="torch.compile the UNets: faster sampling, after minutes of compiling the first time.",
         rich_help_panel=NEURAL,
     ),
 ]

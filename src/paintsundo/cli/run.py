@@ -15,7 +15,7 @@ from paintsundo.errors import PaintsUndoError
 from paintsundo.manifest import read_manifest
 from paintsundo.picture import file_sha256
 from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
-from paintsundo.settings import ENGINES, FORMATS, Settings, parse_stage_weights, resolve_timing
+from paintsundo.settings import FORMATS, Settings, parse_stage_weights, resolve_timing
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -37,11 +37,11 @@ def run(
             show_default=False,
         ),
     ] = None,
-    engine: Annotated[str, Opt(help=f"Engine: {'|'.join(ENGINES)}.")] = "auto",
+    engine: options.Engine = "auto",
     frames: Annotated[
         int | None, Opt(help="Frames of drawing, not counting the hold (default: 105).", show_default=False)
     ] = None,
-    fps: Annotated[float | None, Opt(help="Frames per second (default: 4).", show_default=False)] = None,
+    fps: options.Fps = None,
     duration: Annotated[
         float | None,
         Opt(help="Seconds of drawing; give at most two of --frames, --fps, --duration.", show_default=False),
