@@ -7,6 +7,7 @@ import copy
 import torch
 
 from paintsundo.models.video_vae import end_frame_features
+from paintsundo.pipeline.acceleration import choose_attention_kernels, default_attention_kernels
 from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
 
 
@@ -57,20 +58,37 @@ def video_unet_inputs(unet, video: VideoSettings, bucket: tuple[int, int]) -> tu
 @torch.inference_mode()
 def keyframe_errors(unet, keys: KeyframeSettings, compiled: bool) -> list[tuple[str, float]]:
     i = keyframe_unet_inputs(unet, keys)
-    with eager():
-        positive = unet.undo(i["x"], i["steps"], i["positive"], i["concat"], i["operations"])
-        negative = unet.undo(i["x"], i["steps"], i["negative"], i["concat"], i["operations"])
-        both = unet.undo(
+
+    def positive_pass():
+        return unet.undo(i["x"], i["steps"], i["positive"], i["concat"], i["operations"])
+
+    if compiled:  # against the same kernels run eagerly
+        with eager():
+            reference = positive_pass()
+        return [("keyframe UNet, compiled", relative_error(positive_pass(), reference))]
+
+    def batched():
+        return unet.undo(
             torch.cat([i["x"], i["x"]]),
             torch.cat([i["steps"], i["steps"]]),
             torch.cat([i["positive"], i["negative"]]),
             i["concat"],
             torch.cat([i["operations"], i["operations"]]),
         )
-    rows = [("keyframe UNet, batched CFG", relative_error(both, torch.cat([positive, negative])))]
-    if compiled:
-        fast = unet.undo(i["x"], i["steps"], i["positive"], i["concat"], i["operations"])
-        rows.append(("keyframe UNet, compiled", relative_error(fast, positive)))
+
+    default_attention_kernels(unet)
+    with eager():
+        positive = positive_pass()
+        negative = unet.undo(i["x"], i["steps"], i["negative"], i["concat"], i["operations"])
+        both = batched()
+    choose_attention_kernels(unet)
+    with eager():
+        chosen = batched()
+    plain = torch.cat([positive, negative])
+    rows = [
+        ("keyframe UNet, batched CFG", relative_error(both, plain)),
+        ("  and attention kernels chosen", relative_error(chosen, plain)),
+    ]
     return rows
 
 
@@ -79,12 +97,22 @@ def video_errors(
     unet, video: VideoSettings, bucket: tuple[int, int], compiled: bool
 ) -> list[tuple[str, float]]:
     positive, negative = video_unet_inputs(unet, video, bucket)
+    if compiled:  # against the same kernels run eagerly
+        with eager():
+            reference = unet(**positive)
+        return [("video UNet, compiled", relative_error(unet(**positive), reference))]
+    batch = {name: torch.cat([positive[name], negative[name]]) for name in positive}
+    default_attention_kernels(unet)
     with eager():
         plain = torch.cat([unet(**positive), unet(**negative)])
-        both = unet(**{name: torch.cat([positive[name], negative[name]]) for name in positive})
-    rows = [("video UNet, batched CFG", relative_error(both, plain))]
-    if compiled:
-        rows.append(("video UNet, compiled", relative_error(unet(**positive), plain[:1])))
+        both = unet(**batch)
+    choose_attention_kernels(unet)
+    with eager():
+        chosen = unet(**batch)
+    rows = [
+        ("video UNet, batched CFG", relative_error(both, plain)),
+        ("  and attention kernels chosen", relative_error(chosen, plain)),
+    ]
     return rows
 
 
@@ -115,13 +143,12 @@ def decode_errors(single_vae, video_vae, keys: KeyframeSettings, video: VideoSet
 
 
 def print_call_errors(models, keys: KeyframeSettings, video: VideoSettings, bucket, compiled: bool) -> None:
-    """The eager optimisations' errors, or (compiled) the compiled UNets' against eager ones."""
+    """The eager optimisations' errors against plain calls, or (compiled) the compiled UNets' against
+    the same UNets run eagerly."""
     single, multi = models
     torch.manual_seed(0)
     if compiled:
-        rows = (
-            keyframe_errors(single.unet, keys, True)[1:] + video_errors(multi.unet, video, bucket, True)[1:]
-        )
+        rows = keyframe_errors(single.unet, keys, True) + video_errors(multi.unet, video, bucket, True)
     else:
         rows = keyframe_errors(single.unet, keys, False) + video_errors(multi.unet, video, bucket, False)
         rows += decode_errors(single.vae, multi.vae, keys, video, bucket)

@@ -10,8 +10,9 @@ optimisation (two CFG passes, whole-batch decodes, weights resident): every othe
 speed-up over it, and PSNR/SSIM of its frames against it. A variant is a memory mode (fast, balanced,
 low) or "quick" (the quick preset in fast mode), plus "+compile" (torch.compile of the UNets' repeated
 blocks), "+fullcompile" (of their whole forward), "+graphs" (whole forward with CUDA graphs),
-"+segments" (all 7 segments in one batch), "+stepsK/V" (K keyframe and V video steps) and "+decodeN"
-(video decoded N frames at a time). The video
+"+segments" (all 7 segments in one batch), "+stepsK/V" (K keyframe and V video steps), "+decodeN"
+(video decoded N frames at a time), "+defaultattention" (PyTorch's SDPA kernel order instead of the
+one chosen per attention block) and "+contiguous" (compiled without channels-last weights). The video
 stage's time is split into its phases: encoding the conditions, sampling and decoding. A first table
 gives each optimised model call's relative error against the plain call on the same inputs.
 """
@@ -27,7 +28,12 @@ import torch
 from PIL import Image
 
 from paintsundo.pipeline import video as video_stage
-from paintsundo.pipeline.acceleration import compile_unet, uncompile_unet
+from paintsundo.pipeline.acceleration import (
+    choose_attention_kernels,
+    compile_unet,
+    default_attention_kernels,
+    uncompile_unet,
+)
 from paintsundo.pipeline.flow import make_keyframes, make_video
 from paintsundo.pipeline.images import nearest_bucket
 from paintsundo.pipeline.models import modules_of
@@ -56,6 +62,8 @@ class Variant:
     keys: KeyframeSettings
     video: VideoSettings
     compile_mode: str | None  # None: eager; "regional", "default" (whole forward) or "reduce-overhead"
+    attention_kernels: bool = True  # the kernels chosen per attention block, or PyTorch's default order
+    channels_last: bool = True  # when compiled
 
 
 def parse_variant(name: str, keys: KeyframeSettings, video: VideoSettings) -> Variant:
@@ -76,11 +84,14 @@ def parse_variant(name: str, keys: KeyframeSettings, video: VideoSettings) -> Va
         )
     modes = {"graphs": "reduce-overhead", "fullcompile": "default", "compile": "regional"}
     compile_mode = next((mode for extra, mode in modes.items() if extra in extras), None)
-    return Variant(name, plan, keys, video, compile_mode)
+    kernels = batched and "defaultattention" not in extras
+    return Variant(name, plan, keys, video, compile_mode, kernels, "contiguous" not in extras)
 
 
 def run_job(models, picture: np.ndarray, variant: Variant, device: torch.device) -> dict:
     single, multi = models
+    for unet in (single.unet, multi.unet):
+        (choose_attention_kernels if variant.attention_kernels else default_attention_kernels)(unet)
     placement = Placement(device, variant.plan, [modules_of(single), modules_of(multi)])
     if device.type == "cuda":
         torch.cuda.empty_cache()
@@ -109,13 +120,15 @@ def compile_for(models, picture: np.ndarray, variant: Variant, compiled: dict, d
     """Compile both UNets for this variant's mode (once per mode) and warm them up on a 2-step job of
     its shapes, so that no compiling is timed; the seconds this took."""
     started = time.perf_counter()
-    if compiled.get("mode") != variant.compile_mode:
+    how = (variant.compile_mode, variant.channels_last, variant.attention_kernels)
+    if compiled.get("mode") != how:
         torch._dynamo.reset()
         for unet in (models[0].unet, models[1].unet):
             uncompile_unet(unet)
             regional = variant.compile_mode == "regional"
-            compile_unet(unet, mode=None if regional else variant.compile_mode, regional=regional)
-        compiled["mode"] = variant.compile_mode
+            mode = None if regional else variant.compile_mode
+            compile_unet(unet, mode=mode, regional=regional, channels_last=variant.channels_last)
+        compiled["mode"] = how
     warm = dataclasses.replace(
         variant,
         keys=dataclasses.replace(variant.keys, steps=2),

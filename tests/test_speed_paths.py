@@ -132,8 +132,11 @@ def test_compiled_unet_gives_the_same_video(tiny_multi_frame, regional):
 
     unet = tiny_multi_frame.unet
     plain = np.stack(tiny_video(tiny_multi_frame, FAST))
+    convolutions = [m.weight for m in unet.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Conv3d))]
     try:
         compile_unet(unet, backend="eager", regional=regional)  # Dynamo's graph capture, no code generation
+        assert all(channels_last(weight) for weight in convolutions)
+        assert not any(weight.is_contiguous() for weight in convolutions if weight.shape[-1] == 3)
         compiled_blocks = [m for m in unet.modules() if m._compiled_call_impl is not None]
         if regional:
             kinds = {type(m).__name__ for m in compiled_blocks}
@@ -146,7 +149,65 @@ def test_compiled_unet_gives_the_same_video(tiny_multi_frame, regional):
         uncompile_unet(unet)
     assert "forward" not in vars(unet)
     assert all(m._compiled_call_impl is None for m in unet.modules())
+    assert all(m.weight.is_contiguous() for m in unet.modules() if isinstance(m, torch.nn.Conv2d))
     assert np.abs(compiled.astype(int) - plain).max() <= 1
+
+
+def channels_last(weight: torch.Tensor) -> bool:
+    layout = torch.channels_last if weight.ndim == 4 else torch.channels_last_3d
+    return weight.is_contiguous(memory_format=layout)
+
+
+def test_attention_kernels_are_chosen_per_kind_of_attention(tiny_multi_frame, monkeypatch):
+    """Attention over pixels and along time each run under their own SDPA kernel order, and the
+    video does not change (on the CPU both orders fall through to the same kernel)."""
+    import numpy as np
+    from torch.nn.attention import SDPBackend
+
+    from paintsundo.models.unet3d import transformers
+    from paintsundo.pipeline.acceleration import (
+        ATTENTION_KERNELS,
+        choose_attention_kernels,
+        default_attention_kernels,
+    )
+    from paintsundo.pipeline.settings import FAST
+
+    unet = tiny_multi_frame.unet
+    plain = np.stack(tiny_video(tiny_multi_frame, FAST))
+    orders = []
+    attend = transformers.multi_head_attention
+
+    def recording(*args, **kwargs):
+        orders.append(tuple(torch._C._get_sdp_priority_order()[:4]))
+        return attend(*args, **kwargs)
+
+    monkeypatch.setattr(transformers, "multi_head_attention", recording)
+    default_order = tuple(torch._C._get_sdp_priority_order()[:4])
+    try:
+        choose_attention_kernels(unet)
+        choose_attention_kernels(unet)  # a second call keeps the first wrappers
+        chosen = np.stack(tiny_video(tiny_multi_frame, FAST))
+    finally:
+        default_attention_kernels(unet)
+    expected = {tuple(b.value for b in (*kernels, SDPBackend.MATH)) for kernels in ATTENTION_KERNELS.values()}
+    assert set(orders) == expected
+    assert tuple(torch._C._get_sdp_priority_order()[:4]) == default_order, "restored after each block"
+    assert not any("forward" in vars(module) for module in unet.modules())
+    assert np.array_equal(chosen, plain)
+
+
+def test_the_engine_chooses_attention_kernels_for_both_unets():
+    from paintsundo.hub import ModelPaths
+    from paintsundo.pipeline.engine import NeuralPipeline
+
+    paths = ModelPaths(TINY / "paints_undo_single_frame", TINY / "paints_undo_multi_frame", TINY, "test")
+    pipeline = NeuralPipeline(paths, "cpu", memory="fast")
+    for unet, kinds in (
+        (pipeline.single.unet, {"Transformer2DModel"}),
+        (pipeline.multi.unet, {"SpatialTransformer", "TemporalTransformer"}),
+    ):
+        wrapped = {type(m).__name__ for m in unet.modules() if "forward" in vars(m)}
+        assert wrapped == kinds
 
 
 def test_regional_compile_covers_the_single_frame_unet(tiny_single_frame):

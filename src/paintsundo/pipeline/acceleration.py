@@ -1,4 +1,4 @@
-"""Compilation of the UNets, where the sampling time goes."""
+"""Speed-ups of the UNets, where the sampling time goes: attention kernels, compilation, layout."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import torch
 from torch import nn
+from torch.nn.attention import SDPBackend, sdpa_kernel
 from torch.utils._pytree import tree_map_only
 
 # The blocks that repeat inside each UNet. Compiling each block (regional compilation) instead of the
@@ -20,14 +21,60 @@ REPEATED_BLOCKS = {
 RECOMPILE_LIMIT = 64
 
 
+# SDPA kernels by kind of attention, first choice first; a kernel that cannot run the call (an older
+# GPU, the CPU) passes it to the next. Measured per shape by benchmarks/attention_shapes.py: cuDNN's
+# Hopper kernels are the fastest over a frame's pixels and text; along time (16 tokens) flash and
+# cuDNN pad each sequence to a 128-row tile, and the memory-efficient kernel's smaller tiles win.
+ATTENTION_KERNELS = {
+    "pixels": (SDPBackend.CUDNN_ATTENTION, SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION),
+    "time": (SDPBackend.EFFICIENT_ATTENTION, SDPBackend.CUDNN_ATTENTION, SDPBackend.FLASH_ATTENTION),
+}
+ATTENTION_BLOCKS = {
+    "SpatialTransformer": "pixels",
+    "TemporalTransformer": "time",
+    "Transformer2DModel": "pixels",
+}
+
+
+def choose_attention_kernels(unet: nn.Module) -> None:
+    """Run each attention block of the UNet under the SDPA kernel order for its kind of attention."""
+    for module in unet.modules():
+        kind = ATTENTION_BLOCKS.get(type(module).__name__)
+        if kind and "forward" not in vars(module):
+            module.forward = _under_kernels(module.forward, ATTENTION_KERNELS[kind])
+
+
+def _under_kernels(forward: Callable, kernels: tuple[SDPBackend, ...]) -> Callable:
+    @functools.wraps(forward)
+    def attend(*args, **kwargs):
+        with sdpa_kernel([*kernels, SDPBackend.MATH], set_priority=True):
+            return forward(*args, **kwargs)
+
+    return attend
+
+
+def default_attention_kernels(unet: nn.Module) -> None:
+    """Undo choose_attention_kernels."""
+    for module in unet.modules():
+        if type(module).__name__ in ATTENTION_BLOCKS:
+            vars(module).pop("forward", None)
+
+
 def compile_unet(
-    unet: nn.Module, backend: str = "inductor", mode: str | None = None, regional: bool = True
+    unet: nn.Module,
+    backend: str = "inductor",
+    mode: str | None = None,
+    regional: bool = True,
+    channels_last: bool = True,
 ) -> None:
     """Compile the UNet for fixed shapes (again for each new size). Inductor caches its kernels on
     disk, so later processes start faster.
 
     regional compiles each repeated block; otherwise the whole forward, one graph (slower to compile,
-    and needed for mode "reduce-overhead", which replays each call as CUDA graphs)."""
+    and needed for mode "reduce-overhead", which replays each call as CUDA graphs). channels_last
+    stores the convolutions channels-last, which pays only once compiled: eager normalisations copy
+    such activations back."""
+    use_channels_last(unet, channels_last)
     blocks = REPEATED_BLOCKS.get(type(unet).__name__, ())
     if regional and blocks and mode != "reduce-overhead":
         config = torch._dynamo.config
@@ -53,8 +100,21 @@ def _safe_for_graphs(compiled: Callable) -> Callable:
     return forward
 
 
+def use_channels_last(model: nn.Module, enabled: bool = True) -> None:
+    """Store convolution weights channels-last (or back to contiguous). cuDNN then also writes the
+    activations channels-last, which its Hopper kernels use natively, instead of transposing each
+    convolution's input and output; the 3D UNet's frame and token rearranges become views."""
+    for module in model.modules():
+        if isinstance(module, (nn.Conv2d, nn.Conv3d)):
+            layout = torch.contiguous_format
+            if enabled:
+                layout = torch.channels_last if module.weight.ndim == 4 else torch.channels_last_3d
+            module.weight.data = module.weight.data.contiguous(memory_format=layout)
+
+
 def uncompile_unet(unet: nn.Module) -> None:
-    """Back to eager execution after compile_unet."""
+    """Back to eager execution, and contiguous weights, after compile_unet."""
+    use_channels_last(unet, False)
     for module in unet.modules():
         module._compiled_call_impl = None
     if "forward" in vars(unet):

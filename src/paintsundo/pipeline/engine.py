@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from paintsundo.hub import ModelPaths
-from paintsundo.pipeline.acceleration import compile_unet
+from paintsundo.pipeline.acceleration import choose_attention_kernels, compile_unet
 from paintsundo.pipeline.flow import Keyframe, make_keyframes, make_video
 from paintsundo.pipeline.models import (
     MultiFrameModels,
@@ -104,6 +104,7 @@ class NeuralPipeline:
         if name not in self._loaded:
             models = self._loaded[name] = loader(folder, self.device)
             self.placement.add_stage(modules_of(models))
+            choose_attention_kernels(models.unet)
             if self.compile:
                 compile_unet(models.unet)
         return self._loaded[name]

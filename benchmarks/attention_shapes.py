@@ -1,0 +1,161 @@
+"""The attention calls of one 3D UNet call, timed per shape with each SDPA backend.
+
+    python benchmarks/attention_shapes.py [--batch 2]
+
+One forward at the released size (random weights, the default job's bucket) records the shape of every
+attention call; each distinct shape is then timed alone with each backend PyTorch offers (flash,
+memory-efficient, cuDNN, math) on fresh random inputs, with its relative error against float32 math.
+The table gives milliseconds per UNet call (time per attention call times the number of such calls).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from unittest import mock
+
+import torch
+import torch.nn.functional as F
+from torch.nn.attention import SDPBackend, sdpa_kernel
+
+from paintsundo.models import attention
+from paintsundo.models.unet3d import transformers
+from paintsundo.weights.release import MULTI_FRAME
+from released_random import random_component
+from unet_profile import inputs
+
+FLEX = ("flex16", "flex32", "flex-packed")
+BACKENDS = {
+    "flash": SDPBackend.FLASH_ATTENTION,
+    "efficient": SDPBackend.EFFICIENT_ATTENTION,
+    "cudnn": SDPBackend.CUDNN_ATTENTION,
+    "math": SDPBackend.MATH,
+}
+
+
+def recorded_shapes(batch: int) -> Counter:
+    """(query shape, key shape) of every attention call in one forward, as b h n d."""
+    device = torch.device("cuda")
+    unet = random_component(MULTI_FRAME, "unet", device, None)
+    dtype = next(unet.parameters()).dtype
+    shapes: Counter = Counter()
+    original = attention.multi_head_attention
+
+    def recording(query, key, value, heads):
+        shapes[(query.shape[0], heads, query.shape[1], key.shape[1], query.shape[2] // heads)] += 1
+        return original(query, key, value, heads)
+
+    with mock.patch.object(transformers, "multi_head_attention", recording), torch.inference_mode():
+        unet(*inputs(batch, device, dtype))
+    del unet
+    torch.cuda.empty_cache()
+    return shapes
+
+
+def median_milliseconds(action, repeats: int = 20) -> float:
+    for _ in range(3):
+        action()
+    times = []
+    for _ in range(repeats):
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        action()
+        end.record()
+        end.synchronize()
+        times.append(start.elapsed_time(end))
+    return sorted(times)[len(times) // 2]
+
+
+def flex_variants(query: torch.Tensor) -> dict:
+    """flex_attention (compiled Triton kernels) for short self-attention: plain with small tiles, and
+    with 128 // n sequences packed into one block-diagonal sequence (a free view of b n (h d) tokens)."""
+    from torch.nn.attention.flex_attention import create_block_mask, flex_attention
+
+    batch, heads, length, dim = query.shape
+    flex = torch.compile(flex_attention, dynamic=False)
+    variants = {}
+    for block in (16, 32):
+        options = {"BLOCK_M": block, "BLOCK_N": block, "FORCE_USE_FLEX_ATTENTION": True}
+        variants[f"flex{block}"] = lambda q, k, v, options=options: flex(q, k, v, kernel_options=options)
+    pack = 128 // length
+    if batch % pack == 0:
+        mask = create_block_mask(
+            lambda b, h, q_index, kv_index: q_index // length == kv_index // length,
+            None,
+            None,
+            128,
+            128,
+            device=query.device,
+        )
+
+        def packed(q, k, v):
+            def view(t):
+                return t.transpose(1, 2).reshape(batch // pack, pack * length, heads, dim).transpose(1, 2)
+
+            out = flex(view(q), view(k), view(v), block_mask=mask)
+            return out.transpose(1, 2).reshape(batch, length, heads, dim).transpose(1, 2)
+
+        variants["flex-packed"] = packed
+    return variants
+
+
+def time_shape(shape: tuple, dtype: torch.dtype) -> dict[str, tuple[float, float]]:
+    """backend -> (milliseconds, relative error against float32 math), on tokens laid out b n (h d)."""
+    batch, heads, queries, keys, dim = shape
+    device = torch.device("cuda")
+
+    def tokens(count):
+        raw = torch.randn(batch, count, heads, dim, device=device, dtype=dtype)
+        return raw.transpose(1, 2)  # b h n d, strided as the UNet's rearranged projections are
+
+    query, key, value = tokens(queries), tokens(keys), tokens(keys)
+    with sdpa_kernel([SDPBackend.MATH]):
+        exact = F.scaled_dot_product_attention(query.float(), key.float(), value.float())
+    results = {}
+    for name, backend in BACKENDS.items():
+        try:
+            with sdpa_kernel([backend]):
+                out = F.scaled_dot_product_attention(query, key, value)
+                milliseconds = median_milliseconds(lambda: F.scaled_dot_product_attention(query, key, value))
+        except RuntimeError:
+            continue
+        error = ((out.float() - exact).norm() / exact.norm()).item()
+        results[name] = (milliseconds, error)
+    if queries == keys <= 64:
+        for name, attend in flex_variants(query).items():
+            try:
+                out = attend(query, key, value)
+                milliseconds = median_milliseconds(lambda attend=attend: attend(query, key, value))
+            except Exception as error:  # an unsupported tile size: report and go on
+                print(f"{name} {shape}: {type(error).__name__}: {str(error)[:200]}")
+                continue
+            error = ((out.float() - exact).norm() / exact.norm()).item()
+            results[name] = (milliseconds, error)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batch", type=int, default=2)
+    args = parser.parse_args()
+    shapes = recorded_shapes(args.batch)
+    dtype = torch.float16
+    totals = Counter()
+    columns = (*BACKENDS, *FLEX)
+    print(f"{'b h n_q n_k d':28} {'calls':>5} " + " ".join(f"{name:>18}" for name in columns))
+    for shape, count in sorted(shapes.items(), key=lambda item: -item[0][2] * item[0][3] * item[0][0]):
+        results = time_shape(shape, dtype)
+        cells = []
+        for name in columns:
+            if name in results:
+                milliseconds, error = results[name]
+                totals[name] += milliseconds * count
+                cells.append(f"{milliseconds * count:8.3f} ({error:.0e})")
+            else:
+                cells.append(f"{'-':>18}")
+        print(f"{' '.join(map(str, shape)):28} {count:5} " + " ".join(f"{c:>18}" for c in cells), flush=True)
+    print(f"{'total ms per UNet call':34} " + " ".join(f"{totals[name]:18.3f}" for name in columns))
+
+
+if __name__ == "__main__":
+    main()

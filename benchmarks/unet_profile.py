@@ -1,0 +1,158 @@
+"""Where one call of the 3D UNet spends its GPU time, by kernel family, for several ways of running it.
+
+    python benchmarks/unet_profile.py [--variants eager,eager+kernels,compile+cl+kernels] [--batches 2,4]
+
+The UNet is built at its released size with random weights, in the reference dtype, at the default
+job's bucket (16 frames of 320x512). Batch 2 is one segment with both CFG passes; batch 4 is two
+segments. Per variant: the median milliseconds of a call per segment at each batch, then at the first
+batch the kernel time by family (convolution, matrix product, attention, normalisation, layout copies,
+fused Inductor kernels, other) and the costliest kernels. Variant extras: "+cl" channels-last
+activations and weights; "+kernels" the attention kernels chosen per block; "+compile" regional
+torch.compile, "+fullcompile" of the whole forward, "+graphs" that with CUDA graphs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+from collections import defaultdict
+
+import torch
+from torch.profiler import ProfilerActivity, profile
+
+from paintsundo.pipeline.acceleration import (
+    choose_attention_kernels,
+    compile_unet,
+    default_attention_kernels,
+    uncompile_unet,
+    use_channels_last,
+)
+from paintsundo.weights.release import MULTI_FRAME
+from released_random import random_component
+
+FAMILIES = (
+    ("attention", r"flash|fmha|attention|sdpa|softmax"),
+    ("layout", r"nchwToNhwc|nhwcToNchw|transpose|permute|copy|cat_|CatArray"),
+    ("convolution", r"conv|implicit|fprop|winograd|dgrad"),
+    ("matmul", r"gemm|nvjet|cutlass|xmma|splitK"),
+    ("normalisation", r"norm|welford|Norm"),
+    ("inductor", r"^triton_"),
+)
+
+
+def family(kernel: str) -> str:
+    return next((name for name, pattern in FAMILIES if re.search(pattern, kernel)), "other")
+
+
+def inputs(batch: int, device: torch.device, dtype: torch.dtype, size=(64, 40), frames: int = 16) -> tuple:
+    generator = torch.Generator(device).manual_seed(0)
+
+    def noise(*shape):
+        return torch.randn(*shape, device=device, dtype=dtype, generator=generator)
+
+    return (
+        noise(batch, 4, frames, *size),
+        torch.full((batch,), 500, device=device),
+        noise(batch, 77, 1024),
+        noise(batch, frames, 16, 1024),
+        noise(batch, 4, frames, *size),
+        torch.full((batch,), 3, device=device),
+    )
+
+
+def milliseconds_per_call(unet, arguments: tuple, calls: int) -> float:
+    times = []
+    for _ in range(calls):
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        unet(*arguments)
+        end.record()
+        end.synchronize()
+        times.append(start.elapsed_time(end))
+    return statistics.median(times)
+
+
+def kernel_times(unet, arguments: tuple, calls: int, ops: int = 0) -> dict[str, float]:
+    """Milliseconds of GPU time per call, by kernel name; prints the `ops` operators (with their input
+    shapes) that launch the most GPU time."""
+    activities = [ProfilerActivity.CUDA] + ([ProfilerActivity.CPU] if ops else [])
+    with profile(activities=activities, record_shapes=bool(ops)) as report:
+        for _ in range(calls):
+            unet(*arguments)
+        torch.cuda.synchronize()
+    if ops:
+        table = report.key_averages(group_by_input_shape=True).table(
+            sort_by="self_device_time_total",
+            row_limit=ops,
+            max_name_column_width=40,
+            max_shapes_column_width=90,
+        )
+        print(table)
+    totals: dict[str, float] = defaultdict(float)
+    for event in report.events():
+        # Compiled graphs also show as annotations ("## Call CompiledFxGraph ..."): not kernels.
+        if event.device_type == torch.autograd.DeviceType.CUDA and not event.name.startswith("##"):
+            totals[event.name] += event.device_time / 1000 / calls
+    return totals
+
+
+def report(name: str, times: dict[str, float], rows: int) -> None:
+    by_family: dict[str, float] = defaultdict(float)
+    for kernel, milliseconds in times.items():
+        by_family[family(kernel)] += milliseconds
+    total = sum(by_family.values())
+    print(f"\n{name}: {total:.1f} ms of kernels per call")
+    for key, milliseconds in sorted(by_family.items(), key=lambda item: -item[1]):
+        print(f"  {key:14} {milliseconds:8.2f} ms {milliseconds / total:6.1%}")
+    for kernel, milliseconds in sorted(times.items(), key=lambda item: -item[1])[:rows]:
+        print(f"    {milliseconds:7.2f} ms  {family(kernel):12} {kernel[:110]}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--variants", default="eager,eager+kernels,compile,compile+cl+kernels")
+    parser.add_argument("--batches", default="2,4")
+    parser.add_argument("--calls", type=int, default=10)
+    parser.add_argument("--rows", type=int, default=14)
+    parser.add_argument("--ops", type=int, default=0, help="also list the costliest operators")
+    args = parser.parse_args()
+    device = torch.device("cuda")
+    unet = random_component(MULTI_FRAME, "unet", device, None)
+    dtype = next(unet.parameters()).dtype
+    batches = [int(b) for b in args.batches.split(",")]
+    print(f"{torch.cuda.get_device_name(device)}, torch {torch.__version__}, {dtype}", flush=True)
+    summary = []
+    for variant in args.variants.split(","):
+        extras = set(variant.split("+")[1:]) | {variant.split("+")[0]}
+        torch._dynamo.reset()
+        uncompile_unet(unet)
+        (choose_attention_kernels if "kernels" in extras else default_attention_kernels)(unet)
+        layout = "cl" in extras
+        if "compile" in extras:
+            compile_unet(unet, channels_last=layout)
+        elif "fullcompile" in extras or "graphs" in extras:
+            mode = "reduce-overhead" if "graphs" in extras else None
+            compile_unet(unet, mode=mode, regional=False, channels_last=layout)
+        else:
+            use_channels_last(unet, layout)
+        cells = []
+        with torch.inference_mode():
+            for batch in batches:
+                arguments = inputs(batch, device, dtype)
+                milliseconds_per_call(unet, arguments, 3)  # compiles, picks cuDNN algorithms
+                cells.append(milliseconds_per_call(unet, arguments, args.calls) / (batch // 2))
+            times = kernel_times(unet, inputs(batches[0], device, dtype), 3, args.ops)
+            report(variant, times, args.rows)
+        summary.append((variant, cells))
+        print(
+            f"{variant}: "
+            + ", ".join(f"batch {b}: {c:.1f} ms/segment" for b, c in zip(batches, cells, strict=True))
+        )
+    print(f"\n{'variant':18}" + "".join(f"{'batch ' + str(b):>14}" for b in batches))
+    for variant, cells in summary:
+        print(f"{variant:18}" + "".join(f"{c:11.1f} ms" for c in cells))
+
+
+if __name__ == "__main__":
+    main()
