@@ -10,11 +10,12 @@ optimisation (two CFG passes, whole-batch decodes, weights resident): every othe
 speed-up over it, and PSNR/SSIM of its frames against it. A variant is a memory mode (fast, balanced,
 low) or "quick" (the quick preset in fast mode), plus "+compile" (torch.compile of the UNets' repeated
 blocks), "+fullcompile" (of their whole forward), "+graphs" (whole forward with CUDA graphs),
-"+segments" (all 7 segments in one batch), "+stepsK/V" (K keyframe and V video steps), "+decodeN"
-(video decoded N frames at a time), "+defaultattention" (PyTorch's SDPA kernel order instead of the
-one chosen per attention block) and "+contiguous" (compiled without channels-last weights). The video
-stage's time is split into its phases: encoding the conditions, sampling and decoding. A first table
-gives each optimised model call's relative error against the plain call on the same inputs.
+"+segmentsN" (N segments in one batch, all 7 without N), "+stepsK/V" (K keyframe and V video steps),
+"+decodeN" (video decoded N frames at a time), "+defaultattention" (PyTorch's SDPA kernel order
+instead of the one chosen per attention block) and "+contiguous" (compiled without channels-last
+weights). The video stage's time is split into its phases: encoding the conditions, sampling and
+decoding. A first table gives each optimised model call's relative error against the plain call on the
+same inputs.
 """
 
 from __future__ import annotations
@@ -74,7 +75,8 @@ def parse_variant(name: str, keys: KeyframeSettings, video: VideoSettings) -> Va
             plan = dataclasses.replace(plan, decode_chunk=int(extra.removeprefix("decode")))
     batched = base != "plain"
     keys = dataclasses.replace(keys, batched_cfg=batched)
-    video = dataclasses.replace(video, batched_cfg=batched, segment_batch=7 if "segments" in extras else 1)
+    together = [int(extra.removeprefix("segments") or 7) for extra in extras if extra.startswith("segments")]
+    video = dataclasses.replace(video, batched_cfg=batched, segment_batch=together[0] if together else 1)
     chosen = [extra.removeprefix("steps").split("/") for extra in extras if extra.startswith("steps")]
     if base == "quick" or chosen:
         key_steps, video_steps = map(int, chosen[0]) if chosen else PRESET_STEPS["quick"]

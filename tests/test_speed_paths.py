@@ -70,6 +70,26 @@ def test_memory_plans_keep_what_they_promise():
     assert low.resident() == [d]
 
 
+def test_offloaded_weights_keep_their_channels_last_layout():
+    """Compiled UNets' code expects channels-last convolution weights: packing them into the host
+    buffer of an offloading plan, and taking them off and back, must keep those strides."""
+    from paintsundo.pipeline.acceleration import use_channels_last
+    from paintsundo.pipeline.placement import Placement
+    from paintsundo.pipeline.settings import LOW
+
+    modules = [torch.nn.Conv2d(4, 8, 3), torch.nn.Conv3d(8, 8, (3, 1, 1)), torch.nn.Linear(2, 2)]
+    for module in modules:
+        use_channels_last(module)
+    expected = [module.weight.detach().clone() for module in modules]
+    placement = Placement(torch.device("cpu"), LOW, [modules])
+    placement.use(modules[0])
+    placement.use(modules[2])  # evicts the others back to their host views
+    assert channels_last(modules[0].weight) and channels_last(modules[1].weight)
+    assert not modules[0].weight.is_contiguous()
+    for module, weight in zip(modules, expected, strict=True):
+        assert torch.equal(module.weight, weight)
+
+
 @pytest.mark.parametrize(("free_gib", "mode"), [(40, "fast"), (9, "balanced"), (5, "low")])
 def test_auto_picks_the_fastest_plan_that_fits(monkeypatch, free_gib, mode):
     from paintsundo.pipeline import placement

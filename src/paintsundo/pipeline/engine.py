@@ -103,10 +103,10 @@ class NeuralPipeline:
         """The model set, loaded, placed and (if asked) compiled on first use."""
         if name not in self._loaded:
             models = self._loaded[name] = loader(folder, self.device)
-            self.placement.add_stage(modules_of(models))
             choose_attention_kernels(models.unet)
-            if self.compile:
+            if self.compile:  # first: it lays out the weights that the placement then packs
                 compile_unet(models.unet)
+            self.placement.add_stage(modules_of(models))
         return self._loaded[name]
 
     def details(self) -> dict:

@@ -20,6 +20,7 @@ GIB = 2**30
 # UNet with batched CFG about 1.6 GiB, a segment's video decode in chunks of 4 frames about 2.5 GiB.
 ACTIVATIONS = 3.0 * GIB
 ALIGNMENT = 64  # bytes, so that every tensor's view of a packed buffer is aligned for its dtype
+DENSE_LAYOUTS = (torch.contiguous_format, torch.channels_last, torch.channels_last_3d)
 
 
 def free_gpu_memory(device: torch.device) -> int:
@@ -114,9 +115,7 @@ class Placement:
             flat = host.flat.to(self.device, non_blocking=True)
             flat.record_stream(consumer)  # freed only after the compute that reads it
             for tensor, (start, view) in zip(host.tensors, host.slices, strict=True):
-                tensor.data = (
-                    flat[start : start + view.numel() * view.element_size()].view(view.dtype).view(view.shape)
-                )
+                tensor.data = _packed(flat, start, view)
             event = torch.cuda.Event()
             event.record(self._side)
         self._ready[id(module)] = event
@@ -148,9 +147,16 @@ def _host_copy(module: nn.Module, pinned: bool) -> HostCopy:
     flat = torch.empty(total, dtype=torch.uint8, pin_memory=pinned)
     slices = []
     for tensor, start in zip(tensors, offsets, strict=True):
-        size = tensor.numel() * tensor.element_size()
-        view = flat[start : start + size].view(tensor.dtype).view(tensor.shape)
+        view = _packed(flat, start, tensor)
         view.copy_(tensor.data)
         tensor.data = view
         slices.append((start, view))
     return HostCopy(tensors, flat, slices)
+
+
+def _packed(flat: torch.Tensor, start: int, like: torch.Tensor) -> torch.Tensor:
+    """The tensor at byte `start` of a packed buffer, with the shape and strides of `like`: compiled
+    UNets keep channels-last weights, and their compiled code expects those strides."""
+    values = flat[start : start + like.numel() * like.element_size()].view(like.dtype)
+    dense = any(like.is_contiguous(memory_format=layout) for layout in DENSE_LAYOUTS)
+    return values.as_strided(like.shape, like.stride()) if dense else values.view(like.shape)
