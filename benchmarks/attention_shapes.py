@@ -18,10 +18,11 @@ import torch
 import torch.nn.functional as F
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
+from call_errors import relative_error
 from paintsundo.models import attention
 from paintsundo.models.unet3d import transformers
 from paintsundo.weights.release import MULTI_FRAME
-from released_random import random_component
+from released_random import median_gpu_milliseconds, random_component
 from unet_profile import inputs
 
 FLEX = ("flex16", "flex32", "flex-packed")
@@ -37,7 +38,6 @@ def recorded_shapes(batch: int) -> Counter:
     """(query shape, key shape) of every attention call in one forward, as b h n d."""
     device = torch.device("cuda")
     unet = random_component(MULTI_FRAME, "unet", device, None)
-    dtype = next(unet.parameters()).dtype
     shapes: Counter = Counter()
     original = attention.multi_head_attention
 
@@ -46,24 +46,10 @@ def recorded_shapes(batch: int) -> Counter:
         return original(query, key, value, heads)
 
     with mock.patch.object(transformers, "multi_head_attention", recording), torch.inference_mode():
-        unet(*inputs(batch, device, dtype))
+        unet(**inputs(unet, batch))
     del unet
     torch.cuda.empty_cache()
     return shapes
-
-
-def median_milliseconds(action, repeats: int = 20) -> float:
-    for _ in range(3):
-        action()
-    times = []
-    for _ in range(repeats):
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        action()
-        end.record()
-        end.synchronize()
-        times.append(start.elapsed_time(end))
-    return sorted(times)[len(times) // 2]
 
 
 def flex_variants(query: torch.Tensor) -> dict:
@@ -116,20 +102,22 @@ def time_shape(shape: tuple, dtype: torch.dtype) -> dict[str, tuple[float, float
         try:
             with sdpa_kernel([backend]):
                 out = F.scaled_dot_product_attention(query, key, value)
-                milliseconds = median_milliseconds(lambda: F.scaled_dot_product_attention(query, key, value))
+                milliseconds = median_gpu_milliseconds(
+                    lambda: F.scaled_dot_product_attention(query, key, value), 20
+                )
         except RuntimeError:
             continue
-        error = ((out.float() - exact).norm() / exact.norm()).item()
+        error = relative_error(out, exact)
         results[name] = (milliseconds, error)
     if queries == keys <= 64:
         for name, attend in flex_variants(query).items():
             try:
                 out = attend(query, key, value)
-                milliseconds = median_milliseconds(lambda attend=attend: attend(query, key, value))
+                milliseconds = median_gpu_milliseconds(lambda attend=attend: attend(query, key, value), 20)
             except Exception as error:  # an unsupported tile size: report and go on
                 print(f"{name} {shape}: {type(error).__name__}: {str(error)[:200]}")
                 continue
-            error = ((out.float() - exact).norm() / exact.norm()).item()
+            error = relative_error(out, exact)
             results[name] = (milliseconds, error)
     return results
 

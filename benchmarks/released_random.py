@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import statistics
 import time
 from pathlib import Path
 
@@ -67,6 +68,21 @@ def synchronised_seconds(action) -> tuple[float, object]:
     result = action()
     synchronise()
     return time.perf_counter() - started, result
+
+
+def median_gpu_milliseconds(action, repeats: int, warmup: int = 3) -> float:
+    """Median GPU milliseconds of `action`, timed with CUDA events after `warmup` untimed runs."""
+    for _ in range(warmup):
+        action()
+    times = []
+    for _ in range(repeats):
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        action()
+        end.record()
+        end.synchronize()
+        times.append(start.elapsed_time(end))
+    return statistics.median(times)
 
 
 @contextlib.contextmanager

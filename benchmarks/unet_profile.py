@@ -3,7 +3,7 @@
     python benchmarks/unet_profile.py [--variants eager,eager+kernels,compile+cl+kernels] [--batches 2,4]
 
 The UNet is built at its released size with random weights, in the reference dtype, at the default
-job's bucket (16 frames of 320x512). Batch 2 is one segment with both CFG passes; batch 4 is two
+job's bucket (16 frames of 384x448). Batch 2 is one segment with both CFG passes; batch 4 is two
 segments. Per variant: the median milliseconds of a call per segment at each batch, then at the first
 batch the kernel time by family (convolution, matrix product, attention, normalisation, layout copies,
 fused Inductor kernels, other) and the costliest kernels. Variant extras: "+cl" channels-last
@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import argparse
 import re
-import statistics
 from collections import defaultdict
 
 import torch
 from torch.profiler import ProfilerActivity, profile
 
+from call_errors import video_unet_inputs
 from paintsundo.pipeline.acceleration import (
     choose_attention_kernels,
     compile_unet,
@@ -28,8 +28,10 @@ from paintsundo.pipeline.acceleration import (
     uncompile_unet,
     use_channels_last,
 )
+from paintsundo.pipeline.images import nearest_bucket
+from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
 from paintsundo.weights.release import MULTI_FRAME
-from released_random import random_component
+from released_random import median_gpu_milliseconds, random_component
 
 FAMILIES = (
     ("attention", r"flash|fmha|attention|sdpa|softmax"),
@@ -45,41 +47,25 @@ def family(kernel: str) -> str:
     return next((name for name, pattern in FAMILIES if re.search(pattern, kernel)), "other")
 
 
-def inputs(batch: int, device: torch.device, dtype: torch.dtype, size=(64, 40), frames: int = 16) -> tuple:
-    generator = torch.Generator(device).manual_seed(0)
-
-    def noise(*shape):
-        return torch.randn(*shape, device=device, dtype=dtype, generator=generator)
-
-    return (
-        noise(batch, 4, frames, *size),
-        torch.full((batch,), 500, device=device),
-        noise(batch, 77, 1024),
-        noise(batch, frames, 16, 1024),
-        noise(batch, 4, frames, *size),
-        torch.full((batch,), 3, device=device),
-    )
+def inputs(unet, batch: int) -> dict:
+    """Video UNet inputs for `batch` // 2 segments, each with both CFG passes, at the default bucket."""
+    video = VideoSettings()
+    keys = KeyframeSettings()
+    bucket = nearest_bucket(keys.height, keys.width, video.buckets)
+    positive, negative = video_unet_inputs(unet, video, bucket)
+    return {
+        name: torch.cat([positive[name], negative[name]]).repeat(batch // 2, *[1] * (positive[name].ndim - 1))
+        for name in positive
+    }
 
 
-def milliseconds_per_call(unet, arguments: tuple, calls: int) -> float:
-    times = []
-    for _ in range(calls):
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        unet(*arguments)
-        end.record()
-        end.synchronize()
-        times.append(start.elapsed_time(end))
-    return statistics.median(times)
-
-
-def kernel_times(unet, arguments: tuple, calls: int, ops: int = 0) -> dict[str, float]:
+def kernel_times(unet, arguments: dict, calls: int, ops: int = 0) -> dict[str, float]:
     """Milliseconds of GPU time per call, by kernel name; prints the `ops` operators (with their input
     shapes) that launch the most GPU time."""
     activities = [ProfilerActivity.CUDA] + ([ProfilerActivity.CPU] if ops else [])
     with profile(activities=activities, record_shapes=bool(ops)) as report:
         for _ in range(calls):
-            unet(*arguments)
+            unet(**arguments)
         torch.cuda.synchronize()
     if ops:
         table = report.key_averages(group_by_input_shape=True).table(
@@ -120,6 +106,7 @@ def main() -> None:
     device = torch.device("cuda")
     unet = random_component(MULTI_FRAME, "unet", device, None)
     dtype = next(unet.parameters()).dtype
+    torch.manual_seed(0)
     batches = [int(b) for b in args.batches.split(",")]
     print(f"{torch.cuda.get_device_name(device)}, torch {torch.__version__}, {dtype}", flush=True)
     summary = []
@@ -139,10 +126,11 @@ def main() -> None:
         cells = []
         with torch.inference_mode():
             for batch in batches:
-                arguments = inputs(batch, device, dtype)
-                milliseconds_per_call(unet, arguments, 3)  # compiles, picks cuDNN algorithms
-                cells.append(milliseconds_per_call(unet, arguments, args.calls) / (batch // 2))
-            times = kernel_times(unet, inputs(batches[0], device, dtype), 3, args.ops)
+                arguments = inputs(unet, batch)
+                # The warm-up compiles and lets cuDNN pick its algorithms.
+                milliseconds = median_gpu_milliseconds(lambda a=arguments: unet(**a), args.calls)
+                cells.append(milliseconds / (batch // 2))
+            times = kernel_times(unet, inputs(unet, batches[0]), 3, args.ops)
             report(variant, times, args.rows)
         summary.append((variant, cells))
         print(
