@@ -6,6 +6,7 @@ import copy
 
 import torch
 
+from cuda_graphs import replay_as_graphs, stop_graphs
 from paintsundo.models.video_vae import end_frame_features
 from paintsundo.pipeline.acceleration import choose_attention_kernels, default_attention_kernels
 from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
@@ -101,7 +102,9 @@ def video_errors(
     if compiled:  # against the same kernels run eagerly, at the job's batch (no new compile)
         with eager():
             reference = unet(**batch)
-        return [("video UNet, compiled", relative_error(unet(**batch), reference))]
+        compiled_error = relative_error(unet(**batch), reference)
+        graph_error = relative_error(graphed(unet, batch), reference)
+        return [("video UNet, compiled", compiled_error), ("  and replayed as a CUDA graph", graph_error)]
     default_attention_kernels(unet)
     with eager():
         plain = torch.cat([unet(**positive), unet(**negative)])
@@ -113,7 +116,20 @@ def video_errors(
         ("video UNet, batched CFG", relative_error(both, plain)),
         ("  and attention kernels chosen", relative_error(chosen, plain)),
     ]
+    if torch.cuda.is_available():
+        with eager():
+            rows.append(("  and replayed as a CUDA graph", relative_error(graphed(unet, batch), plain)))
     return rows
+
+
+def graphed(unet, inputs: dict) -> torch.Tensor:
+    """The UNet's output for `inputs` from a replayed CUDA graph (captured on other inputs first)."""
+    replay_as_graphs(unet)
+    try:
+        unet(**{name: torch.randn_like(t) if t.is_floating_point() else t for name, t in inputs.items()})
+        return unet(**inputs)
+    finally:
+        stop_graphs(unet)
 
 
 @torch.inference_mode()

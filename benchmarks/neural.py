@@ -9,13 +9,14 @@ weights are random (scaled so that activations stay finite). "plain" is our pipe
 optimisation (two CFG passes, whole-batch decodes, weights resident): every other variant reports its
 speed-up over it, and PSNR/SSIM of its frames against it. A variant is a memory mode (fast, balanced,
 low) or "quick" (the quick preset in fast mode), plus "+compile" (torch.compile of the UNets' repeated
-blocks), "+fullcompile" (of their whole forward), "+graphs" (whole forward with CUDA graphs),
-"+segmentsN" (N segments in one batch, all 7 without N), "+stepsK/V" (K keyframe and V video steps),
-"+decodeN" (video decoded N frames at a time), "+defaultattention" (PyTorch's SDPA kernel order
-instead of the one chosen per attention block) and "+contiguous" (compiled without channels-last
-weights). The video stage's time is split into its phases: encoding the conditions, sampling and
-decoding. A first table gives each optimised model call's relative error against the plain call on the
-same inputs.
+blocks), "+fullcompile" (of their whole forward), "+fullgraphs" (whole forward compiled with CUDA
+graphs), "+graphs" (each video UNet call replayed as a CUDA graph, compiled or not), "+segmentsN"
+(N segments in one batch, all 7 without N; otherwise the memory mode's number), "+stepsK/V" (K
+keyframe and V video steps), "+decodeN" (video decoded N frames at a time), "+defaultattention"
+(PyTorch's SDPA kernel order instead of the one chosen per attention block) and "+contiguous"
+(compiled without channels-last weights). The video stage's time is split into its phases: encoding
+the conditions, sampling and decoding. A first table gives each optimised model call's relative error
+against the plain call on the same inputs.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from cuda_graphs import replay_as_graphs, stop_graphs
 from paintsundo.pipeline import video as video_stage
 from paintsundo.pipeline.acceleration import (
     choose_attention_kernels,
@@ -38,7 +40,7 @@ from paintsundo.pipeline.acceleration import (
 from paintsundo.pipeline.flow import make_keyframes, make_video
 from paintsundo.pipeline.images import nearest_bucket
 from paintsundo.pipeline.models import modules_of
-from paintsundo.pipeline.placement import Placement
+from paintsundo.pipeline.placement import Placement, use_expandable_segments
 from paintsundo.pipeline.settings import FAST, MEMORY_PLANS, PRESET_STEPS, KeyframeSettings, VideoSettings
 from paintsundo.settings import parse_buckets, parse_size
 from released_random import (
@@ -65,6 +67,7 @@ class Variant:
     compile_mode: str | None  # None: eager; "regional", "default" (whole forward) or "reduce-overhead"
     attention_kernels: bool = True  # the kernels chosen per attention block, or PyTorch's default order
     channels_last: bool = True  # when compiled
+    graphs: bool = False  # video UNet calls replayed as CUDA graphs
 
 
 def parse_variant(name: str, keys: KeyframeSettings, video: VideoSettings) -> Variant:
@@ -76,7 +79,9 @@ def parse_variant(name: str, keys: KeyframeSettings, video: VideoSettings) -> Va
     batched = base != "plain"
     keys = dataclasses.replace(keys, batched_cfg=batched)
     together = [int(extra.removeprefix("segments") or 7) for extra in extras if extra.startswith("segments")]
-    video = dataclasses.replace(video, batched_cfg=batched, segment_batch=together[0] if together else 1)
+    # Without "+segmentsN", the memory plan's segment batch (plain: one at a time).
+    segment_batch = together[0] if together else (1 if base == "plain" else None)
+    video = dataclasses.replace(video, batched_cfg=batched, segment_batch=segment_batch)
     chosen = [extra.removeprefix("steps").split("/") for extra in extras if extra.startswith("steps")]
     if base == "quick" or chosen:
         key_steps, video_steps = map(int, chosen[0]) if chosen else PRESET_STEPS["quick"]
@@ -84,16 +89,19 @@ def parse_variant(name: str, keys: KeyframeSettings, video: VideoSettings) -> Va
             dataclasses.replace(keys, steps=key_steps),
             dataclasses.replace(video, steps=video_steps),
         )
-    modes = {"graphs": "reduce-overhead", "fullcompile": "default", "compile": "regional"}
+    modes = {"fullgraphs": "reduce-overhead", "fullcompile": "default", "compile": "regional"}
     compile_mode = next((mode for extra, mode in modes.items() if extra in extras), None)
     kernels = batched and "defaultattention" not in extras
-    return Variant(name, plan, keys, video, compile_mode, kernels, "contiguous" not in extras)
+    return Variant(
+        name, plan, keys, video, compile_mode, kernels, "contiguous" not in extras, "graphs" in extras
+    )
 
 
 def run_job(models, picture: np.ndarray, variant: Variant, device: torch.device) -> dict:
     single, multi = models
     for unet in (single.unet, multi.unet):
         (choose_attention_kernels if variant.attention_kernels else default_attention_kernels)(unet)
+    (replay_as_graphs if variant.graphs else stop_graphs)(multi.unet)
     placement = Placement(device, variant.plan, [modules_of(single), modules_of(multi)])
     if device.type == "cuda":
         torch.cuda.empty_cache()
@@ -195,6 +203,7 @@ def main() -> None:
     parser.add_argument("--buckets", default=None, help="video sizes WxH,... (default: the reference's)")
     parser.add_argument("--device", default="cuda", help="cuda; cpu only to try the script at tiny sizes")
     args = parser.parse_args()
+    use_expandable_segments()  # as the engine does
     device = torch.device(args.device)
     dtype = None if args.dtype == "reference" else getattr(torch, args.dtype)
     width, height = parse_size(args.keyframe_size)
@@ -232,7 +241,10 @@ def main() -> None:
         print_row(
             {"name": name, **result, **steps, "psnr": psnr, "ssim": ssim}, first["total"], rate, per_step
         )
-        peaks = ", ".join(f"{phase} {result[phase + ' peak']:.2f}" for phase in VIDEO_PHASES)
+        peaks = ", ".join(
+            f"{phase} {result[phase + ' peak']:.2f} ({result[phase + ' reserved']:.2f} reserved)"
+            for phase in VIDEO_PHASES
+        )
         print(f"{'':22} video peaks (GiB): {peaks}", flush=True)
     if compiled:
         print_call_errors(models, keys, video, bucket, compiled=True)

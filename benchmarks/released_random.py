@@ -88,8 +88,10 @@ def median_gpu_milliseconds(action, repeats: int, warmup: int = 3) -> float:
 @contextlib.contextmanager
 def phase_seconds(module, names: tuple[str, ...]):
     """Within: the module's functions `names` add their synchronised seconds to the yielded dict, and
-    their peak GPU memory (GiB) under "NAME peak" (the peak counter restarts at each call)."""
-    seconds = dict.fromkeys(names, 0.0) | {f"{name} peak": 0.0 for name in names}
+    their peak GPU memory (GiB) under "NAME peak", and of memory the allocator reserved (captured
+    CUDA graphs hold theirs apart) under "NAME reserved"; the peak counters restart at each call."""
+    seconds = dict.fromkeys(names, 0.0)
+    seconds |= {f"{name} {peak}": 0.0 for name in names for peak in ("peak", "reserved")}
     originals = {name: getattr(module, name) for name in names}
 
     def timed(name):
@@ -98,6 +100,7 @@ def phase_seconds(module, names: tuple[str, ...]):
             spent, result = synchronised_seconds(lambda: originals[name](*args, **kwargs))
             seconds[name] += spent
             seconds[f"{name} peak"] = max(seconds[f"{name} peak"], peak_gib())
+            seconds[f"{name} reserved"] = max(seconds[f"{name} reserved"], peak_gib(reserved=True))
             return result
 
         return call
@@ -111,8 +114,10 @@ def phase_seconds(module, names: tuple[str, ...]):
             setattr(module, name, function)
 
 
-def peak_gib() -> float:
-    return torch.cuda.max_memory_allocated() / 2**30 if torch.cuda.is_available() else 0.0
+def peak_gib(reserved: bool = False) -> float:
+    if not torch.cuda.is_available():
+        return 0.0
+    return (torch.cuda.max_memory_reserved() if reserved else torch.cuda.max_memory_allocated()) / 2**30
 
 
 def reset_peak() -> None:

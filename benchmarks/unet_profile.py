@@ -8,7 +8,8 @@ segments. Per variant: the median milliseconds of a call per segment at each bat
 batch the kernel time by family (convolution, matrix product, attention, normalisation, layout copies,
 fused Inductor kernels, other) and the costliest kernels. Variant extras: "+cl" channels-last
 activations and weights; "+kernels" the attention kernels chosen per block; "+compile" regional
-torch.compile, "+fullcompile" of the whole forward, "+graphs" that with CUDA graphs.
+torch.compile, "+fullcompile" of the whole forward, "+fullgraphs" that with CUDA graphs, "+graphs"
+each call replayed as one CUDA graph (with or without "+compile").
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import torch
 from torch.profiler import ProfilerActivity, profile
 
 from call_errors import video_unet_inputs
+from cuda_graphs import replay_as_graphs, stop_graphs
 from paintsundo.pipeline.acceleration import (
     choose_attention_kernels,
     compile_unet,
@@ -118,11 +120,12 @@ def main() -> None:
         layout = "cl" in extras
         if "compile" in extras:
             compile_unet(unet, channels_last=layout)
-        elif "fullcompile" in extras or "graphs" in extras:
-            mode = "reduce-overhead" if "graphs" in extras else None
+        elif "fullcompile" in extras or "fullgraphs" in extras:
+            mode = "reduce-overhead" if "fullgraphs" in extras else None
             compile_unet(unet, mode=mode, regional=False, channels_last=layout)
         else:
             use_channels_last(unet, layout)
+        (replay_as_graphs if "graphs" in extras else stop_graphs)(unet)
         cells = []
         with torch.inference_mode():
             for batch in batches:

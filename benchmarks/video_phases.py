@@ -36,7 +36,7 @@ def main() -> None:
     with Image.open(ROOT / "examples" / "1.jpg") as image:
         picture = np.asarray(image.convert("RGB").resize((512, 640)))
     settings = VideoSettings(steps=2)
-    groups = video_stage.group_segments([(picture, picture)] * 7, settings)
+    groups = video_stage.group_segments([(picture, picture)] * 7, settings, segment_batch=1)
     for _ in range(2):  # the first round warms up cuDNN and the allocators
         encode_profile, (seconds, conditions) = profiled(
             lambda: video_stage.encode_conditions(multi, placement, groups, settings)

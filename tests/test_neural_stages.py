@@ -81,7 +81,7 @@ def test_video_drops_each_segments_last_frame_joins_and_reverses(monkeypatch):
     batched = flow.make_video(None, None, keyframes, VideoSettings(seed=123, segment_batch=3))
     assert batches == [3, 3, 1]
     seeds.clear()
-    frames = flow.make_video(None, None, keyframes, VideoSettings(seed=123))
+    frames = flow.make_video(None, None, keyframes, VideoSettings(seed=123, segment_batch=1))
     assert [int(f[0, 0, 0]) for f in frames] == [int(f[0, 0, 0]) for f in batched], (
         "batching changes no order"
     )
@@ -91,6 +91,25 @@ def test_video_drops_each_segments_last_frame_joins_and_reverses(monkeypatch):
     # Last segment first (its frame 14 down to 0), ..., the first segment's frame 0 at the end.
     assert values[:3] == [6 * 16 + 14, 6 * 16 + 13, 6 * 16 + 12]
     assert values[-1] == 0 and 15 not in values, "each segment's last frame is dropped"
+
+
+def test_the_memory_plan_sets_the_segment_batch_unless_the_settings_do(monkeypatch):
+    from types import SimpleNamespace
+
+    from paintsundo.pipeline.settings import BALANCED, FAST, LOW
+
+    batches = []
+
+    def segments(models, placement, groups, settings, progress):
+        batches.append([len(group.indices) for group in groups])
+        return [np.zeros((16, 4, 4, 3), np.uint8) for group in groups for _ in group.indices]
+
+    monkeypatch.setattr(flow, "interpolate_groups", segments)
+    keyframes = [np.zeros((8, 8, 3), np.uint8)] * 8
+    for plan in (FAST, BALANCED, LOW):
+        flow.make_video(None, SimpleNamespace(plan=plan), keyframes, VideoSettings())
+    flow.make_video(None, SimpleNamespace(plan=FAST), keyframes, VideoSettings(segment_batch=3))
+    assert batches == [[2, 2, 2, 1], [2, 2, 2, 1], [1] * 7, [3, 3, 1]]
 
 
 def test_timeline_names_segments_and_places_keyframes():
@@ -135,7 +154,7 @@ def test_batched_cfg_and_segment_batches_match_the_plain_path():
     placement = Placement(torch.device("cpu"), stages=[modules_of(models)])
     rng = np.random.default_rng(0)
     keyframes = [rng.integers(0, 255, (64, 48, 3), dtype=np.uint8) for _ in range(4)]
-    plain = VideoSettings(steps=2, buckets=((64, 48),), batched_cfg=False)
+    plain = VideoSettings(steps=2, buckets=((64, 48),), batched_cfg=False, segment_batch=1)
     reference = np.stack(flow.make_video(models, placement, keyframes, plain))
     for option in ({"batched_cfg": True}, {"segment_batch": 3}, {"batched_cfg": True, "segment_batch": 2}):
         faster = np.stack(flow.make_video(models, placement, keyframes, dataclasses.replace(plain, **option)))

@@ -90,6 +90,48 @@ def test_offloaded_weights_keep_their_channels_last_layout():
         assert torch.equal(module.weight, weight)
 
 
+def test_temporal_attention_reads_channels_last_frames_in_place():
+    """The temporal transformer attends along time straight from channels-last frames, with the
+    result of per-pixel (b h w) t c sequences, and hands back frames in the layout it was given."""
+    from einops import rearrange
+
+    from paintsundo.models.attention import attention_along_time, multi_head_attention
+    from paintsundo.models.unet3d.transformers import TemporalTransformer
+
+    torch.manual_seed(0)
+    query, key, value = torch.randn(3, 2, 5, 6, 32).unbind(0)  # b t p (h d)
+    per_pixel = [rearrange(t, "b t p c -> (b p) t c") for t in (query, key, value)]
+    expected = rearrange(multi_head_attention(*per_pixel, heads=4), "(b p) t c -> b t p c", b=2)
+    assert torch.allclose(attention_along_time(query, key, value, heads=4), expected, atol=1e-6)
+    for linear in (True, False):
+        block = TemporalTransformer(64, heads=2, dim_head=32, depth=1, linear=linear).eval()
+        with torch.no_grad():
+            for parameter in block.parameters():
+                parameter.normal_(0, 0.2)
+            frames = torch.randn(2, 64, 5, 3, 4)  # b c t h w
+            plain = block(frames)
+            strided = block(frames.contiguous(memory_format=torch.channels_last_3d))
+        assert plain.is_contiguous() and channels_last(strided)
+        assert torch.allclose(strided, plain, atol=1e-5)
+        assert relative_error(plain, frames) > 0.1, "the block changed its input"
+
+
+def test_expandable_segments_are_asked_for_only_before_cuda_starts(monkeypatch):
+    from paintsundo.pipeline import placement
+
+    for name in placement.ALLOCATOR_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(torch.cuda, "is_initialized", lambda: True)
+    assert not placement.use_expandable_segments()
+    assert "PYTORCH_CUDA_ALLOC_CONF" not in placement.os.environ, "too late once CUDA runs"
+    monkeypatch.setattr(torch.cuda, "is_initialized", lambda: False)
+    assert placement.use_expandable_segments()
+    assert placement.os.environ["PYTORCH_CUDA_ALLOC_CONF"] == "expandable_segments:True"
+    monkeypatch.setenv("PYTORCH_CUDA_ALLOC_CONF", "max_split_size_mb:128")
+    assert not placement.use_expandable_segments()
+    assert placement.os.environ["PYTORCH_CUDA_ALLOC_CONF"] == "max_split_size_mb:128", "the user's wins"
+
+
 @pytest.mark.parametrize(("free_gib", "mode"), [(40, "fast"), (9, "balanced"), (5, "low")])
 def test_auto_picks_the_fastest_plan_that_fits(monkeypatch, free_gib, mode):
     from paintsundo.pipeline import placement
@@ -195,13 +237,16 @@ def test_attention_kernels_are_chosen_per_kind_of_attention(tiny_multi_frame, mo
     unet = tiny_multi_frame.unet
     plain = np.stack(tiny_video(tiny_multi_frame, FAST))
     orders = []
-    attend = transformers.multi_head_attention
 
-    def recording(*args, **kwargs):
-        orders.append(tuple(torch._C._get_sdp_priority_order()[:4]))
-        return attend(*args, **kwargs)
+    def recording(attend):
+        def record(*args, **kwargs):
+            orders.append(tuple(torch._C._get_sdp_priority_order()[:4]))
+            return attend(*args, **kwargs)
 
-    monkeypatch.setattr(transformers, "multi_head_attention", recording)
+        return record
+
+    for name in ("multi_head_attention", "attention_along_time"):
+        monkeypatch.setattr(transformers, name, recording(getattr(transformers, name)))
     default_order = tuple(torch._C._get_sdp_priority_order()[:4])
     try:
         choose_attention_kernels(unet)

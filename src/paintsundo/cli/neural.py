@@ -93,7 +93,7 @@ def interpolate(
     video_cfg: options.VideoCfg = VideoSettings.cfg,
     video_seed: options.VideoSeed = VideoSettings.seed,
     buckets: options.Buckets = None,
-    segment_batch: options.SegmentBatch = 1,
+    segment_batch: options.SegmentBatch = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Stage 3 alone: a video from EARLIER to LATER, one segment of the multi-frame model."""

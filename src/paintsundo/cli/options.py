@@ -53,9 +53,11 @@ Preset = Annotated[
     ),
 ]
 SegmentBatch = Annotated[
-    int,
+    int | None,
     Opt(
-        help="Video segments sampled together: faster on big GPUs, about 1.3 GiB more each.",
+        help="Video segments sampled together, about 1.3 GiB more each (default: 2 in fast and "
+        "balanced memory modes, 1 in low).",
+        show_default=False,
         rich_help_panel=NEURAL,
     ),
 ]
@@ -117,12 +119,12 @@ class NeuralOptions:
     memory: str = "auto"
     preset: str = "reference"
     compile: bool = False
-    segment_batch: int = 1
+    segment_batch: int | None = None
 
     def apply(self, settings: Settings) -> Settings:
         if self.preset not in PRESET_STEPS:
             raise PaintsUndoError(f"unknown preset {self.preset!r}: choose {', '.join(PRESET_STEPS)}")
-        if not 1 <= self.segment_batch <= 64:
+        if self.segment_batch is not None and not 1 <= self.segment_batch <= 64:
             raise PaintsUndoError(f"--segment-batch must be between 1 and 64, got {self.segment_batch}")
         keyframe_steps, video_steps = PRESET_STEPS[self.preset]
         keyframes = KeyframeSettings(

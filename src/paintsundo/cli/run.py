@@ -98,7 +98,7 @@ def run(
     video_cfg: options.VideoCfg = VideoSettings.cfg,
     video_seed: options.VideoSeed = VideoSettings.seed,
     buckets: options.Buckets = None,
-    segment_batch: options.SegmentBatch = 1,
+    segment_batch: options.SegmentBatch = None,
 ) -> None:
     """Turn IMAGE into a video of it being drawn: blank canvas, sketch, lines, colour, shading, finished."""
     if from_manifest is not None:

@@ -23,7 +23,7 @@ from paintsundo.pipeline.models import (
     modules_of,
     planned_bytes,
 )
-from paintsundo.pipeline.placement import Placement, choose_plan
+from paintsundo.pipeline.placement import Placement, choose_plan, use_expandable_segments
 from paintsundo.procedural.timeline import Event, Stage
 from paintsundo.settings import Settings
 from paintsundo.tagger import Tagger
@@ -83,6 +83,8 @@ class NeuralPipeline:
         self, paths: ModelPaths, device: str | torch.device, memory: str = "auto", compile: bool = False
     ) -> None:
         self.paths, self.device, self.compile = paths, torch.device(device), compile
+        if self.device.type == "cuda":
+            use_expandable_segments()
         sizes = [
             planned_bytes(paths.single_frame, SINGLE_FRAME, self.device),
             planned_bytes(paths.multi_frame, MULTI_FRAME, self.device),
@@ -148,7 +150,9 @@ class NeuralPipeline:
         pictures = [keyframe.picture for keyframe in keyframes]
         frames = make_video(self.multi, self.placement, pictures, settings.video, progress)
         stages, events = timeline(keyframes, settings.video.frames_per_segment)
-        return NeuralProcess(frames, stages, events, prompt, {**self.details(), **details})
+        segment_batch = settings.video.segment_batch or self.plan.segment_batch
+        details = {**self.details(), "segment_batch": segment_batch, **details}
+        return NeuralProcess(frames, stages, events, prompt, details)
 
     def run(
         self,

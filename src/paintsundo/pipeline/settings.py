@@ -40,7 +40,7 @@ class VideoSettings:
     buckets: tuple[tuple[int, int], ...] = VIDEO_BUCKETS  # (height, width)
     frames_per_segment: int = 16
     batched_cfg: bool = True
-    segment_batch: int = 1  # segments sampled together (each keeps its own seed's noise)
+    segment_batch: int | None = None  # segments sampled together (None: the memory plan's)
 
 
 @dataclass(frozen=True)
@@ -51,13 +51,16 @@ class MemoryPlan:
     keep: str  # on the GPU: "all" models, the running "stage"'s, or only the "module" at work
     decode_chunk: int | None  # video frames decoded at a time (None: a whole segment batch)
     keyframe_decode_batch: int | None = None  # keyframes decoded at a time (None: all together)
+    segment_batch: int = 1  # video segments sampled together, unless the settings say
 
 
 # Keyframes decoded one at a time take a sixth of the memory, so that fast mode fits in 10 GiB; in bf16
 # the pictures differ from a batched decode by rounding (2e-2 relative: convolution algorithms change
 # with the batch size). Balanced mode has the room to decode them together, as the reference does.
-FAST = MemoryPlan("fast", keep="all", decode_chunk=2, keyframe_decode_batch=1)
+# Two segments a sample batch fill the GPU better (1.10x on an H100) for 1.35 GiB of activations;
+# low mode, for 8 GB cards, samples one at a time.
+FAST = MemoryPlan("fast", keep="all", decode_chunk=2, keyframe_decode_batch=1, segment_batch=2)
 BALANCED = replace(FAST, mode="balanced", keep="stage", keyframe_decode_batch=None)
-LOW = replace(FAST, mode="low", keep="module")
+LOW = replace(FAST, mode="low", keep="module", segment_batch=1)
 MEMORY_PLANS = {plan.mode: plan for plan in (FAST, BALANCED, LOW)}
 MEMORY_MODES = ("auto", *MEMORY_PLANS)

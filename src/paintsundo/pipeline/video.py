@@ -57,13 +57,15 @@ class Conditions:
     ends: torch.Tensor
 
 
-def group_segments(pairs: list[tuple[np.ndarray, np.ndarray]], settings: VideoSettings) -> list[SegmentGroup]:
+def group_segments(
+    pairs: list[tuple[np.ndarray, np.ndarray]], settings: VideoSettings, segment_batch: int
+) -> list[SegmentGroup]:
     """Runs of up to segment_batch segments, split where the bucket changes."""
     groups: list[SegmentGroup] = []
     for index, pair in enumerate(pairs):
         size = nearest_bucket(*pair[0].shape[:2], settings.buckets)
         last = groups[-1] if groups else None
-        if last is None or last.size != size or len(last.indices) >= max(1, settings.segment_batch):
+        if last is None or last.size != size or len(last.indices) >= max(1, segment_batch):
             groups.append(SegmentGroup([], [], size))
         groups[-1].indices.append(index)
         groups[-1].pairs.append(pair)
@@ -184,9 +186,27 @@ def decode_group(
     settings: VideoSettings,
     chunk: int | None,
 ) -> list[np.ndarray]:
-    """Decoded frames of each segment of the group: t h w 3 uint8."""
+    """Decoded frames of each segment of the group: t h w 3 uint8. With a chunk, the segments are
+    encoded and decoded one at a time, so that a batch of segments takes no more memory than one."""
+    step = 1 if chunk else len(latents)
+    return [
+        video
+        for start in range(0, len(latents), step)
+        for video in _decode(
+            models, latents[start : start + step], conditions.ends[start : start + step], settings, chunk
+        )
+    ]
+
+
+def _decode(
+    models: MultiFrameModels,
+    latents: torch.Tensor,  # b c t h w
+    ends: torch.Tensor,  # b 3 2 h w
+    settings: VideoSettings,
+    chunk: int | None,
+) -> list[np.ndarray]:
     dtype = next(models.vae.parameters()).dtype
-    _, features = models.vae.encode(rearrange(conditions.ends, "b c t h w -> (b t) c h w"))
+    _, features = models.vae.encode(rearrange(ends, "b c t h w -> (b t) c h w"))
     reference = end_frame_features(features, frames=2)
     count = settings.frames_per_segment
     pixels = models.vae.decode(

@@ -13,8 +13,8 @@ from torch import nn
 def timestep_embedding(timesteps: torch.Tensor, dim: int, max_period: float = 10000.0) -> torch.Tensor:
     """Sinusoidal embedding [cos, sin] of (possibly fractional) steps (Vaswani et al. 2017): b -> b dim."""
     half = dim // 2
-    frequencies = torch.exp(-math.log(max_period) * torch.arange(half, dtype=torch.float32) / half)
-    angles = timesteps[:, None].float() * frequencies.to(timesteps.device)[None]
+    steps = torch.arange(half, dtype=torch.float32, device=timesteps.device)
+    angles = timesteps[:, None].float() * torch.exp(-math.log(max_period) * steps / half)[None]
     return torch.cat([torch.cos(angles), torch.sin(angles)], dim=-1)
 
 

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from einops import rearrange
 from torch import nn
 
-from paintsundo.models.attention import multi_head_attention
+from paintsundo.models.attention import attention_along_time, multi_head_attention
 
 TEMPORAL_WINDOWS = ("prv", "first", "roll")
 
@@ -32,7 +32,8 @@ def temporal_window(tokens: torch.Tensor, frames: int, mode: str) -> torch.Tenso
 
 
 class CrossAttention(nn.Module):
-    """Self- or cross-attention; with image cross-attention it adds a second, image-token branch."""
+    """Self- or cross-attention; with image cross-attention it adds a second, image-token branch.
+    along_time: self-attention over the frames of b t p c tokens, instead of over the n of b n c."""
 
     def __init__(
         self,
@@ -42,10 +43,12 @@ class CrossAttention(nn.Module):
         context_dim: int | None = None,
         image_cross_attention: bool = False,
         learnable_image_scale: bool = False,
+        along_time: bool = False,
     ) -> None:
         super().__init__()
         inner, context_dim = heads * dim_head, context_dim or query_dim
         self.heads = heads
+        self.along_time = along_time
         self.to_q = nn.Linear(query_dim, inner, bias=False)
         self.to_k = nn.Linear(context_dim, inner, bias=False)
         self.to_v = nn.Linear(context_dim, inner, bias=False)
@@ -67,7 +70,8 @@ class CrossAttention(nn.Module):
             key, value = self.to_k(x), self.to_v(x)
             if self.temporal_window is not None:
                 key, value = (temporal_window(t, frames, self.temporal_window) for t in (key, value))
-            return self.to_out(multi_head_attention(query, key, value, self.heads))
+            attend = attention_along_time if self.along_time else multi_head_attention
+            return self.to_out(attend(query, key, value, self.heads))
         text, image = context
         out = multi_head_attention(query, self.to_k(text), self.to_v(text), self.heads)
         image_out = multi_head_attention(query, self.to_k_ip(image), self.to_v_ip(image), self.heads)
@@ -101,7 +105,7 @@ class TransformerBlock(nn.Module):
 
     def __init__(self, dim: int, heads: int, dim_head: int, cross: CrossAttention) -> None:
         super().__init__()
-        self.attn1 = CrossAttention(dim, heads, dim_head)
+        self.attn1 = CrossAttention(dim, heads, dim_head, along_time=cross.along_time)
         self.ff = FeedForward(dim)
         self.attn2 = cross
         self.norm1, self.norm2, self.norm3 = nn.LayerNorm(dim), nn.LayerNorm(dim), nn.LayerNorm(dim)
@@ -159,6 +163,9 @@ class SpatialTransformer(nn.Module):
 class TemporalTransformer(nn.Module):
     """Self-attention along time at each pixel. x: b c t h w.
 
+    Its tokens are b t (h w) c: channels-last frames (as compiled UNets store them) give them as a
+    view, where (b h w) t c tokens would cost a copy on the way in and out.
+
     The released model's initial temporal attention projects with 1x1 Conv1d layers (`linear=False`),
     all others with Linear layers; both compute the same map, stored in different shapes.
     """
@@ -170,22 +177,23 @@ class TemporalTransformer(nn.Module):
         self.norm = nn.GroupNorm(32, channels, eps=1e-6)
         self.proj_in = projection(channels, inner)
         self.transformer_blocks = nn.ModuleList(
-            TransformerBlock(inner, heads, dim_head, CrossAttention(inner, heads, dim_head))
+            TransformerBlock(inner, heads, dim_head, CrossAttention(inner, heads, dim_head, along_time=True))
             for _ in range(depth)
         )
         self.proj_out = projection(inner, channels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        _, _, _, height, width = x.shape
-        h = _project(self.proj_in, rearrange(self.norm(x), "b c t h w -> (b h w) t c"))
+        height, width = x.shape[-2:]
+        h = _project(self.proj_in, rearrange(self.norm(x), "b c t h w -> b t (h w) c"))
         for block in self.transformer_blocks:
             h = block(h)
-        h = rearrange(_project(self.proj_out, h), "(b h w) t c -> b c t h w", h=height, w=width)
-        return h + x
+        h = rearrange(_project(self.proj_out, h), "b t (h w) c -> b c t h w", h=height, w=width)
+        # x first: the sum takes its memory layout.
+        return x + h
 
 
 def _project(layer: nn.Module, tokens: torch.Tensor) -> torch.Tensor:
-    """Apply a Linear, or a 1x1 Conv1d, to n t c tokens."""
+    """Apply a Linear, or a 1x1 Conv1d (the same map), to ... c tokens."""
     if isinstance(layer, nn.Conv1d):
-        return layer(tokens.transpose(1, 2)).transpose(1, 2)
+        return F.linear(tokens, layer.weight[..., 0], layer.bias)
     return layer(tokens)

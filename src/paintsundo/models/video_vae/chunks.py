@@ -15,12 +15,15 @@ from torch import nn
 
 
 def by_frames(
-    layer: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, chunk: int | None
+    layer: Callable[[torch.Tensor], torch.Tensor],
+    x: torch.Tensor,
+    chunk: int | None,
+    out: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """layer over (b t) c h w, `chunk` frames at a time (all at once when chunk is None)."""
+    """layer over (b t) c h w, `chunk` frames at a time (all at once when chunk is None). The slices
+    are written into `out` if given, which may be x itself: each slice is read before it is replaced."""
     if chunk is None or chunk >= len(x):
         return layer(x)
-    out = None
     for start in range(0, len(x), chunk):
         piece = layer(x[start : start + chunk])
         if out is None:

@@ -47,13 +47,17 @@ class VideoResBlock(ResnetBlock):
     def forward(
         self, x: torch.Tensor, frames: int, chunk: int | None = None, before: nn.Module | None = None
     ) -> torch.Tensor:
-        """`before` (an upsampling) runs on each chunk first, so its larger output is never whole."""
+        """`before` (an upsampling) runs on each chunk first, so its larger output is never whole.
+        With chunks, the result may take x's memory (x is overwritten): in the decoder's full-resolution
+        blocks, a third video-sized tensor would set the peak."""
         step = (
             super().forward
             if before is None
             else lambda piece: super(VideoResBlock, self).forward(before(piece))
         )
-        per_frame = rearrange(by_frames(step, x, chunk), "(b t) c h w -> b c t h w", t=frames)
+        reuse = chunk is not None and before is None and not hasattr(self, "nin_shortcut")
+        per_frame = by_frames(step, x, chunk, out=x if reuse else None)
+        per_frame = rearrange(per_frame, "(b t) c h w -> b c t h w", t=frames)
         alpha = torch.sigmoid(self.mix_factor)
         if chunk is None:
             mixed = alpha * self.time_stack(per_frame) + (1.0 - alpha) * per_frame
