@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -9,7 +11,7 @@ from paintsundo.errors import PaintsUndoError
 from paintsundo.pipeline import flow
 from paintsundo.pipeline.engine import timeline
 from paintsundo.pipeline.images import nearest_bucket, resize_and_center_crop
-from paintsundo.pipeline.settings import VIDEO_BUCKETS, KeyframeSettings, VideoSettings
+from paintsundo.pipeline.settings import FAST, VIDEO_BUCKETS, KeyframeSettings, VideoSettings
 from paintsundo.pipeline.user_keyframes import user_keyframes
 from paintsundo.settings import Settings
 
@@ -78,10 +80,11 @@ def test_video_drops_each_segments_last_frame_joins_and_reverses(monkeypatch):
 
     monkeypatch.setattr(flow, "interpolate_groups", segments)
     keyframes = [np.zeros((8, 8, 3), np.uint8)] * 8
-    batched = flow.make_video(None, None, keyframes, VideoSettings(seed=123, segment_batch=3))
+    placement = SimpleNamespace(plan=FAST)
+    batched = flow.make_video(None, placement, keyframes, VideoSettings(seed=123, segment_batch=3))
     assert batches == [3, 3, 1]
     seeds.clear()
-    frames = flow.make_video(None, None, keyframes, VideoSettings(seed=123, segment_batch=1))
+    frames = flow.make_video(None, placement, keyframes, VideoSettings(seed=123, segment_batch=1))
     assert [int(f[0, 0, 0]) for f in frames] == [int(f[0, 0, 0]) for f in batched], (
         "batching changes no order"
     )
@@ -94,9 +97,7 @@ def test_video_drops_each_segments_last_frame_joins_and_reverses(monkeypatch):
 
 
 def test_the_memory_plan_sets_the_segment_batch_unless_the_settings_do(monkeypatch):
-    from types import SimpleNamespace
-
-    from paintsundo.pipeline.settings import BALANCED, FAST, LOW
+    from paintsundo.pipeline.settings import BALANCED, LOW
 
     batches = []
 

@@ -150,7 +150,7 @@ class NeuralPipeline:
         pictures = [keyframe.picture for keyframe in keyframes]
         frames = make_video(self.multi, self.placement, pictures, settings.video, progress)
         stages, events = timeline(keyframes, settings.video.frames_per_segment)
-        segment_batch = settings.video.segment_batch or self.plan.segment_batch
+        segment_batch = self.plan.segments_per_batch(settings.video)
         details = {**self.details(), "segment_batch": segment_batch, **details}
         return NeuralProcess(frames, stages, events, prompt, details)
 

@@ -69,8 +69,9 @@ def make_video(
 ) -> list[np.ndarray]:
     """Interpolate each consecutive pair (segment i with seed + i), up to segment_batch at a time and
     a bucket per batch; drop each segment's last frame; join; play from blank to finished."""
-    segment_batch = settings.segment_batch or placement.plan.segment_batch
-    groups = group_segments(list(itertools.pairwise(keyframes)), settings, segment_batch)
+    groups = group_segments(
+        list(itertools.pairwise(keyframes)), settings, placement.plan.segments_per_batch(settings)
+    )
     segments = interpolate_groups(models, placement, groups, settings, progress)
     frames = [frame for segment in segments for frame in segment[:-1]]
     return frames[::-1]
