@@ -34,8 +34,9 @@ class GraphedForward:
     other values) and replayed. The graphs read the weights where they were at capture: when the
     weights move (offloading plans), the captures are dropped and made again."""
 
-    def __init__(self, module: nn.Module, forward: Callable) -> None:
+    def __init__(self, module: nn.Module, forward: Callable, own_forward: Callable | None = None) -> None:
         self.module, self.forward = module, forward
+        self.own_forward = own_forward  # the instance's forward it replaced (compiled), if any
         self.captures: dict[tuple, Capture] = {}
         self.weights: tuple[int, ...] = ()
         self.pool: tuple | None = None
@@ -90,21 +91,14 @@ def _signature(leaf: Any) -> Any:
 def replay_as_graphs(unet: nn.Module) -> None:
     """Replay the UNet's calls on the GPU as CUDA graphs (other calls run as before)."""
     if not isinstance(vars(unet).get("forward"), GraphedForward):
-        unet.forward = GraphedForward(unet, unet.forward)
-
-
-def release_graphs(unet: nn.Module) -> None:
-    """Free the memory of the UNet's captured calls, if any; they are captured again when needed."""
-    forward = vars(unet).get("forward")
-    if isinstance(forward, GraphedForward):
-        forward.release()
+        unet.forward = GraphedForward(unet, unet.forward, own_forward=vars(unet).get("forward"))
 
 
 def stop_graphs(unet: nn.Module) -> None:
-    """Undo replay_as_graphs."""
-    forward = vars(unet).get("forward")
-    if isinstance(forward, GraphedForward):
-        forward.release()
-        unet.forward = forward.forward
-        if unet.forward == type(unet).forward.__get__(unet):
-            del unet.forward
+    """Undo replay_as_graphs: back to the forward the UNet had (its class's, or a compiled one)."""
+    graphed = vars(unet).get("forward")
+    if isinstance(graphed, GraphedForward):
+        graphed.release()
+        del unet.forward
+        if graphed.own_forward is not None:
+            unet.forward = graphed.own_forward
