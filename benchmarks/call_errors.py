@@ -9,6 +9,7 @@ import torch
 from cuda_graphs import replay_as_graphs, stop_graphs
 from paintsundo.models.video_vae import end_frame_features
 from paintsundo.pipeline.acceleration import choose_attention_kernels, default_attention_kernels
+from paintsundo.pipeline.denoisers import guided_pair
 from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
 
 
@@ -98,7 +99,7 @@ def video_errors(
     unet, video: VideoSettings, bucket: tuple[int, int], compiled: bool
 ) -> list[tuple[str, float]]:
     positive, negative = video_unet_inputs(unet, video, bucket)
-    batch = {name: torch.cat([positive[name], negative[name]]) for name in positive}
+    batch = guided_pair(positive, negative)
     if compiled:  # against the same kernels run eagerly, at the job's batch (no new compile)
         with eager():
             reference = unet(**batch)

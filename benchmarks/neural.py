@@ -13,8 +13,9 @@ blocks), "+fullcompile" (of their whole forward), "+fullgraphs" (whole forward c
 graphs), "+graphs" (each video UNet call replayed as a CUDA graph, compiled or not), "+segmentsN"
 (N segments in one batch, all 7 without N; otherwise the memory mode's number), "+stepsK/V" (K
 keyframe and V video steps), "+decodeN" (video decoded N frames at a time), "+defaultattention"
-(PyTorch's SDPA kernel order instead of the one chosen per attention block) and "+contiguous"
-(compiled without channels-last weights). The video stage's time is split into its phases: encoding
+(PyTorch's SDPA kernel order instead of the one chosen per attention block), "+contiguous"
+(compiled without channels-last weights) and "+untuned" (cuDNN's heuristic convolution algorithms
+instead of timed ones). The video stage's time is split into its phases: encoding
 the conditions, sampling and decoding. A first table gives each optimised model call's relative error
 against the plain call on the same inputs.
 """
@@ -55,7 +56,7 @@ from released_random import (
 )
 
 VIDEO_PHASES = ("encode_conditions", "sample_group", "decode_group")
-PLAIN = dataclasses.replace(FAST, mode="plain", decode_chunk=None)
+PLAIN = dataclasses.replace(FAST, mode="plain", decode_chunk=None, tune_convolutions=False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,6 +77,8 @@ def parse_variant(name: str, keys: KeyframeSettings, video: VideoSettings) -> Va
     for extra in extras:
         if extra.startswith("decode"):
             plan = dataclasses.replace(plan, decode_chunk=int(extra.removeprefix("decode")))
+        if extra == "untuned":
+            plan = dataclasses.replace(plan, tune_convolutions=False)
     batched = base != "plain"
     keys = dataclasses.replace(keys, batched_cfg=batched)
     together = [int(extra.removeprefix("segments") or 7) for extra in extras if extra.startswith("segments")]

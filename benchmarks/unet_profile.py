@@ -9,7 +9,8 @@ batch the kernel time by family (convolution, matrix product, attention, normali
 fused Inductor kernels, other) and the costliest kernels. Variant extras: "+cl" channels-last
 activations and weights; "+kernels" the attention kernels chosen per block; "+compile" regional
 torch.compile, "+fullcompile" of the whole forward, "+fullgraphs" that with CUDA graphs, "+graphs"
-each call replayed as one CUDA graph (with or without "+compile").
+each call replayed as one CUDA graph (with or without "+compile"), "+unpacked" attention along time one
+position at a time.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from torch.profiler import ProfilerActivity, profile
 
 from call_errors import video_unet_inputs
 from cuda_graphs import replay_as_graphs, stop_graphs
+from paintsundo.models import attention
 from paintsundo.pipeline.acceleration import (
     choose_attention_kernels,
     compile_unet,
@@ -30,10 +32,13 @@ from paintsundo.pipeline.acceleration import (
     uncompile_unet,
     use_channels_last,
 )
+from paintsundo.pipeline.denoisers import guided_pair
 from paintsundo.pipeline.images import nearest_bucket
 from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
 from paintsundo.weights.release import MULTI_FRAME
 from released_random import median_gpu_milliseconds, random_component
+
+POSITIONS_PER_SEQUENCE = attention.POSITIONS_PER_SEQUENCE
 
 FAMILIES = (
     ("attention", r"flash|fmha|attention|sdpa|softmax"),
@@ -54,11 +59,11 @@ def inputs(unet, batch: int) -> dict:
     video = VideoSettings()
     keys = KeyframeSettings()
     bucket = nearest_bucket(keys.height, keys.width, video.buckets)
-    positive, negative = video_unet_inputs(unet, video, bucket)
-    return {
-        name: torch.cat([positive[name], negative[name]]).repeat(batch // 2, *[1] * (positive[name].ndim - 1))
-        for name in positive
-    }
+    positive, negative = (
+        {name: tensor.repeat(batch // 2, *[1] * (tensor.ndim - 1)) for name, tensor in inputs.items()}
+        for inputs in video_unet_inputs(unet, video, bucket)
+    )
+    return guided_pair(positive, negative)
 
 
 def kernel_times(unet, arguments: dict, calls: int, ops: int = 0) -> dict[str, float]:
@@ -97,6 +102,11 @@ def report(name: str, times: dict[str, float], rows: int) -> None:
         print(f"    {milliseconds:7.2f} ms  {family(kernel):12} {kernel[:110]}")
 
 
+def use_model_variants(extras: set[str]) -> None:
+    """ "+unpacked": attention along time one position's sequence at a time."""
+    attention.POSITIONS_PER_SEQUENCE = 1 if "unpacked" in extras else POSITIONS_PER_SEQUENCE
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variants", default="eager,eager+kernels,compile,compile+cl+kernels")
@@ -104,7 +114,9 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=10)
     parser.add_argument("--rows", type=int, default=14)
     parser.add_argument("--ops", type=int, default=0, help="also list the costliest operators")
+    parser.add_argument("--cudnn-benchmark", action="store_true", help="let cuDNN time its algorithms")
     args = parser.parse_args()
+    torch.backends.cudnn.benchmark = args.cudnn_benchmark
     device = torch.device("cuda")
     unet = random_component(MULTI_FRAME, "unet", device, None)
     dtype = next(unet.parameters()).dtype
@@ -114,6 +126,7 @@ def main() -> None:
     summary = []
     for variant in args.variants.split(","):
         extras = set(variant.split("+")[1:]) | {variant.split("+")[0]}
+        use_model_variants(extras)
         torch._dynamo.reset()
         uncompile_unet(unet)
         (choose_attention_kernels if "kernels" in extras else default_attention_kernels)(unet)

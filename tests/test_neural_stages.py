@@ -52,7 +52,8 @@ def test_keyframes_are_input_then_steps_then_blank_and_user_ones_take_their_step
     monkeypatch.setattr(flow, "generate_keyframes", fake_generate(calls))
     settings = KeyframeSettings(width=64, height=80)
     picture = np.random.default_rng(0).integers(0, 255, (160, 128, 3), dtype=np.uint8)
-    plain = flow.make_keyframes(None, None, picture, "tags", settings)
+    placement = SimpleNamespace(plan=FAST)
+    plain = flow.make_keyframes(None, placement, picture, "tags", settings)
     assert [k.step for k in plain] == [0, 400, 600, 800, 900, 950, 999, 1000]
     assert [k.source for k in plain] == ["input"] + ["generated"] * 6 + ["blank"]
     assert (plain[-1].picture == 255).all() and plain[0].picture.shape == (80, 64, 3)
@@ -60,7 +61,7 @@ def test_keyframes_are_input_then_steps_then_blank_and_user_ones_take_their_step
         flow.Keyframe(600, np.zeros((80, 64, 3), np.uint8), "user"),
         flow.Keyframe(700, np.zeros((80, 64, 3), np.uint8), "user"),
     ]
-    mixed = flow.make_keyframes(None, None, picture, "tags", settings, mine)
+    mixed = flow.make_keyframes(None, placement, picture, "tags", settings, mine)
     assert [k.step for k in mixed] == [0, 400, 600, 700, 800, 900, 950, 999, 1000]
     assert [k.source for k in mixed if k.step in (600, 700)] == ["user", "user"]
     assert calls[-1] == (400, 800, 900, 950, 999), "no keyframe is generated where the user gave one"

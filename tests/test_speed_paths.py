@@ -90,19 +90,26 @@ def test_offloaded_weights_keep_their_channels_last_layout():
         assert torch.equal(module.weight, weight)
 
 
-def test_temporal_attention_reads_channels_last_frames_in_place():
-    """The temporal transformer attends along time straight from channels-last frames, with the
-    result of per-pixel (b h w) t c sequences, and hands back frames in the layout it was given."""
+def test_attention_along_time_packs_positions_without_mixing_them():
+    """Several positions' frames attend as one masked sequence, with the result of per-position
+    sequences, whether the positions divide into packs or not."""
     from einops import rearrange
 
     from paintsundo.models.attention import attention_along_time, multi_head_attention
+
+    torch.manual_seed(0)
+    for positions in (8, 6):  # packs of 4, none
+        query, key, value = torch.randn(3, 2, positions, 7, 32).unbind(0)  # b p t (h d)
+        per_position = [rearrange(t, "b p t c -> (b p) t c") for t in (query, key, value)]
+        expected = rearrange(multi_head_attention(*per_position, heads=4), "(b p) t c -> b p t c", b=2)
+        assert torch.allclose(attention_along_time(query, key, value, heads=4), expected, atol=1e-6)
+
+
+def test_temporal_transformer_keeps_its_input_layout():
+    """Channels-last frames give the same result as contiguous ones, and come back channels-last."""
     from paintsundo.models.unet3d.transformers import TemporalTransformer
 
     torch.manual_seed(0)
-    query, key, value = torch.randn(3, 2, 5, 6, 32).unbind(0)  # b t p (h d)
-    per_pixel = [rearrange(t, "b t p c -> (b p) t c") for t in (query, key, value)]
-    expected = rearrange(multi_head_attention(*per_pixel, heads=4), "(b p) t c -> b t p c", b=2)
-    assert torch.allclose(attention_along_time(query, key, value, heads=4), expected, atol=1e-6)
     for linear in (True, False):
         block = TemporalTransformer(64, heads=2, dim_head=32, depth=1, linear=linear).eval()
         with torch.no_grad():
@@ -183,6 +190,57 @@ def test_every_memory_plan_gives_the_same_video(tiny_multi_frame):
     for mode in ("balanced", "low"):
         # Chunked decoding differs from whole decoding by float rounding only.
         assert np.abs(videos[mode].astype(int) - videos["fast"]).max() <= 1, mode
+
+
+def test_conditionings_share_the_layers_before_cross_attention(tiny_multi_frame):
+    """One x with two contexts per row gives what the whole batch gives with x repeated; inputs that
+    differ in more than their contexts cannot be paired."""
+    from paintsundo.pipeline.denoisers import guided_pair
+
+    unet = tiny_multi_frame.unet
+    torch.manual_seed(0)
+    x = torch.randn(2, 4, 16, 8, 6)  # b c t h w: two segments
+    shared = {"concat_cond": torch.randn_like(x), "fs": torch.tensor([24, 24])}
+    dim = unet.params.context_dim
+    positive = {"context_text": torch.randn(2, 77, dim), "context_img": torch.randn(2, 16, 16, dim), **shared}
+    negative = {"context_text": torch.randn(2, 77, dim), "context_img": torch.zeros(2, 16, 16, dim), **shared}
+    steps = torch.tensor([500, 500])
+    with torch.no_grad():
+        whole = {name: torch.cat([positive[name], negative[name]]) for name in positive}
+        expected = unet(torch.cat([x, x]), torch.cat([steps, steps]), **whole)
+        paired = unet(x, steps, **guided_pair(positive, negative))
+    assert paired.shape == expected.shape == (4, 4, 16, 8, 6)
+    assert relative_error(paired, expected) < 1e-5
+    assert relative_error(paired[:2], paired[2:]) > 1e-2, "the two conditionings gave one result"
+    with pytest.raises(ValueError, match="concat_cond"):
+        guided_pair(positive, {**negative, "concat_cond": torch.zeros_like(x)})
+
+
+def test_cudnn_times_convolutions_while_sampling_as_the_plan_says(tiny_multi_frame, monkeypatch):
+    """Sampling repeats its shapes every step, so it tunes; the encoders and decoders run each shape
+    once or twice and do not. The process's setting is back afterwards."""
+    import dataclasses
+
+    from paintsundo.pipeline import video
+    from paintsundo.pipeline.settings import FAST
+
+    seen: dict[str, list[bool]] = {"sample": [], "decode": []}
+
+    def recording(name, original):
+        def record(*args, **kwargs):
+            seen[name].append(torch.backends.cudnn.benchmark)
+            return original(*args, **kwargs)
+
+        return record
+
+    monkeypatch.setattr(video, "sample_ddim_v_dynamic", recording("sample", video.sample_ddim_v_dynamic))
+    monkeypatch.setattr(video, "decode_group", recording("decode", video.decode_group))
+    before = torch.backends.cudnn.benchmark
+    for plan in (FAST, dataclasses.replace(FAST, tune_convolutions=False)):
+        tiny_video(tiny_multi_frame, plan)
+    assert seen["sample"] == [True, False]
+    assert seen["decode"] == [before, before]
+    assert torch.backends.cudnn.benchmark == before
 
 
 @pytest.mark.parametrize("regional", [True, False])

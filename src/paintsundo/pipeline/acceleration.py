@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import torch
 from torch import nn
@@ -98,6 +99,18 @@ def _safe_for_graphs(compiled: Callable) -> Callable:
         return tree_map_only(torch.Tensor, torch.clone, compiled(*args, **kwargs))
 
     return forward
+
+
+@contextlib.contextmanager
+def tuned_convolutions(enabled: bool = True) -> Iterator[None]:
+    """Within: cuDNN times its algorithms for each new convolution shape and keeps the fastest. The
+    UNets repeat their shapes every step, so the first call's timing pays back many times over."""
+    before = torch.backends.cudnn.benchmark
+    torch.backends.cudnn.benchmark = enabled
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.benchmark = before
 
 
 def use_channels_last(model: nn.Module, enabled: bool = True) -> None:

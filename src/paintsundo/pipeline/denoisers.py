@@ -59,6 +59,22 @@ def rescale_guidance(guided: torch.Tensor, positive: torch.Tensor, factor: float
     return factor * rescaled + (1 - factor) * guided
 
 
+# The inputs in which the positive and negative conditions of the video UNet differ.
+CONTEXTS = ("context_text", "context_img")
+
+
+def guided_pair(positive: dict[str, torch.Tensor], negative: dict[str, torch.Tensor]) -> dict:
+    """Video UNet inputs for both conditions in one call: the contexts stacked (positive first), the
+    rest shared, so that the UNet computes what precedes cross-attention once."""
+    for name in positive.keys() - CONTEXTS:
+        if not torch.equal(positive[name], negative[name]):
+            raise ValueError(f"the positive and negative conditions differ in {name}, not only in contexts")
+    return {
+        name: torch.cat([positive[name], negative[name]]) if name in CONTEXTS else positive[name]
+        for name in positive
+    }
+
+
 def video_denoiser(
     unet: UNet3D,
     schedule: DiscreteSchedule,
@@ -69,14 +85,14 @@ def video_denoiser(
     batched_cfg: bool = False,
 ) -> Denoiser:
     """v-predicting 3D UNet as x0 = sqrt(a) x - sqrt(1 - a) v, guided and rescaled on v."""
-    both = {name: torch.cat([positive[name], negative[name]]) for name in positive} if batched_cfg else None
+    both = guided_pair(positive, negative) if batched_cfg else None
     sqrt_alpha, sqrt_one_minus = schedule.sqrt_alphas_cumprod, schedule.sqrt_one_minus_alphas_cumprod
     dtype = next(unet.parameters()).dtype
 
     def denoise(x: torch.Tensor, step: torch.Tensor) -> torch.Tensor:
         x = x.to(dtype)
         if both is not None:
-            v_positive, v_negative = unet(torch.cat([x, x]), torch.cat([step, step]), **both).chunk(2)
+            v_positive, v_negative = unet(x, step, **both).chunk(2)
         else:
             v_positive = unet(x, step, **positive)
             v_negative = unet(x, step, **negative)

@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from paintsundo.errors import PaintsUndoError
+from paintsundo.pipeline.acceleration import tuned_convolutions
 from paintsundo.pipeline.denoisers import single_frame_denoiser
 from paintsundo.pipeline.images import resize_and_center_crop, to_model_range, to_pictures
 from paintsundo.pipeline.models import SingleFrameModels
@@ -83,7 +84,8 @@ def generate_keyframes(
         settings.cfg,
         batched_cfg=settings.batched_cfg,
     )
-    latents = sample_dpmpp_2m(denoiser, latents, sigmas, progress)
+    with tuned_convolutions(placement.plan.tune_convolutions):
+        latents = sample_dpmpp_2m(denoiser, latents, sigmas, progress)
     placement.use(vae)
     at_a_time = placement.plan.keyframe_decode_batch or len(latents)
     pictures = [vae.decode(part.to(vae.dtype) / scaling).sample for part in latents.split(at_a_time)]

@@ -16,6 +16,7 @@ import torch
 from einops import rearrange
 
 from paintsundo.models.video_vae import end_frame_features
+from paintsundo.pipeline.acceleration import tuned_convolutions
 from paintsundo.pipeline.denoisers import video_denoiser
 from paintsundo.pipeline.images import nearest_bucket, resize_and_center_crop, to_model_range, video_to_frames
 from paintsundo.pipeline.keyframes import encode_prompt, require_multiple
@@ -162,17 +163,18 @@ def sample_group(
     denoiser = video_denoiser(
         models.unet, schedule, positive, negative, settings.cfg, batched_cfg=settings.batched_cfg
     )
-    return sample_ddim_v_dynamic(
-        denoiser,
-        tuple(positive["concat_cond"].shape),
-        schedule,
-        trailing_timesteps(settings.steps),
-        dynamic_x0_scale(),
-        generators[0] if len(generators) == 1 else generators,
-        device=placement.device,
-        dtype=dtype,
-        callback=progress,
-    )
+    with tuned_convolutions(placement.plan.tune_convolutions):
+        return sample_ddim_v_dynamic(
+            denoiser,
+            tuple(positive["concat_cond"].shape),
+            schedule,
+            trailing_timesteps(settings.steps),
+            dynamic_x0_scale(),
+            generators[0] if len(generators) == 1 else generators,
+            device=placement.device,
+            dtype=dtype,
+            callback=progress,
+        )
 
 
 def _as_dtype(tensors: dict[str, torch.Tensor], dtype: torch.dtype) -> dict[str, torch.Tensor]:

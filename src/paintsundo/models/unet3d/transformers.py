@@ -33,7 +33,7 @@ def temporal_window(tokens: torch.Tensor, frames: int, mode: str) -> torch.Tenso
 
 class CrossAttention(nn.Module):
     """Self- or cross-attention; with image cross-attention it adds a second, image-token branch.
-    along_time: self-attention over the frames of b t p c tokens, instead of over the n of b n c."""
+    along_time: self-attention over the frames of b p t c tokens, instead of over the n of b n c."""
 
     def __init__(
         self,
@@ -165,8 +165,9 @@ class SpatialTransformer(nn.Module):
 class TemporalTransformer(nn.Module):
     """Self-attention along time at each pixel. x: b c t h w.
 
-    Its tokens are b t (h w) c: channels-last frames (as compiled UNets store them) give them as a
-    view, where (b h w) t c tokens would cost a copy on the way in and out.
+    Its tokens are b (h w) t c, each pixel's frames together: attention then packs a few pixels'
+    sequences into one (models/attention.py). Compiled, the reordering rides on the normalisation
+    and the final sum, which read and write every element anyway.
 
     The released model's initial temporal attention projects with 1x1 Conv1d layers (`linear=False`),
     all others with Linear layers; both compute the same map, stored in different shapes.
@@ -186,10 +187,10 @@ class TemporalTransformer(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         height, width = x.shape[-2:]
-        h = _project(self.proj_in, rearrange(self.norm(x), "b c t h w -> b t (h w) c"))
+        h = _project(self.proj_in, rearrange(self.norm(x), "b c t h w -> b (h w) t c"))
         for block in self.transformer_blocks:
             h = block(h)
-        h = rearrange(_project(self.proj_out, h), "b t (h w) c -> b c t h w", h=height, w=width)
+        h = rearrange(_project(self.proj_out, h), "b (h w) t c -> b c t h w", h=height, w=width)
         # x first: the sum takes its memory layout.
         return x + h
 

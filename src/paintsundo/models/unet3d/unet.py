@@ -17,15 +17,22 @@ from paintsundo.models.unet3d.transformers import SpatialTransformer, TemporalTr
 INIT_ATTENTION_HEADS = 8
 
 
+def for_each_conditioning(x: torch.Tensor, rows: int) -> torch.Tensor:
+    """x, computed once for inputs that all conditionings share, repeated for each: `rows` rows."""
+    return x if len(x) == rows else torch.cat([x] * (rows // len(x)))
+
+
 class LayerStack(nn.ModuleList):
     """One UNet level step: each layer gets what it needs (embedding, context, frame count)."""
 
     def forward(self, x: torch.Tensor, embedding: torch.Tensor, context: tuple, frames: int) -> torch.Tensor:
         for layer in self:
             if isinstance(layer, ResBlock):
-                x = layer(x, embedding, frames)
+                # Before the first cross-attention x may hold the shared rows only: the first of each
+                # conditioning's embeddings, which are all the same.
+                x = layer(x, embedding[: len(x)], frames)
             elif isinstance(layer, SpatialTransformer):
-                x = layer(x, context, frames)
+                x = layer(for_each_conditioning(x, len(context[0])), context, frames)
             elif isinstance(layer, TemporalTransformer):
                 x = rearrange(
                     layer(rearrange(x, "(b t) c h w -> b c t h w", t=frames)), "b c t h w -> (b t) c h w"
@@ -142,14 +149,18 @@ class UNet3D(nn.Module):
         concat_cond: torch.Tensor,  # b c t h w
         fs: torch.Tensor | None = None,  # b
     ) -> torch.Tensor:
+        """v-prediction: (k b) c t h w for contexts of k b rows, k conditionings of each input (batched
+        CFG: positive then negative). All else is shared, so the layers before the first
+        cross-attention run once for all k."""
         batch, _, frames = x.shape[:3]
+        conditionings = len(context_text) // batch
         embedding = self.time_embed(timestep_embedding(timesteps, self.params.model_channels).to(x.dtype))
         if self.params.fs_condition:
             fs = fs if fs is not None else torch.full((batch,), self.params.default_fs, device=x.device)
             embedding = embedding + self.fps_embedding(
                 timestep_embedding(fs, self.params.model_channels).to(x.dtype)
             )
-        embedding = embedding.repeat_interleave(frames, dim=0)
+        embedding = embedding.repeat_interleave(frames, dim=0).repeat(conditionings, 1)
         context = (
             context_text.repeat_interleave(frames, dim=0),
             rearrange(context_img, "b t n c -> (b t) n c"),
@@ -163,5 +174,7 @@ class UNet3D(nn.Module):
             skips.append(h)
         h = self.middle_block(h, embedding, context, frames)
         for block in self.output_blocks:
-            h = block(torch.cat([h, skips.pop()], dim=1), embedding, context, frames)
+            h = block(
+                torch.cat([h, for_each_conditioning(skips.pop(), len(h))], dim=1), embedding, context, frames
+            )
         return rearrange(self.out(h.to(x.dtype)), "(b t) c h w -> b c t h w", t=frames)
