@@ -1,11 +1,12 @@
-"""The attention calls of one 3D UNet call, timed per shape with each SDPA backend.
+"""The attention over pixels and text of one 3D UNet call, timed per shape with each SDPA backend.
 
     python benchmarks/attention_shapes.py [--batch 2]
 
 One forward at the released size (random weights, the default job's bucket) records the shape of every
-attention call; each distinct shape is then timed alone with each backend PyTorch offers (flash,
-memory-efficient, cuDNN, math) on fresh random inputs, with its relative error against float32 math.
-The table gives milliseconds per UNet call (time per attention call times the number of such calls).
+multi-head attention call (attention along time has its own script, time_attention.py); each distinct
+shape is then timed alone with each backend PyTorch offers (flash, memory-efficient, cuDNN, math) on
+fresh random inputs, with its relative error against float32 math. The table gives milliseconds per
+UNet call (time per attention call times the number of such calls).
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from paintsundo.weights.release import MULTI_FRAME
 from released_random import median_gpu_milliseconds, random_component
 from unet_profile import inputs
 
-FLEX = ("flex16", "flex32", "flex-packed")
 BACKENDS = {
     "flash": SDPBackend.FLASH_ATTENTION,
     "efficient": SDPBackend.EFFICIENT_ATTENTION,
@@ -52,39 +52,6 @@ def recorded_shapes(batch: int) -> Counter:
     return shapes
 
 
-def flex_variants(query: torch.Tensor) -> dict:
-    """flex_attention (compiled Triton kernels) for short self-attention: plain with small tiles, and
-    with 128 // n sequences packed into one block-diagonal sequence (a free view of b n (h d) tokens)."""
-    from torch.nn.attention.flex_attention import create_block_mask, flex_attention
-
-    batch, heads, length, dim = query.shape
-    flex = torch.compile(flex_attention, dynamic=False)
-    variants = {}
-    for block in (16, 32):
-        options = {"BLOCK_M": block, "BLOCK_N": block, "FORCE_USE_FLEX_ATTENTION": True}
-        variants[f"flex{block}"] = lambda q, k, v, options=options: flex(q, k, v, kernel_options=options)
-    pack = 128 // length
-    if batch % pack == 0:
-        mask = create_block_mask(
-            lambda b, h, q_index, kv_index: q_index // length == kv_index // length,
-            None,
-            None,
-            128,
-            128,
-            device=query.device,
-        )
-
-        def packed(q, k, v):
-            def view(t):
-                return t.transpose(1, 2).reshape(batch // pack, pack * length, heads, dim).transpose(1, 2)
-
-            out = flex(view(q), view(k), view(v), block_mask=mask)
-            return out.transpose(1, 2).reshape(batch, length, heads, dim).transpose(1, 2)
-
-        variants["flex-packed"] = packed
-    return variants
-
-
 def time_shape(shape: tuple, dtype: torch.dtype) -> dict[str, tuple[float, float]]:
     """backend -> (milliseconds, relative error against float32 math), on tokens laid out b n (h d)."""
     batch, heads, queries, keys, dim = shape
@@ -109,16 +76,6 @@ def time_shape(shape: tuple, dtype: torch.dtype) -> dict[str, tuple[float, float
             continue
         error = relative_error(out, exact)
         results[name] = (milliseconds, error)
-    if queries == keys <= 64:
-        for name, attend in flex_variants(query).items():
-            try:
-                out = attend(query, key, value)
-                milliseconds = median_gpu_milliseconds(lambda attend=attend: attend(query, key, value), 20)
-            except Exception as error:  # an unsupported tile size: report and go on
-                print(f"{name} {shape}: {type(error).__name__}: {str(error)[:200]}")
-                continue
-            error = relative_error(out, exact)
-            results[name] = (milliseconds, error)
     return results
 
 
@@ -129,7 +86,7 @@ def main() -> None:
     shapes = recorded_shapes(args.batch)
     dtype = torch.float16
     totals = Counter()
-    columns = (*BACKENDS, *FLEX)
+    columns = tuple(BACKENDS)
     print(f"{'b h n_q n_k d':28} {'calls':>5} " + " ".join(f"{name:>18}" for name in columns))
     for shape, count in sorted(shapes.items(), key=lambda item: -item[0][2] * item[0][3] * item[0][0]):
         results = time_shape(shape, dtype)

@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from einops import rearrange
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
+from call_errors import relative_error
 from paintsundo.models import attention
 from released_random import median_gpu_milliseconds
 
@@ -75,7 +76,7 @@ def main() -> None:
                 except RuntimeError as error:
                     print(f"{channels:>8} x {pixels:<7} {name:>12} {kernel_name:>10} {str(error)[:60]}")
                     continue
-                error = ((out.float() - exact).norm() / exact.norm()).item()
+                error = relative_error(out, exact)
                 share = moved / (milliseconds / 1e3) / BANDWIDTH
                 print(
                     f"{channels:>8} x {pixels:<7} {name:>12} {kernel_name:>10} {milliseconds:8.3f}"

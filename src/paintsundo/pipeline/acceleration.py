@@ -23,9 +23,10 @@ RECOMPILE_LIMIT = 64
 
 
 # SDPA kernels by kind of attention, first choice first; a kernel that cannot run the call (an older
-# GPU, the CPU) passes it to the next. Measured per shape by benchmarks/attention_shapes.py: cuDNN's
-# Hopper kernels are the fastest over a frame's pixels and text; along time (16 tokens) flash and
-# cuDNN pad each sequence to a 128-row tile, and the memory-efficient kernel's smaller tiles win.
+# GPU, the CPU) passes it to the next. Over a frame's pixels and text cuDNN's Hopper kernels are the
+# fastest (benchmarks/attention_shapes.py). Along time, sequences of four pixels' 16 frames under a
+# mask, which flash cannot take: the memory-efficient kernel is a little ahead of cuDNN's
+# (benchmarks/time_attention.py).
 ATTENTION_KERNELS = {
     "pixels": (SDPBackend.CUDNN_ATTENTION, SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION),
     "time": (SDPBackend.EFFICIENT_ATTENTION, SDPBackend.CUDNN_ATTENTION, SDPBackend.FLASH_ATTENTION),
