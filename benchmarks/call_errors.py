@@ -8,9 +8,9 @@ import torch
 
 from cuda_graphs import replay_as_graphs, stop_graphs
 from paintsundo.models.video_vae import end_frame_features
-from paintsundo.pipeline.acceleration import choose_attention_kernels, default_attention_kernels
+from paintsundo.pipeline.acceleration import choose_attention_kernels, default_attention_kernels, uncompile
 from paintsundo.pipeline.denoisers import guided_pair
-from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
+from paintsundo.pipeline.settings import FAST, KeyframeSettings, VideoSettings
 
 
 def relative_error(ours: torch.Tensor, reference: torch.Tensor) -> float:
@@ -146,12 +146,7 @@ def decode_errors(single_vae, video_vae, keys: KeyframeSettings, video: VideoSet
     exact = copy.deepcopy(single_vae).float().decode(latents.float()).sample
     rows.append(("  the batched decode against float32", relative_error(whole, exact)))
     rows.append(("  one at a time against float32", relative_error(one_by_one, exact)))
-    parameter = next(video_vae.parameters())
-    ends = torch.rand(2, 3, *bucket, device=parameter.device, dtype=parameter.dtype) * 2 - 1
-    _, features = video_vae.encode(ends)
-    reference = end_frame_features(features, frames=2)
-    frames = video.frames_per_segment
-    z = torch.randn(frames, 4, bucket[0] // 8, bucket[1] // 8, device=parameter.device, dtype=parameter.dtype)
+    z, reference, frames = video_decode_inputs(video_vae, video, bucket)
     whole = video_vae.decode(z, reference, frames)
     for chunk in (4, 2):
         chunked = video_vae.decode(z, reference, frames, chunk)
@@ -159,13 +154,37 @@ def decode_errors(single_vae, video_vae, keys: KeyframeSettings, video: VideoSet
     return rows
 
 
-def print_call_errors(models, keys: KeyframeSettings, video: VideoSettings, bucket, compiled: bool) -> None:
+def video_decode_inputs(video_vae, video: VideoSettings, bucket) -> tuple[torch.Tensor, list, int]:
+    """Latents of one segment, its end frames' encoder features, and its frame count."""
+    parameter = next(video_vae.parameters())
+    ends = torch.rand(2, 3, *bucket, device=parameter.device, dtype=parameter.dtype) * 2 - 1
+    _, features = video_vae.encode(ends)
+    frames = video.frames_per_segment
+    z = torch.randn(frames, 4, bucket[0] // 8, bucket[1] // 8, device=parameter.device, dtype=parameter.dtype)
+    return z, end_frame_features(features, frames=2), frames
+
+
+@torch.inference_mode()
+def compiled_decode_errors(video_vae, video: VideoSettings, bucket) -> list:
+    """The compiled decoder, in fast mode's chunks, against the eager decode of the whole segment.
+    Leaves the decoder uncompiled."""
+    z, reference, frames = video_decode_inputs(video_vae, video, bucket)
+    compiled = video_vae.decode(z, reference, frames, FAST.decode_chunk)
+    uncompile(video_vae.decoder)
+    whole = video_vae.decode(z, reference, frames)
+    return [(f"video VAE decode, compiled, {FAST.decode_chunk} at a time", relative_error(compiled, whole))]
+
+
+def print_call_errors(
+    models, keys: KeyframeSettings, video: VideoSettings, bucket, compiled: bool, decoder: bool = False
+) -> None:
     """The eager optimisations' errors against plain calls, or (compiled) the compiled UNets' against
-    the same UNets run eagerly."""
+    the same UNets run eagerly, and the compiled video decoder's (if `decoder`) against the eager one."""
     single, multi = models
     torch.manual_seed(0)
     if compiled:
         rows = keyframe_errors(single.unet, keys, True) + video_errors(multi.unet, video, bucket, True)
+        rows += compiled_decode_errors(multi.vae, video, bucket) if decoder else []
     else:
         rows = keyframe_errors(single.unet, keys, False) + video_errors(multi.unet, video, bucket, False)
         rows += decode_errors(single.vae, multi.vae, keys, video, bucket)

@@ -9,15 +9,15 @@ weights are random (scaled so that activations stay finite). "plain" is our pipe
 optimisation (two CFG passes, whole-batch decodes, weights resident): every other variant reports its
 speed-up over it, and PSNR/SSIM of its frames against it. A variant is a memory mode (fast, balanced,
 low) or "quick" (the quick preset in fast mode), plus "+compile" (torch.compile of the UNets' repeated
-blocks), "+fullcompile" (of their whole forward), "+fullgraphs" (whole forward compiled with CUDA
-graphs), "+graphs" (each video UNet call replayed as a CUDA graph, compiled or not), "+segmentsN"
-(N segments in one batch, all 7 without N; otherwise the memory mode's number), "+stepsK/V" (K
-keyframe and V video steps), "+decodeN" (video decoded N frames at a time), "+defaultattention"
-(PyTorch's SDPA kernel order instead of the one chosen per attention block), "+contiguous"
-(compiled without channels-last weights) and "+untuned" (cuDNN's heuristic convolution algorithms
-instead of timed ones). The video stage's time is split into its phases: encoding
-the conditions, sampling and decoding. A first table gives each optimised model call's relative error
-against the plain call on the same inputs.
+blocks and of the video decoder's per-frame work), "+fullcompile" (of their whole forward),
+"+fullgraphs" (whole forward compiled with CUDA graphs), "+graphs" (each video UNet call replayed as a
+CUDA graph, compiled or not), "+segmentsN" (N segments in one batch, all 7 without N; otherwise the
+memory mode's number), "+stepsK/V" (K keyframe and V video steps), "+decodeN" (video decoded N frames at
+a time), "+defaultattention" (PyTorch's SDPA kernel order instead of the one chosen per attention
+block), "+contiguous" (compiled without channels-last weights), "+eagerdecoder" (compiled UNets, but the
+video decoder eager) and "+untuned" (cuDNN's heuristic convolution algorithms instead of timed ones).
+The video stage's time is split into its phases: encoding the conditions, sampling and decoding. A first
+table gives each optimised model call's relative error against the plain call on the same inputs.
 """
 
 from __future__ import annotations
@@ -35,8 +35,9 @@ from paintsundo.pipeline import video as video_stage
 from paintsundo.pipeline.acceleration import (
     choose_attention_kernels,
     compile_unet,
+    compile_video_decoder,
     default_attention_kernels,
-    uncompile_unet,
+    uncompile,
 )
 from paintsundo.pipeline.flow import make_keyframes, make_video
 from paintsundo.pipeline.images import nearest_bucket
@@ -69,6 +70,7 @@ class Variant:
     attention_kernels: bool = True  # the kernels chosen per attention block, or PyTorch's default order
     channels_last: bool = True  # when compiled
     graphs: bool = False  # video UNet calls replayed as CUDA graphs
+    compiled_decoder: bool = True  # the video decoder's per-frame work compiled too, when compiled
 
 
 def parse_variant(name: str, keys: KeyframeSettings, video: VideoSettings) -> Variant:
@@ -96,7 +98,15 @@ def parse_variant(name: str, keys: KeyframeSettings, video: VideoSettings) -> Va
     compile_mode = next((mode for extra, mode in modes.items() if extra in extras), None)
     kernels = batched and "defaultattention" not in extras
     return Variant(
-        name, plan, keys, video, compile_mode, kernels, "contiguous" not in extras, "graphs" in extras
+        name,
+        plan,
+        keys,
+        video,
+        compile_mode,
+        kernels,
+        "contiguous" not in extras,
+        "graphs" in extras,
+        "eagerdecoder" not in extras,
     )
 
 
@@ -133,14 +143,16 @@ def compile_for(models, picture: np.ndarray, variant: Variant, compiled: dict, d
     """Compile both UNets for this variant's mode (once per mode) and warm them up on a 2-step job of
     its shapes, so that no compiling is timed; the seconds this took."""
     started = time.perf_counter()
-    how = (variant.compile_mode, variant.channels_last, variant.attention_kernels)
+    how = (variant.compile_mode, variant.channels_last, variant.attention_kernels, variant.compiled_decoder)
     if compiled.get("mode") != how:
         torch._dynamo.reset()
+        uncompile_all(models)
         for unet in (models[0].unet, models[1].unet):
-            uncompile_unet(unet)
             regional = variant.compile_mode == "regional"
             mode = None if regional else variant.compile_mode
             compile_unet(unet, mode=mode, regional=regional, channels_last=variant.channels_last)
+        if variant.compiled_decoder:
+            compile_video_decoder(models[1].vae.decoder, channels_last=variant.channels_last)
         compiled["mode"] = how
     warm = dataclasses.replace(
         variant,
@@ -149,6 +161,11 @@ def compile_for(models, picture: np.ndarray, variant: Variant, compiled: dict, d
     )
     run_job(models, picture, warm, device)
     return time.perf_counter() - started
+
+
+def uncompile_all(models) -> None:
+    for model in (models[0].unet, models[1].unet, models[1].vae.decoder):
+        uncompile(model)
 
 
 def quality(frames: np.ndarray, reference: np.ndarray) -> tuple[float, float]:
@@ -235,8 +252,7 @@ def main() -> None:
             seconds = compile_for(models, picture, variant, compiled, device)
             print(f"({name}: compiled and warmed up in {seconds:.0f} s)", flush=True)
         elif compiled.pop("mode", None):
-            for unet in (models[0].unet, models[1].unet):
-                uncompile_unet(unet)
+            uncompile_all(models)
         result = run_job(models, picture, variant, device)
         first = first or {"total": result["keyframes_s"] + result["video_s"], "frames": result["frames"]}
         psnr, ssim = quality(result["frames"], first["frames"])
@@ -250,7 +266,7 @@ def main() -> None:
         )
         print(f"{'':22} video peaks (GiB): {peaks}", flush=True)
     if compiled:
-        print_call_errors(models, keys, video, bucket, compiled=True)
+        print_call_errors(models, keys, video, bucket, compiled=True, decoder=compiled["mode"][-1])
 
 
 if __name__ == "__main__":

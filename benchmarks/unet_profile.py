@@ -10,7 +10,8 @@ fused Inductor kernels, other) and the costliest kernels. Variant extras: "+cl" 
 activations and weights; "+kernels" the attention kernels chosen per block; "+compile" regional
 torch.compile, "+fullcompile" of the whole forward, "+fullgraphs" that with CUDA graphs, "+graphs"
 each call replayed as one CUDA graph (with or without "+compile"), "+unpacked" attention along time one
-position at a time.
+position at a time, "+autotune" Inductor's timed choice among its own and cuBLAS's matrix-product
+kernels (with their neighbouring pointwise work fused in).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import re
 from collections import defaultdict
 
 import torch
+import torch._inductor.config
 from torch.profiler import ProfilerActivity, profile
 
 from call_errors import video_unet_inputs
@@ -29,7 +31,7 @@ from paintsundo.pipeline.acceleration import (
     choose_attention_kernels,
     compile_unet,
     default_attention_kernels,
-    uncompile_unet,
+    uncompile,
     use_channels_last,
 )
 from paintsundo.pipeline.denoisers import guided_pair
@@ -103,8 +105,10 @@ def report(name: str, times: dict[str, float], rows: int) -> None:
 
 
 def use_model_variants(extras: set[str]) -> None:
-    """ "+unpacked": attention along time one position's sequence at a time."""
+    """ "+unpacked": attention along time one position's sequence at a time; "+autotune": timed
+    matrix-product kernels when compiled."""
     attention.POSITIONS_PER_SEQUENCE = 1 if "unpacked" in extras else POSITIONS_PER_SEQUENCE
+    torch._inductor.config.max_autotune_gemm = "autotune" in extras
 
 
 def main() -> None:
@@ -128,7 +132,7 @@ def main() -> None:
         extras = set(variant.split("+")[1:]) | {variant.split("+")[0]}
         use_model_variants(extras)
         torch._dynamo.reset()
-        uncompile_unet(unet)
+        uncompile(unet)
         (choose_attention_kernels if "kernels" in extras else default_attention_kernels)(unet)
         layout = "cl" in extras
         if "compile" in extras:

@@ -46,6 +46,67 @@ def test_chunked_video_decode_equals_the_whole_decode(tiny_video_vae, batch, chu
     assert relative_error(chunked, whole) < 1e-5
 
 
+def decode_inputs(vae: VideoVAE, batch: int = 1, frames: int = 16, height: int = 64, width: int = 48):
+    generator = torch.Generator().manual_seed(1)
+    ends = torch.rand(batch * 2, 3, height, width, generator=generator) * 2 - 1
+    _, features = vae.encode(ends)
+    latents = torch.randn(batch * frames, 4, height // 8, width // 8, generator=generator)
+    return latents, end_frame_features(features, frames=2), frames
+
+
+@torch.inference_mode()
+def test_channels_last_chunked_decode_keeps_its_layout_and_result(tiny_video_vae, monkeypatch):
+    from paintsundo.models.video_vae.temporal import VideoResBlock
+    from paintsundo.pipeline.acceleration import use_channels_last
+
+    latents, reference, frames = decode_inputs(tiny_video_vae)
+    plain = tiny_video_vae.decode(latents, reference, frames, chunk=2)
+    layouts = []
+    frame_step = VideoResBlock.frame_step
+
+    def recording(self, x, before=None):
+        layouts.append(x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous())
+        return frame_step(self, x, before)
+
+    monkeypatch.setattr(VideoResBlock, "frame_step", recording)
+    try:
+        use_channels_last(tiny_video_vae.decoder)
+        chunked = tiny_video_vae.decode(latents, reference, frames, chunk=2)
+    finally:
+        use_channels_last(tiny_video_vae.decoder, False)
+    # Each block's frames arrive channels-last: the chunks and the temporal row slices keep the layout.
+    assert len(layouts) > 8 and all(layouts)
+    assert relative_error(chunked, plain) < 1e-5
+
+
+@torch.inference_mode()
+def test_compiled_video_decoder_gives_the_same_frames(tiny_video_vae):
+    from paintsundo.pipeline.acceleration import (
+        DECODER_METHODS,
+        DECODER_MODULES,
+        compile_video_decoder,
+        uncompile,
+    )
+
+    latents, reference, frames = decode_inputs(tiny_video_vae)
+    decoder = tiny_video_vae.decoder
+    plain = tiny_video_vae.decode(latents, reference, frames, chunk=2)
+    try:
+        compile_video_decoder(decoder, backend="eager")  # Dynamo's graph capture, no code generation
+        compiled_methods = {
+            name for module in decoder.modules() for name in DECODER_METHODS if name in vars(module)
+        }
+        compiled_blocks = {type(m).__name__ for m in decoder.modules() if m._compiled_call_impl is not None}
+        compiled = tiny_video_vae.decode(latents, reference, frames, chunk=2)
+    finally:
+        uncompile(decoder)
+    assert compiled_methods == set(DECODER_METHODS)
+    assert compiled_blocks == set(DECODER_MODULES)
+    assert not any(name in vars(module) for module in decoder.modules() for name in DECODER_METHODS)
+    assert decoder.conv_in.weight.is_contiguous()
+    assert relative_error(compiled, plain) < 1e-5
+
+
 def linear_stages() -> list[list[torch.nn.Module]]:
     return [[torch.nn.Linear(2, 2), torch.nn.Linear(2, 2)], [torch.nn.Linear(2, 2), torch.nn.Linear(2, 2)]]
 
@@ -247,7 +308,7 @@ def test_cudnn_times_convolutions_while_sampling_as_the_plan_says(tiny_multi_fra
 def test_compiled_unet_gives_the_same_video(tiny_multi_frame, regional):
     import numpy as np
 
-    from paintsundo.pipeline.acceleration import compile_unet, uncompile_unet
+    from paintsundo.pipeline.acceleration import compile_unet, uncompile
     from paintsundo.pipeline.settings import FAST
 
     unet = tiny_multi_frame.unet
@@ -266,7 +327,7 @@ def test_compiled_unet_gives_the_same_video(tiny_multi_frame, regional):
             assert not compiled_blocks and "forward" in vars(unet)
         compiled = np.stack(tiny_video(tiny_multi_frame, FAST))
     finally:
-        uncompile_unet(unet)
+        uncompile(unet)
     assert "forward" not in vars(unet)
     assert all(m._compiled_call_impl is None for m in unet.modules())
     assert all(m.weight.is_contiguous() for m in unet.modules() if isinstance(m, torch.nn.Conv2d))
@@ -334,20 +395,20 @@ def test_the_engine_chooses_attention_kernels_for_both_unets():
 
 
 def test_regional_compile_covers_the_single_frame_unet(tiny_single_frame):
-    from paintsundo.pipeline.acceleration import compile_unet, uncompile_unet
+    from paintsundo.pipeline.acceleration import compile_unet, uncompile
 
     unet = tiny_single_frame.unet
     try:
         compile_unet(unet, backend="eager")
         kinds = {type(m).__name__ for m in unet.modules() if m._compiled_call_impl is not None}
     finally:
-        uncompile_unet(unet)
+        uncompile(unet)
     assert kinds == {"ResnetBlock2D", "Transformer2DModel"}
 
 
 def test_cuda_graph_compile_starts_a_step_and_copies_each_output(tiny_multi_frame, monkeypatch):
     """CUDA graphs overwrite an output on the next replay; the samplers must get copies."""
-    from paintsundo.pipeline.acceleration import compile_unet, uncompile_unet
+    from paintsundo.pipeline.acceleration import compile_unet, uncompile
 
     unet = tiny_multi_frame.unet
     steps, returned = [], []
@@ -378,7 +439,7 @@ def test_cuda_graph_compile_starts_a_step_and_copies_each_output(tiny_multi_fram
             first, second = unet(**inputs), unet(**inputs)
             expected = eager_forward(**inputs)
     finally:
-        uncompile_unet(unet)
+        uncompile(unet)
     assert len(steps) == 2, "one new step per call"
     assert all(out.data_ptr() != raw.data_ptr() for out, raw in zip((first, second), returned, strict=True))
     assert torch.allclose(first, expected) and torch.allclose(second, expected)

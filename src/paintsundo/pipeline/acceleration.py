@@ -90,6 +90,23 @@ def compile_unet(
         unet.forward = _safe_for_graphs(compiled) if mode == "reduce-overhead" else compiled
 
 
+# The video decoder's per-frame work, compiled: its GroupNorms fuse with their SiLUs and its activations
+# stay channels-last. Its chunk and row loops stay eager, so that memory is freed as it was.
+DECODER_MODULES = ("SpatialAttention", "AttentionCombiner")
+DECODER_METHODS = ("frame_step", "output_activation")
+
+
+def compile_video_decoder(decoder: nn.Module, backend: str = "inductor", channels_last: bool = True) -> None:
+    """Compile the video VAE decoder's per-frame blocks and methods (again for each new size)."""
+    use_channels_last(decoder, channels_last)
+    for module in decoder.modules():
+        if type(module).__name__ in DECODER_MODULES:
+            module.compile(dynamic=False, backend=backend)
+        for name in DECODER_METHODS:
+            if hasattr(type(module), name):
+                setattr(module, name, torch.compile(getattr(module, name), dynamic=False, backend=backend))
+
+
 def _safe_for_graphs(compiled: Callable) -> Callable:
     """CUDA graphs write each call's output into the same memory, but the samplers keep earlier
     outputs (DPM-Solver++(2M) its previous estimate): each call starts a new step and returns a copy."""
@@ -126,10 +143,11 @@ def use_channels_last(model: nn.Module, enabled: bool = True) -> None:
             module.weight.data = module.weight.data.contiguous(memory_format=layout)
 
 
-def uncompile_unet(unet: nn.Module) -> None:
-    """Back to eager execution, and contiguous weights, after compile_unet."""
-    use_channels_last(unet, False)
-    for module in unet.modules():
+def uncompile(model: nn.Module) -> None:
+    """Back to eager execution, and contiguous weights, after compile_unet or compile_video_decoder."""
+    use_channels_last(model, False)
+    for module in model.modules():
         module._compiled_call_impl = None
-    if "forward" in vars(unet):
-        del unet.forward
+        for name in DECODER_METHODS:
+            vars(module).pop(name, None)
+    vars(model).pop("forward", None)

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from paintsundo.hub import ModelPaths
-from paintsundo.pipeline.acceleration import choose_attention_kernels, compile_unet
+from paintsundo.pipeline.acceleration import choose_attention_kernels, compile_unet, compile_video_decoder
 from paintsundo.pipeline.flow import Keyframe, make_keyframes, make_video
 from paintsundo.pipeline.models import (
     MultiFrameModels,
@@ -108,6 +108,8 @@ class NeuralPipeline:
             choose_attention_kernels(models.unet)
             if self.compile:  # first: it lays out the weights that the placement then packs
                 compile_unet(models.unet)
+                if isinstance(models, MultiFrameModels):
+                    compile_video_decoder(models.vae.decoder)
             self.placement.add_stage(modules_of(models))
         return self._loaded[name]
 

@@ -41,7 +41,9 @@ def to_pictures(pixels: torch.Tensor) -> list[np.ndarray]:
     return list(values.clip(0, 255).astype(np.uint8))
 
 
-def video_to_frames(video: torch.Tensor) -> np.ndarray:
-    """b 3 t h w in [-1, 1] (b = 1) -> t h w 3 uint8, clamped then truncated like the reference app."""
+def video_to_frames(video: torch.Tensor) -> torch.Tensor:
+    """b 3 t h w in [-1, 1] -> b t h w 3 uint8 on the video's device, clamped then truncated like the
+    reference app. Copying to the host is left to the caller, which can wait until every segment is
+    queued: a copy waits for the GPU, and the GPU would then wait for the next segment's launches."""
     values = (video.float().clamp(-1.0, 1.0) * 127.5 + 127.5).to(torch.uint8)
-    return values[0].movedim(0, -1).cpu().numpy()
+    return values.permute(0, 2, 3, 4, 1)

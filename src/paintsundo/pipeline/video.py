@@ -92,11 +92,12 @@ def interpolate_groups(
         report = (lambda done, total, label=label: progress(label, done, total)) if progress else None
         latents.append(sample_group(models, placement, group, condition, settings, report))
     placement.use(models.vae)
-    return [
+    videos = [
         video
         for sampled, condition in zip(latents, conditions, strict=True)
         for video in decode_group(models, sampled, condition, settings, placement.plan.decode_chunk)
     ]
+    return [video.cpu().numpy() for video in videos]
 
 
 def end_frames(group: SegmentGroup, device: torch.device) -> torch.Tensor:
@@ -187,9 +188,10 @@ def decode_group(
     conditions: Conditions,
     settings: VideoSettings,
     chunk: int | None,
-) -> list[np.ndarray]:
-    """Decoded frames of each segment of the group: t h w 3 uint8. With a chunk, the segments are
-    encoded and decoded one at a time, so that a batch of segments takes no more memory than one."""
+) -> list[torch.Tensor]:
+    """Decoded frames of each segment of the group: t h w 3 uint8, on the device. With a chunk, the
+    segments are encoded and decoded one at a time, so that a batch of segments takes no more memory
+    than one."""
     step = 1 if chunk else len(latents)
     return [
         video
@@ -206,7 +208,7 @@ def _decode(
     ends: torch.Tensor,  # b 3 2 h w
     settings: VideoSettings,
     chunk: int | None,
-) -> list[np.ndarray]:
+) -> list[torch.Tensor]:
     dtype = next(models.vae.parameters()).dtype
     _, features = models.vae.encode(rearrange(ends, "b c t h w -> (b t) c h w"))
     reference = end_frame_features(features, frames=2)
@@ -214,5 +216,4 @@ def _decode(
     pixels = models.vae.decode(
         rearrange(latents, "b c t h w -> (b t) c h w").to(dtype), reference, count, chunk
     )
-    video = rearrange(pixels, "(b t) c h w -> b c t h w", t=count)
-    return [video_to_frames(video[index : index + 1]) for index in range(len(video))]
+    return list(video_to_frames(rearrange(pixels, "(b t) c h w -> b c t h w", t=count)))

@@ -27,9 +27,18 @@ def by_frames(
     for start in range(0, len(x), chunk):
         piece = layer(x[start : start + chunk])
         if out is None:
-            out = piece.new_empty(len(x), *piece.shape[1:])
+            shape = (len(x), *piece.shape[1:])
+            out = torch.empty(shape, dtype=piece.dtype, device=piece.device, memory_format=layout_of(piece))
         out[start : start + chunk] = piece
     return out
+
+
+def layout_of(x: torch.Tensor) -> torch.memory_format:
+    """channels_last for a channels-last (b t) c h w tensor (compiled decoders keep them), else
+    contiguous."""
+    if x.ndim == 4 and not x.is_contiguous() and x.is_contiguous(memory_format=torch.channels_last):
+        return torch.channels_last
+    return torch.contiguous_format
 
 
 def rows_for(height: int, frames: int, chunk: int) -> int:
@@ -41,30 +50,27 @@ def row_slices(height: int, rows: int) -> list[slice]:
     return [slice(start, start + rows) for start in range(0, height, rows)]
 
 
-def group_statistics(x: torch.Tensor, groups: int, rows: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Mean and variance per (sample, group) of b c t h w, in float32, read a few rows at a time."""
-    total = torch.zeros(len(x), groups, device=x.device)
-    squares = torch.zeros_like(total)
-    for part in row_slices(x.shape[-2], rows):
-        piece = x[..., part, :].float().reshape(len(x), groups, -1)
-        total += piece.sum(-1)
-        squares += piece.square().sum(-1)
-    count = x[0].numel() // groups
-    mean = total / count
-    return mean, squares / count - mean.square()
-
-
-def normalise(
-    x: torch.Tensor, norm: nn.GroupNorm, mean: torch.Tensor, variance: torch.Tensor
-) -> torch.Tensor:
-    """GroupNorm of a slice of b c t h w with statistics of the whole tensor."""
-    batch, channels = x.shape[:2]
-    grouped = x.float().reshape(batch, norm.num_groups, -1)
-    scaled = (grouped - mean[..., None]) * torch.rsqrt(variance[..., None] + norm.eps)
-    shape = (1, channels) + (1,) * (x.ndim - 2)
-    return (scaled.reshape(x.shape) * norm.weight.float().view(shape) + norm.bias.float().view(shape)).to(
-        x.dtype
+def group_affine(x: torch.Tensor, norm: nn.GroupNorm) -> tuple[torch.Tensor, torch.Tensor]:
+    """GroupNorm of the whole b c t h w tensor as x * scale + shift per (sample, channel): float32,
+    b c 1 1 1. The sums upcast as they read, so x is never copied to float32 (in any layout)."""
+    grouped = x.unflatten(1, (norm.num_groups, -1))  # b g c/g t h w
+    dims = tuple(range(2, grouped.ndim))
+    count = grouped[0, 0].numel()
+    mean = grouped.sum(dims, dtype=torch.float32) / count
+    variance = (
+        torch.linalg.vector_norm(grouped, dim=dims, dtype=torch.float32).square() / count - mean.square()
     )
+    repeats = x.shape[1] // norm.num_groups
+    weight, bias = norm.weight.detach().float(), norm.bias.detach().float()  # out= takes no autograd
+    scale = torch.rsqrt(variance + norm.eps).repeat_interleave(repeats, dim=1) * weight
+    shift = bias - mean.repeat_interleave(repeats, dim=1) * scale
+    shape = (*scale.shape, *(1,) * (x.ndim - 2))
+    return scale.view(shape), shift.view(shape)
+
+
+def normalise(x: torch.Tensor, scale: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
+    """x * scale + shift, computed in float32 and written in x's dtype and layout by one kernel."""
+    return torch.addcmul(shift, x, scale, out=torch.empty_like(x))
 
 
 def temporal_residual(
@@ -76,12 +82,12 @@ def temporal_residual(
     """out_layers(in_layers(x)), computed `rows` rows at a time: b c t h w."""
     norm_in, conv_in = in_layers[0], in_layers[2]
     norm_out, conv_out = out_layers[0], out_layers[-1]
-    mean, variance = group_statistics(x, norm_in.num_groups, rows)
-    hidden = torch.empty(x.shape[0], conv_in.out_channels, *x.shape[2:], device=x.device, dtype=x.dtype)
+    scale, shift = group_affine(x, norm_in)
+    hidden = torch.empty_like(x)  # the time stack keeps its width; empty_like keeps x's layout
     for part in row_slices(x.shape[-2], rows):
-        hidden[..., part, :] = conv_in(F.silu(normalise(x[..., part, :], norm_in, mean, variance)))
-    mean, variance = group_statistics(hidden, norm_out.num_groups, rows)
+        hidden[..., part, :] = conv_in(F.silu(normalise(x[..., part, :], scale, shift), inplace=True))
+    scale, shift = group_affine(hidden, norm_out)
     for part in row_slices(x.shape[-2], rows):
         # Each slice only reads its own rows, so the result can overwrite `hidden` in place.
-        hidden[..., part, :] = conv_out(F.silu(normalise(hidden[..., part, :], norm_out, mean, variance)))
+        hidden[..., part, :] = conv_out(F.silu(normalise(hidden[..., part, :], scale, shift), inplace=True))
     return hidden

@@ -68,9 +68,12 @@ class VideoDecoder(nn.Module):
                     h = stage.upsample(h)
                 else:
                     upsample = stage.upsample
-        h = by_frames(lambda x: F.silu(self.norm_out(x)), h, chunk)
+        h = by_frames(self.output_activation, h, chunk)
         h = self.attn_refinement[-1](h, reference[-1])
         return self.conv_out(h, frames, chunk)
+
+    def output_activation(self, x: torch.Tensor) -> torch.Tensor:
+        return F.silu(self.norm_out(x))
 
     def _refine(
         self, level: int, h: torch.Tensor, reference: torch.Tensor, chunk: int | None

@@ -3,6 +3,8 @@ refinement that lets every frame attend to the first and last frame's encoder fe
 
 from __future__ import annotations
 
+import functools
+
 import torch
 from einops import rearrange, repeat
 from torch import nn
@@ -50,11 +52,7 @@ class VideoResBlock(ResnetBlock):
         """`before` (an upsampling) runs on each chunk first, so its larger output is never whole.
         With chunks, the result may take x's memory (x is overwritten): in the decoder's full-resolution
         blocks, a third video-sized tensor would set the peak."""
-        step = (
-            super().forward
-            if before is None
-            else lambda piece: super(VideoResBlock, self).forward(before(piece))
-        )
+        step = self.frame_step if before is None else functools.partial(self.frame_step, before=before)
         reuse = chunk is not None and before is None and not hasattr(self, "nin_shortcut")
         per_frame = by_frames(step, x, chunk, out=x if reuse else None)
         per_frame = rearrange(per_frame, "(b t) c h w -> b c t h w", t=frames)
@@ -64,9 +62,14 @@ class VideoResBlock(ResnetBlock):
             return rearrange(mixed, "b c t h w -> (b t) c h w")
         rows = rows_for(per_frame.shape[-2], frames, chunk)
         residual = temporal_residual(per_frame, self.time_stack.in_layers, self.time_stack.out_layers, rows)
-        # alpha (x + r) + (1 - alpha) x, written into x: no full-size temporaries.
-        per_frame.add_(residual.mul_(alpha.to(residual.dtype)))
+        # alpha (x + r) + (1 - alpha) x = x + alpha r, written into x: no full-size temporaries.
+        per_frame.addcmul_(residual, alpha.to(residual.dtype))
         return rearrange(per_frame, "b c t h w -> (b t) c h w")
+
+    def frame_step(self, x: torch.Tensor, before: nn.Module | None = None) -> torch.Tensor:
+        """The per-frame residual block on (b t) c h w frames, after `before` if given. A method of its
+        own, so that it can be compiled apart from the chunking around it."""
+        return ResnetBlock.forward(self, x if before is None else before(x))
 
 
 class DecoderConv3D(nn.Conv2d):
