@@ -11,7 +11,8 @@ activations and weights; "+kernels" the attention kernels chosen per block; "+co
 torch.compile, "+fullcompile" of the whole forward, "+fullgraphs" that with CUDA graphs, "+graphs"
 each call replayed as one CUDA graph (with or without "+compile"), "+unpacked" attention along time one
 position at a time, "+autotune" Inductor's timed choice among its own and cuBLAS's matrix-product
-kernels (with their neighbouring pointwise work fused in).
+kernels (with their neighbouring pointwise work fused in), "+cdtune" Inductor's coordinate-descent
+tuning of its own kernels' block sizes.
 """
 
 from __future__ import annotations
@@ -106,9 +107,10 @@ def report(name: str, times: dict[str, float], rows: int) -> None:
 
 def use_model_variants(extras: set[str]) -> None:
     """ "+unpacked": attention along time one position's sequence at a time; "+autotune": timed
-    matrix-product kernels when compiled."""
+    matrix-product kernels when compiled; "+cdtune": tuned block sizes of Inductor's kernels."""
     attention.POSITIONS_PER_SEQUENCE = 1 if "unpacked" in extras else POSITIONS_PER_SEQUENCE
     torch._inductor.config.max_autotune_gemm = "autotune" in extras
+    torch._inductor.config.coordinate_descent_tuning = "cdtune" in extras
 
 
 def main() -> None:
