@@ -66,3 +66,8 @@ def tiny_neural_settings():
         keyframes=KeyframeSettings(width=64, height=64, operation_steps=(400, 999), steps=2),
         video=VideoSettings(steps=2, buckets=((64, 64),)),
     )
+
+
+def relative_error(ours, reference) -> float:
+    """|ours - reference| / |reference| of two tensors, in the Frobenius norm."""
+    return float((ours - reference).norm() / reference.norm())

@@ -2,109 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import torch
 
-from conftest import ROOT
-from paintsundo.models.video_vae import VideoVAE, VideoVAEParams, end_frame_features
+from conftest import ROOT, relative_error
 
 TINY = ROOT / "tests" / "data" / "tiny-release"
-
-
-def relative_error(ours: torch.Tensor, reference: torch.Tensor) -> float:
-    return float((ours - reference).norm() / reference.norm())
-
-
-@pytest.fixture(scope="module")
-def tiny_video_vae() -> VideoVAE:
-    config = json.loads((TINY / "paints_undo_multi_frame" / "vae" / "config.json").read_text())
-    torch.manual_seed(0)
-    vae = VideoVAE(VideoVAEParams.from_config(config)).eval()
-    with torch.no_grad():
-        for name, parameter in vae.named_parameters():
-            if name.endswith("mix_factor"):
-                parameter.fill_(0.3)  # a real blend of per-frame and temporal paths
-            elif name.endswith("bias"):
-                parameter.normal_(0, 0.1)
-    return vae
-
-
-@pytest.mark.parametrize(("batch", "chunk"), [(1, 3), (2, 5), (1, 16)])
-def test_chunked_video_decode_equals_the_whole_decode(tiny_video_vae, batch, chunk):
-    generator = torch.Generator().manual_seed(1)
-    frames, height, width = 16, 64, 48
-    ends = torch.rand(batch * 2, 3, height, width, generator=generator) * 2 - 1
-    with torch.inference_mode():
-        _, features = tiny_video_vae.encode(ends)
-        reference = end_frame_features(features, frames=2)
-        latents = torch.randn(batch * frames, 4, height // 8, width // 8, generator=generator)
-        whole = tiny_video_vae.decode(latents, reference, frames)
-        chunked = tiny_video_vae.decode(latents, reference, frames, chunk=chunk)
-    assert chunked.shape == whole.shape == (batch * frames, 3, height, width)
-    assert relative_error(chunked, whole) < 1e-5
-
-
-def decode_inputs(vae: VideoVAE, batch: int = 1, frames: int = 16, height: int = 64, width: int = 48):
-    generator = torch.Generator().manual_seed(1)
-    ends = torch.rand(batch * 2, 3, height, width, generator=generator) * 2 - 1
-    _, features = vae.encode(ends)
-    latents = torch.randn(batch * frames, 4, height // 8, width // 8, generator=generator)
-    return latents, end_frame_features(features, frames=2), frames
-
-
-@torch.inference_mode()
-def test_channels_last_chunked_decode_keeps_its_layout_and_result(tiny_video_vae, monkeypatch):
-    from paintsundo.models.video_vae.temporal import VideoResBlock
-    from paintsundo.pipeline.acceleration import use_channels_last
-
-    latents, reference, frames = decode_inputs(tiny_video_vae)
-    plain = tiny_video_vae.decode(latents, reference, frames, chunk=2)
-    layouts = []
-    frame_step = VideoResBlock.frame_step
-
-    def recording(self, x, before=None):
-        layouts.append(x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous())
-        return frame_step(self, x, before)
-
-    monkeypatch.setattr(VideoResBlock, "frame_step", recording)
-    try:
-        use_channels_last(tiny_video_vae.decoder)
-        chunked = tiny_video_vae.decode(latents, reference, frames, chunk=2)
-    finally:
-        use_channels_last(tiny_video_vae.decoder, False)
-    # Each block's frames arrive channels-last: the chunks and the temporal row slices keep the layout.
-    assert len(layouts) > 8 and all(layouts)
-    assert relative_error(chunked, plain) < 1e-5
-
-
-@torch.inference_mode()
-def test_compiled_video_decoder_gives_the_same_frames(tiny_video_vae):
-    from paintsundo.pipeline.acceleration import (
-        DECODER_METHODS,
-        DECODER_MODULES,
-        compile_video_decoder,
-        uncompile,
-    )
-
-    latents, reference, frames = decode_inputs(tiny_video_vae)
-    decoder = tiny_video_vae.decoder
-    plain = tiny_video_vae.decode(latents, reference, frames, chunk=2)
-    try:
-        compile_video_decoder(decoder, backend="eager")  # Dynamo's graph capture, no code generation
-        compiled_methods = {
-            name for module in decoder.modules() for name in DECODER_METHODS if name in vars(module)
-        }
-        compiled_blocks = {type(m).__name__ for m in decoder.modules() if m._compiled_call_impl is not None}
-        compiled = tiny_video_vae.decode(latents, reference, frames, chunk=2)
-    finally:
-        uncompile(decoder)
-    assert compiled_methods == set(DECODER_METHODS)
-    assert compiled_blocks == set(DECODER_MODULES)
-    assert not any(name in vars(module) for module in decoder.modules() for name in DECODER_METHODS)
-    assert decoder.conv_in.weight.is_contiguous()
-    assert relative_error(compiled, plain) < 1e-5
 
 
 def linear_stages() -> list[list[torch.nn.Module]]:
