@@ -140,8 +140,9 @@ def run_job(models, picture: np.ndarray, variant: Variant, device: torch.device)
 
 
 def compile_for(models, picture: np.ndarray, variant: Variant, compiled: dict, device: torch.device) -> float:
-    """Compile both UNets for this variant's mode (once per mode) and warm them up on a 2-step job of
-    its shapes, so that no compiling is timed; the seconds this took."""
+    """Compile both UNets (and unless asked otherwise the video decoder) for this variant's mode, once
+    per mode, and warm them up on a 2-step job of its shapes, so that no compiling is timed; the
+    seconds this took."""
     started = time.perf_counter()
     how = (variant.compile_mode, variant.channels_last, variant.attention_kernels, variant.compiled_decoder)
     if compiled.get("mode") != how:
@@ -153,7 +154,7 @@ def compile_for(models, picture: np.ndarray, variant: Variant, compiled: dict, d
             compile_unet(unet, mode=mode, regional=regional, channels_last=variant.channels_last)
         if variant.compiled_decoder:
             compile_video_decoder(models[1].vae.decoder, channels_last=variant.channels_last)
-        compiled["mode"] = how
+        compiled["mode"], compiled["decoder"] = how, variant.compiled_decoder
     warm = dataclasses.replace(
         variant,
         keys=dataclasses.replace(variant.keys, steps=2),
@@ -251,8 +252,9 @@ def main() -> None:
         if variant.compile_mode:
             seconds = compile_for(models, picture, variant, compiled, device)
             print(f"({name}: compiled and warmed up in {seconds:.0f} s)", flush=True)
-        elif compiled.pop("mode", None):
+        elif compiled:
             uncompile_all(models)
+            compiled.clear()
         result = run_job(models, picture, variant, device)
         first = first or {"total": result["keyframes_s"] + result["video_s"], "frames": result["frames"]}
         psnr, ssim = quality(result["frames"], first["frames"])
@@ -266,7 +268,7 @@ def main() -> None:
         )
         print(f"{'':22} video peaks (GiB): {peaks}", flush=True)
     if compiled:
-        print_call_errors(models, keys, video, bucket, compiled=True, decoder=compiled["mode"][-1])
+        print_call_errors(models, keys, video, bucket, compiled=True, decoder=compiled["decoder"])
 
 
 if __name__ == "__main__":
