@@ -27,27 +27,23 @@ def tiny_video_vae() -> VideoVAE:
     return vae
 
 
-@pytest.mark.parametrize(("batch", "chunk"), [(1, 3), (2, 5), (1, 16)])
-def test_chunked_video_decode_equals_the_whole_decode(tiny_video_vae, batch, chunk):
-    generator = torch.Generator().manual_seed(1)
-    frames, height, width = 16, 64, 48
-    ends = torch.rand(batch * 2, 3, height, width, generator=generator) * 2 - 1
-    with torch.inference_mode():
-        _, features = tiny_video_vae.encode(ends)
-        reference = end_frame_features(features, frames=2)
-        latents = torch.randn(batch * frames, 4, height // 8, width // 8, generator=generator)
-        whole = tiny_video_vae.decode(latents, reference, frames)
-        chunked = tiny_video_vae.decode(latents, reference, frames, chunk=chunk)
-    assert chunked.shape == whole.shape == (batch * frames, 3, height, width)
-    assert relative_error(chunked, whole) < 1e-5
-
-
 def decode_inputs(vae: VideoVAE, batch: int = 1, frames: int = 16, height: int = 64, width: int = 48):
+    """Latents of `batch` videos, their end frames' encoder features, and the frame count."""
     generator = torch.Generator().manual_seed(1)
     ends = torch.rand(batch * 2, 3, height, width, generator=generator) * 2 - 1
     _, features = vae.encode(ends)
     latents = torch.randn(batch * frames, 4, height // 8, width // 8, generator=generator)
     return latents, end_frame_features(features, frames=2), frames
+
+
+@pytest.mark.parametrize(("batch", "chunk"), [(1, 3), (2, 5), (1, 16)])
+@torch.inference_mode()
+def test_chunked_video_decode_equals_the_whole_decode(tiny_video_vae, batch, chunk):
+    latents, reference, frames = decode_inputs(tiny_video_vae, batch)
+    whole = tiny_video_vae.decode(latents, reference, frames)
+    chunked = tiny_video_vae.decode(latents, reference, frames, chunk=chunk)
+    assert chunked.shape == whole.shape == (batch * frames, 3, 64, 48)
+    assert relative_error(chunked, whole) < 1e-5
 
 
 @torch.inference_mode()
