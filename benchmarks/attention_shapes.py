@@ -70,7 +70,7 @@ def time_shape(shape: tuple, dtype: torch.dtype) -> dict[str, tuple[float, float
             with sdpa_kernel([backend]):
                 out = F.scaled_dot_product_attention(query, key, value)
                 milliseconds = median_gpu_milliseconds(
-                    lambda: F.scaled_dot_product_attention(query, key, value), 20
+                    lambda: F.scaled_dot_product_attention(query, key, value), 20, back_to_back=10
                 )
         except RuntimeError:
             continue

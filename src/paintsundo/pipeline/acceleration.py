@@ -25,7 +25,7 @@ RECOMPILE_LIMIT = 64
 # SDPA kernels by kind of attention, first choice first; a kernel that cannot run the call (an older
 # GPU, the CPU) passes it to the next. Over a frame's pixels and text cuDNN's Hopper kernels are the
 # fastest (benchmarks/attention_shapes.py). Along time, sequences of four pixels' 16 frames under a
-# mask, which flash cannot take: the memory-efficient kernel is a little ahead of cuDNN's
+# mask, which flash cannot take: the memory-efficient kernel and cuDNN's take the same time there
 # (benchmarks/time_attention.py).
 ATTENTION_KERNELS = {
     "pixels": (SDPBackend.CUDNN_ATTENTION, SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION),
