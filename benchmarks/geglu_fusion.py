@@ -68,7 +68,8 @@ def gated_tiles(
     x_ptr, weight_ptr, bias_ptr, out_ptr, M, N, K,
     BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, GROUP_M: tl.constexpr,
 ):  # fmt: skip
-    """One program per output tile; x: M K, weight: 2N K (value rows, then gate rows), out: M N."""
+    """One program per output tile; x: M K, weight: 2N K (value rows, then gate rows), out: M N, all
+    contiguous. Only rows are masked: N and K must be multiples of the tiles, as the UNet's are."""
     pid_m, pid_n = _tile_coordinates(tl.program_id(0), tl.cdiv(M, BLOCK_M), tl.cdiv(N, BLOCK_N), GROUP_M)
     rows = pid_m * BLOCK_M + tl.arange(0, BLOCK_M)
     columns = pid_n * BLOCK_N + tl.arange(0, BLOCK_N)
