@@ -3,7 +3,8 @@ many pixels' sequences make one masked sequence.
 
     python benchmarks/time_attention.py [--batch 4]
 
-Each way runs compiled, as the temporal transformers do in the fast path. "frame-major" reads each
+Each way runs eagerly, so that the kernel asked for is the one timed: compiled, Inductor lowers this
+masked attention to the memory-efficient kernel whichever the order asks for. "frame-major" reads each
 pixel's frames through strides from b t p (h d) tokens (one sequence per pixel, no copy); "packN"
 is the package's attention_along_time on b p t (h d) tokens with N pixels a sequence. Per level: the
 median milliseconds of one call, the share of the GPU's memory bandwidth it reaches (reading q, k, v
@@ -38,12 +39,9 @@ def frame_major(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, hea
 
 
 def timed(attend, tokens: tuple, heads: int, kernel: SDPBackend) -> tuple[float, torch.Tensor]:
-    torch._dynamo.reset()
-    compiled = torch.compile(attend, dynamic=False)
-
     def call():
         with sdpa_kernel([kernel]):
-            return compiled(*tokens, heads)
+            return attend(*tokens, heads)
 
     with torch.inference_mode():
         return median_gpu_milliseconds(call, 20, back_to_back=10), call()
