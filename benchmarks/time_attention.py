@@ -7,8 +7,9 @@ Each way runs eagerly, so that the kernel asked for is the one timed: compiled, 
 masked attention to the memory-efficient kernel whichever the order asks for. "frame-major" reads each
 pixel's frames through strides from b t p (h d) tokens (one sequence per pixel, no copy); "packN"
 is the package's attention_along_time on b p t (h d) tokens with N pixels a sequence. Per level: the
-median milliseconds of one call, the share of the GPU's memory bandwidth it reaches (reading q, k, v
-and writing the output once), and the relative error against float32 math.
+milliseconds of one call (the median over 20 samples of ten calls queued back to back), the share of
+the GPU's memory bandwidth it reaches (reading q, k, v and writing the output once), and the relative
+error against float32 math.
 """
 
 from __future__ import annotations
