@@ -87,6 +87,38 @@ def test_temporal_transformer_keeps_its_input_layout():
         assert relative_error(plain, frames) > 0.1, "the block changed its input"
 
 
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_group_norm_gathers_channels_first_with_the_same_result(dtype):
+    """Compiled on channels-last input, GroupNorm takes statistics per channel over runs of pixels and
+    merges them into the groups': the same map as torch's, in the input's layout, even for
+    activations whose mean dwarfs their spread (where a sum of squares would cancel in float32)."""
+    import torch.nn.functional as F
+
+    from paintsundo.models.group_norm import GroupNorm
+
+    torch.manual_seed(0)
+    norm = GroupNorm(8, 32, eps=1e-6).to(dtype)
+    with torch.no_grad():
+        norm.weight.normal_()
+        norm.bias.normal_()
+    compiled = torch.compile(norm, backend="eager", dynamic=False)  # Dynamo traces the compiled path
+    cases = (
+        ((3, 32, 5, 7), torch.channels_last),
+        ((2, 32, 4, 3, 5), torch.channels_last_3d),  # b c t h w: groups span the frames
+        ((2, 32, 24, 40), torch.channels_last),  # several runs of pixels per channel
+        ((2, 32, 6, 6), torch.contiguous_format),  # torch's own path
+    )
+    for shape, layout in cases:
+        x = (torch.randn(shape, dtype=torch.float64) * 0.1 + 50).to(dtype).contiguous(memory_format=layout)
+        expected = F.group_norm(x.double(), 8, norm.weight.double(), norm.bias.double(), 1e-6)
+        with torch.no_grad():
+            ours = compiled(x)
+        assert ours.dtype == dtype and ours.is_contiguous(memory_format=layout)
+        # float64's own rounding of a mean of 50 against a spread of 0.1 is about 1e-11; float32's 1e-5
+        # (torch's float32 GroupNorm on the CPU is 1e-2 to 5e-2 from float64 here).
+        assert relative_error(ours.double(), expected) < (1e-9 if dtype == torch.float64 else 1e-4)
+
+
 def test_expandable_segments_are_asked_for_only_before_cuda_starts(monkeypatch):
     from paintsundo.pipeline import placement
 

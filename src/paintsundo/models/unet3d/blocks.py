@@ -9,6 +9,8 @@ import torch.nn.functional as F
 from einops import rearrange
 from torch import nn
 
+from paintsundo.models.group_norm import GroupNorm
+
 
 def timestep_embedding(timesteps: torch.Tensor, dim: int, max_period: float = 10000.0) -> torch.Tensor:
     """Sinusoidal embedding [cos, sin] of (possibly fractional) steps (Vaswani et al. 2017): b -> b dim."""
@@ -29,7 +31,7 @@ class TemporalConvBlock(nn.Module):
         super().__init__()
 
         def conv(dropout: bool) -> nn.Sequential:
-            layers = [nn.GroupNorm(32, channels), nn.SiLU()] + ([nn.Dropout(0.0)] if dropout else [])
+            layers = [GroupNorm(32, channels), nn.SiLU()] + ([nn.Dropout(0.0)] if dropout else [])
             return nn.Sequential(*layers, nn.Conv3d(channels, channels, (3, 1, 1), padding=(1, 0, 0)))
 
         self.conv1, self.conv2, self.conv3, self.conv4 = conv(False), conv(True), conv(True), conv(True)
@@ -44,11 +46,11 @@ class ResBlock(nn.Module):
     def __init__(self, channels: int, embed_dim: int, out_channels: int, temporal_conv: bool) -> None:
         super().__init__()
         self.in_layers = nn.Sequential(
-            nn.GroupNorm(32, channels), nn.SiLU(), nn.Conv2d(channels, out_channels, 3, padding=1)
+            GroupNorm(32, channels), nn.SiLU(), nn.Conv2d(channels, out_channels, 3, padding=1)
         )
         self.emb_layers = nn.Sequential(nn.SiLU(), nn.Linear(embed_dim, out_channels))
         self.out_layers = nn.Sequential(
-            nn.GroupNorm(32, out_channels),
+            GroupNorm(32, out_channels),
             nn.SiLU(),
             nn.Dropout(0.0),
             nn.Conv2d(out_channels, out_channels, 3, padding=1),

@@ -10,6 +10,7 @@ from einops import rearrange
 from torch import nn
 
 from paintsundo.models.attention import attention_along_time, multi_head_attention
+from paintsundo.models.group_norm import GroupNorm
 
 TEMPORAL_WINDOWS = ("prv", "first", "roll")
 
@@ -132,7 +133,7 @@ class SpatialTransformer(nn.Module):
     ) -> None:
         super().__init__()
         inner = heads * dim_head
-        self.norm = nn.GroupNorm(32, channels, eps=1e-6)
+        self.norm = GroupNorm(32, channels, eps=1e-6)
         self.proj_in = nn.Linear(channels, inner)
         self.transformer_blocks = nn.ModuleList(
             TransformerBlock(
@@ -177,7 +178,7 @@ class TemporalTransformer(nn.Module):
         super().__init__()
         inner = heads * dim_head
         projection = nn.Linear if linear else partial(nn.Conv1d, kernel_size=1)
-        self.norm = nn.GroupNorm(32, channels, eps=1e-6)
+        self.norm = GroupNorm(32, channels, eps=1e-6)
         self.proj_in = projection(channels, inner)
         self.transformer_blocks = nn.ModuleList(
             TransformerBlock(inner, heads, dim_head, CrossAttention(inner, heads, dim_head, along_time=True))

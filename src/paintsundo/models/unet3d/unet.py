@@ -10,6 +10,7 @@ import torch
 from einops import rearrange
 from torch import nn
 
+from paintsundo.models.group_norm import GroupNorm
 from paintsundo.models.unet3d.blocks import Downsample, ResBlock, Upsample, embedding_mlp, timestep_embedding
 from paintsundo.models.unet3d.params import UNet3DParams
 from paintsundo.models.unet3d.transformers import SpatialTransformer, TemporalTransformer
@@ -77,7 +78,7 @@ class UNet3D(nn.Module):
         self.output_blocks = nn.ModuleList()
         channels = self._build_up(embed_dim, channels, skip_channels)
         self.out = nn.Sequential(
-            nn.GroupNorm(32, channels), nn.SiLU(), nn.Conv2d(p.model_channels, p.out_channels, 3, padding=1)
+            GroupNorm(32, channels), nn.SiLU(), nn.Conv2d(p.model_channels, p.out_channels, 3, padding=1)
         )
 
     def _attention(self, channels: int) -> list[nn.Module]:

@@ -8,13 +8,14 @@ from einops import rearrange
 from torch import nn
 
 from paintsundo.models.attention import multi_head_attention
+from paintsundo.models.group_norm import GroupNorm
 from paintsundo.models.unet3d.blocks import Upsample  # the reference shares it with the UNet
 
 __all__ = ["Downsample", "ResnetBlock", "SpatialAttention", "Upsample", "group_norm"]
 
 
 def group_norm(channels: int) -> nn.GroupNorm:
-    return nn.GroupNorm(32, channels, eps=1e-6)
+    return GroupNorm(32, channels, eps=1e-6)
 
 
 class ResnetBlock(nn.Module):

@@ -1,0 +1,72 @@
+"""Group normalisation that reads channels-last activations in the order they lie in memory."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+# Pixels that one partial statistic covers: enough to amortise its write, few enough that a large
+# tensor gives thousands of them to run in parallel.
+PIXELS_PER_PARTIAL = 256
+
+
+class GroupNorm(nn.GroupNorm):
+    """nn.GroupNorm (Wu & He 2018), the same map and parameters. Compiled, on channels-last input,
+    the statistics are taken per channel over runs of pixels first, reading whole pixels, and then
+    merged into the groups'. That reads the input once at full speed, where Inductor's lowering of
+    nn.GroupNorm reads a group's few channels out of every pixel or, for groups that span all 16
+    frames, leaves most of the GPU idle: 2 to 11 times one read of the tensor for the statistics
+    (benchmarks/unet_profile.py)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # Eager, PyTorch's own kernel is faster, and this would copy x to float32 first.
+        if not torch.compiler.is_compiling() or x.ndim < 3 or not channels_last(x):
+            return super().forward(x)
+        scale, shift = group_scale_shift(x, self.num_groups, self.weight, self.bias, self.eps)
+        return (x * scale + shift).to(x.dtype)
+
+
+def channels_last(x: torch.Tensor) -> bool:
+    """Whether x's channels (dimension 1) are its innermost, contiguous dimension."""
+    return x.stride(1) == 1 and x.movedim(1, -1).is_contiguous()
+
+
+def group_scale_shift(
+    x: torch.Tensor,  # b c ..., channels-last
+    groups: int,
+    weight: torch.Tensor | None,
+    bias: torch.Tensor | None,
+    eps: float,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """GroupNorm as x * scale + shift per sample and channel: b c 1 ... (one 1 per pixel dimension),
+    in float32 or x's dtype if wider."""
+    precision = torch.promote_types(x.dtype, torch.float32)
+    batch, channels = x.shape[:2]
+    pixels = x[0, 0].numel()
+    rows = largest_divisor(pixels, PIXELS_PER_PARTIAL)
+    tokens = x.movedim(1, -1).reshape(batch, pixels // rows, rows, channels)  # b k s c, a view
+    variance, mean = torch.var_mean(tokens.to(precision), dim=2, correction=0)  # b k c
+    # Each channel sums its whole group's partials itself, so that the statistics come out per
+    # channel: compiled, normalising then reads one value per channel instead of indexing groups,
+    # which made that kernel a third slower.
+    size = channels // groups
+    spread = (batch, pixels // rows, groups, size, size)  # b k g j i: channel j gathers partial i
+    variance, mean = (t.unflatten(2, (groups, size)).unsqueeze(3).expand(spread) for t in (variance, mean))
+    per_part = 1.0 / (spread[1] * size)
+    group_mean = mean.sum(dim=(1, 4), keepdim=True) * per_part  # b 1 g j 1
+    # The parts hold equal counts: the group's variance is the mean of their variances plus the
+    # variance of their means, taken about the group's mean so that nothing cancels.
+    group_variance = (variance + (mean - group_mean).square()).sum(dim=(1, 4)) * per_part  # b g j
+    scale = torch.rsqrt(group_variance.reshape(batch, channels) + eps)
+    if weight is not None:
+        scale = scale * weight.to(precision)
+    shift = -group_mean.reshape(batch, channels) * scale
+    if bias is not None:
+        shift = shift + bias.to(precision)
+    shape = (batch, channels) + (1,) * (x.ndim - 2)
+    return scale.view(shape), shift.view(shape)
+
+
+def largest_divisor(number: int, limit: int) -> int:
+    """The largest divisor of `number` that is at most `limit`."""
+    return next(d for d in range(min(number, limit), 0, -1) if number % d == 0)
