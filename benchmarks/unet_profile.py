@@ -4,15 +4,18 @@
 
 The UNet is built at its released size with random weights, in the reference dtype, at the default
 job's bucket (16 frames of 384x448). Batch 2 is one segment with both CFG passes; batch 4 is two
-segments. Per variant: the median milliseconds of a call per segment at each batch, then at the first
-batch the kernel time by family (convolution, matrix product, attention, normalisation, layout copies,
-fused Inductor kernels, other) and the costliest kernels. Variant extras: "+cl" channels-last
+segments. Per variant: the median milliseconds of a call per segment at each batch and the peak GPU
+memory of its activations (above the weights and inputs), then at the first batch the kernel time by
+family (convolution, matrix product, attention, normalisation, layout copies, Inductor's fused
+kernels by what they fuse, other) and the costliest kernels. Variant extras: "+cl" channels-last
 activations and weights; "+kernels" the attention kernels chosen per block; "+compile" regional
 torch.compile, "+fullcompile" of the whole forward, "+fullgraphs" that with CUDA graphs, "+graphs"
 each call replayed as one CUDA graph (with or without "+compile"), "+unpacked" attention along time one
 position at a time, "+autotune" Inductor's timed choice among its own and cuBLAS's matrix-product
 kernels (with their neighbouring pointwise work fused in), "+cdtune" Inductor's coordinate-descent
-tuning of its own kernels' block sizes.
+tuning of its own kernels' block sizes, "+cppwrapper" Inductor's C++ wrapper code (which launches each
+compiled block's kernels with less host time), "+torchgroupnorm" PyTorch's GroupNorm lowering instead
+of ours (models/group_norm.py).
 """
 
 from __future__ import annotations
@@ -23,11 +26,13 @@ from collections import defaultdict
 
 import torch
 import torch._inductor.config
+from torch import nn
 from torch.profiler import ProfilerActivity, profile
 
 from call_errors import video_unet_inputs
 from cuda_graphs import replay_as_graphs, stop_graphs
 from paintsundo.models import attention
+from paintsundo.models.group_norm import GroupNorm
 from paintsundo.pipeline.acceleration import (
     choose_attention_kernels,
     compile_unet,
@@ -43,18 +48,27 @@ from released_random import median_gpu_milliseconds, random_component
 
 POSITIONS_PER_SEQUENCE = attention.POSITIONS_PER_SEQUENCE
 
+# Inductor's kernels are named after the operators they fuse, so they are sorted by those names first:
+# a fused "convolution" there is the bias add after a cuDNN call, not a convolution.
+INDUCTOR_FAMILIES = (
+    ("inductor: normalisation", r"norm|var_mean|rsqrt"),
+    ("inductor: gelu", r"gelu"),
+    ("inductor: concatenation", r"cat"),
+    ("inductor: layout copy", r"clone|copy|permute|transpose"),
+    ("inductor: other", r""),
+)
 FAMILIES = (
     ("attention", r"flash|fmha|attention|sdpa|softmax"),
     ("layout", r"nchwToNhwc|nhwcToNchw|transpose|permute|copy|cat_|CatArray"),
     ("convolution", r"conv|implicit|fprop|winograd|dgrad"),
     ("matmul", r"gemm|nvjet|cutlass|xmma|splitK"),
     ("normalisation", r"norm|welford|Norm"),
-    ("inductor", r"^triton_"),
 )
 
 
 def family(kernel: str) -> str:
-    return next((name for name, pattern in FAMILIES if re.search(pattern, kernel)), "other")
+    families = INDUCTOR_FAMILIES if kernel.startswith("triton_") else FAMILIES
+    return next((name for name, pattern in families if re.search(pattern, kernel)), "other")
 
 
 def inputs(unet, batch: int) -> dict:
@@ -100,9 +114,16 @@ def report(name: str, times: dict[str, float], rows: int) -> None:
     total = sum(by_family.values())
     print(f"\n{name}: {total:.1f} ms of kernels per call")
     for key, milliseconds in sorted(by_family.items(), key=lambda item: -item[1]):
-        print(f"  {key:14} {milliseconds:8.2f} ms {milliseconds / total:6.1%}")
+        print(f"  {key:24} {milliseconds:8.2f} ms {milliseconds / total:6.1%}")
     for kernel, milliseconds in sorted(times.items(), key=lambda item: -item[1])[:rows]:
-        print(f"    {milliseconds:7.2f} ms  {family(kernel):12} {kernel[:110]}")
+        print(f"    {milliseconds:7.2f} ms  {family(kernel):24} {kernel[:100]}")
+
+
+def use_group_norm(unet, ours: bool) -> None:
+    """Our GroupNorm (statistics per channel first), or PyTorch's lowering of nn.GroupNorm."""
+    for module in unet.modules():
+        if isinstance(module, nn.GroupNorm):
+            module.__class__ = GroupNorm if ours else nn.GroupNorm
 
 
 def use_model_variants(extras: set[str]) -> None:
@@ -111,6 +132,7 @@ def use_model_variants(extras: set[str]) -> None:
     attention.POSITIONS_PER_SEQUENCE = 1 if "unpacked" in extras else POSITIONS_PER_SEQUENCE
     torch._inductor.config.max_autotune_gemm = "autotune" in extras
     torch._inductor.config.coordinate_descent_tuning = "cdtune" in extras
+    torch._inductor.config.cpp_wrapper = "cppwrapper" in extras
 
 
 def main() -> None:
@@ -145,19 +167,26 @@ def main() -> None:
         else:
             use_channels_last(unet, layout)
         (replay_as_graphs if "graphs" in extras else stop_graphs)(unet)
-        cells = []
+        use_group_norm(unet, "torchgroupnorm" not in extras)
+        cells, peaks = [], []
         with torch.inference_mode():
             for batch in batches:
                 arguments = inputs(unet, batch)
+                torch.cuda.reset_peak_memory_stats()
+                before = torch.cuda.memory_allocated()
                 # The warm-up compiles and lets cuDNN pick its algorithms.
                 milliseconds = median_gpu_milliseconds(lambda a=arguments: unet(**a), args.calls)
                 cells.append(milliseconds / (batch // 2))
+                peaks.append((torch.cuda.max_memory_allocated() - before) / 2**30)
             times = kernel_times(unet, inputs(unet, batches[0]), 3, args.ops)
             report(variant, times, args.rows)
         summary.append((variant, cells))
         print(
             f"{variant}: "
-            + ", ".join(f"batch {b}: {c:.1f} ms/segment" for b, c in zip(batches, cells, strict=True))
+            + ", ".join(
+                f"batch {b}: {c:.1f} ms/segment, activations {p:.2f} GiB"
+                for b, c, p in zip(batches, cells, peaks, strict=True)
+            )
         )
     print(f"\n{'variant':18}" + "".join(f"{'batch ' + str(b):>14}" for b in batches))
     for variant, cells in summary:
