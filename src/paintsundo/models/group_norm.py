@@ -20,7 +20,7 @@ class GroupNorm(nn.GroupNorm):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # Eager, PyTorch's own kernel is faster, and this would copy x to float32 first.
-        if not torch.compiler.is_compiling() or x.ndim < 3 or not channels_last(x):
+        if not torch.compiler.is_compiling() or not channels_last(x):
             return super().forward(x)
         scale, shift = group_scale_shift(x, self.num_groups, self.weight, self.bias, self.eps)
         return (x * scale + shift).to(x.dtype)
@@ -57,13 +57,33 @@ def group_scale_shift(
     # The parts hold equal counts: the group's variance is the mean of their variances plus the
     # variance of their means, taken about the group's mean so that nothing cancels.
     group_variance = (variance + (mean - group_mean).square()).sum(dim=(1, 4)) * per_part  # b g j
-    scale = torch.rsqrt(group_variance.reshape(batch, channels) + eps)
+    return scale_and_shift(
+        group_mean.reshape(batch, channels),
+        group_variance.reshape(batch, channels),
+        weight,
+        bias,
+        eps,
+        pixel_dims=x.ndim - 2,
+    )
+
+
+def scale_and_shift(
+    mean: torch.Tensor,  # b c: each channel's group mean
+    variance: torch.Tensor,  # b c
+    weight: torch.Tensor | None,
+    bias: torch.Tensor | None,
+    eps: float,
+    pixel_dims: int,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """GroupNorm from per-channel statistics, as x * scale + shift: b c 1 ... (pixel_dims ones), in the
+    statistics' dtype."""
+    scale = torch.rsqrt(variance + eps)
     if weight is not None:
-        scale = scale * weight.to(precision)
-    shift = -group_mean.reshape(batch, channels) * scale
+        scale = scale * weight.to(scale.dtype)
+    shift = -mean * scale
     if bias is not None:
-        shift = shift + bias.to(precision)
-    shape = (batch, channels) + (1,) * (x.ndim - 2)
+        shift = shift + bias.to(scale.dtype)
+    shape = (*scale.shape, *(1,) * pixel_dims)
     return scale.view(shape), shift.view(shape)
 
 

@@ -13,6 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from paintsundo.models.group_norm import scale_and_shift
+
 
 def by_frames(
     layer: Callable[[torch.Tensor], torch.Tensor],
@@ -61,11 +63,9 @@ def group_affine(x: torch.Tensor, norm: nn.GroupNorm) -> tuple[torch.Tensor, tor
         torch.linalg.vector_norm(grouped, dim=dims, dtype=torch.float32).square() / count - mean.square()
     )
     repeats = x.shape[1] // norm.num_groups
-    weight, bias = norm.weight.detach().float(), norm.bias.detach().float()  # out= takes no autograd
-    scale = torch.rsqrt(variance + norm.eps).repeat_interleave(repeats, dim=1) * weight
-    shift = bias - mean.repeat_interleave(repeats, dim=1) * scale
-    shape = (*scale.shape, *(1,) * (x.ndim - 2))
-    return scale.view(shape), shift.view(shape)
+    mean, variance = (t.repeat_interleave(repeats, dim=1) for t in (mean, variance))  # b c
+    # detached: normalise's out= takes no autograd
+    return scale_and_shift(mean, variance, norm.weight.detach(), norm.bias.detach(), norm.eps, x.ndim - 2)
 
 
 def normalise(x: torch.Tensor, scale: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
