@@ -172,8 +172,51 @@ def tiny_video(models, plan, **options) -> list:
     rng = np.random.default_rng(0)
     keyframes = [rng.integers(0, 255, (64, 48, 3), dtype=np.uint8) for _ in range(3)]
     placement = Placement(torch.device("cpu"), plan, [modules_of(models)])
-    settings = VideoSettings(steps=2, buckets=((64, 48),), **options)
+    settings = VideoSettings(**{"steps": 2, "buckets": ((64, 48),), **options})
     return flow.make_video(models, placement, keyframes, settings)
+
+
+def value_reads():
+    """A dispatch mode counting the operators that read a tensor's value back into Python: on a GPU
+    each one makes the host wait until the GPU has caught up."""
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    aten = torch.ops.aten
+    reads = {aten.item.default, aten._local_scalar_dense.default, aten.equal.default, aten.is_nonzero.default}
+
+    class ValueReads(TorchDispatchMode):
+        count = 0
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            self.count += func in reads
+            return func(*args, **(kwargs or {}))
+
+    return ValueReads()
+
+
+def test_sampling_reads_no_values_back_step_by_step(tiny_single_frame, tiny_multi_frame):
+    """More steps make no more reads: the host can queue the next steps while the GPU works."""
+    import numpy as np
+
+    from paintsundo.pipeline.keyframes import generate_keyframes
+    from paintsundo.pipeline.models import modules_of
+    from paintsundo.pipeline.placement import Placement
+    from paintsundo.pipeline.settings import FAST, KeyframeSettings
+
+    with value_reads() as reads:
+        float(torch.ones(1))
+    assert reads.count == 1, "the counter misses a read"
+    picture = np.random.default_rng(0).integers(0, 255, (80, 64, 3), dtype=np.uint8)
+    placement = Placement(torch.device("cpu"), FAST, [modules_of(tiny_single_frame)])
+    counts = {}
+    for steps in (2, 4):
+        with value_reads() as keyframe_reads:
+            settings = KeyframeSettings(width=64, height=80, operation_steps=(400, 999), steps=steps)
+            generate_keyframes(tiny_single_frame, placement, picture, "1girl", settings)
+        with value_reads() as video_reads:
+            tiny_video(tiny_multi_frame, FAST, steps=steps)
+        counts[steps] = (keyframe_reads.count, video_reads.count)
+    assert counts[2] == counts[4]
 
 
 def test_every_memory_plan_gives_the_same_video(tiny_multi_frame):

@@ -29,6 +29,7 @@ def single_frame_denoiser(
     """Epsilon-predicting UNet in k-diffusion's sigma parameterisation: denoised = x - sigma * eps.
 
     batched_cfg runs the guided and unguided passes as one batch (faster; the reference runs two)."""
+    schedule = schedule.to(concat_conds.device)  # steps are looked up where sigma is, without a copy
 
     def denoise(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
         sigma4 = sigma[:, None, None, None]
@@ -86,7 +87,11 @@ def video_denoiser(
 ) -> Denoiser:
     """v-predicting 3D UNet as x0 = sqrt(a) x - sqrt(1 - a) v, guided and rescaled on v."""
     both = guided_pair(positive, negative) if batched_cfg else None
-    sqrt_alpha, sqrt_one_minus = schedule.sqrt_alphas_cumprod, schedule.sqrt_one_minus_alphas_cumprod
+    device_schedule = schedule.to(positive["concat_cond"].device)
+    sqrt_alpha, sqrt_one_minus = (
+        device_schedule.sqrt_alphas_cumprod,
+        device_schedule.sqrt_one_minus_alphas_cumprod,
+    )
     dtype = next(unet.parameters()).dtype
 
     def denoise(x: torch.Tensor, step: torch.Tensor) -> torch.Tensor:
@@ -97,7 +102,14 @@ def video_denoiser(
             v_positive = unet(x, step, **positive)
             v_negative = unet(x, step, **negative)
         v = rescale_guidance(v_negative + cfg * (v_positive - v_negative), v_positive, guidance_rescale)
-        index = int(step[0])
-        return float(sqrt_alpha[index]) * x - float(sqrt_one_minus[index]) * v
+        index = step.long()  # the samplers hand steps over in x's dtype
+        return times(sqrt_alpha[index], x) - times(sqrt_one_minus[index], v)
 
     return denoise
+
+
+def times(coefficients: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """x scaled by a float32 coefficient per batch item, rounded once to x's dtype: the same numbers
+    as scaling by each coefficient as a Python float, without reading it back from the GPU (which
+    would make the host wait for the GPU at every step)."""
+    return (coefficients.view(-1, *[1] * (x.ndim - 1)) * x).to(x.dtype)

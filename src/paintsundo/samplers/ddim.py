@@ -36,16 +36,17 @@ def sample_ddim_v_dynamic(
     alphas_prev = schedule.alphas_cumprod[previous_steps]
     sigmas = ((1 - alphas_prev) / (1 - alphas) * (1 - alphas / alphas_prev)).sqrt()
     rescale = x0_scale[previous_steps] / x0_scale[timesteps]
+    # Every coefficient as Python numbers up front: the loop then reads no tensor, so the host queues
+    # step after step without waiting for the GPU.
+    coefficients = [t.tolist() for t in (timesteps, alphas, alphas_prev, sigmas, rescale)]
     ones = x.new_ones([len(x)])
     for done, index in enumerate(reversed(range(len(timesteps)))):
-        step = int(timesteps[index])
-        alpha = float(alphas[index])
+        step, alpha, a_prev, sigma, x0_rescale = (values[index] for values in coefficients)
         pred_x0 = denoiser(x, step * ones)
         eps = (x - alpha**0.5 * pred_x0) / (1 - alpha) ** 0.5
-        a_prev, sigma = float(alphas_prev[index]), float(sigmas[index])
         direction = max(1.0 - a_prev - sigma**2, 0.0) ** 0.5 * eps
         noise = sigma * draw(len(x))
-        x = a_prev**0.5 * (pred_x0 * float(rescale[index])) + direction + noise
+        x = a_prev**0.5 * (pred_x0 * x0_rescale) + direction + noise
         if callback is not None:
             callback(done + 1, len(timesteps))
     return x

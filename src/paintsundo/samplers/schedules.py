@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,6 +52,10 @@ class DiscreteSchedule:
             as_float32(np.sqrt(alphas_cumprod)),
             as_float32(np.sqrt(1.0 - alphas_cumprod)),
         )
+
+    def to(self, device: torch.device | str) -> DiscreteSchedule:
+        """The same schedule on a device: looking up steps there then needs no copy to or from it."""
+        return DiscreteSchedule(*(getattr(self, field.name).to(device) for field in dataclasses.fields(self)))
 
     @property
     def sigmas(self) -> torch.Tensor:
