@@ -219,6 +219,30 @@ def test_sampling_reads_no_values_back_step_by_step(tiny_single_frame, tiny_mult
     assert counts[2] == counts[4]
 
 
+def test_image_tokens_of_all_groups_come_from_one_call_per_bucket(tiny_multi_frame, monkeypatch):
+    from paintsundo.pipeline import video
+
+    torch.manual_seed(0)
+    ends = [torch.rand(2, 3, 2, 64, 48) * 2 - 1, torch.rand(1, 3, 2, 64, 48) * 2 - 1]
+    ends.append(torch.rand(1, 3, 2, 48, 64) * 2 - 1)  # another bucket
+    calls = []
+    original = video.image_tokens
+    monkeypatch.setattr(
+        video, "image_tokens", lambda models, frames: calls.append(len(frames)) or original(models, frames)
+    )
+    with torch.inference_mode():
+        tokens = video.guided_image_tokens(tiny_multi_frame, ends)
+        expected = [
+            (original(tiny_multi_frame, frames), original(tiny_multi_frame, torch.zeros_like(frames)))
+            for frames in ends
+        ]
+    assert calls == [3, 1, 1, 1], "one call per bucket, and one for its blank frames"
+    for (positive, blank), (want_positive, want_blank) in zip(tokens, expected, strict=True):
+        assert positive.shape == want_positive.shape and blank.shape == want_blank.shape
+        assert relative_error(positive, want_positive) < 1e-5
+        assert relative_error(blank, want_blank) < 1e-5
+
+
 def test_every_memory_plan_gives_the_same_video(tiny_multi_frame):
     import numpy as np
 

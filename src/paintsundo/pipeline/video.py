@@ -114,6 +114,26 @@ def image_tokens(models: MultiFrameModels, frames: torch.Tensor) -> torch.Tensor
     return models.image_projection(rearrange(hidden, "(b t) n c -> b t n c", t=frames.shape[2]))
 
 
+def guided_image_tokens(
+    models: MultiFrameModels, ends: list[torch.Tensor]
+) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """Each group's image tokens of its end frames and of blank (zero) frames. The encoder runs once
+    per bucket for all its groups, and once more for the blank frames, which give every segment the
+    same tokens: fewer, larger calls, where small ones leave the GPU waiting for the host."""
+    dtype = next(models.image_encoder.parameters()).dtype
+    by_size: dict[tuple[int, ...], list[int]] = {}
+    for index, frames in enumerate(ends):
+        by_size.setdefault(tuple(frames.shape[-2:]), []).append(index)
+    tokens: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
+    for indices in by_size.values():
+        frames = torch.cat([ends[index] for index in indices]).to(dtype)
+        positive = image_tokens(models, frames).split([len(ends[index]) for index in indices])
+        blank = image_tokens(models, torch.zeros_like(frames[:1]))
+        for index, part in zip(indices, positive, strict=True):
+            tokens[index] = (part, blank.repeat(len(part), *[1] * (blank.ndim - 1)))
+    return [tokens[index] for index in range(len(ends))]
+
+
 def encode_conditions(
     models: MultiFrameModels, placement: Placement, groups: list[SegmentGroup], settings: VideoSettings
 ) -> list[Conditions]:
@@ -122,11 +142,7 @@ def encode_conditions(
     texts = [encode_prompt(models.tokenizer, models.text_encoder, text) for text in (settings.prompt, "")]
     ends = [end_frames(group, placement.device) for group in groups]
     placement.use(models.image_encoder, models.image_projection, prefetch=[models.vae])
-    dtype = next(models.image_encoder.parameters()).dtype
-    tokens = [
-        (image_tokens(models, frames.to(dtype)), image_tokens(models, torch.zeros_like(frames, dtype=dtype)))
-        for frames in ends
-    ]
+    tokens = guided_image_tokens(models, ends)
     placement.use(models.vae, prefetch=[models.unet])
     vae_dtype = next(models.vae.parameters()).dtype
     conditions = []
