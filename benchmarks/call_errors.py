@@ -165,26 +165,38 @@ def video_decode_inputs(video_vae, video: VideoSettings, bucket) -> tuple[torch.
 
 
 @torch.inference_mode()
-def compiled_decode_errors(video_vae, video: VideoSettings, bucket) -> list:
-    """The compiled decoder, in fast mode's chunks, against the eager decode of the whole segment.
-    Leaves the decoder uncompiled."""
+def compiled_decode_errors(
+    single_vae, video_vae, keys: KeyframeSettings, video: VideoSettings, bucket
+) -> list:
+    """The compiled decoders against eager ones: a keyframe, one at a time as fast mode decodes them,
+    and a segment in fast mode's chunks against its eager whole decode. Leaves the decoders uncompiled."""
+    parameter = next(single_vae.parameters())
+    latents = torch.randn(
+        1, 4, keys.height // 8, keys.width // 8, device=parameter.device, dtype=parameter.dtype
+    )
+    compiled_picture = single_vae.decode(latents).sample
+    uncompile(single_vae.decoder)
+    picture = single_vae.decode(latents).sample
     z, reference, frames = video_decode_inputs(video_vae, video, bucket)
     compiled = video_vae.decode(z, reference, frames, FAST.decode_chunk)
     uncompile(video_vae.decoder)
     whole = video_vae.decode(z, reference, frames)
-    return [(f"video VAE decode, compiled, {FAST.decode_chunk} at a time", relative_error(compiled, whole))]
+    return [
+        ("keyframe VAE decode, compiled", relative_error(compiled_picture, picture)),
+        (f"video VAE decode, compiled, {FAST.decode_chunk} at a time", relative_error(compiled, whole)),
+    ]
 
 
 def print_call_errors(
     models, keys: KeyframeSettings, video: VideoSettings, bucket, compiled: bool, decoder: bool = False
 ) -> None:
     """The eager optimisations' errors against plain calls, or (compiled) the compiled UNets' against
-    the same UNets run eagerly, and the compiled video decoder's (if `decoder`) against the eager one."""
+    the same UNets run eagerly, and the compiled decoders' (if `decoder`) against eager ones."""
     single, multi = models
     torch.manual_seed(0)
     if compiled:
         rows = keyframe_errors(single.unet, keys, True) + video_errors(multi.unet, video, bucket, True)
-        rows += compiled_decode_errors(multi.vae, video, bucket) if decoder else []
+        rows += compiled_decode_errors(single.vae, multi.vae, keys, video, bucket) if decoder else []
     else:
         rows = keyframe_errors(single.unet, keys, False) + video_errors(multi.unet, video, bucket, False)
         rows += decode_errors(single.vae, multi.vae, keys, video, bucket)

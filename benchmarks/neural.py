@@ -9,20 +9,24 @@ weights are random (scaled so that activations stay finite). "plain" is our pipe
 optimisation (two CFG passes, whole-batch decodes, weights resident): every other variant reports its
 speed-up over it, and PSNR/SSIM of its frames against it. A variant is a memory mode (fast, balanced,
 low) or "quick" (the quick preset in fast mode), plus "+compile" (torch.compile of the UNets' repeated
-blocks and of the video decoder's per-frame work), "+fullcompile" (of their whole forward),
-"+fullgraphs" (whole forward compiled with CUDA graphs), "+graphs" (each video UNet call replayed as a
-CUDA graph, compiled or not), "+segmentsN" (N segments in one batch, all 7 without N; otherwise the
-memory mode's number), "+stepsK/V" (K keyframe and V video steps), "+decodeN" (video decoded N frames at
-a time), "+defaultattention" (PyTorch's SDPA kernel order instead of the one chosen per attention
-block), "+contiguous" (compiled without channels-last weights), "+eagerdecoder" (compiled UNets, but the
-video decoder eager) and "+untuned" (cuDNN's heuristic convolution algorithms instead of timed ones).
-The video stage's time is split into its phases: encoding the conditions, sampling and decoding. A first
-table gives each optimised model call's relative error against the plain call on the same inputs.
+blocks, of the keyframe decoder's residual blocks and of the video decoder's per-frame work),
+"+fullcompile" (of their whole forward), "+fullgraphs" (whole forward compiled with CUDA graphs),
+"+graphs" (each video UNet call replayed as a CUDA graph, compiled or not), "+segmentsN" (N segments in
+one batch, all 7 without N; otherwise the memory mode's number), "+stepsK/V" (K keyframe and V video
+steps), "+decodeN" (video decoded N frames at a time), "+defaultattention" (PyTorch's SDPA kernel order
+instead of the one chosen per attention block), "+cppwrapper" (the video UNet's compiled blocks launch
+their kernels from C++ code), "+stepwaits" (the host waits for the GPU after each denoiser call, as the
+samplers did before they stopped reading values back), "+contiguous" (compiled without channels-last
+weights), "+eagerdecoder" (compiled UNets, but the decoders eager) and "+untuned" (cuDNN's heuristic
+convolution algorithms instead of timed ones). The video stage's time is split into its phases: encoding
+the conditions, sampling and decoding. A first table gives each optimised model call's relative error
+against the plain call on the same inputs.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import time
 
@@ -31,9 +35,11 @@ import torch
 from PIL import Image
 
 from cuda_graphs import replay_as_graphs, stop_graphs
+from paintsundo.pipeline import keyframes as keyframe_stage
 from paintsundo.pipeline import video as video_stage
 from paintsundo.pipeline.acceleration import (
     choose_attention_kernels,
+    compile_image_decoder,
     compile_unet,
     compile_video_decoder,
     default_attention_kernels,
@@ -52,10 +58,12 @@ from released_random import (
     phase_seconds,
     random_models,
     reset_peak,
+    synchronise,
     synchronised_seconds,
     unet_flops,
 )
 
+DENOISER_FACTORIES = {keyframe_stage: "single_frame_denoiser", video_stage: "video_denoiser"}
 VIDEO_PHASES = ("encode_conditions", "sample_group", "decode_group")
 PLAIN = dataclasses.replace(FAST, mode="plain", decode_chunk=None, tune_convolutions=False)
 
@@ -70,7 +78,9 @@ class Variant:
     attention_kernels: bool = True  # the kernels chosen per attention block, or PyTorch's default order
     channels_last: bool = True  # when compiled
     graphs: bool = False  # video UNet calls replayed as CUDA graphs
-    compiled_decoder: bool = True  # the video decoder's per-frame work compiled too, when compiled
+    compiled_decoder: bool = True  # the decoders' blocks compiled too, when compiled
+    cpp_wrapper: bool = False  # the video UNet's compiled blocks launched from C++, when compiled
+    step_waits: bool = False  # the host waits for the GPU after each denoiser call
 
 
 def parse_variant(name: str, keys: KeyframeSettings, video: VideoSettings) -> Variant:
@@ -107,6 +117,8 @@ def parse_variant(name: str, keys: KeyframeSettings, video: VideoSettings) -> Va
         "contiguous" not in extras,
         "graphs" in extras,
         "eagerdecoder" not in extras,
+        "cppwrapper" in extras,
+        "stepwaits" in extras,
     )
 
 
@@ -119,16 +131,17 @@ def run_job(models, picture: np.ndarray, variant: Variant, device: torch.device)
     if device.type == "cuda":
         torch.cuda.empty_cache()
     reset_peak()
-    seconds, made = synchronised_seconds(
-        lambda: make_keyframes(single, placement, picture, "1girl", variant.keys)
-    )
-    keyframes_peak = peak_gib()
-    reset_peak()
-    pictures = [k.picture for k in made]
-    with phase_seconds(video_stage, VIDEO_PHASES) as phases:
-        video_seconds, frames = synchronised_seconds(
-            lambda: make_video(multi, placement, pictures, variant.video)
+    with waiting_each_step(variant.step_waits):
+        seconds, made = synchronised_seconds(
+            lambda: make_keyframes(single, placement, picture, "1girl", variant.keys)
         )
+        keyframes_peak = peak_gib()
+        reset_peak()
+        pictures = [k.picture for k in made]
+        with phase_seconds(video_stage, VIDEO_PHASES) as phases:
+            video_seconds, frames = synchronised_seconds(
+                lambda: make_video(multi, placement, pictures, variant.video)
+            )
     return {
         "keyframes_s": seconds,
         "video_s": video_seconds,
@@ -139,20 +152,64 @@ def run_job(models, picture: np.ndarray, variant: Variant, device: torch.device)
     }
 
 
+@contextlib.contextmanager
+def waiting_each_step(enabled: bool):
+    """Within, if enabled: the denoisers that both stages build wait for the GPU after each call."""
+    if not enabled:
+        yield
+        return
+    originals = {stage: getattr(stage, name) for stage, name in DENOISER_FACTORIES.items()}
+
+    def waiting(factory):
+        def build(*args, **kwargs):
+            denoiser = factory(*args, **kwargs)
+
+            def denoise(*inputs):
+                denoised = denoiser(*inputs)
+                synchronise()
+                return denoised
+
+            return denoise
+
+        return build
+
+    try:
+        for stage, name in DENOISER_FACTORIES.items():
+            setattr(stage, name, waiting(originals[stage]))
+        yield
+    finally:
+        for stage, function in originals.items():
+            setattr(stage, DENOISER_FACTORIES[stage], function)
+
+
 def compile_for(models, picture: np.ndarray, variant: Variant, compiled: dict, device: torch.device) -> float:
     """Compile both UNets (and unless asked otherwise the video decoder) for this variant's mode, once
     per mode, and warm them up on a 2-step job of its shapes, so that no compiling is timed; the
     seconds this took."""
     started = time.perf_counter()
-    how = (variant.compile_mode, variant.channels_last, variant.attention_kernels, variant.compiled_decoder)
+    how = (
+        variant.compile_mode,
+        variant.channels_last,
+        variant.attention_kernels,
+        variant.compiled_decoder,
+        variant.cpp_wrapper,
+    )
     if compiled.get("mode") != how:
         torch._dynamo.reset()
         uncompile_all(models)
         for unet in (models[0].unet, models[1].unet):
             regional = variant.compile_mode == "regional"
             mode = None if regional else variant.compile_mode
-            compile_unet(unet, mode=mode, regional=regional, channels_last=variant.channels_last)
+            cpp_wrapper = variant.cpp_wrapper and unet is models[1].unet
+            compile_unet(
+                unet,
+                mode=mode,
+                regional=regional,
+                channels_last=variant.channels_last,
+                cpp_wrapper=cpp_wrapper,
+            )
         if variant.compiled_decoder:
+            compile_image_decoder(models[0].vae.decoder)
             compile_video_decoder(models[1].vae.decoder, channels_last=variant.channels_last)
         compiled["mode"], compiled["decoder"] = how, variant.compiled_decoder
     warm = dataclasses.replace(
@@ -165,7 +222,7 @@ def compile_for(models, picture: np.ndarray, variant: Variant, compiled: dict, d
 
 
 def uncompile_all(models) -> None:
-    for model in (models[0].unet, models[1].unet, models[1].vae.decoder):
+    for model in (models[0].unet, models[0].vae.decoder, models[1].unet, models[1].vae.decoder):
         uncompile(model)
 
 

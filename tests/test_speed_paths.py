@@ -408,6 +408,40 @@ def test_regional_compile_covers_the_single_frame_unet(tiny_single_frame):
     assert kinds == {"ResnetBlock2D", "Transformer2DModel"}
 
 
+@torch.inference_mode()
+def test_compiled_keyframe_decoder_gives_the_same_picture(tiny_single_frame):
+    from paintsundo.pipeline.acceleration import compile_image_decoder, uncompile
+
+    vae = tiny_single_frame.vae
+    torch.manual_seed(0)
+    latents = torch.randn(1, 4, 10, 8)
+    plain = vae.decode(latents).sample
+    try:
+        compile_image_decoder(vae.decoder, backend="eager")  # Dynamo's graph capture, no code generation
+        kinds = {type(m).__name__ for m in vae.decoder.modules() if m._compiled_call_impl is not None}
+        compiled = vae.decode(latents).sample
+    finally:
+        uncompile(vae.decoder)
+    assert kinds == {"ResnetBlock2D", "GroupNorm"}
+    assert vae.decoder.conv_norm_out._compiled_call_impl is None
+    assert relative_error(compiled, plain) < 1e-5
+
+
+def test_cpp_wrapper_is_a_compile_option_of_the_default_mode(monkeypatch):
+    from paintsundo.pipeline.acceleration import compile_unet
+
+    compiled = []
+    monkeypatch.setattr(torch.nn.Module, "compile", lambda module, **options: compiled.append(options))
+    unet = type("UNet3D", (torch.nn.Module,), {})()
+    unet.block = type("ResBlock", (torch.nn.Module,), {})()
+    compile_unet(unet, cpp_wrapper=True)
+    assert compiled == [
+        {"dynamic": False, "backend": "inductor", "mode": None, "options": {"cpp_wrapper": True}}
+    ]
+    with pytest.raises(ValueError, match="cpp_wrapper"):
+        compile_unet(unet, mode="max-autotune", cpp_wrapper=True)
+
+
 def test_cuda_graph_compile_starts_a_step_and_copies_each_output(tiny_multi_frame, monkeypatch):
     """CUDA graphs overwrite an output on the next replay; the samplers must get copies."""
     from paintsundo.pipeline.acceleration import compile_unet, uncompile

@@ -68,6 +68,7 @@ def compile_unet(
     mode: str | None = None,
     regional: bool = True,
     channels_last: bool = True,
+    cpp_wrapper: bool = False,
 ) -> None:
     """Compile the UNet for fixed shapes (again for each new size). Inductor caches its kernels on
     disk, so later processes start faster.
@@ -75,7 +76,11 @@ def compile_unet(
     regional compiles each repeated block; otherwise the whole forward, one graph (slower to compile,
     and needed for mode "reduce-overhead", which replays each call as CUDA graphs). channels_last
     stores the convolutions channels-last, which pays only once compiled: eager normalisations copy
-    such activations back."""
+    such activations back. cpp_wrapper has Inductor launch each compiled block's kernels from C++
+    instead of Python, for hosts slower to launch than the GPU is to run them (longer to compile)."""
+    if cpp_wrapper and mode is not None:
+        raise ValueError("cpp_wrapper takes the default compile mode, not mode=" + repr(mode))
+    options = {"cpp_wrapper": True} if cpp_wrapper else None
     use_channels_last(unet, channels_last)
     blocks = REPEATED_BLOCKS.get(type(unet).__name__, ())
     if regional and blocks and mode != "reduce-overhead":
@@ -84,9 +89,9 @@ def compile_unet(
         config.accumulated_recompile_limit = max(config.accumulated_recompile_limit, 4 * RECOMPILE_LIMIT)
         for module in unet.modules():
             if type(module).__name__ in blocks:
-                module.compile(dynamic=False, backend=backend, mode=mode)
+                module.compile(dynamic=False, backend=backend, mode=mode, options=options)
     else:
-        compiled = torch.compile(unet.forward, dynamic=False, backend=backend, mode=mode)
+        compiled = torch.compile(unet.forward, dynamic=False, backend=backend, mode=mode, options=options)
         unet.forward = _safe_for_graphs(compiled) if mode == "reduce-overhead" else compiled
 
 
@@ -105,6 +110,20 @@ def compile_video_decoder(decoder: nn.Module, backend: str = "inductor", channel
         for name in DECODER_METHODS:
             if hasattr(type(module), name):
                 setattr(module, name, torch.compile(getattr(module, name), dynamic=False, backend=backend))
+
+
+# The keyframe VAE's decoder (diffusers'), eager, spends half its time in GroupNorm statistics: one
+# picture at a time gives PyTorch's kernel 32 groups to share among the GPU's 132 processors. Compiled,
+# each residual block's norms are split reductions fused with their SiLUs.
+IMAGE_DECODER_BLOCKS = ("ResnetBlock2D",)
+
+
+def compile_image_decoder(decoder: nn.Module, backend: str = "inductor") -> None:
+    """Compile the keyframe VAE decoder's residual blocks and output norm (again for each new size)."""
+    for module in decoder.modules():
+        if type(module).__name__ in IMAGE_DECODER_BLOCKS:
+            module.compile(dynamic=False, backend=backend)
+    decoder.conv_norm_out.compile(dynamic=False, backend=backend)
 
 
 def _safe_for_graphs(compiled: Callable) -> Callable:
@@ -144,7 +163,7 @@ def use_channels_last(model: nn.Module, enabled: bool = True) -> None:
 
 
 def uncompile(model: nn.Module) -> None:
-    """Back to eager execution, and contiguous weights, after compile_unet or compile_video_decoder."""
+    """Back to eager execution, and contiguous weights, after compile_unet or a compile_*_decoder."""
     use_channels_last(model, False)
     for module in model.modules():
         module._compiled_call_impl = None

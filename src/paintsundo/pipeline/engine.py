@@ -13,7 +13,12 @@ import numpy as np
 import torch
 
 from paintsundo.hub import ModelPaths
-from paintsundo.pipeline.acceleration import choose_attention_kernels, compile_unet, compile_video_decoder
+from paintsundo.pipeline.acceleration import (
+    choose_attention_kernels,
+    compile_image_decoder,
+    compile_unet,
+    compile_video_decoder,
+)
 from paintsundo.pipeline.flow import Keyframe, make_keyframes, make_video
 from paintsundo.pipeline.models import (
     MultiFrameModels,
@@ -110,6 +115,8 @@ class NeuralPipeline:
                 compile_unet(models.unet)
                 if isinstance(models, MultiFrameModels):
                     compile_video_decoder(models.vae.decoder)
+                else:
+                    compile_image_decoder(models.vae.decoder)
             self.placement.add_stage(modules_of(models))
         return self._loaded[name]
 
