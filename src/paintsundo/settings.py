@@ -39,7 +39,7 @@ class Settings:
     video: VideoSettings = field(default_factory=VideoSettings)
     device: str | None = None  # cuda, mps or cpu; None picks the best available
     memory: str = "auto"  # auto, fast, balanced or low (pipeline.settings.MemoryPlan)
-    compile: bool = False  # torch.compile the UNets and video decoder: faster, after minutes of compiling
+    compile: bool = False  # torch.compile the UNets and VAE decoders: faster, after minutes of compiling
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:

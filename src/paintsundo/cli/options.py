@@ -40,7 +40,7 @@ Compile = Annotated[
     bool,
     Opt(
         "--compile",
-        help="torch.compile the UNets and video decoder: faster, after minutes of compiling the first time.",
+        help="torch.compile the UNets and VAE decoders: faster, after minutes of compiling the first time.",
         rich_help_panel=NEURAL,
     ),
 ]
