@@ -71,3 +71,47 @@ def tiny_neural_settings():
 def relative_error(ours, reference) -> float:
     """|ours - reference| / |reference| of two tensors, in the Frobenius norm."""
     return float((ours - reference).norm() / reference.norm())
+
+
+@pytest.fixture(scope="module")
+def tiny_multi_frame():
+    """The tiny multi-frame checkpoint in the released layout, loaded on the CPU."""
+    import torch
+
+    from paintsundo.pipeline.models import load_multi_frame
+
+    return load_multi_frame(TINY_RELEASE / "paints_undo_multi_frame", torch.device("cpu"))
+
+
+@pytest.fixture(scope="module")
+def tiny_single_frame():
+    """The tiny single-frame checkpoint in the released layout, loaded on the CPU."""
+    import torch
+
+    from paintsundo.pipeline.models import load_single_frame
+
+    return load_single_frame(TINY_RELEASE / "paints_undo_single_frame", torch.device("cpu"))
+
+
+def tiny_video(models, plan, **options) -> list:
+    """Frames of a 3-keyframe video from tiny models on the CPU (2 steps unless options say)."""
+    import torch
+
+    from paintsundo.pipeline import flow
+    from paintsundo.pipeline.models import modules_of
+    from paintsundo.pipeline.placement import Placement
+    from paintsundo.pipeline.settings import VideoSettings
+
+    rng = np.random.default_rng(0)
+    keyframes = [rng.integers(0, 255, (64, 48, 3), dtype=np.uint8) for _ in range(3)]
+    placement = Placement(torch.device("cpu"), plan, [modules_of(models)])
+    settings = VideoSettings(**{"steps": 2, "buckets": ((64, 48),), **options})
+    return flow.make_video(models, placement, keyframes, settings)
+
+
+def channels_last(weight) -> bool:
+    """Whether a 2D or 3D convolution weight is stored channels-last."""
+    import torch
+
+    layout = torch.channels_last if weight.ndim == 4 else torch.channels_last_3d
+    return weight.is_contiguous(memory_format=layout)
