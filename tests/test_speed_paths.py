@@ -189,6 +189,22 @@ def test_sampling_reads_no_values_back_step_by_step(tiny_single_frame, tiny_mult
     assert counts[2] == counts[4]
 
 
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32])
+def test_per_item_scaling_rounds_as_python_floats_do(dtype):
+    """The video denoiser scales by coefficients it never reads back: the same bits as before."""
+    from paintsundo.pipeline.denoisers import scaled_per_item
+
+    torch.manual_seed(0)
+    x = torch.randn(3, 4, 5, 6, 7).to(dtype)
+    coefficients = torch.rand(3)
+    expected = torch.stack(
+        [float(coefficient) * item for coefficient, item in zip(coefficients, x, strict=True)]
+    )
+    scaled = scaled_per_item(coefficients, x)
+    assert scaled.dtype == dtype
+    assert torch.equal(scaled, expected)
+
+
 def test_image_tokens_of_all_groups_come_from_one_call_per_bucket(tiny_multi_frame, monkeypatch):
     from paintsundo.pipeline import video
 

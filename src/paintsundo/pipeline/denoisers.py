@@ -103,12 +103,12 @@ def video_denoiser(
             v_negative = unet(x, step, **negative)
         v = rescale_guidance(v_negative + cfg * (v_positive - v_negative), v_positive, guidance_rescale)
         index = step.long()  # the samplers hand steps over in x's dtype
-        return times(sqrt_alpha[index], x) - times(sqrt_one_minus[index], v)
+        return scaled_per_item(sqrt_alpha[index], x) - scaled_per_item(sqrt_one_minus[index], v)
 
     return denoise
 
 
-def times(coefficients: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+def scaled_per_item(coefficients: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     """x scaled by a float32 coefficient per batch item, rounded once to x's dtype: the same numbers
     as scaling by each coefficient as a Python float, without reading it back from the GPU (which
     would make the host wait for the GPU at every step)."""
