@@ -30,17 +30,17 @@ from paintsundo.pipeline import keyframes as keyframe_stage
 from paintsundo.pipeline import video as video_stage
 from paintsundo.pipeline.placement import use_expandable_segments
 from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
-from released_random import ROOT, random_models, synchronise
+from released_random import ROOT, random_models, synchronise, wrapped
 from unet_profile import family
 
 # (module, function) pairs timed as phases, in the order the job runs them.
 PHASES = (
-    ("keyframes", keyframe_stage, "encode_prompt"),
-    ("keyframes", keyframe_stage, "sample_dpmpp_2m"),
-    ("keyframes", keyframe_stage, "to_pictures"),
-    ("video", video_stage, "encode_conditions"),
-    ("video", video_stage, "sample_group"),
-    ("video", video_stage, "decode_group"),
+    (keyframe_stage, "encode_prompt"),
+    (keyframe_stage, "sample_dpmpp_2m"),
+    (keyframe_stage, "to_pictures"),
+    (video_stage, "encode_conditions"),
+    (video_stage, "sample_group"),
+    (video_stage, "decode_group"),
 )
 SAMPLERS = ("sample_dpmpp_2m", "sample_group")
 
@@ -74,19 +74,13 @@ def annotated(models, walls: dict[str, float]):
     """Within: each phase function, and the keyframe VAE's encode and decode, run as labelled,
     synchronised ranges of the profile."""
     vae = models[0].vae
-    targets = [(module, name, name) for _, module, name in PHASES]
-    targets += [(vae, "encode", "keyframe vae.encode"), (vae, "decode", "keyframe vae.decode")]
-    originals = [(owner, name, getattr(owner, name)) for owner, name, _ in targets]
-    try:
-        for owner, name, label in targets:
-            setattr(owner, name, synchronised(label, getattr(owner, name), walls))
-        yield [label for _, _, label in targets]
-    finally:
-        for owner, name, function in originals:
-            if owner is vae:
-                vars(vae).pop(name, None)
-            else:
-                setattr(owner, name, function)
+    targets = [*PHASES, (vae, "encode"), (vae, "decode")]
+
+    def label(name: str) -> str:
+        return f"keyframe vae.{name}" if name in ("encode", "decode") else name
+
+    with wrapped(targets, lambda name, function: synchronised(label(name), function, walls)):
+        yield [label(name) for _, name in targets]
 
 
 def split_by_phase(report: profile, labels: list[str], walls: dict[str, float]) -> dict[str, Phase]:

@@ -61,9 +61,10 @@ from released_random import (
     synchronise,
     synchronised_seconds,
     unet_flops,
+    wrapped,
 )
 
-DENOISER_FACTORIES = {keyframe_stage: "single_frame_denoiser", video_stage: "video_denoiser"}
+DENOISER_FACTORIES = [(keyframe_stage, "single_frame_denoiser"), (video_stage, "video_denoiser")]
 VIDEO_PHASES = ("encode_conditions", "sample_group", "decode_group")
 PLAIN = dataclasses.replace(FAST, mode="plain", decode_chunk=None, tune_convolutions=False)
 
@@ -155,12 +156,8 @@ def run_job(models, picture: np.ndarray, variant: Variant, device: torch.device)
 @contextlib.contextmanager
 def waiting_each_step(enabled: bool):
     """Within, if enabled: the denoisers that both stages build wait for the GPU after each call."""
-    if not enabled:
-        yield
-        return
-    originals = {stage: getattr(stage, name) for stage, name in DENOISER_FACTORIES.items()}
 
-    def waiting(factory):
+    def waiting(_, factory):
         def build(*args, **kwargs):
             denoiser = factory(*args, **kwargs)
 
@@ -173,13 +170,8 @@ def waiting_each_step(enabled: bool):
 
         return build
 
-    try:
-        for stage, name in DENOISER_FACTORIES.items():
-            setattr(stage, name, waiting(originals[stage]))
+    with wrapped(DENOISER_FACTORIES if enabled else [], waiting):
         yield
-    finally:
-        for stage, function in originals.items():
-            setattr(stage, DENOISER_FACTORIES[stage], function)
 
 
 def compile_for(models, picture: np.ndarray, variant: Variant, compiled: dict, device: torch.device) -> float:

@@ -98,18 +98,34 @@ def median_gpu_milliseconds(action, repeats: int, warmup: int = 3, back_to_back:
 
 
 @contextlib.contextmanager
+def wrapped(targets: list[tuple[object, str]], wrap):
+    """Within: each attribute `name` of `owner` in targets is wrap(name, original); afterwards the
+    original again (an instance's method by dropping the override from the instance)."""
+    saved = [(owner, name, vars(owner).get(name)) for owner, name in targets]
+    try:
+        for owner, name in targets:
+            setattr(owner, name, wrap(name, getattr(owner, name)))
+        yield
+    finally:
+        for owner, name, original in reversed(saved):
+            if original is None:
+                vars(owner).pop(name, None)
+            else:
+                setattr(owner, name, original)
+
+
+@contextlib.contextmanager
 def phase_seconds(module, names: tuple[str, ...]):
     """Within: the module's functions `names` add their synchronised seconds to the yielded dict, and
     their peak GPU memory (GiB) under "NAME peak", and of memory the allocator reserved (captured
     CUDA graphs hold theirs apart) under "NAME reserved"; the peak counters restart at each call."""
     seconds = dict.fromkeys(names, 0.0)
     seconds |= {f"{name} {peak}": 0.0 for name in names for peak in ("peak", "reserved")}
-    originals = {name: getattr(module, name) for name in names}
 
-    def timed(name):
+    def timed(name, function):
         def call(*args, **kwargs):
             reset_peak()
-            spent, result = synchronised_seconds(lambda: originals[name](*args, **kwargs))
+            spent, result = synchronised_seconds(lambda: function(*args, **kwargs))
             seconds[name] += spent
             seconds[f"{name} peak"] = max(seconds[f"{name} peak"], peak_gib())
             seconds[f"{name} reserved"] = max(seconds[f"{name} reserved"], peak_gib(reserved=True))
@@ -117,13 +133,8 @@ def phase_seconds(module, names: tuple[str, ...]):
 
         return call
 
-    try:
-        for name in names:
-            setattr(module, name, timed(name))
+    with wrapped([(module, name) for name in names], timed):
         yield seconds
-    finally:
-        for name, function in originals.items():
-            setattr(module, name, function)
 
 
 def peak_gib(reserved: bool = False) -> float:

@@ -132,7 +132,6 @@ def use_model_variants(extras: set[str]) -> None:
     attention.POSITIONS_PER_SEQUENCE = 1 if "unpacked" in extras else POSITIONS_PER_SEQUENCE
     torch._inductor.config.max_autotune_gemm = "autotune" in extras
     torch._inductor.config.coordinate_descent_tuning = "cdtune" in extras
-    torch._inductor.config.cpp_wrapper = "cppwrapper" in extras
 
 
 def main() -> None:
@@ -159,11 +158,12 @@ def main() -> None:
         uncompile(unet)
         (choose_attention_kernels if "kernels" in extras else default_attention_kernels)(unet)
         layout = "cl" in extras
+        cpp_wrapper = "cppwrapper" in extras
         if "compile" in extras:
-            compile_unet(unet, channels_last=layout)
+            compile_unet(unet, channels_last=layout, cpp_wrapper=cpp_wrapper)
         elif "fullcompile" in extras or "fullgraphs" in extras:
             mode = "reduce-overhead" if "fullgraphs" in extras else None
-            compile_unet(unet, mode=mode, regional=False, channels_last=layout)
+            compile_unet(unet, mode=mode, regional=False, channels_last=layout, cpp_wrapper=cpp_wrapper)
         else:
             use_channels_last(unet, layout)
         (replay_as_graphs if "graphs" in extras else stop_graphs)(unet)
