@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +13,32 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 TINY_RELEASE = ROOT / "tests" / "data" / "tiny-release"  # tiny checkpoints in the released layout
+
+
+SUITE_TEMP = pytest.StashKey[tuple]()  # (the suite's temp folder, TMPDIR before it)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Everything the suite and what it starts write to a temp folder (pytest's own temporary paths,
+    Gradio's cache, Ray's sessions, worker processes) goes under one folder, removed at the end.
+
+    It runs before any test module imports Gradio, which reads its temp folder as it is imported."""
+    root = tempfile.mkdtemp(prefix="pu")  # short: Ray puts sockets (107 bytes at most) under it
+    config.stash[SUITE_TEMP] = (root, os.environ.get("TMPDIR"))
+    os.environ["TMPDIR"] = root
+    tempfile.tempdir = None  # forget the folder the stdlib found before
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    root, previous = config.stash.get(SUITE_TEMP, (None, None))
+    if root is None:
+        return
+    shutil.rmtree(root, ignore_errors=True)
+    if previous is None:
+        os.environ.pop("TMPDIR", None)
+    else:
+        os.environ["TMPDIR"] = previous
+    tempfile.tempdir = None
 
 
 @pytest.fixture(scope="session")

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
+import subprocess
+import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import av
@@ -17,7 +22,6 @@ from conftest import EXAMPLES, ROOT
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 MODELS = ROOT / "tests" / "data" / "tiny-release"
-SCREENSHOTS = ROOT / "test-output"
 
 
 def free_port() -> int:
@@ -26,15 +30,13 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def serve(models: Path | None, monkeypatch_env: dict) -> tuple[object, str]:
-    from paintsundo.app import MAX_UPLOAD, build_app
+@contextmanager
+def serving(models: Path | None = None) -> Iterator[str]:
+    """The app on a free port until the block ends; its files are gone after."""
+    from paintsundo.app.server import serve
 
-    for key, value in monkeypatch_env.items():
-        os.environ[key] = value
-    page = build_app(models)
-    port = free_port()
-    page.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, max_file_size=MAX_UPLOAD)
-    return page, f"http://127.0.0.1:{port}/"
+    with serve(port=free_port(), models=models) as page:
+        yield page.local_url
 
 
 @pytest.fixture(scope="module")
@@ -42,14 +44,19 @@ def offline_app(tmp_path_factory):
     """The app on a machine without weights: only the procedural engine can run."""
     saved = {k: os.environ.get(k) for k in ("HF_HOME", "HF_HUB_OFFLINE", "PAINTSUNDO_MODELS")}
     os.environ.pop("PAINTSUNDO_MODELS", None)
-    page, url = serve(None, {"HF_HOME": str(tmp_path_factory.mktemp("hf")), "HF_HUB_OFFLINE": "1"})
-    yield url
-    page.close()
+    os.environ.update(HF_HOME=str(tmp_path_factory.mktemp("hf")), HF_HUB_OFFLINE="1")
+    with serving() as url:
+        yield url
     for key, value in saved.items():
         if value is None:
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+
+
+def client(url: str, tmp_path: Path) -> Client:
+    """A gradio_client that downloads into the test's own folder."""
+    return Client(url, verbose=False, download_files=str(tmp_path / "downloads"))
 
 
 def frame_count(source: str | Path) -> int:
@@ -58,7 +65,6 @@ def frame_count(source: str | Path) -> int:
 
 
 def test_browser_uploads_draws_and_plays_the_video(offline_app, tmp_path):
-    SCREENSHOTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1800})
@@ -70,13 +76,12 @@ def test_browser_uploads_draws_and_plays_the_video(offline_app, tmp_path):
         video.wait_for(state="attached", timeout=120_000)
         source = video.get_attribute("src")
         assert source
-        page.screenshot(path=str(SCREENSHOTS / "app-procedural.png"), full_page=True)
         page.screenshot(path=str(tmp_path / "app-procedural.png"), full_page=True)
         page.get_by_role("tab", name="Paints-UNDO (neural)").click()
         page.get_by_text("Neural engine unavailable").wait_for(timeout=10_000)
         assert page.get_by_text("paintsundo download").count() >= 1
         assert page.get_by_role("button", name="Generate keyframes").is_disabled()
-        page.screenshot(path=str(SCREENSHOTS / "app-neural-without-weights.png"), full_page=True)
+        page.screenshot(path=str(tmp_path / "app-neural-without-weights.png"), full_page=True)
         browser.close()
     url = source if source.startswith("http") else offline_app.rstrip("/") + source
     downloaded = tmp_path / "played.mp4"
@@ -100,8 +105,9 @@ def test_bad_uploads_show_an_error_and_the_app_keeps_serving(offline_app, tmp_pa
         error = page.get_by_text("not an image" if content else "empty file")
         error.first.wait_for(timeout=60_000)
         browser.close()
-    client = Client(offline_app, verbose=False)
-    result = client.predict(handle_file(str(EXAMPLES / "3.jpg")), 12, 4, 1, [], 128, api_name="/draw")
+    result = client(offline_app, tmp_path).predict(
+        handle_file(str(EXAMPLES / "3.jpg")), 12, 4, 1, [], 128, api_name="/draw"
+    )
     assert frame_count(result[0]) == 12 + 4
 
 
@@ -117,9 +123,8 @@ def test_oversized_uploads_are_refused_in_the_page(offline_app, tmp_path):
         browser.close()
 
 
-def test_the_same_flow_through_gradio_client(offline_app):
-    client = Client(offline_app, verbose=False)
-    video, sheet, downloads = client.predict(
+def test_the_same_flow_through_gradio_client(offline_app, tmp_path):
+    video, sheet, downloads = client(offline_app, tmp_path).predict(
         handle_file(str(EXAMPLES / "1.jpg")), 30, 6, 3, ["flip", "transform"], 256, api_name="/draw"
     )
     assert frame_count(video) == 30 + 6
@@ -128,35 +133,38 @@ def test_the_same_flow_through_gradio_client(offline_app):
     assert names == ["1.mp4", "1.mp4.contact.png", "1.mp4.json", "1_frames.zip"]
 
 
-def test_neural_steps_with_tiny_checkpoints():
-    page, url = serve(MODELS, {})
-    try:
-        client = Client(url, verbose=False)
+def test_phone_portraits_keep_their_shape_in_the_app(offline_app, tmp_path):
+    from test_picture import phone_portrait
+
+    portrait = handle_file(str(phone_portrait(tmp_path, 8)))
+    video, _, _ = client(offline_app, tmp_path).predict(portrait, 10, 4, 1, [], 256, api_name="/draw")
+    with av.open(video) as container:
+        stream = container.streams.video[0]
+        assert (stream.width, stream.height) == (192, 256)
+
+
+def test_neural_steps_with_tiny_checkpoints(tmp_path):
+    with serving(MODELS) as url:
+        app = client(url, tmp_path)
         picture = handle_file(str(EXAMPLES / "3.jpg"))
-        prompt = client.predict(picture, api_name="/tag")
+        prompt = app.predict(picture, api_name="/tag")
         assert "1girl" in prompt
-        shown, order = client.predict(
-            picture, prompt, "400,999", 1, 64, 80, 2, 3.0, "", api_name="/keyframes"
-        )
+        shown, order = app.predict(picture, prompt, "400,999", 1, 64, 80, 2, 3.0, "", api_name="/keyframes")
         assert len(shown) == 4 and order == "0 1 2 3"
-        shown, order = client.predict([handle_file(str(EXAMPLES / "1.jpg"))], api_name="/add_keyframes")
+        shown, order = app.predict([handle_file(str(EXAMPLES / "1.jpg"))], api_name="/add_keyframes")
         assert len(shown) == 5 and order == "0 1 2 3 4", "the user's keyframe joins the gallery as number 4"
-        video, sheet, downloads, frames = client.predict(
+        video, sheet, downloads, frames = app.predict(
             "0 4 2 3", "1girl", 123, 7.5, 2, 4, "48x64", api_name="/video"
         )
         assert frame_count(video) == 3 * 15 + 4 and len(frames) == 45
         assert Path(sheet).suffix == ".png" and len(downloads) == 4
-    finally:
-        page.close()
 
 
-def test_paintsundo_app_binds_to_localhost_by_default(tmp_path):
-    import subprocess
-    import time
-
-    port = free_port()
+def start_app(tmp_path: Path, port: int) -> subprocess.Popen:
+    """`paintsundo app` as a user starts it, with its own system temp folder, once it answers."""
     env = {k: v for k, v in os.environ.items() if k != "PAINTSUNDO_MODELS"}
-    env.update(HF_HOME=str(tmp_path / "hf"), HF_HUB_OFFLINE="1")
+    env.update(HF_HOME=str(tmp_path / "hf"), HF_HUB_OFFLINE="1", TMPDIR=str(tmp_path / "system-temp"))
+    (tmp_path / "system-temp").mkdir()
     server = subprocess.Popen(
         ["paintsundo", "app", "--port", str(port)],
         stdout=subprocess.PIPE,
@@ -164,17 +172,55 @@ def test_paintsundo_app_binds_to_localhost_by_default(tmp_path):
         text=True,
         env=env,
     )
+    deadline, answered = time.monotonic() + 90, False
+    while time.monotonic() < deadline and not answered:
+        try:
+            answered = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).status == 200
+        except OSError:
+            time.sleep(0.5)
+    if not answered:
+        server.kill()
+        pytest.fail(f"the app did not come up on 127.0.0.1: {server.communicate()[0]}")
+    return server
+
+
+def test_paintsundo_app_binds_to_localhost_by_default(tmp_path):
+    port = free_port()
+    server = start_app(tmp_path, port)
     try:
-        deadline, answered = time.monotonic() + 90, False
-        while time.monotonic() < deadline and not answered:
-            try:
-                answered = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).status == 200
-            except OSError:
-                time.sleep(0.5)
-        assert answered, "the app did not come up on 127.0.0.1"
         listening = subprocess.run(["ss", "-ltn"], capture_output=True, text=True).stdout
         bound = [line for line in listening.splitlines() if f":{port} " in line]
         assert bound and all("127.0.0.1:" in line for line in bound), bound
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def folder_size(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+
+
+def test_the_app_bounds_its_temp_files_and_removes_them_on_ctrl_c(tmp_path):
+    from paintsundo.app.scratch import KEPT_JOBS
+
+    port = free_port()
+    server = start_app(tmp_path, port)
+    temp = tmp_path / "system-temp"
+    try:
+        app = client(f"http://127.0.0.1:{port}/", tmp_path)
+        picture = handle_file(str(EXAMPLES / "2.jpg"))
+        sizes = []
+        for seed in range(20):
+            app.predict(picture, 10, 4, seed, [], 256, api_name="/draw")
+            sizes.append(folder_size(temp))
+        videos = list(temp.rglob("*.mp4"))
+        assert len(videos) <= KEPT_JOBS, f"only the latest jobs are kept, found {len(videos)} videos"
+        assert max(sizes) < 500 * 2**20 and sizes[-1] <= 1.5 * sizes[KEPT_JOBS], sizes
+    finally:
+        server.send_signal(signal.SIGINT)
+        output, _ = server.communicate(timeout=30)
+    deadline = time.monotonic() + 10
+    while any(temp.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(temp.iterdir()), sorted(str(path) for path in temp.rglob("*"))
+    assert "--share" in output and "share=True" not in output, output

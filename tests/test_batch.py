@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import av
 import pytest
 
 from conftest import TINY_RELEASE, make_batch_folder, manifest_lines, tiny_neural_settings
@@ -54,6 +55,27 @@ def test_rerun_does_nothing_and_a_deleted_output_is_redone_alone(folder, tmp_pat
     assert (retried.done, retried.failed, retried.skipped) == (0, 2, 10)
 
 
+def test_a_rerun_redoes_an_output_that_another_run_replaced(folder, tmp_path):
+    out, pictures = tmp_path / "out", str(folder / "p0[0-2].png")
+    longer = Settings(engine="procedural", frames=9, size="64", hold=0)
+    run_batch(pictures, out, longer)
+    run_batch(pictures, out, FAST)  # the same outputs, made again with 6 frames
+    third = run_batch(pictures, out, longer)
+    assert (third.done, third.skipped) == (3, 0), "the 9-frame videos on disk are gone: not finished"
+    with av.open(str(out / "p00.mp4")) as container:
+        assert sum(1 for _ in container.decode(video=0)) == 9
+
+
+def test_phone_portraits_keep_their_shape_in_a_batch(tmp_path):
+    from test_picture import phone_portrait
+
+    portrait = phone_portrait(tmp_path, 6)
+    run_batch(str(portrait), tmp_path / "out", FAST)
+    with av.open(str(tmp_path / "out" / f"{portrait.stem}.mp4")) as container:
+        stream = container.streams.video[0]
+        assert (stream.width, stream.height) == (48, 64)
+
+
 def test_changed_settings_redo_the_work(folder, tmp_path):
     out = tmp_path / "out"
     run_batch(str(folder), out, FAST)
@@ -95,19 +117,83 @@ def test_one_worker_per_gpu_each_sees_its_own(folder, tmp_path):
     assert len({next(iter(g)) for g in gpus_of.values()}) == len(gpus_of), "no two workers share one"
 
 
-def paintsundo_batch(folder: Path, out: Path) -> subprocess.Popen:
+def paintsundo_batch(folder: Path, out: Path, *extra: str) -> subprocess.Popen:
     command = [sys.executable, "-m", "paintsundo", "batch", str(folder), "-o", str(out)]
-    command += ["--engine", "procedural", "--frames", "40", "--size", "160", "-q"]
+    command += ["--engine", "procedural", "--frames", "40", "--size", "160", "-q", *extra]
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for_records(manifest: Path, count: int, seconds: float = 120) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline and not (
+        manifest.is_file() and len(manifest.read_text().splitlines()) >= count
+    ):
+        time.sleep(0.05)
+
+
+def children(pid: int) -> set[int]:
+    """The processes whose parent is `pid` (worker processes, the resource tracker)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def gone_within(pids: set[int], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not any(Path(f"/proc/{pid}").exists() for pid in pids):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+SLOW = ("--frames", "300", "--size", "320")  # a second or two a picture: a batch still running when stopped
+
+
+def test_workers_die_with_a_killed_parent(folder, tmp_path):
+    out = tmp_path / "out"
+    process = paintsundo_batch(folder, out, "--workers", "2", *SLOW)
+    wait_for_records(out / "batch.jsonl", 1)
+    workers = children(process.pid)
+    assert len(workers) >= 2, "two workers (and the resource tracker) run"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert gone_within(workers, 10), "no worker outlives its batch"
+    written = sorted(out.iterdir())
+    time.sleep(2)
+    assert sorted(out.iterdir()) == written, "nothing is written after the batch died"
+
+
+def test_ctrl_c_stops_the_whole_batch_and_says_what_finished(folder, tmp_path):
+    out = tmp_path / "out"
+    process = paintsundo_batch(folder, out, "--workers", "2", *SLOW)
+    wait_for_records(out / "batch.jsonl", 1)
+    workers = children(process.pid)
+    process.send_signal(signal.SIGINT)  # to the parent alone, as `kill -INT` does
+    _, errors = process.communicate(timeout=30)
+    assert process.returncode == 130, errors
+    *failures, last = errors.strip().splitlines()
+    assert all(line.startswith("failed: ") for line in failures), errors
+    records = manifest_lines(out / "batch.jsonl")
+    done = sum(record["status"] == "done" for record in records)
+    failed = len(records) - done
+    assert last.startswith(f"interrupted: {done} done and {failed} failed, 0 finished before"), errors
+    assert len(records) < 12
+    assert gone_within(workers, 10)
+    assert not list(out.glob(".*partial*")), "the stopped workers' partial files are removed"
 
 
 def test_killed_midway_then_rerun_finishes_without_duplicates(folder, tmp_path):
     out = tmp_path / "out"
     process = paintsundo_batch(folder, out)
     manifest = out / "batch.jsonl"
-    deadline = time.time() + 120
-    while time.time() < deadline and not (manifest.is_file() and len(manifest.read_text().splitlines()) >= 3):
-        time.sleep(0.05)
+    wait_for_records(manifest, 3)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     finished_before = len(manifest_lines(manifest))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -67,20 +68,117 @@ def test_duration_sets_the_frames_or_the_fps(small_png, tmp_path):
 
 
 def test_run_repeats_from_its_manifest(small_png, tmp_path):
-    first = tmp_path / "first"
+    first = tmp_path / "first" / "picture_frames"
     settings = ["--seed", "77", "--no-flip", "--stages", "sketch=1,lineart=1,flat=1,shading=1,detail=1"]
-    assert paintsundo("run", str(small_png), "-o", str(first), *SMALL, *settings).returncode == 0
-    second = tmp_path / "second"
-    result = paintsundo("run", "--from-manifest", str(tmp_path / "first.json"), "-o", str(second))
+    made = paintsundo("run", str(small_png), "-o", str(first.parent), "--format", "frames", *SMALL, *settings)
+    assert made.returncode == 0, made.stderr
+    recorded = str(first.with_name("picture_frames.json"))
+    second = tmp_path / "second" / "picture_frames"
+    result = paintsundo("run", "--from-manifest", recorded, "-o", f"{second.parent}/")
     assert result.returncode == 0, result.stderr
-    assert json.loads((tmp_path / "second.json").read_text())["settings"]["seed"] == 77
+    assert json.loads(second.with_name("picture_frames.json").read_text())["settings"]["seed"] == 77
     for one, two in zip(sorted(first.iterdir()), sorted(second.iterdir()), strict=True):
         assert one.read_bytes() == two.read_bytes()
-    small_png.write_bytes(small_png.read_bytes() + b"changed")
-    changed = paintsundo(
-        "run", "--from-manifest", str(tmp_path / "first.json"), "-o", str(tmp_path / "third")
+    ignored = paintsundo("run", "--from-manifest", recorded, "-o", str(tmp_path / "x.mp4"), "--frames", "10")
+    assert ignored.returncode == 2 and not (tmp_path / "x.mp4").exists()
+    assert ignored.stderr.startswith("error: --from-manifest repeats the recorded run") and "--frames" in (
+        ignored.stderr
     )
+    assert len(ignored.stderr.strip().splitlines()) == 1
+    small_png.write_bytes(small_png.read_bytes() + b"changed")
+    changed = paintsundo("run", "--from-manifest", recorded, "-o", str(tmp_path / "third.mp4"))
     assert changed.returncode == 2 and "has changed" in changed.stderr
+
+
+def test_the_report_says_how_long_the_video_plays_and_how_long_it_took(small_png, tmp_path):
+    result = paintsundo("run", str(small_png), "-o", str(tmp_path / "clip.mp4"), *SMALL)
+    assert result.returncode == 0, result.stderr
+    assert re.search(
+        r"wrote \S+clip\.mp4: a 6\.0 s video \(20 frames \+ 4 held at 4 fps\), made in [\d.]+ s",
+        (result.stderr),
+    ), result.stderr
+
+
+def test_phone_portraits_stay_upright_and_whole(tmp_path):
+    from test_picture import phone_portrait
+
+    portrait = phone_portrait(tmp_path, 6)
+    result = paintsundo("run", str(portrait), "-o", str(tmp_path / "clip.mp4"), "--frames", "8")
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((tmp_path / "clip.mp4.json").read_text())
+    assert manifest["input"]["size"] == [480, 640] and manifest["output"]["size"] == [480, 640]
+
+
+def test_a_stage_named_alone_keeps_the_others(small_png, tmp_path):
+    out = tmp_path / "clip.mp4"
+    result = paintsundo(
+        "run", str(small_png), "-o", str(out), "--frames", "60", "--size", "96", "--stages", "sketch=0.5"
+    )
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads(out.with_name("clip.mp4.json").read_text())
+    weights = manifest["settings"]["stage_weights"]
+    assert weights == {"sketch": 0.5, "lineart": 0.24, "flat": 0.22, "shading": 0.22, "detail": 0.18}
+    lengths = {stage["name"]: stage["end"] - stage["start"] for stage in manifest["stages"]}
+    assert all(lengths[name] >= 8 for name in ("lineart", "flat", "shading", "detail")), lengths
+    assert lengths["sketch"] > 2 * lengths["lineart"]
+    assert "keep" in paintsundo("run", "--help").stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "picture.png", "--frames", "abc"], "error: Invalid value for '--frames'"),
+        (["run", "picture.png", "--bogus"], "error: No such option: --bogus"),
+        (["paint", "picture.png"], "error: No such command 'paint'"),
+        (["batch"], "error: Missing argument"),
+    ],
+)
+def test_unparsable_command_lines_get_one_error_line(small_png, args, message):
+    result = paintsundo(*args, cwd=small_png.parent)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(message), result.stderr
+    assert "--help" in lines[0] and "╭" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_bare_command_shows_the_help():
+    result = paintsundo()
+    assert result.returncode == 0 and "Commands" in result.stdout and "run" in result.stdout
+
+
+BLOCKED = (
+    "import sys\nfor name in {names!r}: sys.modules[name] = None\nfrom paintsundo.cli import main\nmain()"
+)
+
+
+@pytest.mark.parametrize(
+    ("args", "blocked", "message"),
+    [
+        (["download", "--to", "w"], ["huggingface_hub"], "downloading the weights needs huggingface_hub"),
+        (["keyframes", "picture.png"], ["torch", "diffusers"], "the neural engine needs torch, diffusers"),
+        (
+            ["app", "--port", "1"],
+            ["gradio", "gradio_client"],
+            "the web app needs gradio: install paintsundo[app]",
+        ),
+    ],
+)
+def test_commands_name_the_extra_they_need(small_png, args, blocked, message):
+    """As on the README's first install, which has no extras."""
+    script = BLOCKED.format(names=blocked)
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        capture_output=True,
+        text=True,
+        cwd=small_png.parent,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {message}"), result.stderr
+    assert time.monotonic() - started < 30
+    assert sorted(p.name for p in small_png.parent.iterdir()) == ["picture.png"]
 
 
 def bad_inputs(tmp_path: Path, example: Path) -> dict[str, Path]:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import av
 import pytest
+from PIL import Image
 
 from conftest import ROOT
 
@@ -129,6 +130,18 @@ def test_interpolate_between_two_pictures(small_png, example_paths, tmp_path):
     assert result.returncode == 0, result.stderr
     manifest = json.loads((tmp_path / "between.gif.json").read_text())
     assert manifest["output"]["frames"] == 15 and manifest["neural"]["keyframes_given"] == 2
+
+
+def test_neural_commands_never_write_over_their_inputs(small_png, example_paths, tmp_path):
+    earlier = tmp_path / "earlier.gif"  # a picture whose name is also a video's
+    with Image.open(example_paths[1]) as picture:
+        picture.save(earlier)
+    kept = {path: path.read_bytes() for path in (small_png, earlier)}
+    between = paintsundo("interpolate", str(earlier), str(small_png), "-o", str(earlier), *SMALL[:4])
+    assert between.returncode == 2 and "would overwrite the input" in between.stderr, between.stderr
+    keys = paintsundo("keyframes", str(small_png), "-o", str(tmp_path), *SMALL[:-4], "--prompt", "1girl")
+    assert keys.returncode == 2 and "would overwrite the input" in keys.stderr, keys.stderr
+    assert all(path.read_bytes() == data for path, data in kept.items())
 
 
 @pytest.mark.parametrize(

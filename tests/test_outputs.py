@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import struct
+import subprocess
 
 import av
 import numpy as np
@@ -71,7 +74,7 @@ def test_animations_have_every_frame_and_provenance(small_png, tmp_path, suffix)
 
 
 def test_png_frames_folder_holds_exact_frames(small_png, tmp_path):
-    result = make_video(small_png, tmp_path / "frames", FAST)
+    result = make_video(small_png, tmp_path / "frames", FAST, format="frames")
     files = sorted(result.output.glob("frame_*.png"))
     assert len(files) == FAST.frames
     process = draw_process(small_png, FAST)
@@ -80,17 +83,63 @@ def test_png_frames_folder_holds_exact_frames(small_png, tmp_path):
         assert "synthetic" in frame.text["Description"].lower()
 
 
-def test_format_flag_wins_over_the_suffix_and_folders_get_the_input_stem(small_png, tmp_path):
-    result = make_video(small_png, tmp_path / "clip.bin", FAST, format="gif")
-    assert result.output.name == "clip.bin"
-    with Image.open(result.output) as image:
+def test_one_rule_for_output_paths(small_png, tmp_path):
+    with Image.open(make_video(small_png, tmp_path / "clip.gif", FAST).output) as image:
         assert image.format == "GIF"
-    into_folder = make_video(small_png, tmp_path, FAST)
-    assert into_folder.output == tmp_path / "picture.mp4"
-    beside = make_video(small_png, None, FAST)
-    assert beside.output == small_png.with_suffix(".mp4")
-    with pytest.raises(PaintsUndoError, match="cannot tell the format"):
-        make_video(small_png, tmp_path / "clip.avi", FAST)
+    assert make_video(small_png, tmp_path, FAST).output == tmp_path / "picture.mp4"
+    assert make_video(small_png, f"{tmp_path}/new/", FAST).output == tmp_path / "new" / "picture.mp4"
+    frames = make_video(small_png, tmp_path / "frames", FAST, format="frames").output
+    assert frames == tmp_path / "frames" / "picture_frames" and len(list(frames.glob("*.png"))) == 24
+    assert make_video(small_png, None, FAST).output == small_png.with_suffix(".mp4")
+    assert make_video(small_png, tmp_path / "named", FAST, format="webp").output == tmp_path / "named"
+
+
+@pytest.mark.parametrize(
+    ("name", "format", "message"),
+    [
+        ("x.mp4", "gif", "ends in '.mp4' but the format asked for is gif"),
+        ("x.avi", None, "cannot tell the format"),
+        ("x.avi", "mp4", "ends in '.avi'"),
+        ("name", None, "end it with .mp4, .gif or .webp for a video, or with / for a folder"),
+    ],
+)
+def test_suffixes_that_disagree_or_say_nothing_are_refused(small_png, tmp_path, name, format, message):
+    with pytest.raises(PaintsUndoError, match=re.escape(message)):
+        make_video(small_png, tmp_path / name, FAST, format=format)
+    assert list(tmp_path.iterdir()) == [small_png]
+
+
+def test_no_run_writes_over_its_input(small_png, tmp_path):
+    original = small_png.read_bytes()
+    with pytest.raises(PaintsUndoError):
+        make_video(small_png, small_png, FAST, format="mp4")
+    animated = tmp_path / "drawing.gif"
+    Image.open(small_png).save(animated)
+    gif = animated.read_bytes()
+    for format in ("gif", None):
+        with pytest.raises(PaintsUndoError, match="would overwrite the input"):
+            make_video(animated, animated, FAST, format=format)
+    assert small_png.read_bytes() == original and animated.read_bytes() == gif
+    inside = tmp_path / "picture_frames" / "frame_00000.png"
+    inside.parent.mkdir()
+    inside.write_bytes(original)
+    with pytest.raises(PaintsUndoError, match="would overwrite the input"):
+        make_video(inside, tmp_path, FAST, format="frames", name="picture")
+    assert inside.read_bytes() == original, "a frames folder holding the input is never replaced"
+
+
+def test_killed_runs_partial_files_are_removed_by_the_next_run_of_that_output(small_png, tmp_path):
+    dead = subprocess.Popen(["true"])  # its process id no longer runs once it has been waited for
+    dead.wait()
+    stale = tmp_path / f".out.mp4.{dead.pid}.k1ll3d.partial.mp4"
+    live = tmp_path / f".out.mp4.{os.getpid()}.st1ll.partial.mp4"
+    other = tmp_path / f".other.mp4.{dead.pid}.k1ll3d.partial.mp4"
+    for path in (stale, live, other):
+        path.write_bytes(b"half a video")
+    make_video(small_png, tmp_path / "out.mp4", FAST)
+    assert not stale.exists(), "a killed writer's partial file is removed"
+    assert live.exists(), "a running writer's partial file is left alone"
+    assert other.exists(), "another output's partial file is that output's business"
 
 
 def test_manifest_records_the_run(small_png, tmp_path):
@@ -127,6 +176,8 @@ def test_contact_sheet_shows_labelled_frames(small_png, tmp_path):
     # Twelve thumbnails of 180x240 on four columns: three rows.
     assert sheet.width > 4 * 180 and sheet.height > 3 * 240
     assert (pixels < 100).any() and (pixels == 255).all(axis=-1).mean() > 0.1
+    assert "synthetic drawing process" in sheet.text["Description"].lower()
+    assert sheet.text["Software"] == "paintsundo"
 
 
 def test_settings_validate_their_values():
@@ -140,16 +191,34 @@ def test_settings_validate_their_values():
 
 
 def test_interrupted_runs_leave_nothing_behind(small_png, tmp_path):
+    calls = []
+
     def interrupt(stage, done, total):
-        if done == 10:
+        calls.append(stage)
+        if len(calls) == 10:
             raise KeyboardInterrupt
 
     target = tmp_path / "out"
     target.mkdir()
-    for name in ("a.mp4", "b.gif", "c"):
+    for name, format in (("a.mp4", None), ("b.gif", None), ("c", "frames"), ("new/d.webp", None)):
+        calls.clear()
         with pytest.raises(KeyboardInterrupt):
-            make_video(small_png, target / name, FAST, with_contact_sheet=True, progress=interrupt)
-    assert list(target.iterdir()) == []
+            make_video(
+                small_png, target / name, FAST, format=format, with_contact_sheet=True, progress=interrupt
+            )
+    assert list(target.iterdir()) == [], "no output, no partial file, no folder made for them"
+
+
+def test_progress_names_each_stage_as_it_is_drawn_then_the_encoding(small_png, tmp_path):
+    seen: list[tuple[str, int, int]] = []
+    make_video(small_png, tmp_path / "out.gif", FAST, progress=lambda *call: seen.append(call))
+    stages = list(dict.fromkeys(stage for stage, _, _ in seen))
+    assert stages == ["blank", "sketch", "lineart", "flat", "shading", "detail", "encoding"]
+    process = draw_process(small_png, FAST)
+    for stage in process.stages:
+        counts = [(done, total) for name, done, total in seen if name == stage.name]
+        assert counts == [(done, stage.frames) for done in range(1, stage.frames + 1)]
+    assert seen[-1] == ("encoding", 24, 24)
 
 
 def test_accepts_arrays_and_pil_images(small_png):

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import struct
 import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import ExifTags, Image
 
+from paintsundo import Settings, draw_process
 from paintsundo.errors import PaintsUndoError
 from paintsundo.picture import load_picture
 from paintsundo.procedural import DrawingProcess
@@ -85,9 +87,56 @@ def test_transparency_is_composited_on_white(tmp_path):
     assert (pixels[20, 5] == (200, 0, 0)).all()
 
 
+def phone_portrait(tmp_path: Path, orientation: int) -> Path:
+    """A JPEG stored 640x480 that a phone means as a 480x640 portrait: red on the stored top half."""
+    stored = Image.new("RGB", (640, 480), (0, 0, 255))
+    stored.paste((255, 0, 0), (0, 0, 640, 240))
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = orientation
+    path = tmp_path / f"portrait-{orientation}.jpg"
+    stored.save(path, exif=exif, quality=95)
+    return path
+
+
+@pytest.mark.parametrize(("orientation", "red_side"), [(6, "right"), (8, "left")])
+def test_phone_portraits_keep_their_upright_shape(tmp_path, orientation, red_side):
+    path = phone_portrait(tmp_path, orientation)
+    picture = load_picture(path)
+    assert picture.source_size == (480, 640)
+    assert picture.pixels.shape == (640, 480, 3), "a portrait stays a portrait, uncropped"
+    left, right = picture.pixels[320, 40], picture.pixels[320, 440]
+    red, blue = (left, right) if red_side == "left" else (right, left)
+    assert red[0] > 200 and red[2] < 60 and blue[2] > 200 and blue[0] < 60
+    assert load_picture(path, "240").pixels.shape == (240, 180, 3)
+    with Image.open(path) as opened:
+        from_pil = draw_process(opened, Settings(frames=4, size="240"))
+    assert from_pil.frame(3).shape == (240, 180, 3)
+
+
+@pytest.mark.parametrize(
+    ("source", "size", "message"),
+    [
+        ((8000, 50), None, "the picture, 8000x50, is longer than 8:1: crop it, or give an output size"),
+        ((50, 8000), "400", "longer than 8:1"),
+        ((100, 100), "1x1", "each side must be 32 to 8192 pixels"),
+        ((100, 100), "640x40", "the size 640x40 is longer than 8:1: give one such as 640x80"),
+        ((640, 480), "40", "the output would be 40x30, under 32 pixels on a side"),
+    ],
+)
+def test_degenerate_shapes_are_refused(source, size, message):
+    with pytest.raises(PaintsUndoError, match=re.escape(message)):
+        output_size(*source, size)
+
+
+def test_the_longest_shapes_allowed_still_draw(tmp_path):
+    strip = Image.new("RGB", (800, 100), "white")
+    picture = load_picture(save(tmp_path, strip, "strip.png"))
+    assert picture.pixels.shape == (80, 640, 3)
+
+
 def test_tiny_inputs_work_end_to_end(tmp_path):
     image = Image.fromarray(np.random.default_rng(0).integers(0, 255, (16, 16, 3), dtype=np.uint8))
-    picture = load_picture(save(tmp_path, image, "tiny.png"), "16x16")
+    picture = load_picture(save(tmp_path, image, "tiny.png"), "32x32")
     process = DrawingProcess(picture.pixels, frames=20, seed=0)
     np.testing.assert_array_equal(process.frame(19), picture.pixels)
     assert load_picture(tmp_path / "tiny.png").pixels.shape == (640, 640, 3)

@@ -10,23 +10,24 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
 from paintsundo.engines import EngineChoice, choose_engine
 from paintsundo.errors import PaintsUndoError
 from paintsundo.manifest import build_manifest
-from paintsundo.outputs import check_writable, resolve_output, sidecar
+from paintsundo.outputs import check_not_inputs, check_writable, resolve_output, sidecar, written_paths
 from paintsundo.outputs.atomic import Staging
 from paintsundo.outputs.contact_sheet import contact_frame_indices, contact_sheet
 from paintsundo.outputs.provenance import provenance_text
-from paintsundo.outputs.writers import open_writer
+from paintsundo.outputs.writers import open_writer, png_provenance
 from paintsundo.picture import Picture, load_picture, picture_from_array
 from paintsundo.procedural import DrawingProcess
 from paintsundo.settings import Settings
 
 PictureSource = str | Path | np.ndarray | Image.Image
-# progress(stage, done, total): "drawing" for the procedural engine; "tagging", "keyframes",
-# "video i/n" for the neural one; "writing" for the frames going to the output.
+# progress(stage, done, total), counted within the stage: the procedural engine's stages as it
+# draws them (blank, sketch, lineart, ...); "tagging", "keyframes", "video i/n" for the neural
+# engine; then "encoding" while the output is written.
 Progress = Callable[[str, int, int], None]
 # A user keyframe: a picture, and its operation step (1..999) or None (see `user_keyframes`).
 UserKeyframe = tuple[PictureSource, int | None]
@@ -73,6 +74,7 @@ def make_video(
     settings: Settings | None = None,
     *,
     format: str | None = None,
+    name: str | None = None,
     with_contact_sheet: bool = False,
     models: str | Path | None = None,
     keyframes: Sequence[UserKeyframe] = (),
@@ -82,7 +84,9 @@ def make_video(
 
     Nothing appears at the output paths unless the whole run succeeds.
     """
-    job = prepare_video(picture, output, settings, format=format, models=models, keyframes=keyframes)
+    job = prepare_video(
+        picture, output, settings, format=format, name=name, models=models, keyframes=keyframes
+    )
     return job.write(with_contact_sheet=with_contact_sheet, progress=progress)
 
 
@@ -92,18 +96,24 @@ def prepare_video(
     settings: Settings | None = None,
     *,
     format: str | None = None,
+    name: str | None = None,
     models: str | Path | None = None,
     keyframes: Sequence[UserKeyframe] = (),
 ) -> VideoJob:
-    """Check everything a run needs (engine, picture, output path) before any frame is drawn."""
+    """Check everything a run needs (engine, picture, output path) before any frame is drawn.
+
+    `output` is a file, or a folder to write `<name>.<format>` into (see `resolve_output`); `name`
+    defaults to the picture's file name without its suffix.
+    """
     started = time.perf_counter()
     settings = settings or Settings()
     choice = choose_engine(settings.engine, models, settings.device)
     source = _load(picture, settings, choice)
     input_path = Path(picture) if isinstance(picture, (str, Path)) else None
-    stem = input_path.stem if input_path else "picture"
+    stem = name or (input_path.stem if input_path else "picture")
     folder = input_path.parent if input_path else Path.cwd()
     target, chosen_format = resolve_output(stem, folder, output, format)
+    check_not_inputs(written_paths(target), [input_path, *(p for p, _ in keyframes)])
     check_writable(target)
     return VideoJob(settings, choice, source, input_path, tuple(keyframes), target, chosen_format, started)
 
@@ -155,7 +165,8 @@ class VideoJob:
                     title = (
                         f"paintsundo · {self.output.name} · synthetic drawing process ({self.engine} engine)"
                     )
-                    contact_sheet(sampled, title).save(staging.path(sheet_path), format="PNG")
+                    sheet = contact_sheet(sampled, title)
+                    sheet.save(staging.path(sheet_path), format="PNG", pnginfo=png_provenance(provenance))
                 timings = {
                     "load": loaded - self.started,
                     "engine": analysed - loaded,
@@ -202,7 +213,8 @@ def _write_frames(
 ) -> list[tuple[int, str, np.ndarray]]:
     writer = open_writer(format, temporary, settings.fps, settings.hold, provenance)
     wanted = set(contact_frame_indices(len(process))) if keep_samples else set()
-    stage = "drawing" if isinstance(process, DrawingProcess) else "writing"
+    report = progress or (lambda stage, done, total: None)
+    drawn_here = isinstance(process, DrawingProcess)  # its frames are drawn as they are written
     samples = []
     try:
         for index in range(len(process)):
@@ -210,11 +222,19 @@ def _write_frames(
             writer.add(frame)
             if index in wanted:
                 samples.append((index, process.stage_at(index), frame))
-            if progress is not None:
-                progress(stage, index + 1, len(process))
+            report(*(stage_progress(process, index) if drawn_here else ("encoding", index + 1, len(process))))
     finally:
         writer.close()
+    report("encoding", len(process), len(process))
     return samples
+
+
+def stage_progress(process: Process, index: int) -> tuple[str, int, int]:
+    """(stage, frames of it done, its frames) once frame `index` is drawn; frame 0 is the blank canvas."""
+    for stage in process.stages:
+        if stage.start <= index < stage.end:
+            return stage.name, index - stage.start + 1, stage.end - stage.start
+    return "blank", 1, 1
 
 
 def _load(picture: PictureSource, settings: Settings, choice: EngineChoice) -> Picture:
@@ -223,7 +243,8 @@ def _load(picture: PictureSource, settings: Settings, choice: EngineChoice) -> P
     if isinstance(picture, (str, Path)):
         return load_picture(picture, size)
     if isinstance(picture, Image.Image):
-        return picture_from_array(np.asarray(picture.convert("RGBA")), size)
+        upright = ImageOps.exif_transpose(picture)  # a PIL image keeps its EXIF turn until applied
+        return picture_from_array(np.asarray(upright.convert("RGBA")), size)
     if isinstance(picture, np.ndarray):
         return picture_from_array(picture, size)
     raise PaintsUndoError(f"expected a path, a PIL image or a NumPy array, got {type(picture).__name__}")
@@ -246,8 +267,6 @@ def _run_engine(
         return run_neural(picture.pixels, settings, choice.models, choice.device, given, progress)
     if keyframes:
         raise PaintsUndoError("user keyframes need the neural engine: add --engine neural")
-    report = progress or (lambda stage, done, total: None)
-    report("drawing", 0, settings.frames)
     return DrawingProcess(
         picture.pixels,
         frames=settings.frames,

@@ -18,8 +18,31 @@ class EngineChoice:
     device: str = "cpu"
 
 
+def missing_packages(names: tuple[str, ...]) -> list[str]:
+    """Which of these importable packages are not installed."""
+    missing = []
+    for name in names:
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except (ImportError, ValueError):  # a package whose import is blocked or broken
+            found = False
+        if not found:
+            missing.append(name)
+    return missing
+
+
 def missing_neural_packages() -> list[str]:
-    return [name for name in NEURAL_PACKAGES if importlib.util.find_spec(name) is None]
+    return missing_packages(NEURAL_PACKAGES)
+
+
+def require_extra(extra: str, packages: tuple[str, ...], purpose: str) -> None:
+    """Fail in one line, before any import, when `purpose` needs packages of an extra not installed."""
+    missing = missing_packages(packages)
+    if missing:
+        torch_first = " (after the torch build for your machine)" if "torch" in missing else ""
+        raise PaintsUndoError(
+            f"{purpose} needs {', '.join(missing)}: install paintsundo[{extra}]{torch_first}"
+        )
 
 
 def best_device() -> str:
@@ -48,11 +71,7 @@ def choose_engine(requested: str, models_dir: str | None = None, device: str | N
         return EngineChoice("procedural", "asked for with --engine procedural")
     missing = missing_neural_packages()
     if requested == "neural":
-        if missing:
-            raise PaintsUndoError(
-                f"the neural engine needs {', '.join(missing)}: install paintsundo[neural]"
-                " (after the torch build for your machine)"
-            )
+        require_extra("neural", NEURAL_PACKAGES, "the neural engine")
         from paintsundo.hub import find_models, missing_weights_message
 
         models = find_models(models_dir)

@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from paintsundo.errors import PaintsUndoError
 from paintsundo.settings import output_size
 
 MAX_PIXELS = 100_000_000
+# EXIF orientations that turn the stored picture a quarter turn: its upright width is its stored height.
+QUARTER_TURNS = {5, 6, 7, 8}
 
 
 @dataclass(frozen=True)
@@ -22,7 +24,7 @@ class Picture:
 
     pixels: np.ndarray
     sha256: str
-    source_size: tuple[int, int]  # width, height as stored in the file
+    source_size: tuple[int, int]  # width, height of the upright picture (after its EXIF orientation)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -54,9 +56,8 @@ def load_picture(path: str | Path, size: str | None = None) -> Picture:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(path) as image:
                 _refuse_bombs(image, path)
-                target = _target(image, size)
-                source_size = image.size
-                pixels = _to_rgb_at_size(image, target)
+                source_size = upright_size(image)
+                pixels = _to_rgb_at_size(image, _target(source_size, size))
     except PaintsUndoError:
         raise
     except Image.DecompressionBombError:
@@ -80,13 +81,21 @@ def picture_from_array(pixels: np.ndarray, size: str | None = None) -> Picture:
         raise PaintsUndoError(f"expected an image array of shape (h, w) or (h, w, c), got {array.shape}")
     image = Image.fromarray(array if array.dtype == np.uint8 else np.clip(array, 0, 255).astype(np.uint8))
     _refuse_bombs(image, Path("<array>"))
-    target = _target(image, size)
     digest = hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
-    return Picture(pixels=_to_rgb_at_size(image, target), sha256=digest, source_size=image.size)
+    return Picture(
+        pixels=_to_rgb_at_size(image, _target(image.size, size)), sha256=digest, source_size=image.size
+    )
 
 
-def _target(image: Image.Image, size: str | None) -> tuple[int, int] | None:
-    return None if size == "source" else output_size(*image.size, size)
+def upright_size(image: Image.Image) -> tuple[int, int]:
+    """(width, height) as the picture is meant to be seen: phones store portraits turned a quarter."""
+    width, height = image.size
+    turned = image.getexif().get(ExifTags.Base.Orientation) in QUARTER_TURNS
+    return (height, width) if turned else (width, height)
+
+
+def _target(upright: tuple[int, int], size: str | None) -> tuple[int, int] | None:
+    return None if size == "source" else output_size(*upright, size)
 
 
 def _refuse_bombs(image: Image.Image, path: Path) -> None:
@@ -102,8 +111,10 @@ def _refuse_bombs(image: Image.Image, path: Path) -> None:
 
 def _to_rgb_at_size(image: Image.Image, target: tuple[int, int] | None) -> np.ndarray:
     # Let JPEG decode at a reduced scale first: a 50 MP photo then costs a fraction of its full decode.
+    # The draft size is in stored orientation, which a quarter turn swaps.
     if image.format == "JPEG" and target is not None:
-        image.draft("RGB", (target[0], target[1]))
+        turned = upright_size(image) != image.size
+        image.draft("RGB", (target[1], target[0]) if turned else target)
     image = ImageOps.exif_transpose(image)
     image = _flatten_on_white(image)
     if target is None:

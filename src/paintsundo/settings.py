@@ -19,6 +19,8 @@ DEFAULT_FRAMES = 105  # 7 segments of 15 frames, as the reference app makes
 DEFAULT_FPS = 4.0
 MAX_FRAMES = 100_000
 MAX_SIDE = 8192
+MIN_SIDE = 32  # smaller, a video shows nothing of the drawing
+MAX_ASPECT = 8.0  # longer than 8:1, a video is a strip: crop the picture or give a size
 
 
 @dataclass(frozen=True)
@@ -141,23 +143,28 @@ def resolve_timing(frames: int | None, fps: float | None, duration: float | None
     return (DEFAULT_FRAMES if frames is None else frames), (DEFAULT_FPS if fps is None else fps)
 
 
-def parse_stage_weights(text: str) -> tuple[float, ...]:
-    """Parse "sketch=1,lineart=2,..." (stages left out get weight 0) or five plain numbers."""
+def parse_stage_weights(text: str, base: tuple[float, ...] = DEFAULT_STAGE_WEIGHTS) -> tuple[float, ...]:
+    """Relative stage lengths from "sketch=0.3,detail=0" (a stage not named keeps its weight in
+    `base`) or one plain number per stage. Only the ratios count: 1,1,1,1,1 splits evenly."""
     parts = [part.strip() for part in text.split(",") if part.strip()]
     try:
         if all("=" not in part for part in parts):
             weights = tuple(float(part) for part in parts)
         else:
-            named = dict(part.split("=", 1) for part in parts)
+            named = {name.strip(): value for name, value in (part.split("=", 1) for part in parts)}
             unknown = set(named) - set(STAGES)
             if unknown:
                 raise PaintsUndoError(
                     f"unknown stage {sorted(unknown)[0]!r}: the stages are {', '.join(STAGES)}"
                 )
-            weights = tuple(float(named.get(name, 0.0)) for name in STAGES)
+            weights = tuple(
+                float(named[name]) if name in named else weight
+                for name, weight in zip(STAGES, base, strict=True)
+            )
     except ValueError:
         raise PaintsUndoError(
-            f"cannot read stage weights {text!r}: write them as sketch=1,lineart=2,flat=2,shading=2,detail=1"
+            f"cannot read stage weights {text!r}: write them as sketch=0.3,detail=0.1 (stages not named"
+            " keep their weight), or one number per stage"
         ) from None
     _check_stage_weights(weights)
     return weights
@@ -187,19 +194,45 @@ def _even(value: float) -> int:
 
 
 def _check_side(side: int, text: str) -> None:
-    if not 2 <= side <= MAX_SIDE:
-        raise PaintsUndoError(f"size {text!r} is out of range: each side must be 2 to {MAX_SIDE} pixels")
+    if not MIN_SIDE <= side <= MAX_SIDE:
+        raise PaintsUndoError(
+            f"size {text!r} is out of range: each side must be {MIN_SIDE} to {MAX_SIDE} pixels"
+        )
 
 
 def output_size(input_width: int, input_height: int, size: str | None) -> tuple[int, int]:
-    """The even (width, height) of the output; a long side alone keeps the input's aspect ratio."""
+    """The even (width, height) of the output; a long side alone keeps the input's aspect ratio.
+
+    A given WIDTHxHEIGHT crops the picture to its aspect; either way the output is at most 8:1.
+    """
     request = DEFAULT_LONG_SIDE if size is None else parse_size(size)
     if isinstance(request, tuple):
-        return request
-    scale = request / max(input_width, input_height)
-    width = max(2, _even(input_width * scale))
-    height = max(2, _even(input_height * scale))
+        width, height = request
+    else:
+        scale = request / max(input_width, input_height)
+        width, height = max(2, _even(input_width * scale)), max(2, _even(input_height * scale))
+    if max(width, height) > MAX_ASPECT * min(width, height):
+        suggestion = _suggested(width, height)
+        if isinstance(request, tuple):
+            raise PaintsUndoError(
+                f"the size {width}x{height} is longer than {MAX_ASPECT:g}:1: give one such as {suggestion}"
+            )
+        raise PaintsUndoError(
+            f"the picture, {input_width}x{input_height}, is longer than {MAX_ASPECT:g}:1: crop it, or give"
+            f" an output size such as {suggestion} to draw its middle"
+        )
+    if min(width, height) < MIN_SIDE:
+        raise PaintsUndoError(
+            f"the output would be {width}x{height}, under {MIN_SIDE} pixels on a side: give a larger size"
+        )
     return width, height
+
+
+def _suggested(width: int, height: int) -> str:
+    """A size at the longest aspect allowed, keeping the long side."""
+    long_side = max(width, height)
+    short_side = max(MIN_SIDE, _even(long_side / MAX_ASPECT))
+    return f"{long_side}x{short_side}" if width >= height else f"{short_side}x{long_side}"
 
 
 def parse_buckets(text: str) -> tuple[tuple[int, int], ...]:

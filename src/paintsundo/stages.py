@@ -14,7 +14,10 @@ from PIL import Image
 from paintsundo.api import PictureSource, Process, Progress, RunResult, UserKeyframe, _load, prepare_video
 from paintsundo.engines import EngineChoice, choose_engine
 from paintsundo.errors import PaintsUndoError
+from paintsundo.outputs import check_not_inputs, written_paths
 from paintsundo.outputs.atomic import Staging
+from paintsundo.outputs.provenance import provenance_text
+from paintsundo.outputs.writers import png_provenance
 from paintsundo.settings import Settings
 
 if TYPE_CHECKING:
@@ -45,10 +48,10 @@ def keyframe_list(
     progress: Progress | None = None,
 ) -> tuple[str, list[Keyframe]]:
     """Stage 2: the prompt and the keyframes (input, then by operation step, then the blank canvas)."""
+    settings, choice = _neural(settings, models)
     from paintsundo.pipeline.engine import neural_keyframes
     from paintsundo.pipeline.user_keyframes import user_keyframes
 
-    settings, choice = _neural(settings, models)
     source = _load(picture, settings, choice).pixels
     settings, given = user_keyframes(settings, [(_load(p, settings, choice).pixels, s) for p, s in keyframes])
     return neural_keyframes(source, settings, choice.models, choice.device, given, progress)
@@ -64,13 +67,15 @@ def make_keyframes(
     progress: Progress | None = None,
 ) -> KeyframesResult:
     """Write the keyframes as keyframe_<index>_step<step>.png, with keyframes.json, into `folder`."""
-    prompt, made = keyframe_list(picture, settings, models=models, keyframes=keyframes, progress=progress)
     target = Path(folder)
+    check_not_inputs([target], [picture, *(source for source, _ in keyframes)])
+    prompt, made = keyframe_list(picture, settings, models=models, keyframes=keyframes, progress=progress)
     with Staging() as staging:
         temporary = staging.path(target, folder=True)
         names = [f"keyframe_{index:02d}_step{key.step:04d}.png" for index, key in enumerate(made)]
+        info = png_provenance(provenance_text("neural"))
         for name, key in zip(names, made, strict=True):
-            Image.fromarray(key.picture).save(temporary / name)
+            Image.fromarray(key.picture).save(temporary / name, pnginfo=info)
         listing = [
             {"file": n, "operation_step": k.step, "source": k.source}
             for n, k in zip(names, made, strict=True)
@@ -89,11 +94,11 @@ def keyframes_video_process(
     progress: Progress | None = None,
 ) -> Process:
     """Stage 3's frames through keyframes given most finished first (as stage 2 lists them)."""
-    from paintsundo.pipeline.engine import keyframes_process
-
     if len(keyframes) < 2:
         raise PaintsUndoError("the video needs at least two keyframes")
     settings, choice = _neural(settings, models)
+    from paintsundo.pipeline.engine import keyframes_process
+
     pictures = [_load(picture, settings, choice).pixels for picture in keyframes]
     return keyframes_process(pictures, settings, choice.models, choice.device, progress)
 
@@ -110,8 +115,9 @@ def video_from_keyframes(
 ) -> RunResult:
     """Stage 3 written out: the video through the given keyframes, with its manifest."""
     settings, _ = _neural(settings, models)
-    process = keyframes_video_process(keyframes, settings, models=models, progress=progress)
     job = prepare_video(keyframes[0], output, settings, format=format, models=models)
+    check_not_inputs(written_paths(job.output), keyframes)
+    process = keyframes_video_process(keyframes, settings, models=models, progress=progress)
     return job.write(with_contact_sheet=with_contact_sheet, progress=progress, process=process)
 
 

@@ -1,46 +1,35 @@
 """The Gradio web app: the procedural engine in one click, and the Paints-UNDO three-step workflow.
 
-It only calls the library (see `handlers`); `paintsundo app` starts it.
+It only calls the library (see `handlers`); `paintsundo app` starts it through `launch`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-import gradio as gr
-
-from paintsundo.app.layout import build, bundled_examples
-
-MAX_UPLOAD = "25mb"
-
-
-def neural_status(models: str | Path | None) -> tuple[bool, str]:
-    """Whether the neural engine can run here, and if not, why (one line)."""
-    from paintsundo.engines import missing_neural_packages
-    from paintsundo.errors import PaintsUndoError
-    from paintsundo.hub import find_models
-
-    missing = missing_neural_packages()
-    if missing:
-        return False, f"the neural extra is not installed (missing {', '.join(missing)})"
-    try:
-        found = find_models(models)
-    except PaintsUndoError as error:
-        return False, str(error)
-    return (True, "") if found else (False, "its weights were not found")
-
-
-def build_app(models: str | Path | None = None, concurrency: int = 1) -> gr.Blocks:
-    """The page, with a queue that runs `concurrency` jobs at a time so GPU jobs never overlap."""
-    ready, reason = neural_status(models)
-    page = build(bundled_examples(), str(models) if models else None, ready, reason)
-    return page.queue(default_concurrency_limit=concurrency, max_size=64)
+from paintsundo.app.scratch import Scratch
 
 
 def launch(
-    host: str = "127.0.0.1", port: int = 7860, share: bool = False, models: str | Path | None = None
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    share: bool = False,
+    models: str | Path | None = None,
+    on_ready: Callable[[str, str | None], None] | None = None,
 ) -> None:
-    """Serve the app; it binds to localhost unless told otherwise."""
-    build_app(models).launch(
-        server_name=host, server_port=port, share=share, max_file_size=MAX_UPLOAD, show_error=True
-    )
+    """Serve the app until Ctrl-C; `on_ready(local_url, share_url)` is called once it is up.
+
+    Every file the app writes, Gradio's included, is in one temporary folder removed when it stops.
+    """
+    scratch = Scratch()
+    try:
+        with scratch.gradio_files():
+            from paintsundo.app.server import serve  # Gradio reads where its cache is as it is imported
+
+            with serve(host, port, share, models, scratch) as page:
+                if on_ready is not None:
+                    on_ready(page.local_url, page.share_url)
+                page.block_thread()
+    finally:
+        scratch.remove()

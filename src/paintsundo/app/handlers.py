@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-import tempfile
 from pathlib import Path
 
 import gradio as gr
 
 from paintsundo.api import Process, Progress, draw_process, prepare_video
+from paintsundo.app.scratch import Scratch
 from paintsundo.errors import PaintsUndoError
+from paintsundo.outputs.provenance import provenance_text
+from paintsundo.outputs.writers import png_provenance
 from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
 from paintsundo.settings import Settings, parse_buckets
 
@@ -37,18 +39,29 @@ def require_upload(upload: str | None) -> str:
 
 
 def write_outputs(
-    process: Process, source: str, settings: Settings, models: str | None, progress: Progress
-) -> Downloads:
-    """The video with its contact sheet and manifest, plus a zip of PNG frames, from one process."""
-    folder = Path(tempfile.mkdtemp(prefix="paintsundo-app-"))
+    process: Process,
+    source: str,
+    settings: Settings,
+    scratch: Scratch,
+    models: str | None,
+    progress: Progress,
+    keep_frames: bool = False,
+) -> tuple[Downloads, list[str]]:
+    """The video with its contact sheet and manifest, plus a zip of PNG frames, from one process;
+    and the frames' files if `keep_frames` (else only the zip keeps them)."""
+    folder = scratch.job_folder("draw-")
     name = Path(source).stem
     video = prepare_video(source, folder / f"{name}.mp4", settings, models=models)
     result = video.write(with_contact_sheet=True, progress=progress, process=process)
-    frames = prepare_video(source, folder / f"{name}_frames", settings, format="frames", models=models)
+    frames = prepare_video(source, folder, settings, format="frames", models=models)
     frames_folder = frames.write(process=process).output
     archive = shutil.make_archive(str(frames_folder), "zip", frames_folder)
+    frame_files = sorted(str(path) for path in frames_folder.glob("frame_*.png"))
+    if not keep_frames:
+        shutil.rmtree(frames_folder)
+        frame_files = []
     downloads = [str(result.output), archive, str(result.contact_sheet), str(result.manifest_path)]
-    return str(result.output), str(result.contact_sheet), downloads
+    return (str(result.output), str(result.contact_sheet), downloads), frame_files
 
 
 def draw_procedural(
@@ -58,6 +71,7 @@ def draw_procedural(
     seed: float,
     behaviours: list[str],
     long_side: float,
+    scratch: Scratch,
     progress: gr.Progress = gr.Progress(),  # noqa: B008 - how Gradio injects its progress bar
 ) -> Downloads:
     """One click from a picture to a drawing-process video with the procedural engine."""
@@ -72,7 +86,8 @@ def draw_procedural(
             behaviours=frozenset(behaviours or ()),
         )
         process = draw_process(source, settings)
-        return write_outputs(process, source, settings, None, gradio_progress(progress))
+        downloads, _ = write_outputs(process, source, settings, scratch, None, gradio_progress(progress))
+        return downloads
     except PaintsUndoError as error:
         raise gr.Error(str(error)) from None
 
@@ -96,6 +111,7 @@ def generate_keyframes(
     steps: float,
     cfg: float,
     negative: str,
+    scratch: Scratch,
     models: str | None,
     progress: gr.Progress = gr.Progress(),  # noqa: B008
 ) -> tuple[list[tuple[str, str]], list[str], str]:
@@ -122,11 +138,12 @@ def generate_keyframes(
         raise gr.Error("Operation steps are whole numbers separated by commas, like 400,600,800.") from None
     except PaintsUndoError as error:
         raise gr.Error(str(error)) from None
-    folder = Path(tempfile.mkdtemp(prefix="paintsundo-keyframes-"))
+    folder = scratch.job_folder("keyframes-")
+    info = png_provenance(provenance_text("neural"))
     files = []
     for index, key in enumerate(made):
         path = folder / f"keyframe_{index:02d}_step{key.step:04d}.png"
-        Image.fromarray(key.picture).save(path)
+        Image.fromarray(key.picture).save(path, pnginfo=info)
         files.append(str(path))
     return gallery(files), files, order_text(files)
 
@@ -169,6 +186,7 @@ def generate_video(
     steps: float,
     fps: float,
     buckets: str,
+    scratch: Scratch,
     models: str | None,
     progress: gr.Progress = gr.Progress(),  # noqa: B008
 ) -> tuple[str, str | None, list[str], list[str]]:
@@ -188,8 +206,9 @@ def generate_video(
         settings = Settings(engine="neural", fps=float(fps), video=video)
         report = gradio_progress(progress)
         process = keyframes_video_process(picked, settings, models=models, progress=report)
-        outputs = write_outputs(process, picked[0], settings, models, report)
+        outputs, frames = write_outputs(
+            process, picked[0], settings, scratch, models, report, keep_frames=True
+        )
     except PaintsUndoError as error:
         raise gr.Error(str(error)) from None
-    frames = sorted(str(p) for p in Path(outputs[2][1]).with_suffix("").glob("frame_*.png"))
     return outputs[0], outputs[1], outputs[2], frames

@@ -8,9 +8,12 @@ from pathlib import Path
 import gradio as gr
 
 from paintsundo.app import handlers
+from paintsundo.app.scratch import Scratch
 from paintsundo.pipeline.settings import NEGATIVE_PROMPT, VIDEO_BUCKETS, KeyframeSettings, VideoSettings
 from paintsundo.procedural import BEHAVIOURS
 
+# Gradio's own schedule for the uploads it caches: every 10 minutes, those older than an hour go.
+CACHE_SWEEP = (600, 3600)
 UPLOAD_TYPES = [".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif"]
 DOWNLOAD_HOWTO = (
     "**Neural engine unavailable:** {reason}. Run `paintsundo download` (or put the weights in a folder"
@@ -19,22 +22,24 @@ DOWNLOAD_HOWTO = (
 )
 
 
-def build(examples: list[str], models: str | None, neural_ready: bool, reason: str) -> gr.Blocks:
-    with gr.Blocks(title="paintsundo") as page:
+def build(
+    examples: list[str], scratch: Scratch, models: str | None, neural_ready: bool, reason: str
+) -> gr.Blocks:
+    with gr.Blocks(title="paintsundo", delete_cache=CACHE_SWEEP) as page:
         gr.Markdown(
             "# paintsundo\nTurn a finished picture into a video of it being drawn. Every video says it is a"
             " synthetic drawing process, not a recording of an artist."
         )
         with gr.Tab("Procedural (no weights, CPU)"):
-            _procedural_tab(examples)
+            _procedural_tab(examples, scratch)
         with gr.Tab("Paints-UNDO (neural)"):
             if not neural_ready:
                 gr.Markdown(DOWNLOAD_HOWTO.format(reason=reason), elem_id="neural-unavailable")
-            _neural_tab(examples, models, neural_ready)
+            _neural_tab(examples, scratch, models, neural_ready)
     return page
 
 
-def _procedural_tab(examples: list[str]) -> None:
+def _procedural_tab(examples: list[str], scratch: Scratch) -> None:
     with gr.Row():
         with gr.Column():
             upload = gr.File(
@@ -55,14 +60,14 @@ def _procedural_tab(examples: list[str]) -> None:
                 label="Downloads: MP4, frames (zip), contact sheet, manifest", file_count="multiple"
             )
     draw.click(
-        handlers.draw_procedural,
+        partial(handlers.draw_procedural, scratch=scratch),
         [upload, frames, fps, seed, behaviours, size],
         [video, sheet, files],
         api_name="draw",
     )
 
 
-def _neural_tab(examples: list[str], models: str | None, ready: bool) -> None:
+def _neural_tab(examples: list[str], scratch: Scratch, models: str | None, ready: bool) -> None:
     keys, video = KeyframeSettings(), VideoSettings()
     files_state = gr.State([])
     with gr.Accordion("Step 1: upload a picture and generate its prompt", open=True), gr.Row():
@@ -104,7 +109,7 @@ def _neural_tab(examples: list[str], models: str | None, ready: bool) -> None:
         gr.Examples(examples=[[path] for path in examples], inputs=[upload], label="Examples")
     tag.click(partial(handlers.tag, models=models), [upload], [prompt], api_name="tag")
     make_keys.click(
-        partial(handlers.generate_keyframes, models=models),
+        partial(handlers.generate_keyframes, scratch=scratch, models=models),
         [upload, prompt, steps_text, seed, width, height, steps, cfg, negative],
         [shown, files_state, order],
         api_name="keyframes",
@@ -113,7 +118,7 @@ def _neural_tab(examples: list[str], models: str | None, ready: bool) -> None:
         handlers.add_keyframes, [own, files_state], [shown, files_state, order], api_name="add_keyframes"
     )
     make_video.click(
-        partial(handlers.generate_video, models=models),
+        partial(handlers.generate_video, scratch=scratch, models=models),
         [files_state, order, video_prompt, video_seed, video_cfg, video_steps, video_fps, buckets],
         [result, sheet, downloads, frames],
         api_name="video",

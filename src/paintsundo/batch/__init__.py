@@ -2,6 +2,14 @@
 
 from paintsundo.batch.items import BatchItem, expand_inputs, plan_items
 from paintsundo.batch.ray_workers import RayOptions
-from paintsundo.batch.runner import BatchSummary, run_batch
+from paintsundo.batch.runner import BatchInterrupted, BatchSummary, run_batch
 
-__all__ = ["BatchItem", "BatchSummary", "RayOptions", "expand_inputs", "plan_items", "run_batch"]
+__all__ = [
+    "BatchInterrupted",
+    "BatchItem",
+    "BatchSummary",
+    "RayOptions",
+    "expand_inputs",
+    "plan_items",
+    "run_batch",
+]

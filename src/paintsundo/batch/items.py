@@ -23,6 +23,7 @@ class BatchItem:
     key: str  # sha256 + the settings' hash: a finished key is skipped on the next run
     seed: int  # from the base seed and sha256, so reruns are reproducible
     output: Path
+    name: str  # the output's name without its suffix: the input's stem, with its hash where stems collide
 
 
 def expand_inputs(spec: str) -> list[Path]:
@@ -71,10 +72,6 @@ def plan_items(inputs: list[Path], out_dir: Path, settings: Settings, format: st
     items = []
     for path, sha in hashed:
         name = path.stem if stems.count(path.stem) == 1 else f"{path.stem}-{sha[:8]}"
-        suffix = "" if format == "frames" else f".{format}"
-        items.append(
-            BatchItem(
-                path, sha, f"{sha}:{config}", item_seed(settings.seed, sha), out_dir / f"{name}{suffix}"
-            )
-        )
+        output = out_dir / (f"{name}_frames" if format == "frames" else f"{name}.{format}")
+        items.append(BatchItem(path, sha, f"{sha}:{config}", item_seed(settings.seed, sha), output, name))
     return items

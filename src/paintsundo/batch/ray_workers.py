@@ -21,6 +21,7 @@ from pathlib import Path
 from paintsundo.batch.items import BatchItem
 from paintsundo.batch.work import crashed_record, failed_record, process_item
 from paintsundo.errors import PaintsUndoError
+from paintsundo.outputs.atomic import partial_prefix
 
 Files = dict[str, bytes]  # path relative to the output's folder -> content
 
@@ -123,7 +124,7 @@ def _schedule(ray, start, count: int, todo: list[BatchItem], settings: dict, max
 def _store(record: dict, files: Files, item: BatchItem) -> dict:
     """Write a finished picture's files beside the batch's other outputs, each atomically."""
     folder = item.output.parent
-    staging = folder / f".{item.output.name}.partial-ray"
+    staging = folder / f"{partial_prefix(item.output)}ray.partial"
     try:
         for name, data in files.items():
             if name == f"{item.output.name}.json":  # its sidecar names the driver's paths

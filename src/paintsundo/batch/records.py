@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from paintsundo.batch.items import BatchItem
@@ -27,14 +28,17 @@ def read_records(path: Path) -> dict[str, dict]:
 
 
 def split_finished(
-    records: dict[str, dict], items: list[BatchItem], retry_failed: bool
+    records: dict[str, dict],
+    items: list[BatchItem],
+    retry_failed: bool,
+    on_disk: Callable[[BatchItem], bool],
 ) -> tuple[dict[str, dict], list[BatchItem]]:
     """Records still valid (kept), and the items to (re)do: new, failed when retrying, or whose
-    output has gone."""
+    output on disk is gone or is no longer the one recorded (`on_disk` says)."""
     redo = []
     for item in items:
         record = records.get(item.key)
-        done = record is not None and record["status"] == "done" and Path(record["output"]).exists()
+        done = record is not None and record["status"] == "done" and on_disk(item)
         failed = record is not None and record["status"] == "failed" and not retry_failed
         if not (done or failed):
             redo.append(item)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import shutil
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -13,10 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from paintsundo.batch.items import BatchItem, expand_inputs, plan_items
+from paintsundo.batch.lifeline import start_worker
 from paintsundo.batch.ray_workers import RayOptions, run_on_ray
 from paintsundo.batch.records import MANIFEST_NAME, ManifestWriter, read_records, rewrite, split_finished
-from paintsundo.batch.work import crashed_record, process_item
+from paintsundo.batch.work import crashed_record, made_as_asked, process_item
 from paintsundo.errors import PaintsUndoError
+from paintsundo.outputs.atomic import remove_stale_partials
 from paintsundo.settings import Settings
 
 # progress(finished, total, record): record is None for the initial call
@@ -31,6 +32,14 @@ class BatchSummary:
     skipped: int
     seconds: float
     manifest: Path
+
+
+class BatchInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM) stopped a batch: its workers are gone, and `summary` says what finished."""
+
+    def __init__(self, summary: BatchSummary) -> None:
+        super().__init__(f"{summary.done} pictures finished before the batch was stopped")
+        self.summary = summary
 
 
 def run_batch(
@@ -60,13 +69,20 @@ def run_batch(
     paths = expand_inputs(inputs) if isinstance(inputs, str) else inputs
     items = plan_items(paths, out, settings, format)
     manifest = out / MANIFEST_NAME
-    for leftover in out.glob(".*.partial*"):  # a killed run's temporary files; one batch per folder
-        shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
-    kept, todo = split_finished(read_records(manifest), items, retry_failed)
+    remove_stale_partials(out)  # a killed run's temporary files, not those of a run still going
+    kept, todo = split_finished(
+        read_records(manifest), items, retry_failed, lambda item: made_as_asked(item, settings, format)
+    )
     rewrite(manifest, kept)
     keys = {item.key for item in items}
     failed_before = sum(1 for key, record in kept.items() if key in keys and record["status"] == "failed")
     counts = {"done": 0, "failed": 0}
+
+    def summary() -> BatchSummary:
+        failed = counts["failed"] + failed_before
+        elapsed = time.perf_counter() - started
+        return BatchSummary(counts["done"], failed, len(items) - len(todo), elapsed, manifest)
+
     if progress:
         progress(0, len(todo), None)
     writer = ManifestWriter(manifest)
@@ -80,11 +96,14 @@ def run_batch(
             counts[record["status"]] += 1
             if progress:
                 progress(counts["done"] + counts["failed"], len(todo), record)
+    except KeyboardInterrupt:
+        records.close()  # stops the workers before their leftovers are removed
+        remove_stale_partials(out)
+        raise BatchInterrupted(summary()) from None
     finally:
+        records.close()
         writer.close()
-    elapsed = time.perf_counter() - started
-    failed = counts["failed"] + failed_before
-    return BatchSummary(counts["done"], failed, len(items) - len(todo), elapsed, manifest)
+    return summary()
 
 
 def _run_local(
@@ -107,16 +126,17 @@ def _run_local(
     pending = list(todo)
     while pending:
         context = multiprocessing.get_context("spawn")
-        slots = context.Queue()
+        slots = context.Queue() if gpus else None
         for gpu in (gpus or [])[:workers]:
             slots.put(gpu)
+        stop = context.Event()
         pool = ProcessPoolExecutor(
             max_workers=min(workers, len(pending)),
             mp_context=context,
-            initializer=_claim_gpu if gpus else None,
-            initargs=(slots,) if gpus else (),
+            initializer=start_worker,
+            initargs=(os.getpid(), stop, slots),
         )
-        with pool:
+        try:
             futures = {pool.submit(process_item, item, settings, format, models): item for item in pending}
             pending = []
             for future in as_completed(futures):
@@ -133,8 +153,8 @@ def _run_local(
                 if attempts[item.key] > 1:
                     record["attempts"] = attempts[item.key]
                 yield record
-
-
-def _claim_gpu(slots) -> None:
-    """Runs first in each worker, before torch is imported: this worker sees one GPU."""
-    os.environ["CUDA_VISIBLE_DEVICES"] = slots.get()
+        except BaseException:  # Ctrl-C, or the caller stopped reading: no worker may go on drawing
+            stop.set()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import time
 
 from paintsundo.batch.items import BatchItem
 from paintsundo.errors import PaintsUndoError
+from paintsundo.outputs import sidecar
 from paintsundo.settings import Settings
 
 
@@ -19,6 +21,22 @@ def seeded(settings: Settings, seed: int) -> Settings:
         keyframes=dataclasses.replace(settings.keyframes, seed=seed),
         video=dataclasses.replace(settings.video, seed=seed),
     )
+
+
+def made_as_asked(item: BatchItem, settings: Settings, format: str) -> bool:
+    """Whether the output on disk was made from this picture with these settings: its sidecar
+    manifest says so. Another run into the same folder may have replaced it since it was recorded."""
+    try:
+        made = json.loads(sidecar(item.output, ".json").read_text(encoding="utf-8"))
+        asked = json.loads(json.dumps(seeded(settings, item.seed).to_json()))
+        return (
+            item.output.exists()
+            and made["input"]["sha256"] == item.sha256
+            and made["output"]["format"] == format
+            and made["settings"] == asked
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
 
 
 def item_record(item: BatchItem) -> dict:
@@ -39,7 +57,8 @@ def process_item(item: BatchItem, settings: dict, format: str, models: str | Non
     record = item_record(item)
     try:
         run = seeded(Settings.from_json(settings), item.seed)
-        result = make_video(item.input, item.output, run, format=format, models=models)
+        folder = f"{item.output.parent}{os.sep}"
+        result = make_video(item.input, folder, run, format=format, name=item.name, models=models)
         record.update(status="done", engine=result.manifest["engine"], error=None)
     except Exception as error:  # a bad picture, or running out of memory, ends this picture only
         message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

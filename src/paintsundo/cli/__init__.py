@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import sys
+from typing import NoReturn
 
 import typer
 from rich.console import Console
@@ -15,7 +16,7 @@ from paintsundo.errors import PaintsUndoError
 app = typer.Typer(
     name="paintsundo",
     help="Turn a finished picture into a video of it being drawn.",
-    no_args_is_help=True,
+    invoke_without_command=True,  # bare `paintsundo` shows the help (see _root)
     add_completion=False,
     pretty_exceptions_enable=False,
 )
@@ -30,11 +31,15 @@ def _show_version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    context: typer.Context,
     version: bool = typer.Option(
         False, "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
     ),
 ) -> None:
     """Turn a finished picture into a video of it being drawn."""
+    if context.invoked_subcommand is None:
+        typer.echo(context.get_help())
+        raise typer.Exit()
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -50,7 +55,19 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _interrupt)
 
     try:
-        app()
+        status = app(standalone_mode=False)
+    except typer.TyperException as error:  # a flag or value the command cannot parse
+        context = getattr(error, "ctx", None)
+        command = context.command_path if context is not None else "paintsundo"
+        fail(f"{error.format_message()} (see `{command} --help`)", error.exit_code)
+    except typer.Abort:
+        status = 130
     except PaintsUndoError as error:
-        errors.print(f"[red]error:[/red] {escape(str(error))}")
-        sys.exit(2)
+        fail(str(error), 2)
+    sys.exit(status if isinstance(status, int) else 0)
+
+
+def fail(message: str, status: int) -> NoReturn:
+    """Print one `error:` line and leave with `status`."""
+    errors.print(f"[red]error:[/red] {escape(message)}")
+    sys.exit(status)

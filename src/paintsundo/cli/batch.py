@@ -55,7 +55,7 @@ def batch(
     memory: options.Memory = "auto",
 ) -> None:
     """Draw every picture of INPUTS into OUT_DIR; run it again to skip what is finished."""
-    from paintsundo.batch import RayOptions, expand_inputs, run_batch
+    from paintsundo.batch import BatchInterrupted, RayOptions, expand_inputs, run_batch
     from paintsundo.batch.ray_workers import check_reachable
 
     if format not in FORMATS:
@@ -96,18 +96,26 @@ def batch(
             rate = f"{finished / elapsed * 60:.1f}/min" if finished and elapsed > 0 else ""
             bars.update(task, completed=finished, total=total, rate=rate)
 
-        summary = run_batch(
-            pictures,
-            out_dir,
-            settings,
-            format=format,
-            workers=workers,
-            gpus=devices or None,
-            ray=ray,
-            retry_failed=retry_failed,
-            models=str(models) if models else None,
-            progress=report,
-        )
+        try:
+            summary = run_batch(
+                pictures,
+                out_dir,
+                settings,
+                format=format,
+                workers=workers,
+                gpus=devices or None,
+                ray=ray,
+                retry_failed=retry_failed,
+                models=str(models) if models else None,
+                progress=report,
+            )
+        except BatchInterrupted as stop:
+            done = stop.summary
+            console.print(
+                f"interrupted: {done.done} done and {done.failed} failed, {done.skipped} finished before"
+                f" this run (recorded in {done.manifest}); run the same command again to do the rest"
+            )
+            raise typer.Exit(130) from None
     console.print(
         f"{summary.done} done, {summary.failed} failed, {summary.skipped} already finished"
         f" in {summary.seconds:.1f} s; manifest: {summary.manifest}"

@@ -15,16 +15,23 @@ from paintsundo.errors import PaintsUndoError
 from paintsundo.manifest import read_manifest
 from paintsundo.picture import file_sha256
 from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
+from paintsundo.procedural.timeline import DEFAULT_STAGE_WEIGHTS, STAGES
 from paintsundo.settings import FORMATS, Settings, parse_stage_weights, resolve_timing
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 Opt = typer.Option
+DEFAULTS = ", ".join(f"{name} {weight:g}" for name, weight in zip(STAGES, DEFAULT_STAGE_WEIGHTS, strict=True))
+STAGES_HELP = (
+    f"Relative stage lengths, e.g. sketch=0.3: stages not named keep their defaults ({DEFAULTS});"
+    " only the ratios count, and 0 leaves a stage out."
+)
 
 
 @app.command()
 def run(
+    context: typer.Context,
     image: Annotated[
         Path | None, typer.Argument(help="The finished picture (PNG, JPEG, WebP, ...).", show_default=False)
     ] = None,
@@ -62,7 +69,7 @@ def run(
     ] = False,
     stages: Annotated[
         str | None,
-        Opt(help="Stage proportions, e.g. sketch=1,lineart=2,flat=2,shading=2,detail=1.", show_default=False),
+        Opt(help=STAGES_HELP, show_default=False),
     ] = None,
     flip: Annotated[bool, Opt("--flip/--no-flip", help="Flip the canvas left-right for a moment.")] = True,
     layer_toggle: Annotated[
@@ -102,6 +109,7 @@ def run(
 ) -> None:
     """Turn IMAGE into a video of it being drawn: blank canvas, sketch, lines, colour, shading, finished."""
     if from_manifest is not None:
+        _refuse_overrides(context)
         image, settings, output, format = _from_manifest(from_manifest, image, output, format)
     else:
         if image is None:
@@ -167,11 +175,45 @@ def _draw(job: VideoJob, contact_sheet: bool, quiet: bool) -> None:
 
 
 def report_result(result: RunResult, fps: float) -> None:
-    frames, seconds = result.manifest["output"]["frames"], result.manifest["timings"]["total"]
-    console.print(f"wrote {result.output} ({frames} frames at {fps:g} fps, {seconds:.1f} s)")
+    """Say what was written: how long the video plays, and, apart, how long it took to make."""
+    written = result.manifest["output"]
+    frames, held, seconds = written["frames"], written["hold_frames"], result.manifest["timings"]["total"]
+    if written["format"] == "frames":
+        console.print(f"wrote {result.output}: {frames} PNG frames, made in {seconds:.1f} s")
+    else:
+        plays = (frames + held) / fps
+        hold = f" + {held} held" if held else ""
+        console.print(
+            f"wrote {result.output}: a {plays:.1f} s video ({frames} frames{hold} at {fps:g} fps),"
+            f" made in {seconds:.1f} s"
+        )
     console.print(f"manifest: {result.manifest_path}")
     if result.contact_sheet:
         console.print(f"contact sheet: {result.contact_sheet}")
+
+
+# What may go with --from-manifest: where the run reads and writes, and how it reports.
+MANIFEST_COMPANIONS = {"image", "output", "format", "contact_sheet", "quiet", "models", "from_manifest"}
+
+
+def _refuse_overrides(context: typer.Context) -> None:
+    """A recorded run is repeated as it was: a setting given beside the manifest would be ignored."""
+    given = [
+        param
+        for param in context.command.params
+        if param.name not in MANIFEST_COMPANIONS and _given(context, param.name)
+    ]
+    if given:
+        flag = max(given[0].opts, key=len)
+        raise PaintsUndoError(
+            f"--from-manifest repeats the recorded run with its own settings, so {flag} would be ignored:"
+            f" drop {flag}, or edit the manifest's settings"
+        )
+
+
+def _given(context: typer.Context, name: str) -> bool:
+    source = context.get_parameter_source(name)
+    return source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT")
 
 
 def _from_manifest(

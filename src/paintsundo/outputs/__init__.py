@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from paintsundo.errors import PaintsUndoError
@@ -14,29 +15,58 @@ SUFFIXES = {".mp4": "mp4", ".gif": "gif", ".webp": "webp"}
 def resolve_output(
     stem: str, default_folder: Path, output: str | Path | None, format: str | None
 ) -> tuple[Path, str]:
-    """The output path and format from -o and --format, as the CLI documents them.
+    """The output path and format, by one rule.
 
-    No -o: `<stem>.mp4` in default_folder. An existing folder (or a path ending in a slash):
-    `<stem>.<format>` inside it. Otherwise the suffix of -o gives the format unless --format does.
+    The output is a folder when it is not given (default_folder), ends in a slash, already is a
+    folder, or the format is "frames": the result goes inside it as `<stem>.<format>`, or
+    `<stem>_frames/` for PNG frames. Otherwise it is a file whose suffix (.mp4, .gif, .webp) gives
+    the format; a format given as well must agree with the suffix.
     """
     if format is not None and format not in FORMATS:
         raise PaintsUndoError(f"unknown format {format!r}: choose one of {', '.join(FORMATS)}")
-    if output is None or str(output).endswith(("/", "\\")) or Path(output).is_dir():
-        folder = default_folder if output is None else Path(output)
+    text = None if output is None else str(output)
+    if text is None or text.endswith(("/", "\\")) or Path(text).is_dir() or format == "frames":
+        folder = default_folder if text is None else Path(text)
         chosen = format or "mp4"
         name = f"{stem}_frames" if chosen == "frames" else f"{stem}.{chosen}"
         return folder / name, chosen
-    path = Path(output)
+    path = Path(text)
+    suffix = path.suffix.lower()
+    implied = SUFFIXES.get(suffix)
+    if format is not None and suffix and implied != format:
+        raise PaintsUndoError(
+            f"the output {path.name!r} ends in {suffix!r} but the format asked for is {format}:"
+            f" name it {path.stem}.{format}, or leave the format out"
+        )
     if format is not None:
         return path, format
-    suffix = path.suffix.lower()
-    if suffix in SUFFIXES:
-        return path, SUFFIXES[suffix]
+    if implied is not None:
+        return path, implied
     if suffix == "":
-        return path, "frames"
-    raise PaintsUndoError(
-        f"cannot tell the format from {path.name!r}: end -o with .mp4, .gif or .webp, or pass --format"
-    )
+        raise PaintsUndoError(
+            f"cannot tell what to write at {path.name!r}: end it with .mp4, .gif or .webp for a video,"
+            f" or with / for a folder"
+        )
+    raise PaintsUndoError(f"cannot tell the format from {path.name!r}: end it with .mp4, .gif or .webp")
+
+
+def written_paths(output: Path) -> list[Path]:
+    """Every path a run may write for this output: the output itself and its sidecars."""
+    return [output, sidecar(output, ".json"), sidecar(output, ".contact.png")]
+
+
+def check_not_inputs(outputs: list[Path], inputs: Iterable[object]) -> None:
+    """Refuse any output that is an input, or a folder holding one: a run never writes over its input.
+
+    Inputs that are not paths (arrays, PIL images) cannot be overwritten and are passed over."""
+    for output in outputs:
+        target = output.resolve()
+        for source in (Path(item) for item in inputs if isinstance(item, (str, Path))):
+            original = source.resolve()
+            if original == target or original.is_relative_to(target):
+                raise PaintsUndoError(
+                    f"the output {output} would overwrite the input {source}: choose another output path"
+                )
 
 
 def sidecar(output: Path, suffix: str) -> Path:

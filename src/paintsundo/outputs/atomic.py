@@ -1,12 +1,52 @@
-"""Outputs appear whole or not at all: write to temporary names, rename them all at the end."""
+"""Outputs appear whole or not at all: write to temporary names, rename them all at the end.
+
+A temporary name is `.<final name>.<pid>.<random>.partial<suffix>`: the writer's process id in it
+tells a killed run's leftovers (removed by the next run) from a live run's work (left alone).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
 from types import TracebackType
+
+PARTIAL = re.compile(r"^\.(?P<final>.+)\.(?P<pid>\d+)\.[^.]+\.partial")
+
+
+def partial_prefix(final: Path) -> str:
+    """How this process's temporary names for `final` begin."""
+    return f".{final.name}.{os.getpid()}."
+
+
+def writer_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def remove_stale_partials(folder: Path, final_name: str | None = None) -> list[Path]:
+    """Remove the temporary files of killed runs in `folder` (only those for `final_name`, if given).
+
+    A temporary file whose writer is still running is left alone: it may be a concurrent run's.
+    """
+    removed = []
+    for entry in folder.glob(".*.partial*") if folder.is_dir() else ():
+        match = PARTIAL.match(entry.name)
+        if match is None or (final_name is not None and match["final"] != final_name):
+            continue
+        if writer_alive(int(match["pid"])):
+            continue
+        shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)
+        removed.append(entry)
+    return removed
 
 
 class Staging:
@@ -18,10 +58,14 @@ class Staging:
 
     def __init__(self) -> None:
         self._pending: list[tuple[Path, Path]] = []
+        self._made_folders: list[Path] = []  # folders made for the outputs, removed if the run fails
 
     def path(self, final: Path, folder: bool = False) -> Path:
+        missing = [parent for parent in (final.parent, *final.parent.parents) if not parent.exists()]
         final.parent.mkdir(parents=True, exist_ok=True)
-        prefix = f".{final.name}."
+        self._made_folders.extend(missing)
+        remove_stale_partials(final.parent, final.name)
+        prefix = partial_prefix(final)
         if folder:
             temporary = Path(tempfile.mkdtemp(prefix=prefix, suffix=".partial", dir=final.parent))
         else:
@@ -60,3 +104,7 @@ class Staging:
             else:
                 temporary.unlink(missing_ok=True)
         self._pending.clear()
+        for folder in sorted(set(self._made_folders), key=lambda path: len(path.parts), reverse=True):
+            with contextlib.suppress(OSError):  # not empty: something else was put there meanwhile
+                folder.rmdir()
+        self._made_folders.clear()

@@ -85,14 +85,20 @@ class AnimationWriter:
         self._frames.clear()
 
 
+def png_provenance(provenance: str) -> PngInfo:
+    """The text chunks every PNG the program writes carries."""
+    info = PngInfo()
+    info.add_text("Description", provenance)
+    info.add_text("Software", "paintsundo")
+    return info
+
+
 class PngFramesWriter:
     """A folder of numbered PNG frames; each carries the provenance in a text chunk."""
 
     def __init__(self, folder: Path, provenance: str) -> None:
         self._folder = folder
-        self._info = PngInfo()
-        self._info.add_text("Description", provenance)
-        self._info.add_text("Software", "paintsundo")
+        self._info = png_provenance(provenance)
         self._count = 0
 
     def add(self, frame: np.ndarray) -> None:
