@@ -91,18 +91,18 @@ def run_batch(
     else:
         records = _run_local(todo, settings.to_json(), format, models, workers or 1, gpus)
     try:
-        for record in records:
-            writer.append(record)
-            counts[record["status"]] += 1
-            if progress:
-                progress(counts["done"] + counts["failed"], len(todo), record)
+        try:
+            for record in records:
+                writer.append(record)
+                counts[record["status"]] += 1
+                if progress:
+                    progress(counts["done"] + counts["failed"], len(todo), record)
+        finally:
+            records.close()  # stops any worker still drawing
+            writer.close()
     except KeyboardInterrupt:
-        records.close()  # stops the workers before their leftovers are removed
-        remove_stale_partials(out)
+        remove_stale_partials(out)  # the stopped workers' partial files
         raise BatchInterrupted(summary()) from None
-    finally:
-        records.close()
-        writer.close()
     return summary()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -13,6 +13,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from paintsundo.cli import app, options
 from paintsundo.errors import PaintsUndoError
 from paintsundo.settings import FORMATS, Settings, resolve_timing
+
+if TYPE_CHECKING:
+    from paintsundo.batch import BatchSummary
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 Opt = typer.Option
@@ -55,7 +58,7 @@ def batch(
     memory: options.Memory = "auto",
 ) -> None:
     """Draw every picture of INPUTS into OUT_DIR; run it again to skip what is finished."""
-    from paintsundo.batch import BatchInterrupted, RayOptions, expand_inputs, run_batch
+    from paintsundo.batch import RayOptions, expand_inputs
     from paintsundo.batch.ray_workers import check_reachable
 
     if format not in FORMATS:
@@ -76,6 +79,29 @@ def batch(
         devices = gpus.split(",") if gpus else (_all_gpus() if engine == "neural" else [])
         workers = max(1, len(devices)) if workers is None else workers
     pictures = expand_inputs(inputs)  # a bad INPUTS fails here, before any progress is drawn
+    run_options = {
+        "format": format,
+        "workers": workers,
+        "gpus": devices or None,
+        "ray": ray,
+        "retry_failed": retry_failed,
+        "models": str(models) if models else None,
+    }
+    summary = _run_with_progress(pictures, out_dir, settings, quiet, run_options)
+    console.print(
+        f"{summary.done} done, {summary.failed} failed, {summary.skipped} already finished"
+        f" in {summary.seconds:.1f} s; manifest: {summary.manifest}"
+    )
+    if summary.failed:
+        raise typer.Exit(1)
+
+
+def _run_with_progress(
+    pictures: list[Path], out_dir: Path, settings: Settings, quiet: bool, run_options: dict
+) -> BatchSummary:
+    """The batch under a Rich bar with its rate; Ctrl-C ends it with one line on what finished."""
+    from paintsundo.batch import BatchInterrupted, run_batch
+
     columns = (
         TextColumn("pictures"),
         BarColumn(),
@@ -97,31 +123,15 @@ def batch(
             bars.update(task, completed=finished, total=total, rate=rate)
 
         try:
-            summary = run_batch(
-                pictures,
-                out_dir,
-                settings,
-                format=format,
-                workers=workers,
-                gpus=devices or None,
-                ray=ray,
-                retry_failed=retry_failed,
-                models=str(models) if models else None,
-                progress=report,
-            )
+            return run_batch(pictures, out_dir, settings, progress=report, **run_options)
         except BatchInterrupted as stop:
             done = stop.summary
+            bars.stop()
             console.print(
                 f"interrupted: {done.done} done and {done.failed} failed, {done.skipped} finished before"
                 f" this run (recorded in {done.manifest}); run the same command again to do the rest"
             )
             raise typer.Exit(130) from None
-    console.print(
-        f"{summary.done} done, {summary.failed} failed, {summary.skipped} already finished"
-        f" in {summary.seconds:.1f} s; manifest: {summary.manifest}"
-    )
-    if summary.failed:
-        raise typer.Exit(1)
 
 
 def _all_gpus() -> list[str]:
