@@ -18,6 +18,8 @@ REFERENCE_SIDE = 640.0  # sizes below are tuned at this long side and scale with
 PALETTE_COLOURS = 12
 MIN_REGION_FRACTION = 0.0004
 SKETCH_COLOUR = np.array([92.0, 112.0, 168.0], np.float32)  # a soft blue pencil
+CANVAS_LEVEL = 250.0  # a finished pixel this light on every channel is bare canvas: never painted
+MARGIN_SPREAD = 6.0  # a border row or column this even (standard deviation, levels) is a margin
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class Layers:
     sketch: np.ndarray  # h w float32, 0..1: opacity of the rough sketch
     sketch_fine: np.ndarray  # h w bool: sketch pixels of the second, finer pass
     sketch_darkening: np.ndarray  # h w 3 float32: how much the full-opacity sketch darkens white
+    canvas: np.ndarray  # h w bool: pixels that are bare canvas in the finished picture
     regions: np.ndarray  # h w int32: flat-colour region of each pixel, 0 .. region_count-1
     region_colours: np.ndarray  # region_count 3 float32
     flat: np.ndarray  # h w 3 float32: each pixel in its region's colour
@@ -42,15 +45,57 @@ def analyse(pixels: np.ndarray, rng: np.random.Generator) -> Layers:
     picture = pixels.astype(np.float32)
     scale = max(pixels.shape[:2]) / REFERENCE_SIDE
     grey = cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY)
-    ink = ink_lines(grey, scale)
-    shaded = remove_ink(picture, ink, sigma=max(0.6, 1.2 * scale))
+    frame = frame_band(picture, max(2, round(4 * scale)))
+    ink = np.where(frame, 0.0, ink_lines(grey, scale)).astype(np.float32)
+    # The shading is blocked in softly; the detail stage brings the picture's own crispness.
+    shaded = remove_ink(picture, ink, sigma=max(2.0, 6.0 * scale))
     base = remove_ink(picture, ink, sigma=max(0.8, 2.5 * scale))
     regions = flat_regions(base)
     region_colours = region_means(regions, base)
-    sketch, sketch_fine = rough_sketch(base, rng)
+    sketch, sketch_fine = rough_sketch(base, rng, frame)
     darkening = sketch[..., None] * (255.0 - SKETCH_COLOUR)
+    canvas = picture.min(axis=-1) >= CANVAS_LEVEL
     flat = region_colours[regions]
-    return Layers(picture, ink, sketch, sketch_fine, darkening, regions, region_colours, flat, shaded)
+    return Layers(picture, ink, sketch, sketch_fine, darkening, canvas, regions, region_colours, flat, shaded)
+
+
+def frame_band(picture: np.ndarray, reach: int) -> np.ndarray:
+    """Where lines would only trace the picture's frame: a band along its borders and along the inner
+    edge of any even margin (a mount or a page's white border), `reach` pixels each side (h w bool)."""
+    height, columns = picture.shape[:2]
+    transposed = picture.transpose(1, 0, 2)
+    margins = {
+        "top": _margin(picture),
+        "bottom": _margin(picture[::-1]),
+        "left": _margin(transposed),
+        "right": _margin(transposed[::-1]),
+    }
+    band = np.zeros((height, columns), bool)
+    for side, size in margins.items():
+        lo, hi = max(0, size - reach), size + reach  # the border itself when there is no margin
+        if side == "top":
+            band[lo:hi] = True
+        elif side == "bottom":
+            band[height - hi : height - lo] = True
+        elif side == "left":
+            band[:, lo:hi] = True
+        else:
+            band[:, columns - hi : columns - lo] = True
+    return band
+
+
+def _margin(picture: np.ndarray) -> int:
+    """How many rows from the top are a margin: one even colour, ending where the next row departs
+    from it across most of its width (a background that a shape merely touches is no margin)."""
+    rows = picture[: picture.shape[0] // 4]
+    colour = rows[0].mean(axis=0)
+    even = rows.std(axis=1).max(axis=-1) <= MARGIN_SPREAD
+    same = np.abs(rows.mean(axis=1) - colour).max(axis=-1) <= MARGIN_SPREAD
+    uneven = np.flatnonzero(~(even & same))
+    if len(uneven) == 0 or uneven[0] == 0:
+        return 0
+    departed = np.abs(picture[uneven[0]] - colour).max(axis=-1) > 2 * MARGIN_SPREAD
+    return int(uneven[0]) if departed.mean() >= 0.6 else 0
 
 
 def ink_lines(grey: np.ndarray, scale: float) -> np.ndarray:
@@ -129,26 +174,30 @@ def smooth_noise(shape: tuple[int, int], rng: np.random.Generator, cells: int) -
     return cv2.resize(coarse, (width, height), interpolation=cv2.INTER_CUBIC)
 
 
-def rough_sketch(base: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Loose pencil strokes of the big shapes, then of medium ones: (opacity h w, finer-pass mask)."""
+def rough_sketch(
+    base: np.ndarray, rng: np.random.Generator, frame: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Loose pencil strokes of the big shapes, then of medium ones, none along the picture's frame:
+    (opacity h w, finer-pass mask)."""
     grey = cv2.cvtColor(base, cv2.COLOR_RGB2GRAY)
-    coarse = np.maximum(_pencil_strokes(grey, 48, 40, rng), _pencil_strokes(grey, 48, 40, rng))
-    fine = _pencil_strokes(grey, 100, 60, rng)
+    coarse = np.maximum(_pencil_strokes(grey, 48, 40, rng, frame), _pencil_strokes(grey, 48, 40, rng, frame))
+    fine = _pencil_strokes(grey, 100, 60, rng, frame)
     fine_only = (fine > 0) & (coarse == 0)
     return np.maximum(coarse, fine).astype(np.float32) / 255.0, fine_only
 
 
 def _pencil_strokes(
-    grey: np.ndarray, long_side: int, threshold: float, rng: np.random.Generator
+    grey: np.ndarray, long_side: int, threshold: float, rng: np.random.Generator, frame: np.ndarray
 ) -> np.ndarray:
     """Edges of the picture seen at `long_side` pixels, redrawn at full size as wobbly strokes (uint8)."""
     height, width = grey.shape
     factor = min(1.0, long_side / max(height, width))
-    small = cv2.resize(
-        grey, (max(8, round(width * factor)), max(8, round(height * factor))), interpolation=cv2.INTER_AREA
-    )
+    small_size = (max(8, round(width * factor)), max(8, round(height * factor)))
+    small = cv2.resize(grey, small_size, interpolation=cv2.INTER_AREA)
     small = cv2.GaussianBlur(small, (0, 0), 0.8).astype(np.uint8)
     edges = cv2.Canny(small, threshold, 2.2 * threshold)
+    near_frame = cv2.resize(frame.astype(np.uint8) * 255, small_size, interpolation=cv2.INTER_AREA) > 0
+    edges[cv2.dilate(near_frame.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0] = 0
     contours, _ = cv2.findContours(edges, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
     to_full = np.array([width / small.shape[1], height / small.shape[0]])
     wobble = 0.005 * max(height, width)

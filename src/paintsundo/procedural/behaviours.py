@@ -123,9 +123,7 @@ def plan_behaviours(
             events.append(Event("color_curve", *curve, {"stage": "shading"}))
         else:
             curve = None
-    transform = _plan_transform(lineart, layers, rng) if "transform" in enabled else None
-    if transform and (_overlaps(transform.frames, flip) or _overlaps(transform.frames, toggle)):
-        transform = None
+    transform = _plan_transform(lineart, layers, rng, (flip, toggle)) if "transform" in enabled else None
     if transform:
         x0, y0, x1, y1 = transform.box
         events.append(Event("transform", *transform.frames, {"box": [int(v) for v in (x0, y0, x1, y1)]}))
@@ -145,8 +143,12 @@ def _overlaps(span: tuple[int, int] | None, other: tuple[int, int] | None) -> bo
     return span is not None and other is not None and span[0] <= other[1] and other[0] <= span[1]
 
 
-def _plan_transform(stage: Stage, layers: Layers, rng: np.random.Generator) -> Transform | None:
-    frames = place(stage, rng.uniform(0.6, 0.8), 2)
+def _plan_transform(
+    stage: Stage, layers: Layers, rng: np.random.Generator, taken: tuple[tuple[int, int] | None, ...]
+) -> Transform | None:
+    """A part moved into place late in the stage, or earlier where another habit has those frames."""
+    candidates = (place(stage, fraction, 2) for fraction in (rng.uniform(0.6, 0.8), 0.35, 0.9, 0.15))
+    frames = next((span for span in candidates if span and not any(_overlaps(span, t) for t in taken)), None)
     if frames is None:
         return None
     height, width = layers.ink.shape

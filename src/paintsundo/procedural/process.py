@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import cv2
 import numpy as np
 
-from paintsundo.procedural.analysis import Layers, analyse
+from paintsundo.procedural.analysis import Layers, analyse, region_means
 from paintsundo.procedural.behaviours import Behaviours, plan_behaviours
 from paintsundo.procedural.render import RevealFrames, render
-from paintsundo.procedural.strokes import fill_times, patch_times, rank_within, stroke_times
+from paintsundo.procedural.strokes import fill_times, lay_grounds, patch_times, rank_within, stroke_times
 from paintsundo.procedural.timeline import (
     BEHAVIOURS,
     DEFAULT_STAGE_WEIGHTS,
@@ -81,8 +81,12 @@ def schedule_reveals(
     sketch_times = np.where(layers.sketch_fine, 0.45 + 0.55 * sketch_times, 0.6 * sketch_times)
     ink_times = stroke_times(layers.ink > 0.2, rng, cell)
 
-    flat_times, _ = fill_times(layers.regions, layers.region_count, rng)
+    fill = fill_times(layers.regions, layers.region_colours, rng)
+    flat_times, ground_times, ground_mass = lay_grounds(fill, layers.canvas)
     shading_times = _shading_times(layers, rng)
+    # Bare canvas in the finished picture (a white ground, a transparent area) is never painted.
+    flat_times[layers.canvas] = np.inf
+    shading_times[layers.canvas] = np.inf
     detail_times = patch_times(np.zeros((height, width), np.float32), rng, cells=12, spread=1.0)
 
     to_frames = _stage_clock(timeline)
@@ -90,7 +94,7 @@ def schedule_reveals(
     wrong_idea = np.full((height, width), np.inf, np.float32)
     if behaviours.idea is not None:
         idea = behaviours.idea
-        region = layers.regions == idea.region
+        region = (layers.regions == idea.region) & ~layers.canvas
         progress = rank_within(np.zeros(int(region.sum()), np.int8), flat_times[region])
         wrong_idea[region] = idea.drawn + 2.0 * progress
         flat[region] = idea.redrawn + 2.0 * progress
@@ -98,6 +102,8 @@ def schedule_reveals(
         sketch=_spread_to_edges(to_frames("sketch", sketch_times), layers.sketch > 0),
         ink=_spread_to_edges(to_frames("lineart", ink_times), layers.ink > 0),
         flat=flat,
+        ground=to_frames("flat", ground_times),
+        ground_colour=region_means(fill.mass, layers.flat)[ground_mass],
         shading=to_frames("shading", shading_times),
         detail=to_frames("detail", detail_times),
         wrong_idea=wrong_idea,
@@ -125,12 +131,12 @@ def _spread_to_edges(times: np.ndarray, covered: np.ndarray) -> np.ndarray:
 
 
 def _shading_times(layers: Layers, rng: np.random.Generator) -> np.ndarray:
-    """Shadows first, then lights, each laid in blotches region by region."""
+    """The shadows, laid in blotches region by region. The lights are left for the last stage, with
+    the highlights and the picture's own detail, as an illustrator's last pass brings them."""
     flat_luma = layers.flat.mean(axis=-1)
     shaded_luma = layers.shaded.mean(axis=-1)
     region_order = rng.permutation(layers.region_count).astype(np.float32) / max(1, layers.region_count)
     keys = region_order[layers.regions]
     times = patch_times(keys, rng, cells=14, spread=0.35)
     lights = shaded_luma > flat_luma + 4.0
-    # Lights start when the shadows are mostly done.
-    return np.where(lights, 0.5 + 0.5 * times, 0.62 * times).astype(np.float32)
+    return np.where(lights, np.inf, times).astype(np.float32)

@@ -20,6 +20,8 @@ class RevealFrames:
     sketch: np.ndarray
     ink: np.ndarray
     flat: np.ndarray
+    ground: np.ndarray  # a large mass's colour laid under what is painted over it later
+    ground_colour: np.ndarray  # h w 3 float32
     shading: np.ndarray
     detail: np.ndarray
     wrong_idea: np.ndarray  # for the change-of-idea region's first attempt
@@ -58,6 +60,7 @@ def _draw_sketch(canvas: np.ndarray, layers: Layers, drawn: np.ndarray, opacity:
 def _paint_colours(
     canvas: np.ndarray, layers: Layers, reveal: RevealFrames, state: FrameState, frame: int
 ) -> None:
+    cv2.copyTo(reveal.ground_colour, _mask(reveal.ground <= frame), canvas)
     painted = _mask(reveal.flat <= frame)
     cv2.copyTo(layers.flat, painted, canvas)
     cv2.copyTo(layers.shaded, _mask(reveal.shading <= frame), canvas)

@@ -5,6 +5,8 @@ A pixel with reveal time t appears once the stage is a fraction t through. Unpai
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -89,23 +91,108 @@ def _along_axis(piece, xs, ys, mean_x, mean_y, count, anchor_x, anchor_y) -> np.
     return (dx * ux[piece] + dy * uy[piece]) * sign[piece]
 
 
-def fill_times(regions: np.ndarray, count: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Times for filling regions one by one, large ones first, each with a ragged brush front.
+LIKE_COLOURS = 48.0  # neighbouring flat regions closer than this (RGB distance) are one mass of paint
 
-    Returns the per-pixel times (h w) and each region's start time."""
-    sizes = np.bincount(regions.ravel(), minlength=count).astype(np.float64)
-    order = np.argsort(-sizes * rng.lognormal(0.0, 0.6, count))
+
+@dataclass(frozen=True)
+class Fill:
+    """When each pixel's flat colour goes down, and the plan behind it."""
+
+    times: np.ndarray  # h w float32 in [0, 1)
+    mass: np.ndarray  # h w int32: the mass each pixel is painted with
+    seeds: np.ndarray  # mass 2: the (y, x) each mass's painting starts from
+    brush: np.ndarray  # h w float32: the ragged edge added to the distance from a seed
+    starts: np.ndarray  # per mass, in [0, 1)
+    durations: np.ndarray  # per mass, summing to 1
+
+    def front(self, mass: int, where: np.ndarray) -> np.ndarray:
+        """How far the pixels `where` (h w bool) are from `mass`'s seed, brushed: painted in this order."""
+        ys, xs = np.nonzero(where)
+        return np.hypot(ys - self.seeds[mass, 0], xs - self.seeds[mass, 1]) + self.brush[ys, xs]
+
+
+def fill_times(regions: np.ndarray, colours: np.ndarray, rng: np.random.Generator) -> Fill:
+    """Times for blocking in the flat colours, large masses first.
+
+    A mass is a run of neighbouring regions of like colour; each is painted as one patch growing
+    from a point in it, its edge loosely brushed, so that no holes open inside what is painted."""
+    mass = like_neighbours(regions, colours)
+    count = int(mass.max()) + 1
+    sizes = np.bincount(mass.ravel(), minlength=count).astype(np.float64)
+    order = np.argsort(-sizes * rng.lognormal(0.0, 0.4, count))
     durations = sizes**0.6
     starts = sequence(order, durations)
     durations = durations / durations.sum()
     height, width = regions.shape
-    angle = rng.uniform(0, 2 * np.pi, count)
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
-    along = xs * np.cos(angle)[regions] + ys * np.sin(angle)[regions]
-    front = along + smooth_noise((height, width), rng, 10) * 0.25 * max(height, width)
-    progress = rank_within(regions.ravel(), front.ravel()).reshape(height, width)
-    times = starts[regions] + durations[regions] * progress
-    return times.astype(np.float32), starts
+    seeds = _seed_points(mass, count, rng)
+    brush = (smooth_noise((height, width), rng, 6) * 0.2 * max(height, width)).astype(np.float32)
+    front = np.hypot(ys - seeds[mass, 0], xs - seeds[mass, 1]) + brush
+    progress = rank_within(mass.ravel(), front.ravel()).reshape(height, width)
+    times = (starts[mass] + durations[mass] * progress).astype(np.float32)
+    return Fill(times, mass, seeds, brush, starts, durations)
+
+
+def lay_grounds(fill: Fill, canvas: np.ndarray, masses: int = 8) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The largest masses painted across the holes in them too, as a painter lays a ground under
+    what goes on top: (flat times h w; ground times h w, inf where none; the mass whose colour is
+    the ground, h w int32). Bare-canvas pixels are never painted."""
+    times = fill.times.copy()
+    ground = np.full(fill.mass.shape, np.inf, np.float32)
+    source = np.zeros(fill.mass.shape, np.int32)
+    sizes = np.bincount(fill.mass.ravel())
+    for index in np.argsort(-sizes)[:masses]:
+        if sizes[index] < 0.02 * fill.mass.size:
+            break
+        own = fill.mass == index
+        contours, _ = cv2.findContours(own.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        silhouette = np.zeros(own.shape, np.uint8)
+        cv2.drawContours(silhouette, contours, -1, 1, thickness=cv2.FILLED)
+        within = (silhouette > 0) & (own | ~canvas)
+        if within.sum() == own.sum():
+            continue  # no holes
+        # One growing patch over the mass and its holes, so both fronts move together.
+        progress = rank_within(np.zeros(int(within.sum()), np.int8), fill.front(index, within))
+        when = np.full(own.shape, np.inf, np.float32)
+        when[within] = fill.starts[index] + fill.durations[index] * progress
+        times[own] = when[own]
+        holes = within & ~own & (when < ground)
+        ground[holes] = when[holes]
+        source[holes] = index
+    return times, ground, source
+
+
+def _seed_points(mass: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+    """One random pixel of each mass, as (y, x) rows indexed by mass (count 2)."""
+    shuffled = rng.permutation(mass.size)
+    seeds = np.zeros(count, np.int64)
+    seeds[mass.ravel()[shuffled]] = shuffled  # the last write per mass wins: a random pixel of it
+    return np.stack([seeds // mass.shape[1], seeds % mass.shape[1]], axis=1).astype(np.float32)
+
+
+def like_neighbours(regions: np.ndarray, colours: np.ndarray) -> np.ndarray:
+    """Regions merged with touching regions of like colour, relabelled 0 .. n-1 (h w int32)."""
+    pairs = np.concatenate(
+        [
+            np.stack([regions[:, :-1].ravel(), regions[:, 1:].ravel()], axis=1),
+            np.stack([regions[:-1].ravel(), regions[1:].ravel()], axis=1),
+        ]
+    )
+    pairs = np.unique(pairs[pairs[:, 0] != pairs[:, 1]], axis=0)
+    close = np.linalg.norm(colours[pairs[:, 0]] - colours[pairs[:, 1]], axis=1) < LIKE_COLOURS
+    parent = np.arange(len(colours))
+
+    def root(item: int) -> int:
+        while parent[item] != item:
+            parent[item] = parent[parent[item]]
+            item = parent[item]
+        return item
+
+    for first, second in pairs[close]:
+        parent[root(first)] = root(second)
+    roots = np.array([root(item) for item in range(len(colours))])
+    _, labels = np.unique(roots, return_inverse=True)
+    return labels[regions].astype(np.int32)
 
 
 def patch_times(keys: np.ndarray, rng: np.random.Generator, cells: int, spread: float) -> np.ndarray:
