@@ -36,9 +36,9 @@ def mounted_portrait() -> np.ndarray:
 
 
 @pytest.mark.parametrize("example", [1, 2, 3])
-def test_work_stays_visible_until_the_end(example_paths, example):
+def test_cel_work_stays_visible_until_the_end(example_paths, example):
     pixels = load_picture(example_paths[example - 1], "320").pixels
-    process = DrawingProcess(pixels, frames=FRAMES, seed=example)
+    process = DrawingProcess(pixels, frames=FRAMES, seed=example, workflow="cel")
     distance = distance_to_final(process)
     last_fifth = distance[round(0.8 * (FRAMES - 1))] - distance[-1]
     assert last_fifth >= 0.10 * distance[0], (last_fifth / distance[0], distance[::10].round(1))
@@ -48,7 +48,7 @@ def test_work_stays_visible_until_the_end(example_paths, example):
 
 
 def test_no_lines_along_the_pictures_border_or_mount():
-    process = DrawingProcess(mounted_portrait(), frames=60, seed=2, behaviours=frozenset())
+    process = DrawingProcess(mounted_portrait(), frames=60, seed=2, workflow="cel", behaviours=frozenset())
     lineart = next(stage for stage in process.stages if stage.name == "lineart")
     frame = process.frame(lineart.end - 1).min(axis=-1)
     # The mount's inner edge (rows and columns 10 to 14) and the picture's own border stay bare.
@@ -59,7 +59,7 @@ def test_no_lines_along_the_pictures_border_or_mount():
 
 def test_painted_areas_have_no_holes_and_never_go_back_to_canvas():
     pixels = mounted_portrait()
-    process = DrawingProcess(pixels, frames=60, seed=3, behaviours=frozenset())
+    process = DrawingProcess(pixels, frames=60, seed=3, workflow="cel", behaviours=frozenset())
     flat = next(stage for stage in process.stages if stage.name == "flat")
     interior = np.zeros(pixels.shape[:2], bool)
     interior[12:-12, 12:-12] = True
@@ -80,7 +80,7 @@ def test_transparent_areas_get_no_colour():
     rgba = np.zeros((160, 128, 4), np.uint8)
     cv2.circle(rgba, (64, 80), 40, (230, 110, 60, 255), -1)
     cv2.circle(rgba, (64, 80), 40, (20, 20, 20, 255), 3)
-    process = DrawingProcess(picture_from_array(rgba, "128x160").pixels, frames=40, seed=1)
+    process = DrawingProcess(picture_from_array(rgba, "128x160").pixels, frames=40, seed=1, workflow="cel")
     far = np.ones((160, 128), np.uint8)
     cv2.circle(far, (64, 80), 46, 0, -1)
     flat = next(stage for stage in process.stages if stage.name == "flat")

@@ -116,12 +116,16 @@ def test_a_stage_named_alone_keeps_the_others(small_png, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     manifest = json.loads(out.with_name("clip.mp4.json").read_text())
-    weights = manifest["settings"]["stage_weights"]
-    assert weights == {"sketch": 0.5, "lineart": 0.24, "flat": 0.22, "shading": 0.22, "detail": 0.18}
+    assert manifest["settings"]["stage_weights"] == {"sketch": 0.5}
+    assert manifest["workflow"]["workflow"] == "cel" and manifest["workflow"]["reason"].startswith("auto: ")
     lengths = {stage["name"]: stage["end"] - stage["start"] for stage in manifest["stages"]}
     assert all(lengths[name] >= 8 for name in ("lineart", "flat", "shading", "detail")), lengths
     assert lengths["sketch"] > 2 * lengths["lineart"]
     assert "keep" in paintsundo("run", "--help").stdout
+    lacking = paintsundo(
+        "run", str(small_png), "-o", str(out), "--workflow", "painting", "--stages", "sketch=1"
+    )
+    assert lacking.returncode == 2 and "the painting workflow has no stage 'sketch'" in lacking.stderr
 
 
 @pytest.mark.parametrize(
@@ -220,7 +224,7 @@ def test_bad_inputs_fail_with_one_line_exit_2_and_no_output(tmp_path, example_pa
         (["--engine", "neural"], "neural engine"),
         (["--engine", "magic"], "unknown engine"),
         (["--size", "huge"], "cannot read size"),
-        (["--stages", "sketch=1,dance=2"], "unknown stage"),
+        (["--stages", "sketch=1,dance=2"], "the cel workflow has no stage 'dance'"),
         (["-o", "clip.avi"], "cannot tell the format"),
         (["--frames", "1"], "frames must be"),
     ],

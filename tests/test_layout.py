@@ -51,6 +51,8 @@ def test_procedural_package_imports_only_numpy_pillow_and_opencv():
         "PIL",
         "cv2",
         "paintsundo.procedural",
+        "paintsundo.timeline",  # the words both engines share
+        "paintsundo.errors",
         "__future__",
         "dataclasses",
         "collections",
@@ -59,6 +61,11 @@ def test_procedural_package_imports_only_numpy_pillow_and_opencv():
     for path in (SOURCE / "procedural").rglob("*.py"):
         for name in imported_modules(path):
             assert name.startswith(allowed), f"{path.name} imports {name}"
+
+
+def test_the_neural_engine_takes_the_shared_words_not_the_procedural_engine():
+    for path in (SOURCE / "pipeline").rglob("*.py"):
+        assert not any(name.startswith("paintsundo.procedural") for name in imported_modules(path)), path
 
 
 def test_the_web_app_only_calls_the_library():

@@ -185,8 +185,10 @@ def test_settings_validate_their_values():
         Settings(frames=1)
     with pytest.raises(PaintsUndoError, match="behaviour"):
         Settings(behaviours=frozenset({"dance"}))
-    with pytest.raises(PaintsUndoError, match="stage"):
-        Settings(stage_weights=(1.0, 2.0))
+    with pytest.raises(PaintsUndoError, match="stage weights must be non-negative"):
+        Settings(stage_weights=(("sketch", -1.0),))
+    with pytest.raises(PaintsUndoError, match="unknown workflow"):
+        Settings(workflow="sculpture")
     assert Settings.from_json(Settings(seed=9, frames=30).to_json()) == Settings(seed=9, frames=30)
 
 

@@ -7,7 +7,8 @@ import pytest
 
 from conftest import colourful_fraction, white_fraction
 from paintsundo.picture import load_picture
-from paintsundo.procedural import BEHAVIOURS, STAGES, DrawingProcess
+from paintsundo.procedural import BEHAVIOURS, DrawingProcess
+from paintsundo.procedural.workflows import workflows
 
 
 @pytest.fixture(scope="module")
@@ -133,11 +134,11 @@ def test_any_frame_count_from_two(pictures, frames):
 
 
 def test_stage_weights_set_the_stage_lengths(pictures):
-    weights = (1.0, 0.0, 1.0, 1.0, 1.0)
-    process = DrawingProcess(pictures[0], frames=41, seed=0, stage_weights=weights)
+    weights = {"sketch": 1.0, "lineart": 0.0, "flat": 1.0, "shading": 1.0, "detail": 1.0}
+    process = DrawingProcess(pictures[0], frames=41, seed=0, workflow="cel", stage_weights=weights)
     lengths = {stage.name: stage.frames for stage in process.stages}
     assert lengths["lineart"] == 0
-    assert [stage.name for stage in process.stages] == list(STAGES)
+    assert [stage.name for stage in process.stages] == list(workflows()["cel"].stages)
     assert all(lengths[name] == 10 for name in ("sketch", "flat", "shading", "detail"))
     np.testing.assert_array_equal(process.frame(40), pictures[0])
 

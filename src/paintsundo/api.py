@@ -199,6 +199,8 @@ class VideoJob:
         )
         if getattr(process, "details", None):
             manifest["neural"] = process.details
+        if getattr(process, "choice", None):
+            manifest["workflow"] = process.choice  # which workflow drew it, and why
         return manifest
 
 
@@ -271,6 +273,7 @@ def _run_engine(
         picture.pixels,
         frames=settings.frames,
         seed=settings.seed,
-        stage_weights=settings.stage_weights,
+        workflow=settings.workflow,
+        stage_weights=dict(settings.stage_weights),
         behaviours=settings.behaviours,
     )

@@ -10,9 +10,11 @@ from typing import Any
 from paintsundo.config_fields import from_known_fields
 from paintsundo.errors import PaintsUndoError
 from paintsundo.pipeline.settings import MEMORY_MODES, KeyframeSettings, VideoSettings
-from paintsundo.procedural.timeline import BEHAVIOURS, DEFAULT_STAGE_WEIGHTS, STAGES
+from paintsundo.procedural import BEHAVIOURS, WORKFLOW_NAMES
 
 ENGINES = ("auto", "procedural", "neural")
+WORKFLOWS = ("auto", *WORKFLOW_NAMES)
+StageWeights = tuple[tuple[str, float], ...]  # (stage, relative length) for the stages given
 FORMATS = ("mp4", "gif", "webp", "frames")
 DEFAULT_LONG_SIDE = 640
 DEFAULT_FRAMES = 105  # 7 segments of 15 frames, as the reference app makes
@@ -33,7 +35,8 @@ class Settings:
     seed: int = 12345
     size: str | None = None  # "WxH", or one number for the long side; None keeps 640 on the long side
     hold: float = 1.0  # seconds of the finished picture after the process, not counted in frames
-    stage_weights: tuple[float, ...] = DEFAULT_STAGE_WEIGHTS
+    workflow: str = "auto"  # the procedural engine's way of working; auto: told from the picture
+    stage_weights: StageWeights = ()  # stages not named keep the workflow's default lengths
     behaviours: frozenset[str] = field(default_factory=lambda: frozenset(BEHAVIOURS))
     # The neural engine's: the prompt (None: from the tagger), its two stages, where it runs.
     prompt: str | None = None
@@ -56,7 +59,10 @@ class Settings:
             raise PaintsUndoError(f"seed must be a non-negative integer below 2**63, got {self.seed}")
         if self.size is not None:
             parse_size(self.size)
-        _check_stage_weights(self.stage_weights)
+        if self.workflow not in WORKFLOWS:
+            raise PaintsUndoError(f"unknown workflow {self.workflow!r}: choose one of {', '.join(WORKFLOWS)}")
+        stage_weights = tuple((str(name), float(weight)) for name, weight in dict(self.stage_weights).items())
+        _check_stage_weights(stage_weights)
         unknown = set(self.behaviours) - set(BEHAVIOURS)
         if unknown:
             raise PaintsUndoError(
@@ -68,7 +74,7 @@ class Settings:
             raise PaintsUndoError(f"unknown memory mode {self.memory!r}: choose {', '.join(MEMORY_MODES)}")
         _check_neural(self.keyframes, self.video)
         object.__setattr__(self, "behaviours", frozenset(self.behaviours))
-        object.__setattr__(self, "stage_weights", tuple(float(w) for w in self.stage_weights))
+        object.__setattr__(self, "stage_weights", stage_weights)
 
     @property
     def hold_frames(self) -> int:
@@ -77,7 +83,7 @@ class Settings:
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["behaviours"] = sorted(self.behaviours)
-        data["stage_weights"] = dict(zip(STAGES, self.stage_weights, strict=True))
+        data["stage_weights"] = dict(self.stage_weights)
         return data
 
     @classmethod
@@ -85,8 +91,7 @@ class Settings:
         known = {f.name for f in dataclasses.fields(cls)}
         values = {key: value for key, value in data.items() if key in known}
         if isinstance(values.get("stage_weights"), dict):
-            weights = values["stage_weights"]
-            values["stage_weights"] = tuple(float(weights.get(name, 0.0)) for name in STAGES)
+            values["stage_weights"] = tuple(values["stage_weights"].items())
         if "behaviours" in values:
             values["behaviours"] = frozenset(values["behaviours"])
         if isinstance(values.get("keyframes"), dict):
@@ -115,11 +120,9 @@ def _check_neural(keyframes: KeyframeSettings, video: VideoSettings) -> None:
         raise PaintsUndoError("each video segment needs at least 3 frames")
 
 
-def _check_stage_weights(weights: tuple[float, ...]) -> None:
-    if len(weights) != len(STAGES):
-        raise PaintsUndoError(f"give one weight per stage ({', '.join(STAGES)}), got {len(weights)}")
-    if any(not math.isfinite(w) or w < 0 for w in weights) or sum(weights) <= 0:
-        raise PaintsUndoError("stage weights must be non-negative numbers that do not all equal zero")
+def _check_stage_weights(weights: StageWeights) -> None:
+    if any(not math.isfinite(weight) or weight < 0 for _, weight in weights):
+        raise PaintsUndoError("stage weights must be non-negative numbers, like sketch=0.3")
 
 
 def resolve_timing(frames: int | None, fps: float | None, duration: float | None) -> tuple[int, float]:
@@ -143,31 +146,22 @@ def resolve_timing(frames: int | None, fps: float | None, duration: float | None
     return (DEFAULT_FRAMES if frames is None else frames), (DEFAULT_FPS if fps is None else fps)
 
 
-def parse_stage_weights(text: str, base: tuple[float, ...] = DEFAULT_STAGE_WEIGHTS) -> tuple[float, ...]:
-    """Relative stage lengths from "sketch=0.3,detail=0" (a stage not named keeps its weight in
-    `base`) or one plain number per stage. Only the ratios count: 1,1,1,1,1 splits evenly."""
-    parts = [part.strip() for part in text.split(",") if part.strip()]
-    try:
-        if all("=" not in part for part in parts):
-            weights = tuple(float(part) for part in parts)
-        else:
-            named = {name.strip(): value for name, value in (part.split("=", 1) for part in parts)}
-            unknown = set(named) - set(STAGES)
-            if unknown:
-                raise PaintsUndoError(
-                    f"unknown stage {sorted(unknown)[0]!r}: the stages are {', '.join(STAGES)}"
-                )
-            weights = tuple(
-                float(named[name]) if name in named else weight
-                for name, weight in zip(STAGES, base, strict=True)
+def parse_stage_weights(text: str) -> StageWeights:
+    """Relative stage lengths from "sketch=0.3,detail=0": the stages named change, the others keep
+    their workflow's defaults, and only the ratios count. Which names exist depends on the workflow."""
+    weights = []
+    for part in (piece.strip() for piece in text.split(",") if piece.strip()):
+        name, equals, value = part.partition("=")
+        try:
+            weights.append((name.strip(), float(value)))
+        except ValueError:
+            equals = ""
+        if not equals or not name.strip():
+            raise PaintsUndoError(
+                f"cannot read stage weights {text!r}: name each stage, like sketch=0.3,detail=0.1"
             )
-    except ValueError:
-        raise PaintsUndoError(
-            f"cannot read stage weights {text!r}: write them as sketch=0.3,detail=0.1 (stages not named"
-            " keep their weight), or one number per stage"
-        ) from None
-    _check_stage_weights(weights)
-    return weights
+    _check_stage_weights(tuple(weights))
+    return tuple(weights)
 
 
 def parse_size(text: str) -> tuple[int, int] | int:

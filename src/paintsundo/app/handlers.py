@@ -71,6 +71,7 @@ def draw_procedural(
     seed: float,
     behaviours: list[str],
     long_side: float,
+    workflow: str,
     scratch: Scratch,
     progress: gr.Progress = gr.Progress(),  # noqa: B008 - how Gradio injects its progress bar
 ) -> Downloads:
@@ -83,6 +84,7 @@ def draw_procedural(
             fps=float(fps),
             seed=int(seed),
             size=str(int(long_side)),
+            workflow=workflow or "auto",
             behaviours=frozenset(behaviours or ()),
         )
         process = draw_process(source, settings)

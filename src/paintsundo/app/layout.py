@@ -11,6 +11,7 @@ from paintsundo.app import handlers
 from paintsundo.app.scratch import Scratch
 from paintsundo.pipeline.settings import NEGATIVE_PROMPT, VIDEO_BUCKETS, KeyframeSettings, VideoSettings
 from paintsundo.procedural import BEHAVIOURS
+from paintsundo.settings import WORKFLOWS
 
 # Gradio's own schedule for the uploads it caches: every 10 minutes, those older than an hour go.
 CACHE_SWEEP = (600, 3600)
@@ -50,6 +51,9 @@ def _procedural_tab(examples: list[str], scratch: Scratch) -> None:
             seed = gr.Number(value=12345, precision=0, label="Seed")
             size = gr.Slider(128, 1280, value=640, step=2, label="Long side (pixels)")
             behaviours = gr.CheckboxGroup(list(BEHAVIOURS), value=list(BEHAVIOURS), label="Artist's habits")
+            workflow = gr.Dropdown(
+                list(WORKFLOWS), value="auto", label="Workflow (auto: told from the picture)"
+            )
             draw = gr.Button("Draw it", variant="primary", elem_id="procedural-draw")
             if examples:
                 gr.Examples(examples=[[path] for path in examples], inputs=[upload], label="Examples")
@@ -61,7 +65,7 @@ def _procedural_tab(examples: list[str], scratch: Scratch) -> None:
             )
     draw.click(
         partial(handlers.draw_procedural, scratch=scratch),
-        [upload, frames, fps, seed, behaviours, size],
+        [upload, frames, fps, seed, behaviours, size, workflow],
         [video, sheet, files],
         api_name="draw",
     )

@@ -28,6 +28,7 @@ def batch(
     ],
     out_dir: Annotated[Path, Opt("-o", "--output", help="Folder for the videos and batch.jsonl.")],
     engine: options.Engine = "auto",
+    workflow: options.Workflow = "auto",
     format: Annotated[str, Opt(help=f"One of {'|'.join(FORMATS)}.")] = "mp4",
     frames: Annotated[int | None, Opt(help="Frames of drawing (default: 105).", show_default=False)] = None,
     fps: options.Fps = None,
@@ -65,7 +66,14 @@ def batch(
         raise PaintsUndoError(f"unknown format {format!r}: choose one of {', '.join(FORMATS)}")
     frame_count, frame_rate = resolve_timing(frames, fps, None)
     settings = Settings(
-        engine=engine, frames=frame_count, fps=frame_rate, seed=seed, size=size, device=device, memory=memory
+        engine=engine,
+        workflow=workflow,
+        frames=frame_count,
+        fps=frame_rate,
+        seed=seed,
+        size=size,
+        device=device,
+        memory=memory,
     )
     if workers is not None and workers < 1:
         raise PaintsUndoError(f"--workers must be at least 1, got {workers}")

@@ -10,12 +10,26 @@ import typer
 
 from paintsundo.errors import PaintsUndoError
 from paintsundo.pipeline.settings import PRESET_STEPS, KeyframeSettings, VideoSettings
-from paintsundo.settings import ENGINES, Settings, parse_buckets, parse_size
+from paintsundo.procedural.workflows import workflows
+from paintsundo.settings import ENGINES, WORKFLOWS, Settings, parse_buckets, parse_size
 
 Opt = typer.Option
 NEURAL = "Neural engine"
 
 Engine = Annotated[str, Opt(help=f"Engine: {'|'.join(ENGINES)}.")]
+Workflow = Annotated[
+    str,
+    Opt(
+        help=f"How the procedural engine's artist works: {'|'.join(WORKFLOWS)} (auto: told from the"
+        " picture, and the manifest says why).",
+    ),
+]
+STAGES_HELP = (
+    "Relative stage lengths by name, e.g. sketch=0.3: stages not named keep their workflow's defaults,"
+    " only the ratios count, 0 leaves a stage out. The stages: "
+    + "; ".join(f"{flow.name} {', '.join(flow.stages)}" for flow in workflows().values())
+    + "."
+)
 Fps = Annotated[float | None, Opt(help="Frames per second (default: 4).", show_default=False)]
 Models = Annotated[
     Path | None,

@@ -14,7 +14,9 @@ from paintsundo.api import Progress as ProgressCallback
 @contextmanager
 def progress_bars(console: Console, quiet: bool) -> Iterator[ProgressCallback]:
     columns = (TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, disable=quiet or not console.is_terminal, transient=True) as bars:
+    with Progress(
+        *columns, console=console, disable=quiet or not console.is_terminal, transient=True
+    ) as bars:
         tasks: dict[str, int] = {}
 
         def report(stage: str, done: int, total: int) -> None:

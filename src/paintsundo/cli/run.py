@@ -15,18 +15,12 @@ from paintsundo.errors import PaintsUndoError
 from paintsundo.manifest import read_manifest
 from paintsundo.picture import file_sha256
 from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
-from paintsundo.procedural.timeline import DEFAULT_STAGE_WEIGHTS, STAGES
 from paintsundo.settings import FORMATS, Settings, parse_stage_weights, resolve_timing
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 Opt = typer.Option
-DEFAULTS = ", ".join(f"{name} {weight:g}" for name, weight in zip(STAGES, DEFAULT_STAGE_WEIGHTS, strict=True))
-STAGES_HELP = (
-    f"Relative stage lengths, e.g. sketch=0.3: stages not named keep their defaults ({DEFAULTS});"
-    " only the ratios count, and 0 leaves a stage out."
-)
 
 
 @app.command()
@@ -45,6 +39,7 @@ def run(
         ),
     ] = None,
     engine: options.Engine = "auto",
+    workflow: options.Workflow = "auto",
     frames: Annotated[
         int | None, Opt(help="Frames of drawing, not counting the hold (default: 105).", show_default=False)
     ] = None,
@@ -69,7 +64,7 @@ def run(
     ] = False,
     stages: Annotated[
         str | None,
-        Opt(help=STAGES_HELP, show_default=False),
+        Opt(help=options.STAGES_HELP, show_default=False),
     ] = None,
     flip: Annotated[bool, Opt("--flip/--no-flip", help="Flip the canvas left-right for a moment.")] = True,
     layer_toggle: Annotated[
@@ -151,7 +146,8 @@ def run(
             seed=seed,
             size=size,
             hold=hold,
-            stage_weights=parse_stage_weights(stages) if stages else Settings().stage_weights,
+            workflow=workflow,
+            stage_weights=parse_stage_weights(stages) if stages else (),
             behaviours=frozenset(name for name, enabled in chosen.items() if enabled),
         )
         settings = neural.apply(settings)

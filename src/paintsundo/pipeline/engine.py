@@ -29,9 +29,9 @@ from paintsundo.pipeline.models import (
     planned_bytes,
 )
 from paintsundo.pipeline.placement import Placement, choose_plan, use_expandable_segments
-from paintsundo.procedural.timeline import Event, Stage
 from paintsundo.settings import Settings
 from paintsundo.tagger import Tagger
+from paintsundo.timeline import Event, Stage
 from paintsundo.weights.release import MULTI_FRAME, SINGLE_FRAME
 
 Progress = Callable[[str, int, int], None]

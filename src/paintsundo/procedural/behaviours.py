@@ -18,6 +18,15 @@ SKETCH_OPACITY_WHILE_INKING = (0.55, 0.3)  # lowered when inking starts, fading 
 
 
 @dataclass(frozen=True)
+class Roles:
+    """Which of a workflow's stages the habits live in."""
+
+    lines: str | None  # lines are drawn: the sketch fades, a part is moved, the line layer toggled
+    colour: str  # colour starts: the sketch is put away, an idea is changed
+    rendering: str  # the colours are adjusted with a curve
+
+
+@dataclass(frozen=True)
 class FrameState:
     """How the layers are shown on one frame."""
 
@@ -58,7 +67,7 @@ class Behaviours:
     curve: tuple[int, int] | None
     transform: Transform | None
     idea: ChangeOfIdea | None
-    lineart: Stage
+    lines: Stage | None  # the stage the sketch fades in
     sketch_hidden: int
 
     def state(self, frame: int) -> FrameState:
@@ -74,10 +83,10 @@ class Behaviours:
     def _sketch_opacity(self, frame: int) -> float:
         if frame >= self.sketch_hidden:
             return 0.0
-        if frame < self.lineart.start:
+        if self.lines is None or frame < self.lines.start:
             return 1.0
         first, last = SKETCH_OPACITY_WHILE_INKING
-        progress = (frame - self.lineart.start) / max(1, self.lineart.frames - 1)
+        progress = (frame - self.lines.start) / max(1, self.lines.frames - 1)
         return first + (last - first) * min(1.0, progress)
 
 
@@ -95,39 +104,44 @@ def _ramp_down(frame: int, span: tuple[int, int] | None) -> float:
 
 
 def plan_behaviours(
-    timeline: Timeline, layers: Layers, enabled: frozenset[str], rng: np.random.Generator
+    timeline: Timeline, layers: Layers, enabled: frozenset[str], rng: np.random.Generator, roles: Roles
 ) -> Behaviours:
-    lineart, flat, shading = (timeline.stage(name) for name in ("lineart", "flat", "shading"))
+    """Place each enabled habit in the stage its role names; the sketch fades and is put away."""
+    lines = timeline.stage(roles.lines) if roles.lines else None
+    colour, rendering = timeline.stage(roles.colour), timeline.stage(roles.rendering)
     events: list[Event] = []
-    if lineart.frames > 0:
-        events.append(Event("layer_opacity", lineart.start, lineart.start + 1, {"layer": "sketch"}))
-    sketch_hidden = min(flat.start, timeline.frames - 1)
+    if lines is not None and lines.frames > 0:
+        events.append(Event("layer_opacity", lines.start, lines.start + 1, {"layer": "sketch"}))
+    sketch_hidden = min(colour.start, timeline.frames - 1)
     events.append(Event("layer_hidden", sketch_hidden, sketch_hidden + 1, {"layer": "sketch"}))
 
     flip = toggle = curve = None
     if "flip" in enabled:
-        host = (lineart, flat, shading)[rng.integers(3)]
+        hosts = [stage for stage in (lines, colour, rendering) if stage is not None]
+        host = hosts[rng.integers(len(hosts))]
         flip = place(host, rng.uniform(0.3, 0.7), 2)
         if flip:
             events.append(Event("flip", *flip, {"stage": host.name}))
-    if "layer_toggle" in enabled:
-        host = (flat, shading)[rng.integers(2)]
+    if "layer_toggle" in enabled and lines is not None:
+        host = (colour, rendering)[rng.integers(2)]
         toggle = place(host, rng.uniform(0.55, 0.85), 2)
         if toggle and not _overlaps(toggle, flip):
             events.append(Event("layer_toggle", *toggle, {"layer": "lineart", "stage": host.name}))
         else:
             toggle = None
     if "color_curve" in enabled:
-        curve = place(shading, 0.0, 2)
+        curve = place(rendering, 0.0, 2)
         if curve and not _overlaps(curve, flip) and not _overlaps(curve, toggle):
-            events.append(Event("color_curve", *curve, {"stage": "shading"}))
+            events.append(Event("color_curve", *curve, {"stage": rendering.name}))
         else:
             curve = None
-    transform = _plan_transform(lineart, layers, rng, (flip, toggle)) if "transform" in enabled else None
+    transform = None
+    if "transform" in enabled:
+        transform = _plan_transform(lines or rendering, layers, rng, (flip, toggle))
     if transform:
         x0, y0, x1, y1 = transform.box
         events.append(Event("transform", *transform.frames, {"box": [int(v) for v in (x0, y0, x1, y1)]}))
-    idea = _plan_change_of_idea(flat, layers, rng) if "change_of_idea" in enabled else None
+    idea = _plan_change_of_idea(colour, layers, rng) if "change_of_idea" in enabled else None
     if idea:
         detail = {
             "region_pixels": int((layers.regions == idea.region).sum()),
@@ -136,7 +150,7 @@ def plan_behaviours(
         }
         events.append(Event("change_of_idea", idea.drawn, idea.redrawn + 2, detail))
     events.sort(key=lambda event: (event.start, event.kind))
-    return Behaviours(tuple(events), flip, toggle, curve, transform, idea, lineart, sketch_hidden)
+    return Behaviours(tuple(events), flip, toggle, curve, transform, idea, lines, sketch_hidden)
 
 
 def _overlaps(span: tuple[int, int] | None, other: tuple[int, int] | None) -> bool:

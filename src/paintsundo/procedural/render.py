@@ -15,15 +15,19 @@ WHITE = 255.0
 
 @dataclass(frozen=True)
 class RevealFrames:
-    """For each layer, the frame (fractional) from which each pixel is painted; inf if never."""
+    """A workflow's plan: for each layer, the frame (fractional) from which each pixel is painted
+    (inf if never), and what the colour layers hold (h w 3 float32)."""
 
     sketch: np.ndarray
+    sketch_darkening: np.ndarray  # how much the full-opacity sketch darkens white
     ink: np.ndarray
+    ground: np.ndarray  # laid first, under what is painted over it later
+    ground_colour: np.ndarray
     flat: np.ndarray
-    ground: np.ndarray  # a large mass's colour laid under what is painted over it later
-    ground_colour: np.ndarray  # h w 3 float32
+    flat_colour: np.ndarray
     shading: np.ndarray
-    detail: np.ndarray
+    shading_colour: np.ndarray
+    detail: np.ndarray  # the finished picture itself
     wrong_idea: np.ndarray  # for the change-of-idea region's first attempt
 
 
@@ -32,7 +36,7 @@ def render(layers: Layers, reveal: RevealFrames, behaviours: Behaviours, frame: 
     state = behaviours.state(frame)
     canvas = np.full(layers.picture.shape, WHITE, np.float32)
     if state.sketch_opacity > 0:
-        _draw_sketch(canvas, layers, reveal.sketch <= frame, state.sketch_opacity)
+        _draw_sketch(canvas, reveal.sketch_darkening, reveal.sketch <= frame, state.sketch_opacity)
     _paint_colours(canvas, layers, reveal, state, frame)
     if state.wrong_idea_visible:
         _paint_wrong_idea(canvas, reveal, behaviours, frame)
@@ -51,9 +55,9 @@ def _mask(condition: np.ndarray) -> np.ndarray:
     return condition.view(np.uint8)
 
 
-def _draw_sketch(canvas: np.ndarray, layers: Layers, drawn: np.ndarray, opacity: float) -> None:
+def _draw_sketch(canvas: np.ndarray, sketch: np.ndarray, drawn: np.ndarray, opacity: float) -> None:
     darkening = np.zeros_like(canvas)
-    cv2.copyTo(layers.sketch_darkening, _mask(drawn), darkening)
+    cv2.copyTo(sketch, _mask(drawn), darkening)
     cv2.scaleAdd(darkening, -opacity, canvas, dst=canvas)
 
 
@@ -62,8 +66,8 @@ def _paint_colours(
 ) -> None:
     cv2.copyTo(reveal.ground_colour, _mask(reveal.ground <= frame), canvas)
     painted = _mask(reveal.flat <= frame)
-    cv2.copyTo(layers.flat, painted, canvas)
-    cv2.copyTo(layers.shaded, _mask(reveal.shading <= frame), canvas)
+    cv2.copyTo(reveal.flat_colour, painted, canvas)
+    cv2.copyTo(reveal.shading_colour, _mask(reveal.shading <= frame), canvas)
     if state.curve_amount > 0:
         cv2.copyTo(cv2.transform(canvas, before_curve(state.curve_amount)), painted, canvas)
 

@@ -2,40 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-STAGES = ("sketch", "lineart", "flat", "shading", "detail")
+from paintsundo.timeline import Event, Stage
+
+__all__ = ["BEHAVIOURS", "Event", "Stage", "Timeline", "place", "plan_stages"]
+
 BEHAVIOURS = ("flip", "layer_toggle", "color_curve", "transform", "change_of_idea")
-DEFAULT_STAGE_WEIGHTS = (0.14, 0.24, 0.22, 0.22, 0.18)
 
 # The smallest stage (in frames) that a behaviour can be staged in and still read as one.
 MIN_HOST_FRAMES = 4
-
-
-@dataclass(frozen=True)
-class Stage:
-    name: str
-    start: int  # first frame of the stage
-    end: int  # one past its last frame; the stage's work is complete on frame end - 1
-
-    @property
-    def frames(self) -> int:
-        return self.end - self.start
-
-
-@dataclass(frozen=True)
-class Event:
-    """A behaviour or layer change, visible on frames start .. end - 1."""
-
-    kind: str
-    start: int
-    end: int
-    detail: dict = field(default_factory=dict)
-
-    def to_json(self) -> dict:
-        return {"kind": self.kind, "start": self.start, "end": self.end, **self.detail}
 
 
 @dataclass(frozen=True)
@@ -55,14 +33,14 @@ class Timeline:
         return self.stages[-1].name
 
 
-def plan_stages(frames: int, weights: tuple[float, ...]) -> Timeline:
-    """Split frames 1 .. frames-1 between the stages in proportion to weights; frame 0 is blank."""
+def plan_stages(frames: int, names: tuple[str, ...], weights: tuple[float, ...]) -> Timeline:
+    """Split frames 1 .. frames-1 between the named stages in proportion to weights; frame 0 is blank."""
     total = sum(weights)
     working = frames - 1
     bounds = [1 + round(working * part / total) for part in np.cumsum(weights)]
     bounds[-1] = frames
     starts = [1, *bounds[:-1]]
-    stages = tuple(Stage(name, start, end) for name, start, end in zip(STAGES, starts, bounds, strict=True))
+    stages = tuple(Stage(name, start, end) for name, start, end in zip(names, starts, bounds, strict=True))
     return Timeline(frames=frames, stages=stages)
 
 

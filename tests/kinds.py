@@ -1,0 +1,65 @@
+"""Pictures of each kind, made here so that every test can say what it was given (h w 3 uint8)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def _noise(rng: np.random.Generator, cells: int, shape: tuple[int, int]) -> np.ndarray:
+    coarse = rng.random((cells, cells)).astype(np.float32)
+    return cv2.resize(coarse, (shape[1], shape[0]), interpolation=cv2.INTER_CUBIC)
+
+
+def landscape_painting(height: int = 320, width: int = 256) -> np.ndarray:
+    """Soft sky over greyed far hills, nearer green hills, a sharp saturated red house in front;
+    brush texture, no outlines."""
+    rng = np.random.default_rng(3)
+    rows = np.linspace(0, 1, height)[:, None, None]
+    picture = np.broadcast_to((1 - rows) * [110, 150, 220] + rows * [235, 225, 210], (height, width, 3))
+    picture = picture.astype(np.float32).copy()
+    columns = np.arange(width)
+    for top, colour, blur in (
+        (0.47, (150, 140, 175), 3.0),
+        (0.6, (110, 140, 100), 1.5),
+        (0.74, (90, 150, 50), 0.8),
+    ):
+        edge = (top + 0.05 * np.sin(columns / (width / 8) + top * 9)) * height
+        mass = (np.arange(height)[:, None] >= edge[None, :]).astype(np.float32)
+        mass = cv2.GaussianBlur(mass, (0, 0), blur)[..., None]
+        paint = np.array(colour, np.float32) * (0.9 + 0.2 * _noise(rng, 20, (height, width)))[..., None]
+        picture = picture * (1 - mass) + paint * mass
+    house = (slice(int(0.78 * height), int(0.92 * height)), slice(int(0.55 * width), int(0.75 * width)))
+    picture[house] = (205, 30, 35)
+    picture += (_noise(rng, 60, (height, width)) - 0.5)[..., None] * 14
+    return np.clip(picture, 0, 255).astype(np.uint8)
+
+
+def flat_graphic(height: int = 320, width: int = 256) -> np.ndarray:
+    """Flat vector shapes in a few colours: ground, hills, sun, a figure; no outlines."""
+    picture = np.full((height, width, 3), (250, 236, 210), np.uint8)
+    scale = width / 256
+    cv2.rectangle(picture, (0, int(210 * scale)), (width, height), (60, 140, 120), -1)
+    cv2.circle(picture, (int(190 * scale), int(75 * scale)), int(35 * scale), (245, 180, 60), -1)
+    hill = np.array([[30, 210], [100, 100], [170, 210]]) * scale
+    cv2.fillPoly(picture, [hill.astype(np.int32)], (80, 90, 160))
+    cv2.rectangle(
+        picture, (int(45 * scale), int(240 * scale)), (int(100 * scale), int(300 * scale)), (200, 80, 70), -1
+    )
+    cv2.circle(picture, (int(72 * scale), int(235 * scale)), int(20 * scale), (230, 120, 90), -1)
+    return picture
+
+
+def pencil_drawing(height: int = 320, width: int = 256) -> np.ndarray:
+    """Grey pencil lines and hatching of a figure on slightly grey paper."""
+    rng = np.random.default_rng(7)
+    paper = np.full((height, width), 247, np.uint8)
+    scale = width / 256
+    cv2.ellipse(paper, (width // 2, int(100 * scale)), (int(40 * scale), int(50 * scale)), 0, 0, 360, 80, 2)
+    cv2.line(paper, (width // 2, int(150 * scale)), (width // 2, int(260 * scale)), 100, 2)
+    cv2.ellipse(paper, (width // 2, int(210 * scale)), (int(60 * scale), int(70 * scale)), 0, 200, 340, 70, 2)
+    for k in range(20):
+        x = int((90 + 4 * k) * scale)
+        cv2.line(paper, (x, int(130 * scale)), (x + int(15 * scale), int(165 * scale)), 165, 1)
+    paper = np.clip(cv2.GaussianBlur(paper, (0, 0), 0.6) + rng.normal(0, 1.5, paper.shape), 0, 255)
+    return np.repeat(paper.astype(np.uint8)[..., None], 3, axis=2)
