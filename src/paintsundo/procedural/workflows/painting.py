@@ -52,9 +52,9 @@ def schedule(
         ground=to_frames("block-in", wash_times),
         ground_colour=wash_colour.astype(np.float32),
         flat=block,
-        flat_colour=cv2.GaussianBlur(layers.picture, (0, 0), max(3.0, 10.0 * scale)),
+        flat_colour=layers.flat,  # each region in one rough colour: a posterised block-in
         shading=to_frames("forms", form_times),
-        shading_colour=cv2.GaussianBlur(layers.picture, (0, 0), max(1.0, 3.0 * scale)),
+        shading_colour=cv2.GaussianBlur(layers.picture, (0, 0), max(2.0, 6.0 * scale)),
         detail=detail.astype(np.float32),
         wrong_idea=change_idea(layers, behaviours, block_times, block),
     )

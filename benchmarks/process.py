@@ -1,0 +1,99 @@
+"""How each workflow's process unfolds on pictures of each kind. Prints a table per picture.
+
+    python benchmarks/process.py [--frames 105] [--size 320]
+
+For each picture (the bundled examples, and a painting, a flat graphic and a pencil drawing made by
+tests/kinds.py) and each workflow: the distance-to-final profile at 10 evenly spaced frames (mean
+CIELAB distance to the finished picture, over a blank canvas's), the share of it left for the last
+fifth of the frames, the longest run of unchanged frames, and the completion order: when each cell
+of a 32x32 grid comes, and stays, within 5 of its final colour, as the mean over the top and the
+bottom quarter of the picture and the quartiles over all cells (fractions of the process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from paintsundo.picture import load_picture
+from paintsundo.procedural import WORKFLOW_NAMES, DrawingProcess
+from paintsundo.procedural.choice import choose_workflow
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from kinds import flat_graphic, landscape_painting, pencil_drawing  # noqa: E402
+
+HEADER = (
+    "| workflow | distance to final at 10 times | last fifth | still | settled: top / bottom | quartiles |\n"
+    "| --- | --- | --- | --- | --- | --- |"
+)
+GRID = 32
+SETTLED = 5.0
+
+
+def lab(frame: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(frame.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+
+
+def measure(process: DrawingProcess) -> dict:
+    final = lab(process.frame(len(process) - 1))
+    height, width = final.shape[:2]
+    cells = (GRID, GRID)
+    distances, cell_distances, still, longest, previous = [], [], 0, 0, None
+    for frame in process:
+        error = np.linalg.norm(lab(frame) - final, axis=-1)
+        distances.append(float(error.mean()))
+        cell_distances.append(cv2.resize(error, cells, interpolation=cv2.INTER_AREA))
+        still = still + 1 if previous is not None and (frame == previous).all() else 0
+        longest, previous = max(longest, still), frame
+    distances = np.array(distances)
+    by_cell = np.stack(cell_distances)  # t 32 32
+    unsettled = by_cell >= SETTLED
+    # The frame after which each cell stays settled: one past its last unsettled frame.
+    last_unsettled = np.where(
+        unsettled.any(axis=0), len(by_cell) - 1 - np.argmax(unsettled[::-1], axis=0), -1
+    )
+    settle = (last_unsettled + 1) / (len(by_cell) - 1)
+    fifth = round(0.8 * (len(distances) - 1))
+    return {
+        "profile": distances[np.linspace(0, len(distances) - 1, 10).round().astype(int)] / distances[0],
+        "last_fifth": (distances[fifth] - distances[-1]) / distances[0],
+        "still": longest,
+        "top": settle[: GRID // 4].mean(),
+        "bottom": settle[-GRID // 4 :].mean(),
+        "quartiles": np.percentile(settle, [25, 50, 75]),
+        "size": (width, height),
+    }
+
+
+def pictures(size: str) -> dict[str, np.ndarray]:
+    found = {path.stem: load_picture(path, size).pixels for path in sorted((ROOT / "examples").glob("*.jpg"))}
+    found.update(painting=landscape_painting(), graphic=flat_graphic(), pencil=pencil_drawing())
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=105)
+    parser.add_argument("--size", default="320")
+    args = parser.parse_args()
+    for name, pixels in pictures(args.size).items():
+        chosen, reason, _ = choose_workflow(pixels)
+        print(f"\n{name} ({pixels.shape[1]}x{pixels.shape[0]}): auto picks {chosen}, {reason}")
+        print(HEADER)
+        for workflow in WORKFLOW_NAMES:
+            found = measure(DrawingProcess(pixels, frames=args.frames, seed=1, workflow=workflow))
+            profile = " ".join(f"{value:.2f}" for value in found["profile"])
+            quartiles = " ".join(f"{value:.2f}" for value in found["quartiles"])
+            print(
+                f"| {workflow} | {profile} | {found['last_fifth']:.3f} | {found['still']} |"
+                f" {found['top']:.2f} / {found['bottom']:.2f} | {quartiles} |"
+            )
+
+
+if __name__ == "__main__":
+    main()
