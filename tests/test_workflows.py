@@ -110,3 +110,26 @@ def test_pencil_construction_is_drawn_first_then_fades():
     darkness = [255 - process.frame(i).min(axis=-1)[marks].mean() for i in (lines.start, lines.end - 1)]
     assert darkness[1] < darkness[0], "they fade while the clean lines go down"
     assert process.frame(tone.start).min(axis=-1)[marks].mean() > 240, "and are put away for the tone"
+
+
+def near_boundaries(process: DrawingProcess, marks: np.ndarray, reach: int = 4) -> float:
+    """The share of marked pixels within `reach` pixels of a boundary in the finished picture: an
+    edge, or a border between its colour regions."""
+    pixels = process.frame(len(process) - 1)
+    grey = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
+    boundaries = cv2.Canny(cv2.GaussianBlur(grey, (0, 0), 2.0), 30, 80) > 0
+    regions = process.layers.regions
+    boundaries[:, 1:] |= regions[:, 1:] != regions[:, :-1]
+    boundaries[1:] |= regions[1:] != regions[:-1]
+    near = cv2.dilate(boundaries.astype(np.uint8), np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)) > 0
+    return float((marks & near).sum() / max(1, marks.sum()))
+
+
+@pytest.mark.parametrize("name", ["cel", "pencil"])
+def test_sketch_strokes_follow_the_pictures_forms(example_paths, name):
+    pixels = load_picture(example_paths[0]).pixels if name == "cel" else pencil_drawing(640, 512)
+    process = DrawingProcess(pixels, frames=20, seed=0, workflow=name)
+    first = process.stages[1] if name == "pencil" else process.stages[0]  # the contours; the sketch
+    strokes = (process.reveal.sketch < first.end) & (process.reveal.sketch >= first.start)
+    assert strokes.mean() > 0.002
+    assert near_boundaries(process, strokes) >= 0.7

@@ -15,6 +15,7 @@ from paintsundo.procedural.workflows import Workflow
 from paintsundo.procedural.workflows.common import change_idea, spread_to_edges, stage_clock
 
 PAPER_LEVELS = 8.0
+CONTOUR_OPACITY = 0.45  # the first, light pass over the drawing's own lines
 GRAPHITE = np.array([150.0, 150.0, 155.0], np.float32)  # light construction lines
 
 
@@ -24,17 +25,15 @@ def schedule(
     height, width = layers.regions.shape
     cell = max(4, round(max(height, width) / 16))
     construction = construction_marks(layers, rng)
-    # Construction first, the contours (the picture's own edges, loosely) over it.
-    marks = np.maximum(construction, layers.sketch)
-    times = stroke_times(marks > 0.2, rng, cell)
-    times = np.where(construction > 0.2, 0.5 * times, np.inf)
-    contour_times = stroke_times(layers.sketch > 0.2, rng, cell)
+    # The contours are the drawing's own lines found lightly first, over the construction; the lines
+    # stage then presses them dark.
+    contours = np.where(layers.ink > 0.2, CONTOUR_OPACITY, 0.0).astype(np.float32)
+    marks = np.maximum(construction, contours)
+    construction_times = stroke_times(construction > 0.2, rng, cell)
+    contour_times = stroke_times(contours > 0, rng, cell)
     to_frames = stage_clock(timeline)
-    sketch = np.minimum(
-        to_frames("construction", times),
-        to_frames("contours", np.where(layers.sketch > 0.2, contour_times, np.inf)),
-    )
-    darkening = np.maximum(construction, layers.sketch)[..., None] * (255.0 - GRAPHITE)
+    sketch = np.minimum(to_frames("construction", construction_times), to_frames("contours", contour_times))
+    darkening = marks[..., None] * (255.0 - GRAPHITE)
     # Tone: the drawing's own shading and hatching, mass by mass, large first; the paper's own grain
     # settles grain by grain over the whole stage rather than as a patch.
     tone_times = fill_times(layers.regions, layers.region_colours, rng).times
