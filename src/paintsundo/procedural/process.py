@@ -11,8 +11,7 @@ from paintsundo.procedural.behaviours import Behaviours, plan_behaviours
 from paintsundo.procedural.choice import choose_workflow
 from paintsundo.procedural.render import RevealFrames, render
 from paintsundo.procedural.timeline import BEHAVIOURS, Event, Stage, Timeline, plan_stages
-from paintsundo.procedural.workflows import Workflow
-from paintsundo.procedural.workflows import workflow as find_workflow
+from paintsundo.procedural.workflows import Workflow, find_workflow
 
 
 class DrawingProcess:

@@ -54,7 +54,7 @@ def workflows() -> dict[str, Workflow]:
     return {module.WORKFLOW.name: module.WORKFLOW for module in (cel, painting, graphic, pencil)}
 
 
-def workflow(name: str) -> Workflow:
+def find_workflow(name: str) -> Workflow:
     try:
         return workflows()[name]
     except KeyError:
