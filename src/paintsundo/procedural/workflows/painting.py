@@ -34,17 +34,23 @@ def schedule(
     block_times = WASH_SHARE + (1.0 - WASH_SHARE) * fill.times
     for times in (block_times, wash_times):
         times[layers.canvas] = np.inf
-    # Forms: the picture softened, large regions first; details and accents: the picture itself.
+    # Forms: the picture softened, large regions first; then the picture itself. The far half of
+    # the picture is finished first; the near half, where the eye goes, is turned and refined last.
     sizes = np.bincount(layers.regions.ravel(), minlength=layers.region_count).astype(np.float32)
     large_first = 1.0 - rank_within(np.zeros(len(sizes), np.int8), sizes)
     form_times = patch_times(large_first[layers.regions], rng, cells=10, spread=0.5)
+    by_region = nearness(layers.regions, layers.picture)[layers.regions]
+    near = by_region >= np.median(by_region)
+    # Each half's forms spread over all of its stage.
+    form_times = rank_within(near.ravel().astype(np.int8), form_times.ravel()).reshape(height, width)
     form_times[layers.canvas] = np.inf
-    accents = _accents(layers)
     detail_times = patch_times(np.zeros((height, width), np.float32), rng, cells=12, spread=1.0)
 
     to_frames = stage_clock(timeline)
     block = to_frames("block-in", block_times)
-    detail = np.where(accents, to_frames("accents", detail_times), to_frames("details", detail_times))
+    forms = np.where(near, to_frames("details", 0.5 * form_times), to_frames("forms", form_times))
+    last = near | _accents(layers)
+    detail = np.where(last, to_frames("accents", detail_times), to_frames("details", detail_times))
     return RevealFrames(
         sketch=never,
         sketch_darkening=np.zeros_like(layers.picture),
@@ -53,27 +59,33 @@ def schedule(
         ground_colour=wash_colour.astype(np.float32),
         flat=block,
         flat_colour=layers.flat,  # each region in one rough colour: a posterised block-in
-        shading=to_frames("forms", form_times),
-        shading_colour=cv2.GaussianBlur(layers.picture, (0, 0), max(2.0, 6.0 * scale)),
+        shading=forms.astype(np.float32),
+        shading_colour=cv2.GaussianBlur(layers.picture, (0, 0), max(1.0, 3.0 * scale)),
         detail=detail.astype(np.float32),
         wrong_idea=change_idea(layers, behaviours, block_times, block),
     )
 
 
-def depth_ordered(fill: Fill, layers: Layers) -> Fill:
-    """The masses re-ordered back to front: far (high, soft, greyed) and large ones first."""
-    count = len(fill.starts)
-    ys = np.mgrid[0 : fill.mass.shape[0], 0 : fill.mass.shape[1]][0].astype(np.float64)
-    sizes = np.maximum(np.bincount(fill.mass.ravel(), minlength=count), 1).astype(np.float64)
-    height = np.bincount(fill.mass.ravel(), ys.ravel(), count) / sizes / fill.mass.shape[0]
-    colours = region_means(fill.mass, layers.picture)
+def nearness(labels: np.ndarray, picture: np.ndarray) -> np.ndarray:
+    """How near each labelled area looks, per label: low, saturated, sharp and small areas are near,
+    as far things are high, greyed by the air, soft and broad."""
+    count = int(labels.max()) + 1
+    ys = np.mgrid[0 : labels.shape[0], 0 : labels.shape[1]][0].astype(np.float64)
+    sizes = np.maximum(np.bincount(labels.ravel(), minlength=count), 1).astype(np.float64)
+    low = np.bincount(labels.ravel(), ys.ravel(), count) / sizes / labels.shape[0]
+    colours = region_means(labels, picture)
     saturation = (colours.max(axis=1) - colours.min(axis=1)) / 255.0
-    sharpness = np.abs(cv2.Laplacian(cv2.cvtColor(layers.picture, cv2.COLOR_RGB2GRAY), cv2.CV_32F))
-    detail = np.bincount(fill.mass.ravel(), sharpness.ravel(), count) / sizes
-    nearness = height + saturation + detail / (detail.max() + 1e-6) - 0.5 * sizes / sizes.max()
-    order = np.argsort(nearness)
+    sharpness = np.abs(cv2.Laplacian(cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY), cv2.CV_32F))
+    detail = np.bincount(labels.ravel(), sharpness.ravel(), count) / sizes
+    return low + saturation + detail / (detail.max() + 1e-6) - 0.5 * sizes / sizes.max()
+
+
+def depth_ordered(fill: Fill, layers: Layers) -> Fill:
+    """The masses re-ordered back to front: far and large ones first."""
+    order = np.argsort(nearness(fill.mass, layers.picture))
+    sizes = np.maximum(np.bincount(fill.mass.ravel(), minlength=len(fill.starts)), 1).astype(np.float64)
     durations = sizes**0.6
-    starts = np.empty(count)
+    starts = np.empty(len(order))
     starts[order] = (np.cumsum(durations[order]) - durations[order]) / durations.sum()
     progress = (fill.times - fill.starts[fill.mass]) / np.maximum(fill.durations[fill.mass], 1e-9)
     durations = durations / durations.sum()
