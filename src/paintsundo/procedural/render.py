@@ -37,7 +37,7 @@ def render(layers: Layers, reveal: RevealFrames, behaviours: Behaviours, frame: 
     canvas = np.full(layers.picture.shape, WHITE, np.float32)
     if state.sketch_opacity > 0:
         _draw_sketch(canvas, reveal.sketch_darkening, reveal.sketch <= frame, state.sketch_opacity)
-    _paint_colours(canvas, layers, reveal, state, frame)
+    _paint_colours(canvas, reveal, state, frame)
     if state.wrong_idea_visible:
         _paint_wrong_idea(canvas, reveal, behaviours, frame)
     if state.lines_visible:
@@ -61,9 +61,7 @@ def _draw_sketch(canvas: np.ndarray, sketch: np.ndarray, drawn: np.ndarray, opac
     cv2.scaleAdd(darkening, -opacity, canvas, dst=canvas)
 
 
-def _paint_colours(
-    canvas: np.ndarray, layers: Layers, reveal: RevealFrames, state: FrameState, frame: int
-) -> None:
+def _paint_colours(canvas: np.ndarray, reveal: RevealFrames, state: FrameState, frame: int) -> None:
     cv2.copyTo(reveal.ground_colour, _mask(reveal.ground <= frame), canvas)
     painted = _mask(reveal.flat <= frame)
     cv2.copyTo(reveal.flat_colour, painted, canvas)
