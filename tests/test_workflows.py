@@ -86,6 +86,20 @@ def test_painting_has_no_lines_before_its_last_stage_and_works_back_to_front():
     assert settled(sky) < settled(house), "the soft, far sky is done before the sharp red house"
 
 
+def test_painting_opens_no_holes_and_never_uncovers_the_canvas():
+    picture = landscape_painting()
+    process = DrawingProcess(picture, frames=60, seed=3, workflow="painting", behaviours=frozenset())
+    painted_before = np.zeros(picture.shape[:2], bool)
+    for index in range(1, len(process)):
+        painted = process.frame(index).min(axis=-1) < 235
+        assert not (painted_before & ~painted).any(), f"paint went back to canvas on frame {index}"
+        painted_before |= painted
+        contours, _ = cv2.findContours(painted.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        outline = np.zeros(painted.shape, np.uint8)
+        cv2.drawContours(outline, contours, -1, 1, thickness=cv2.FILLED)
+        assert ((outline > 0) & ~painted).mean() < 0.003, f"white holes in the paint on frame {index}"
+
+
 def test_graphic_shapes_go_down_in_their_final_colours():
     """Shapes stack, as in a vector program: what is painted is always one of the picture's own flat
     colours (a shape's, perhaps under one still to come), never a rough or blended one."""
