@@ -59,10 +59,10 @@ def check_not_inputs(outputs: list[Path], inputs: Iterable[object]) -> None:
     """Refuse any output that is an input, or a folder holding one: a run never writes over its input.
 
     Inputs that are not paths (arrays, PIL images) cannot be overwritten and are passed over."""
+    sources = [(Path(item), Path(item).resolve()) for item in inputs if isinstance(item, (str, Path))]
     for output in outputs:
         target = output.resolve()
-        for source in (Path(item) for item in inputs if isinstance(item, (str, Path))):
-            original = source.resolve()
+        for source, original in sources:
             if original == target or original.is_relative_to(target):
                 raise PaintsUndoError(
                     f"the output {output} would overwrite the input {source}: choose another output path"

@@ -62,25 +62,13 @@ def analyse(pixels: np.ndarray, rng: np.random.Generator) -> Layers:
 def frame_band(picture: np.ndarray, reach: int) -> np.ndarray:
     """Where lines would only trace the picture's frame: a band along its borders and along the inner
     edge of any even margin (a mount or a page's white border), `reach` pixels each side (h w bool)."""
-    height, columns = picture.shape[:2]
-    transposed = picture.transpose(1, 0, 2)
-    margins = {
-        "top": _margin(picture),
-        "bottom": _margin(picture[::-1]),
-        "left": _margin(transposed),
-        "right": _margin(transposed[::-1]),
-    }
-    band = np.zeros((height, columns), bool)
-    for side, size in margins.items():
-        lo, hi = max(0, size - reach), size + reach  # the border itself when there is no margin
-        if side == "top":
-            band[lo:hi] = True
-        elif side == "bottom":
-            band[height - hi : height - lo] = True
-        elif side == "left":
-            band[:, lo:hi] = True
-        else:
-            band[:, columns - hi : columns - lo] = True
+    band = np.zeros(picture.shape[:2], bool)
+    across = picture.transpose(1, 0, 2)
+    # Each side seen as the top of a flipped or transposed view; the band's views are written through.
+    sides = ((picture, band), (picture[::-1], band[::-1]), (across, band.T), (across[::-1], band.T[::-1]))
+    for seen, marked in sides:
+        size = _margin(seen)  # 0: the border itself
+        marked[max(0, size - reach) : size + reach] = True
     return band
 
 

@@ -10,7 +10,7 @@ import numpy as np
 from paintsundo.procedural.analysis import REFERENCE_SIDE, Layers, region_means
 from paintsundo.procedural.behaviours import Behaviours, Roles
 from paintsundo.procedural.render import RevealFrames
-from paintsundo.procedural.strokes import Fill, fill_times, patch_times, rank_within
+from paintsundo.procedural.strokes import Fill, fill_times, patch_times, rank_within, sequence
 from paintsundo.procedural.timeline import Timeline
 from paintsundo.procedural.workflows import Workflow
 from paintsundo.procedural.workflows.common import change_idea, stage_clock
@@ -85,8 +85,7 @@ def depth_ordered(fill: Fill, layers: Layers) -> Fill:
     order = np.argsort(nearness(fill.mass, layers.picture))
     sizes = np.maximum(np.bincount(fill.mass.ravel(), minlength=len(fill.starts)), 1).astype(np.float64)
     durations = sizes**0.6
-    starts = np.empty(len(order))
-    starts[order] = (np.cumsum(durations[order]) - durations[order]) / durations.sum()
+    starts = sequence(order, durations)
     progress = (fill.times - fill.starts[fill.mass]) / np.maximum(fill.durations[fill.mass], 1e-9)
     durations = durations / durations.sum()
     times = (starts[fill.mass] + durations[fill.mass] * np.clip(progress, 0.0, 1.0)).astype(np.float32)
