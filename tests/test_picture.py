@@ -66,6 +66,13 @@ def test_any_aspect_ratio_is_cropped_to_fill_an_explicit_size(tmp_path):
     assert (picture.pixels[100, 100] == (255, 0, 0)).all()
 
 
+def test_every_long_side_reads_a_jpeg_decoded_at_reduced_scale(example_paths):
+    """JPEGs decode at 1/2, 1/4 or 1/8 first; the crop box must then stay inside the smaller image
+    (at 192 it once lay a rounding error outside it and the read failed)."""
+    for long_side in range(96, 700, 8):
+        picture = load_picture(example_paths[0], str(long_side))
+        assert max(picture.pixels.shape[:2]) == long_side
+
 def test_grey_palette_and_sixteen_bit_pictures_become_rgb(tmp_path):
     grey = Image.linear_gradient("L").resize((64, 80))
     palette = Image.new("RGB", (64, 80), (10, 200, 30)).convert("P", palette=Image.Palette.ADAPTIVE)

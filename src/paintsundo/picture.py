@@ -128,8 +128,9 @@ def _centre_crop_box(size: tuple[int, int], target: tuple[int, int]) -> tuple[fl
     """The largest centred box of the source with the target's aspect ratio (resize to cover, then crop)."""
     width, height = size
     scale = max(target[0] / width, target[1] / height)
-    crop_w, crop_h = target[0] / scale, target[1] / scale
-    left, top = (width - crop_w) / 2, (height - crop_h) / 2
+    crop_w, crop_h = min(width, target[0] / scale), min(height, target[1] / scale)
+    # Clamped: rounding can put a full-width box a hair outside the picture, which Pillow refuses.
+    left, top = max(0.0, (width - crop_w) / 2), max(0.0, (height - crop_h) / 2)
     return left, top, left + crop_w, top + crop_h
 
 
