@@ -2,12 +2,13 @@
 
     python benchmarks/process.py [--frames 105] [--size 320]
 
-For each picture (the bundled examples, and a painting, a flat graphic and a pencil drawing made by
-tests/kinds.py) and each workflow: the distance-to-final profile at 10 evenly spaced frames (mean
-CIELAB distance to the finished picture, over a blank canvas's), the share of it left for the last
-fifth of the frames, the longest run of unchanged frames, and the completion order: when each cell
-of a 32x32 grid comes, and stays, within 5 of its final colour, as the mean over the top and the
-bottom quarter of the picture and the quartiles over all cells (fractions of the process).
+For each picture (the bundled examples, the paintings, graphic and drawings of tests/data/kinds, and
+a painting, a flat graphic and a pencil drawing made by tests/kinds.py) and each workflow: the
+distance-to-final profile at 10 evenly spaced frames (mean CIELAB distance to the finished picture,
+over a blank canvas's), the share of it covered in the last fifth of the frames, the longest run of
+unchanged frames, and the completion order: when each cell of a 32x32 grid comes, and stays,
+within 5 of its final colour, as the mean over the top and the bottom quarter of the picture and
+the quartiles over all cells (fractions of the process).
 """
 
 from __future__ import annotations
@@ -71,8 +72,16 @@ def measure(process: DrawingProcess) -> dict:
 
 
 def pictures(size: str) -> dict[str, np.ndarray]:
-    found = {path.stem: load_picture(path, size).pixels for path in sorted((ROOT / "examples").glob("*.jpg"))}
-    found.update(painting=landscape_painting(), graphic=flat_graphic(), pencil=pencil_drawing())
+    """The bundled examples, the pictures of each kind in tests/data/kinds, and the made ones."""
+    paths = [*sorted((ROOT / "examples").glob("*.jpg")), *sorted((ROOT / "tests/data/kinds").glob("*-*.*"))]
+    found = {path.stem: load_picture(path, size).pixels for path in paths if path.suffix != ".md"}
+    found.update(
+        {
+            "made-painting": landscape_painting(),
+            "made-graphic": flat_graphic(),
+            "made-pencil": pencil_drawing(),
+        }
+    )
     return found
 
 

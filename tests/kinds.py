@@ -12,12 +12,20 @@ def _noise(rng: np.random.Generator, cells: int, shape: tuple[int, int]) -> np.n
 
 
 def landscape_painting(height: int = 320, width: int = 256) -> np.ndarray:
-    """Soft sky over greyed far hills, nearer green hills, a sharp saturated red house in front;
-    brush texture, no outlines."""
+    """Soft sky with clouds over greyed far hills, nearer green hills with trees, a sharp saturated
+    red house in front; brush strokes all over, no outlines."""
     rng = np.random.default_rng(3)
+    scale = width / 256
     rows = np.linspace(0, 1, height)[:, None, None]
     picture = np.broadcast_to((1 - rows) * [110, 150, 220] + rows * [235, 225, 210], (height, width, 3))
     picture = picture.astype(np.float32).copy()
+    clouds = np.zeros((height, width), np.float32)
+    for _ in range(5):
+        centre = (int(rng.uniform(0, width)), int(rng.uniform(0.05, 0.3) * height))
+        axes = (int(rng.uniform(25, 45) * scale), int(rng.uniform(8, 14) * scale))
+        cv2.ellipse(clouds, centre, axes, 0, 0, 360, 1.0, -1)
+    clouds = cv2.GaussianBlur(clouds, (0, 0), 5 * scale)[..., None]
+    picture = picture * (1 - 0.8 * clouds) + np.array([245, 245, 240]) * 0.8 * clouds
     columns = np.arange(width)
     for top, colour, blur in (
         (0.47, (150, 140, 175), 3.0),
@@ -29,10 +37,28 @@ def landscape_painting(height: int = 320, width: int = 256) -> np.ndarray:
         mass = cv2.GaussianBlur(mass, (0, 0), blur)[..., None]
         paint = np.array(colour, np.float32) * (0.9 + 0.2 * _noise(rng, 20, (height, width)))[..., None]
         picture = picture * (1 - mass) + paint * mass
+    for _ in range(7):  # trees on the middle hills
+        x, y = int(rng.uniform(0.05, 0.95) * width), int(rng.uniform(0.64, 0.72) * height)
+        cv2.ellipse(picture, (x, y), (int(9 * scale), int(16 * scale)), 0, 0, 360, (40, 80, 45), -1)
     house = (slice(int(0.78 * height), int(0.92 * height)), slice(int(0.55 * width), int(0.75 * width)))
     picture[house] = (205, 30, 35)
+    picture = _brushed(picture, rng, scale)
     picture += (_noise(rng, 60, (height, width)) - 0.5)[..., None] * 14
     return np.clip(picture, 0, 255).astype(np.uint8)
+
+
+def _brushed(picture: np.ndarray, rng: np.random.Generator, scale: float) -> np.ndarray:
+    """Short strokes of the local colour, a little lighter or darker, laid across the picture."""
+    height, width = picture.shape[:2]
+    strokes = picture.copy()
+    for _ in range(int(900 * scale * scale)):
+        x, y = int(rng.uniform(0, width)), int(rng.uniform(0, height))
+        angle = rng.uniform(-0.5, 0.5)
+        reach = rng.uniform(4, 10) * scale
+        end = (int(x + reach * np.cos(angle)), int(y + reach * np.sin(angle)))
+        colour = tuple(float(c) for c in picture[y, x] * rng.uniform(0.88, 1.12))
+        cv2.line(strokes, (x, y), end, colour, max(1, round(2 * scale)), cv2.LINE_AA)
+    return strokes
 
 
 def flat_graphic(height: int = 320, width: int = 256) -> np.ndarray:

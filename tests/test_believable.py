@@ -3,10 +3,13 @@ holes in what is painted, no lines along the picture's frame, bare canvas left b
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
 
+from kinds import flat_graphic, landscape_painting, pencil_drawing
 from paintsundo.picture import load_picture, picture_from_array
 from paintsundo.procedural import DrawingProcess
 
@@ -35,10 +38,28 @@ def mounted_portrait() -> np.ndarray:
     return np.clip(picture, 0, 255).astype(np.uint8)
 
 
-@pytest.mark.parametrize("example", [1, 2, 3])
-def test_cel_work_stays_visible_until_the_end(example_paths, example):
-    pixels = load_picture(example_paths[example - 1], "320").pixels
-    process = DrawingProcess(pixels, frames=FRAMES, seed=example, workflow="cel")
+KINDS = Path(__file__).parent / "data" / "kinds"
+MADE = {"painting": landscape_painting, "graphic": flat_graphic, "pencil": pencil_drawing}
+OF_EACH_KIND = [
+    *[("cel", f"example {n}") for n in (1, 2, 3)],
+    *[(path.name.split("-")[0], path.name) for path in sorted(KINDS.glob("*-*.*"))],
+    *[(kind, f"made {kind}") for kind in MADE],
+]
+
+
+def picture_of(name: str, example_paths: list[Path]) -> np.ndarray:
+    if name.startswith("example"):
+        return load_picture(example_paths[int(name.split()[1]) - 1], "320").pixels
+    if name.startswith("made"):
+        return MADE[name.split()[1]]()
+    return load_picture(KINDS / name, "320").pixels
+
+
+@pytest.mark.parametrize(("workflow", "name"), OF_EACH_KIND)
+def test_work_stays_visible_until_the_end(example_paths, workflow, name):
+    """On pictures of its kind, each workflow still changes the picture in its last fifth, by at
+    least a tenth of the whole way, and never stands still for 5% of the frames."""
+    process = DrawingProcess(picture_of(name, example_paths), frames=FRAMES, seed=3, workflow=workflow)
     distance = distance_to_final(process)
     last_fifth = distance[round(0.8 * (FRAMES - 1))] - distance[-1]
     assert last_fifth >= 0.10 * distance[0], (last_fifth / distance[0], distance[::10].round(1))

@@ -45,11 +45,12 @@ def test_models_hold_architecture_only():
         assert ".cuda(" not in text and "from_pretrained" not in text, path
 
 
-def test_procedural_package_imports_only_numpy_pillow_and_opencv():
+def test_procedural_package_imports_only_numpy_pillow_opencv_and_scikit_image():
     allowed = (
         "numpy",
         "PIL",
         "cv2",
+        "skimage",
         "paintsundo.procedural",
         "paintsundo.timeline",  # the words both engines share
         "paintsundo.errors",

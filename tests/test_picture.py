@@ -73,6 +73,7 @@ def test_every_long_side_reads_a_jpeg_decoded_at_reduced_scale(example_paths):
         picture = load_picture(example_paths[0], str(long_side))
         assert max(picture.pixels.shape[:2]) == long_side
 
+
 def test_grey_palette_and_sixteen_bit_pictures_become_rgb(tmp_path):
     grey = Image.linear_gradient("L").resize((64, 80))
     palette = Image.new("RGB", (64, 80), (10, 200, 30)).convert("P", palette=Image.Palette.ADAPTIVE)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
@@ -14,6 +16,7 @@ from paintsundo.procedural.choice import choose_workflow
 from paintsundo.procedural.workflows import workflows
 
 MADE = {"painting": landscape_painting, "graphic": flat_graphic, "pencil": pencil_drawing}
+KINDS = Path(__file__).parent / "data" / "kinds"
 
 
 def lab(frame: np.ndarray) -> np.ndarray:
@@ -47,13 +50,29 @@ def test_auto_tells_made_pictures_apart(kind, expected):
     assert name == expected, (reason, features)
     process = DrawingProcess(MADE[kind](), frames=12, seed=0)
     assert process.choice["workflow"] == expected and process.choice["reason"].startswith("auto: ")
-    assert set(process.choice["features"]) == {"chroma", "paper", "flat", "colours", "ink"}
+    assert set(process.choice["features"]) == {
+        "chroma",
+        "paper",
+        "flat",
+        "colours",
+        "ink",
+        "texture",
+        "solid",
+    }
 
 
 def test_auto_picks_cel_for_the_bundled_examples(example_paths):
     for path in example_paths:
         for size in ("256", None):
             assert choose_workflow(load_picture(path, size).pixels)[0] == "cel", path
+
+
+@pytest.mark.parametrize("path", sorted(KINDS.glob("*-*.*")), ids=lambda path: path.stem)
+def test_auto_picks_each_real_pictures_kind(path):
+    """Paintings with dark brushwork are not line art, a black silhouette is not a pencil drawing."""
+    for size in ("192", "320", None):
+        name, reason, _ = choose_workflow(load_picture(path, size).pixels)
+        assert name == path.name.split("-")[0], (size, reason)
 
 
 def test_stages_are_named_per_workflow():
@@ -86,14 +105,21 @@ def test_painting_has_no_lines_before_its_last_stage_and_works_back_to_front():
     assert settled(sky) < settled(house), "the soft, far sky is done before the sharp red house"
 
 
-def test_painting_opens_no_holes_and_never_uncovers_the_canvas():
-    picture = landscape_painting()
-    process = DrawingProcess(picture, frames=60, seed=3, workflow="painting", behaviours=frozenset())
+@pytest.mark.parametrize("name", ["painting", "graphic", "pencil"])
+def test_paint_never_goes_back_to_canvas_and_colour_opens_no_holes(name):
+    """What gets its colour keeps it (white clouds are not the canvas showing through); painted
+    colour has no white holes in it (a line drawing is all holes, so it is left out of that)."""
+    picture = MADE[name]()
+    process = DrawingProcess(picture, frames=60, seed=3, workflow=name, behaviours=frozenset())
     painted_before = np.zeros(picture.shape[:2], bool)
+    # Construction marks are meant to fade; only what the picture itself has must stay.
+    coloured = (picture.min(axis=-1) < 235) & ~np.isfinite(process.reveal.sketch)
     for index in range(1, len(process)):
-        painted = process.frame(index).min(axis=-1) < 235
+        painted = (process.frame(index).min(axis=-1) < 235) & coloured
         assert not (painted_before & ~painted).any(), f"paint went back to canvas on frame {index}"
         painted_before |= painted
+        if name == "pencil":
+            continue
         contours, _ = cv2.findContours(painted.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         outline = np.zeros(painted.shape, np.uint8)
         cv2.drawContours(outline, contours, -1, 1, thickness=cv2.FILLED)
@@ -141,9 +167,26 @@ def near_boundaries(process: DrawingProcess, marks: np.ndarray, reach: int = 4) 
 
 @pytest.mark.parametrize("name", ["cel", "pencil"])
 def test_sketch_strokes_follow_the_pictures_forms(example_paths, name):
+    """After the construction (the pencil's own stage; the cel sketch's first quarter), the sketch
+    strokes lie on the picture's forms."""
     pixels = load_picture(example_paths[0]).pixels if name == "cel" else pencil_drawing(640, 512)
-    process = DrawingProcess(pixels, frames=20, seed=0, workflow=name)
-    first = process.stages[1] if name == "pencil" else process.stages[0]  # the contours; the sketch
-    strokes = (process.reveal.sketch < first.end) & (process.reveal.sketch >= first.start)
+    process = DrawingProcess(pixels, frames=40, seed=0, workflow=name)
+    if name == "pencil":  # the contours, which stay on the paper
+        times, first, last = process.reveal.ground, process.stages[1].start, process.stages[1].end
+    else:
+        sketch = process.stages[0]
+        times, first, last = process.reveal.sketch, sketch.start + 0.3 * sketch.frames, sketch.end
+    strokes = (times < last) & (times >= first)
     assert strokes.mean() > 0.002
     assert near_boundaries(process, strokes) >= 0.7
+
+
+def test_cel_sketch_starts_from_construction_ellipses(example_paths):
+    """Light ellipses round the figure's masses come first, before any stroke of the forms."""
+    process = DrawingProcess(load_picture(example_paths[1]).pixels, frames=60, seed=2, workflow="cel")
+    sketch = process.stages[0]
+    early = process.reveal.sketch < sketch.start + 0.25 * sketch.frames
+    assert early.mean() > 0.002, "construction is drawn first"
+    darkening = process.reveal.sketch_darkening.mean(axis=-1)
+    strokes = process.reveal.sketch >= sketch.start + 0.3 * sketch.frames
+    assert np.median(darkening[early]) < np.median(darkening[strokes & (darkening > 0)]), "and lighter"

@@ -29,6 +29,7 @@ class RevealFrames:
     shading_colour: np.ndarray
     detail: np.ndarray  # the finished picture itself
     wrong_idea: np.ndarray  # for the change-of-idea region's first attempt
+    ink_coverage: np.ndarray | None = None  # the lines' own opacity (h w 0..1), if not the analysis's
 
 
 def render(layers: Layers, reveal: RevealFrames, behaviours: Behaviours, frame: int) -> np.ndarray:
@@ -41,7 +42,7 @@ def render(layers: Layers, reveal: RevealFrames, behaviours: Behaviours, frame: 
     if state.wrong_idea_visible:
         _paint_wrong_idea(canvas, reveal, behaviours, frame)
     if state.lines_visible:
-        _ink(canvas, layers, reveal.ink <= frame)
+        _ink(canvas, layers.ink if reveal.ink_coverage is None else reveal.ink_coverage, reveal.ink <= frame)
     if state.warp_amount > 0 and behaviours.transform is not None:
         _displace_region(canvas, behaviours.transform, state.warp_amount)
     # OpenCV's masked copies and conversions are several times faster than NumPy's here.
@@ -83,9 +84,9 @@ def _paint_wrong_idea(canvas: np.ndarray, reveal: RevealFrames, behaviours: Beha
     canvas[reveal.wrong_idea <= frame] = behaviours.idea.wrong_colour
 
 
-def _ink(canvas: np.ndarray, layers: Layers, drawn: np.ndarray) -> None:
-    coverage = np.zeros_like(layers.ink)
-    cv2.copyTo(layers.ink, _mask(drawn), coverage)
+def _ink(canvas: np.ndarray, ink: np.ndarray, drawn: np.ndarray) -> None:
+    coverage = np.zeros_like(ink)
+    cv2.copyTo(ink, _mask(drawn), coverage)
     cv2.multiply(canvas, cv2.merge([1.0 - coverage] * 3), dst=canvas)
 
 

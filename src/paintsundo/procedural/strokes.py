@@ -111,16 +111,24 @@ class Fill:
         return np.hypot(ys - self.seeds[mass, 0], xs - self.seeds[mass, 1]) + self.brush[ys, xs]
 
 
-def fill_times(regions: np.ndarray, colours: np.ndarray, rng: np.random.Generator) -> Fill:
+def fill_times(
+    regions: np.ndarray,
+    colours: np.ndarray,
+    rng: np.random.Generator,
+    canvas: np.ndarray,
+    merge_like: bool = True,
+) -> Fill:
     """Times for blocking in the flat colours, large masses first.
 
-    A mass is a run of neighbouring regions of like colour; each is painted as one patch growing
-    from a point in it, its edge loosely brushed, so that no holes open inside what is painted."""
-    mass = like_neighbours(regions, colours)
+    A mass is a run of neighbouring regions of like colour (or each region, without `merge_like`);
+    each is painted as one patch growing from a point in it, its edge loosely brushed, so that no
+    holes open inside what is painted. Masses that are mostly bare `canvas` take no time."""
+    mass = like_neighbours(regions, colours) if merge_like else regions
     count = int(mass.max()) + 1
     sizes = np.bincount(mass.ravel(), minlength=count).astype(np.float64)
     order = np.argsort(-sizes * rng.lognormal(0.0, 0.4, count))
-    durations = sizes**0.6
+    bare = np.bincount(mass.ravel(), canvas.ravel(), count) > 0.5 * sizes
+    durations = np.where(bare & ~bare.all(), 0.0, sizes**0.6)
     starts = sequence(order, durations)
     durations = durations / durations.sum()
     height, width = regions.shape
@@ -133,21 +141,31 @@ def fill_times(regions: np.ndarray, colours: np.ndarray, rng: np.random.Generato
     return Fill(times, mass, seeds, brush, starts, durations)
 
 
-def lay_grounds(fill: Fill, canvas: np.ndarray, masses: int = 8) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def lay_grounds(
+    fill: Fill, canvas: np.ndarray, masses: int = 8, backdrop: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The largest masses painted across the holes in them too, as a painter lays a ground under
     what goes on top: (flat times h w; ground times h w, inf where none; the mass whose colour is
-    the ground, h w int32). Bare-canvas pixels are never painted."""
+    the ground, h w int32). With `backdrop`, the largest mass goes under the whole picture, as a
+    vector illustration's background sits under every shape. Bare-canvas pixels are never painted."""
     times = fill.times.copy()
     ground = np.full(fill.mass.shape, np.inf, np.float32)
     source = np.zeros(fill.mass.shape, np.int32)
     sizes = np.bincount(fill.mass.ravel())
+    backdropped = np.zeros(fill.mass.shape, bool)
     for index in np.argsort(-sizes)[:masses]:
         if sizes[index] < 0.02 * fill.mass.size:
             break
         own = fill.mass == index
+        if canvas[own].mean() > 0.5:
+            backdrop = False  # the largest mass is the bare canvas itself
+            continue  # bare canvas lays no ground
         contours, _ = cv2.findContours(own.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         silhouette = np.zeros(own.shape, np.uint8)
         cv2.drawContours(silhouette, contours, -1, 1, thickness=cv2.FILLED)
+        under_all = backdrop
+        if backdrop:
+            silhouette[:], backdrop = 1, False
         within = (silhouette > 0) & (own | ~canvas)
         if within.sum() == own.sum():
             continue  # no holes
@@ -156,9 +174,11 @@ def lay_grounds(fill: Fill, canvas: np.ndarray, masses: int = 8) -> tuple[np.nda
         when = np.full(own.shape, np.inf, np.float32)
         when[within] = fill.starts[index] + fill.durations[index] * progress
         times[own] = when[own]
-        holes = within & ~own & (when < ground)
+        holes = within & ~own & ((when < ground) & ~backdropped)
         ground[holes] = when[holes]
         source[holes] = index
+        if under_all:
+            backdropped = holes  # the backdrop is the bottom layer: no later ground replaces it
     return times, ground, source
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from paintsundo.procedural.analysis import REFERENCE_SIDE, Layers
+from paintsundo.procedural.analysis import Layers
 from paintsundo.procedural.behaviours import Behaviours, Roles
+from paintsundo.procedural.construction import construction_marks
 from paintsundo.procedural.render import RevealFrames
 from paintsundo.procedural.strokes import fill_times, stroke_times
 from paintsundo.procedural.timeline import Timeline
@@ -15,6 +16,9 @@ from paintsundo.procedural.workflows import Workflow
 from paintsundo.procedural.workflows.common import change_idea, spread_to_edges, stage_clock
 
 PAPER_LEVELS = 8.0
+LINE_LEVEL = 140.0  # pixels darker than this are the drawing's lines; lighter greys are its tone
+MIN_TONE = 0.005  # a drawing with less of its area in tone than this is in line alone
+FIRST_PASS = 0.6  # and its lines go down this dark before they are given their weight
 CONTOUR_OPACITY = 0.45  # the first, light pass over the drawing's own lines
 GRAPHITE = np.array([150.0, 150.0, 155.0], np.float32)  # light construction lines
 
@@ -24,36 +28,50 @@ def schedule(
 ) -> RevealFrames:
     height, width = layers.regions.shape
     cell = max(4, round(max(height, width) / 16))
-    construction = construction_marks(layers, rng)
-    # The contours are the drawing's own lines found lightly first, over the construction; the lines
-    # stage then presses them dark.
-    contours = np.where(layers.ink > 0.2, CONTOUR_OPACITY, 0.0).astype(np.float32)
-    marks = np.maximum(construction, contours)
-    construction_times = stroke_times(construction > 0.2, rng, cell)
-    contour_times = stroke_times(contours > 0, rng, cell)
+    construction = _masses(layers, rng)
+    # The lines are the drawing's own dark strokes, their full width; its lighter greys are tone.
+    # The contours find them lightly first, over the construction, and stay (only the construction
+    # is on the layer that fades); the lines stage presses them dark.
+    lines = drawn_lines(layers.picture)
+    contour_colour = np.broadcast_to(255.0 - CONTOUR_OPACITY * (255.0 - GRAPHITE), layers.picture.shape)
     to_frames = stage_clock(timeline)
-    sketch = np.minimum(to_frames("construction", construction_times), to_frames("contours", contour_times))
-    darkening = marks[..., None] * (255.0 - GRAPHITE)
+    contours = to_frames("contours", stroke_times(lines > 0, rng, cell))
+    sketch = to_frames("construction", stroke_times(construction > 0.2, rng, cell))
+    darkening = construction[..., None] * (255.0 - GRAPHITE)
     # Tone: the drawing's own shading and hatching, mass by mass, large first; the paper's own grain
     # settles grain by grain over the whole stage rather than as a patch.
-    tone_times = fill_times(layers.regions, layers.region_colours, rng).times
+    tone_times = fill_times(layers.regions, layers.region_colours, rng, layers.canvas).times
     paper = _paper(layers.picture)
     tone_times[paper] = rng.random(int(paper.sum()), dtype=np.float32)
     tone = to_frames("tone", tone_times)
+    # A drawing in line alone (pen, no shading) has no tone to lay: its last stage gives the lines
+    # their weight instead, going over them where they end darkest and thickest.
+    toned = ~paper & (lines == 0) & (layers.picture.mean(axis=-1) < 230)
+    line_weight = FIRST_PASS if toned.mean() < MIN_TONE else 1.0
     never = np.full((height, width), np.inf, np.float32)
     return RevealFrames(
-        sketch=spread_to_edges(sketch, marks > 0),
+        sketch=spread_to_edges(sketch, construction > 0),
         sketch_darkening=darkening.astype(np.float32),
-        ink=spread_to_edges(to_frames("lines", stroke_times(layers.ink > 0.2, rng, cell)), layers.ink > 0),
-        ground=never,
-        ground_colour=layers.picture,
+        ink=to_frames("lines", stroke_times(lines > 0, rng, cell)),
+        ground=contours,
+        ground_colour=np.ascontiguousarray(contour_colour, dtype=np.float32),
         flat=never,
         flat_colour=layers.picture,
         shading=never,
         shading_colour=layers.picture,
         detail=tone,
         wrong_idea=change_idea(layers, behaviours, tone_times, tone),
+        ink_coverage=line_weight * lines,
     )
+
+
+def drawn_lines(picture: np.ndarray) -> np.ndarray:
+    """How much the drawing's dark strokes cover the paper (h w, 0..1): the darkness of each pixel
+    darker than LINE_LEVEL, with the soft edge around it, against the paper's own level."""
+    grey = picture.mean(axis=-1)
+    paper = max(float(np.percentile(grey, 90)), 1.0)
+    dark = cv2.dilate((grey < LINE_LEVEL).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    return np.where(dark, np.clip(1.0 - grey / paper, 0.0, 1.0), 0.0).astype(np.float32)
 
 
 def _paper(picture: np.ndarray) -> np.ndarray:
@@ -66,31 +84,14 @@ def _paper(picture: np.ndarray) -> np.ndarray:
     return np.abs(picture.mean(axis=-1) - tone) <= PAPER_LEVELS
 
 
-def construction_marks(layers: Layers, rng: np.random.Generator) -> np.ndarray:
-    """Light ellipses around the largest dark masses of the drawing, with their long axes (h w 0..1)."""
-    height, width = layers.regions.shape
-    scale = max(height, width) / REFERENCE_SIDE
+def _masses(layers: Layers, rng: np.random.Generator) -> np.ndarray:
+    """Light construction around the drawing's big masses: its marks, closed into blobs (h w, 0..1)."""
     drawn = (layers.ink > 0.2) | (layers.picture.min(axis=-1) < 200)
     closed = cv2.morphologyEx(drawn.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((15, 15), np.uint8))
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
-    marks = np.zeros((height, width), np.uint8)
-    thickness = max(1, round(scale))
-    for label in np.argsort(-stats[1:, cv2.CC_STAT_AREA])[:6] + 1:
-        if stats[label, cv2.CC_STAT_AREA] < 0.005 * height * width:
-            break
-        points = np.column_stack(np.nonzero(labels == label)[::-1]).astype(np.float32)
-        if len(points) < 5:
-            continue
-        (cx, cy), (major, minor), angle = cv2.fitEllipse(points)
-        wobble = rng.normal(1.0, 0.04, 2)
-        axes = (max(1, round(major * wobble[0] / 2)), max(1, round(minor * wobble[1] / 2)))
-        cv2.ellipse(marks, (round(cx), round(cy)), axes, angle, 0, 360, 90, thickness, cv2.LINE_AA)
-        radians = np.deg2rad(angle + 90)
-        reach = np.array([np.cos(radians), np.sin(radians)]) * max(axes) * 1.1
-        centre = np.array([cx, cy])
-        start, end = np.round(centre - reach).astype(int), np.round(centre + reach).astype(int)
-        cv2.line(marks, tuple(start.tolist()), tuple(end.tolist()), 70, thickness, cv2.LINE_AA)
-    return marks.astype(np.float32) / 255.0
+    count, labels = cv2.connectedComponents(closed, connectivity=8)
+    chosen = np.ones(count, bool)
+    chosen[0] = False  # the paper
+    return construction_marks(labels, chosen, rng)
 
 
 WORKFLOW = Workflow(
