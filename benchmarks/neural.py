@@ -45,11 +45,12 @@ from paintsundo.pipeline.acceleration import (
     default_attention_kernels,
     uncompile,
 )
-from paintsundo.pipeline.flow import make_keyframes, make_video
 from paintsundo.pipeline.images import nearest_bucket
+from paintsundo.pipeline.keyframes import keyframe_sequence
 from paintsundo.pipeline.models import modules_of
 from paintsundo.pipeline.placement import Placement, use_expandable_segments
 from paintsundo.pipeline.settings import FAST, MEMORY_PLANS, PRESET_STEPS, KeyframeSettings, VideoSettings
+from paintsundo.pipeline.video import video_frames
 from paintsundo.settings import parse_buckets, parse_size
 from released_random import (
     ROOT,
@@ -134,14 +135,14 @@ def run_job(models, picture: np.ndarray, variant: Variant, device: torch.device)
     reset_peak()
     with waiting_each_step(variant.step_waits):
         seconds, made = synchronised_seconds(
-            lambda: make_keyframes(single, placement, picture, "1girl", variant.keys)
+            lambda: keyframe_sequence(single, placement, picture, "1girl", variant.keys)
         )
         keyframes_peak = peak_gib()
         reset_peak()
         pictures = [k.picture for k in made]
         with phase_seconds(video_stage, VIDEO_PHASES) as phases:
             video_seconds, frames = synchronised_seconds(
-                lambda: make_video(multi, placement, pictures, variant.video)
+                lambda: video_frames(multi, placement, pictures, variant.video)
             )
     return {
         "keyframes_s": seconds,

@@ -19,10 +19,11 @@ import numpy as np
 import torch
 
 from paintsundo.hub import layout
-from paintsundo.pipeline.flow import make_keyframes, make_video
+from paintsundo.pipeline.keyframes import keyframe_sequence
 from paintsundo.pipeline.models import load_multi_frame, load_single_frame, modules_of
 from paintsundo.pipeline.placement import Placement
 from paintsundo.pipeline.settings import MEMORY_PLANS, KeyframeSettings, VideoSettings
+from paintsundo.pipeline.video import video_frames
 
 ROOT = Path(__file__).resolve().parents[1]
 KEYFRAMES = KeyframeSettings(width=64, height=80, operation_steps=(400, 999), steps=3)
@@ -37,10 +38,10 @@ def run(models: Path, picture: np.ndarray, device: str, dtype: torch.dtype | Non
     paths = layout(models, "--models")
     single = load_single_frame(paths.single_frame, target, dtype)
     placement = Placement(target, MEMORY_PLANS[mode], [modules_of(single)])
-    keys = make_keyframes(single, placement, picture, "1girl", KEYFRAMES)
+    keys = keyframe_sequence(single, placement, picture, "1girl", KEYFRAMES)
     multi = load_multi_frame(paths.multi_frame, target, dtype)
     placement.add_stage(modules_of(multi))
-    frames = make_video(multi, placement, [k.picture for k in keys], VIDEO)
+    frames = video_frames(multi, placement, [k.picture for k in keys], VIDEO)
     peak = torch.cuda.max_memory_allocated() / 2**20 if target.type == "cuda" else 0.0
     return {
         "keyframes": np.stack([k.picture for k in keys]),

@@ -126,16 +126,16 @@ def tiny_video(models, plan, **options) -> list:
     """Frames of a 3-keyframe video from tiny models on the CPU (2 steps unless options say)."""
     import torch
 
-    from paintsundo.pipeline import flow
     from paintsundo.pipeline.models import modules_of
     from paintsundo.pipeline.placement import Placement
     from paintsundo.pipeline.settings import VideoSettings
+    from paintsundo.pipeline.video import video_frames
 
     rng = np.random.default_rng(0)
     keyframes = [rng.integers(0, 255, (64, 48, 3), dtype=np.uint8) for _ in range(3)]
     placement = Placement(torch.device("cpu"), plan, [modules_of(models)])
     settings = VideoSettings(**{"steps": 2, "buckets": ((64, 48),), **options})
-    return flow.make_video(models, placement, keyframes, settings)
+    return video_frames(models, placement, keyframes, settings)
 
 
 def channels_last(weight) -> bool:

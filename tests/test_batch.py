@@ -225,18 +225,18 @@ def test_bad_batch_input_fails_with_one_line_and_writes_nothing(folder, tmp_path
 
 
 def test_neural_batch_loads_the_models_once_per_worker(folder, tmp_path, monkeypatch):
-    from paintsundo.pipeline import engine
+    from paintsundo.pipeline import paints_undo
 
     loads = []
-    original = engine.NeuralPipeline._load
+    original = paints_undo.PaintsUndoPipeline._load
 
     def counting(self, name, loader, path):
         if name not in self._loaded:
             loads.append(name)
         return original(self, name, loader, path)
 
-    monkeypatch.setattr(engine.NeuralPipeline, "_load", counting)
-    engine.pipeline_for.cache_clear()
+    monkeypatch.setattr(paints_undo.PaintsUndoPipeline, "_load", counting)
+    paints_undo.shared_pipeline.cache_clear()
     settings = tiny_neural_settings()
     summary = run_batch(str(folder / "p0[0-2].png"), tmp_path / "out", settings, models=str(TINY_RELEASE))
     assert (summary.done, summary.failed) == (3, 0)

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 from paintsundo.errors import PaintsUndoError
-from paintsundo.pipeline import flow
-from paintsundo.pipeline.engine import timeline
+from paintsundo.pipeline import keyframes as keyframe_stage
+from paintsundo.pipeline import video as video_stage
 from paintsundo.pipeline.images import nearest_bucket, resize_and_center_crop
+from paintsundo.pipeline.paints_undo import place_user_keyframes, segment_timeline
 from paintsundo.pipeline.settings import FAST, VIDEO_BUCKETS, KeyframeSettings, VideoSettings
-from paintsundo.pipeline.user_keyframes import user_keyframes
-from paintsundo.settings import Settings
+from paintsundo.timeline import Keyframe
 
 
 @pytest.mark.parametrize(
@@ -49,19 +49,19 @@ def fake_generate(calls):
 
 def test_keyframes_are_input_then_steps_then_blank_and_user_ones_take_their_step(monkeypatch):
     calls = []
-    monkeypatch.setattr(flow, "generate_keyframes", fake_generate(calls))
+    monkeypatch.setattr(keyframe_stage, "generate_keyframes", fake_generate(calls))
     settings = KeyframeSettings(width=64, height=80)
     picture = np.random.default_rng(0).integers(0, 255, (160, 128, 3), dtype=np.uint8)
     placement = SimpleNamespace(plan=FAST)
-    plain = flow.make_keyframes(None, placement, picture, "tags", settings)
+    plain = keyframe_stage.keyframe_sequence(None, placement, picture, "tags", settings)
     assert [k.step for k in plain] == [0, 400, 600, 800, 900, 950, 999, 1000]
     assert [k.source for k in plain] == ["input"] + ["generated"] * 6 + ["blank"]
     assert (plain[-1].picture == 255).all() and plain[0].picture.shape == (80, 64, 3)
     mine = [
-        flow.Keyframe(600, np.zeros((80, 64, 3), np.uint8), "user"),
-        flow.Keyframe(700, np.zeros((80, 64, 3), np.uint8), "user"),
+        Keyframe(600, np.zeros((80, 64, 3), np.uint8), "user"),
+        Keyframe(700, np.zeros((80, 64, 3), np.uint8), "user"),
     ]
-    mixed = flow.make_keyframes(None, placement, picture, "tags", settings, mine)
+    mixed = keyframe_stage.keyframe_sequence(None, placement, picture, "tags", settings, mine)
     assert [k.step for k in mixed] == [0, 400, 600, 700, 800, 900, 950, 999, 1000]
     assert [k.source for k in mixed if k.step in (600, 700)] == ["user", "user"]
     assert calls[-1] == (400, 800, 900, 950, 999), "no keyframe is generated where the user gave one"
@@ -79,13 +79,13 @@ def test_video_drops_each_segments_last_frame_joins_and_reverses(monkeypatch):
             for seed in batch_seeds
         ]
 
-    monkeypatch.setattr(flow, "interpolate_groups", segments)
+    monkeypatch.setattr(video_stage, "interpolate_groups", segments)
     keyframes = [np.zeros((8, 8, 3), np.uint8)] * 8
     placement = SimpleNamespace(plan=FAST)
-    batched = flow.make_video(None, placement, keyframes, VideoSettings(seed=123, segment_batch=3))
+    batched = video_stage.video_frames(None, placement, keyframes, VideoSettings(seed=123, segment_batch=3))
     assert batches == [3, 3, 1]
     seeds.clear()
-    frames = flow.make_video(None, placement, keyframes, VideoSettings(seed=123, segment_batch=1))
+    frames = video_stage.video_frames(None, placement, keyframes, VideoSettings(seed=123, segment_batch=1))
     assert [int(f[0, 0, 0]) for f in frames] == [int(f[0, 0, 0]) for f in batched], (
         "batching changes no order"
     )
@@ -106,17 +106,17 @@ def test_the_memory_plan_sets_the_segment_batch_unless_the_settings_do(monkeypat
         batches.append([len(group.indices) for group in groups])
         return [np.zeros((16, 4, 4, 3), np.uint8) for group in groups for _ in group.indices]
 
-    monkeypatch.setattr(flow, "interpolate_groups", segments)
+    monkeypatch.setattr(video_stage, "interpolate_groups", segments)
     keyframes = [np.zeros((8, 8, 3), np.uint8)] * 8
     for plan in (FAST, BALANCED, LOW):
-        flow.make_video(None, SimpleNamespace(plan=plan), keyframes, VideoSettings())
-    flow.make_video(None, SimpleNamespace(plan=FAST), keyframes, VideoSettings(segment_batch=3))
+        video_stage.video_frames(None, SimpleNamespace(plan=plan), keyframes, VideoSettings())
+    video_stage.video_frames(None, SimpleNamespace(plan=FAST), keyframes, VideoSettings(segment_batch=3))
     assert batches == [[2, 2, 2, 1], [2, 2, 2, 1], [1] * 7, [3, 3, 1]]
 
 
 def test_timeline_names_segments_and_places_keyframes():
-    keys = [flow.Keyframe(step, None, "generated") for step in (0, 400, 999, 1000)]
-    stages, events = timeline(keys, 16)
+    keys = [Keyframe(step, None, "generated") for step in (0, 400, 999, 1000)]
+    stages, events = segment_timeline(keys, 16)
     assert [(s.start, s.end) for s in stages] == [(0, 15), (15, 30), (30, 45)]
     assert stages[0].name == "segment 1: step 1000 to 999"
     assert [(e.start, e.detail["operation_step"]) for e in events] == [
@@ -129,17 +129,17 @@ def test_timeline_names_segments_and_places_keyframes():
 
 def test_user_keyframes_with_and_without_steps():
     picture = np.zeros((90, 70, 3), np.uint8)
-    settings = Settings()
-    same, placed = user_keyframes(settings, [(picture, 500), (picture, 300)])
+    settings = KeyframeSettings()
+    same, placed = place_user_keyframes(settings, [(picture, 500), (picture, 300)])
     assert same == settings and [k.step for k in placed] == [500, 300]
     assert placed[0].picture.shape == (640, 512, 3)
-    replaced, placed = user_keyframes(settings, [(picture, None), (picture, None), (picture, None)])
+    replaced, placed = place_user_keyframes(settings, [(picture, None), (picture, None), (picture, None)])
     assert [k.step for k in placed] == [250, 500, 750]
-    assert replaced.keyframes.operation_steps == (250, 500, 750), "nothing left to generate"
+    assert replaced.operation_steps == (250, 500, 750), "nothing left to generate"
     with pytest.raises(PaintsUndoError, match="mixing"):
-        user_keyframes(settings, [(picture, 300), (picture, None)])
+        place_user_keyframes(settings, [(picture, 300), (picture, None)])
     with pytest.raises(PaintsUndoError, match="distinct"):
-        user_keyframes(settings, [(picture, 300), (picture, 300)])
+        place_user_keyframes(settings, [(picture, 300), (picture, 300)])
 
 
 def test_batched_cfg_and_segment_batches_match_the_plain_path():
@@ -157,8 +157,9 @@ def test_batched_cfg_and_segment_batches_match_the_plain_path():
     rng = np.random.default_rng(0)
     keyframes = [rng.integers(0, 255, (64, 48, 3), dtype=np.uint8) for _ in range(4)]
     plain = VideoSettings(steps=2, buckets=((64, 48),), batched_cfg=False, segment_batch=1)
-    reference = np.stack(flow.make_video(models, placement, keyframes, plain))
+    reference = np.stack(video_stage.video_frames(models, placement, keyframes, plain))
     for option in ({"batched_cfg": True}, {"segment_batch": 3}, {"batched_cfg": True, "segment_batch": 2}):
-        faster = np.stack(flow.make_video(models, placement, keyframes, dataclasses.replace(plain, **option)))
+        faster_settings = dataclasses.replace(plain, **option)
+        faster = np.stack(video_stage.video_frames(models, placement, keyframes, faster_settings))
         assert faster.shape == reference.shape == (3 * 15, 64, 48, 3)
         assert np.abs(faster.astype(int) - reference).max() <= 2, option

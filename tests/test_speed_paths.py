@@ -335,10 +335,10 @@ def test_attention_kernels_are_chosen_per_kind_of_attention(tiny_multi_frame, mo
 
 def test_the_engine_chooses_attention_kernels_for_both_unets():
     from paintsundo.hub import ModelPaths
-    from paintsundo.pipeline.engine import NeuralPipeline
+    from paintsundo.pipeline.paints_undo import PaintsUndoPipeline
 
     paths = ModelPaths(TINY / "paints_undo_single_frame", TINY / "paints_undo_multi_frame", TINY, "test")
-    pipeline = NeuralPipeline(paths, "cpu", memory="fast")
+    pipeline = PaintsUndoPipeline(paths, "cpu", memory="fast")
     for unet, kinds in (
         (pipeline.single.unet, {"Transformer2DModel"}),
         (pipeline.multi.unet, {"SpatialTransformer", "TemporalTransformer"}),

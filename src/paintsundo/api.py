@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
-from PIL import Image, ImageOps
 
 from paintsundo.engines import EngineChoice, choose_engine
 from paintsundo.errors import PaintsUndoError
@@ -20,15 +19,11 @@ from paintsundo.outputs.atomic import Staging
 from paintsundo.outputs.contact_sheet import contact_frame_indices, contact_sheet
 from paintsundo.outputs.provenance import provenance_text
 from paintsundo.outputs.writers import open_writer, png_provenance
-from paintsundo.picture import Picture, load_picture, picture_from_array
+from paintsundo.picture import Picture, PictureSource, load_source
 from paintsundo.procedural import DrawingProcess
 from paintsundo.settings import Settings
+from paintsundo.timeline import Progress
 
-PictureSource = str | Path | np.ndarray | Image.Image
-# progress(stage, done, total), counted within the stage: the procedural engine's stages as it
-# draws them (blank, sketch, lineart, ...); "tagging", "keyframes", "video i/n" for the neural
-# engine; then "encoding" while the output is written.
-Progress = Callable[[str, int, int], None]
 # A user keyframe: a picture, and its operation step (1..999) or None (see `user_keyframes`).
 UserKeyframe = tuple[PictureSource, int | None]
 
@@ -241,15 +236,7 @@ def stage_progress(process: Process, index: int) -> tuple[str, int, int]:
 
 def _load(picture: PictureSource, settings: Settings, choice: EngineChoice) -> Picture:
     # The neural engine resizes with the reference app's own filters, so it gets the full picture.
-    size = "source" if choice.engine == "neural" else settings.size
-    if isinstance(picture, (str, Path)):
-        return load_picture(picture, size)
-    if isinstance(picture, Image.Image):
-        upright = ImageOps.exif_transpose(picture)  # a PIL image keeps its EXIF turn until applied
-        return picture_from_array(np.asarray(upright.convert("RGBA")), size)
-    if isinstance(picture, np.ndarray):
-        return picture_from_array(picture, size)
-    raise PaintsUndoError(f"expected a path, a PIL image or a NumPy array, got {type(picture).__name__}")
+    return load_source(picture, "source" if choice.engine == "neural" else settings.size)
 
 
 def _run_engine(
@@ -260,13 +247,11 @@ def _run_engine(
     progress: Progress | None,
 ) -> Process:
     if choice.engine == "neural":
-        from paintsundo.pipeline.engine import run_neural
-        from paintsundo.pipeline.user_keyframes import user_keyframes
+        from paintsundo.pipeline.paints_undo import shared_pipeline
 
-        settings, given = user_keyframes(
-            settings, [(_load(p, settings, choice).pixels, s) for p, s in keyframes]
-        )
-        return run_neural(picture.pixels, settings, choice.models, choice.device, given, progress)
+        pipeline = shared_pipeline(choice.models, choice.device, settings.memory, settings.compile)
+        given = [(_load(source, settings, choice).pixels, step) for source, step in keyframes]
+        return pipeline(picture.pixels, settings.keyframes, settings.video, settings.prompt, given, progress)
     if keyframes:
         raise PaintsUndoError("user keyframes need the neural engine: add --engine neural")
     return DrawingProcess(

@@ -13,6 +13,8 @@ from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 from paintsundo.errors import PaintsUndoError
 from paintsundo.settings import output_size
 
+# What the API accepts as a picture: a file path, a PIL image or an array (h w, h w 3 or h w 4).
+PictureSource = str | Path | np.ndarray | Image.Image
 MAX_PIXELS = 100_000_000
 # EXIF orientations that turn the stored picture a quarter turn: its upright width is its stored height.
 QUARTER_TURNS = {5, 6, 7, 8}
@@ -85,6 +87,18 @@ def picture_from_array(pixels: np.ndarray, size: str | None = None) -> Picture:
     return Picture(
         pixels=_to_rgb_at_size(image, _target(image.size, size)), sha256=digest, source_size=image.size
     )
+
+
+def load_source(source: PictureSource, size: str | None = None) -> Picture:
+    """A picture from any of the sources the API accepts, at the output size (see `load_picture`)."""
+    if isinstance(source, (str, Path)):
+        return load_picture(source, size)
+    if isinstance(source, Image.Image):
+        upright = ImageOps.exif_transpose(source)  # a PIL image keeps its EXIF turn until applied
+        return picture_from_array(np.asarray(upright.convert("RGBA")), size)
+    if isinstance(source, np.ndarray):
+        return picture_from_array(source, size)
+    raise PaintsUndoError(f"expected a path, a PIL image or a NumPy array, got {type(source).__name__}")
 
 
 def upright_size(image: Image.Image) -> tuple[int, int]:

@@ -9,27 +9,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 from PIL import Image
 
-from paintsundo.api import PictureSource, Process, Progress, RunResult, UserKeyframe, _load, prepare_video
-from paintsundo.engines import EngineChoice, choose_engine
+from paintsundo.api import Process, RunResult, UserKeyframe, prepare_video
+from paintsundo.engines import choose_engine
 from paintsundo.errors import PaintsUndoError
 from paintsundo.outputs import check_not_inputs, written_paths
 from paintsundo.outputs.atomic import Staging
 from paintsundo.outputs.provenance import provenance_text
 from paintsundo.outputs.writers import png_provenance
+from paintsundo.picture import PictureSource, load_source
 from paintsundo.settings import Settings
+from paintsundo.timeline import Keyframe, Progress
 
 if TYPE_CHECKING:
-    from paintsundo.pipeline.flow import Keyframe
+    from paintsundo.pipeline.paints_undo import PaintsUndoPipeline
 
 
 def tag(picture: PictureSource, *, models: str | Path | None = None) -> str:
     """Stage 1: the WD14 tagger's prompt for a picture, as the reference app writes it."""
-    from paintsundo.tagger import Tagger
-
-    settings, choice = _neural(None, models)
-    return Tagger(choice.models.tagger)(_load(picture, settings, choice).pixels)
+    _, pipeline = _neural(None, models)
+    return pipeline.tag(_pixels(picture))
 
 
 @dataclass(frozen=True)
@@ -48,13 +49,11 @@ def keyframe_list(
     progress: Progress | None = None,
 ) -> tuple[str, list[Keyframe]]:
     """Stage 2: the prompt and the keyframes (input, then by operation step, then the blank canvas)."""
-    settings, choice = _neural(settings, models)
-    from paintsundo.pipeline.engine import neural_keyframes
-    from paintsundo.pipeline.user_keyframes import user_keyframes
-
-    source = _load(picture, settings, choice).pixels
-    settings, given = user_keyframes(settings, [(_load(p, settings, choice).pixels, s) for p, s in keyframes])
-    return neural_keyframes(source, settings, choice.models, choice.device, given, progress)
+    settings, pipeline = _neural(settings, models)
+    source = _pixels(picture)
+    prompt = pipeline.tag(source, progress) if settings.prompt is None else settings.prompt
+    given = [(_pixels(source_of_step), step) for source_of_step, step in keyframes]
+    return prompt, pipeline.keyframes(source, settings.keyframes, prompt, given, progress)
 
 
 def make_keyframes(
@@ -96,11 +95,11 @@ def keyframes_video_process(
     """Stage 3's frames through keyframes given most finished first (as stage 2 lists them)."""
     if len(keyframes) < 2:
         raise PaintsUndoError("the video needs at least two keyframes")
-    settings, choice = _neural(settings, models)
-    from paintsundo.pipeline.engine import keyframes_process
-
-    pictures = [_load(picture, settings, choice).pixels for picture in keyframes]
-    return keyframes_process(pictures, settings, choice.models, choice.device, progress)
+    settings, pipeline = _neural(settings, models)
+    given = [Keyframe(index, _pixels(picture), "given") for index, picture in enumerate(keyframes)]
+    process = pipeline.video(given, settings.video, progress)
+    process.details["keyframes_given"] = len(given)
+    return process
 
 
 def video_from_keyframes(
@@ -144,6 +143,15 @@ def interpolate_pictures(
     )
 
 
-def _neural(settings: Settings | None, models: str | Path | None) -> tuple[Settings, EngineChoice]:
+def _neural(settings: Settings | None, models: str | Path | None) -> tuple[Settings, PaintsUndoPipeline]:
+    """The settings for the neural engine, and the process's pipeline for them."""
     settings = dataclasses.replace(settings or Settings(), engine="neural")
-    return settings, choose_engine("neural", models, settings.device)
+    choice = choose_engine("neural", models, settings.device)  # first: it says what is missing
+    from paintsundo.pipeline.paints_undo import shared_pipeline
+
+    return settings, shared_pipeline(choice.models, choice.device, settings.memory, settings.compile)
+
+
+def _pixels(picture: PictureSource) -> np.ndarray:
+    # The neural engine resizes with the reference app's own filters, so it gets the full picture.
+    return load_source(picture, "source").pixels

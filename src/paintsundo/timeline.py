@@ -1,8 +1,17 @@
-"""The words both engines use for a drawing process's timeline: its stages and its events."""
+"""The words both engines and their callers use for a drawing process: its stages and events, the
+keyframes it passes through, and how it reports progress. Imports neither engine."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+import numpy as np
+
+# progress(stage, done, total), counted within the stage: the procedural engine's stages as it draws
+# them (blank, sketch, lineart, ...); "tagging", "keyframes", "video i/n" for the neural engine; then
+# "encoding" while an output is written.
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -27,3 +36,12 @@ class Event:
 
     def to_json(self) -> dict:
         return {"kind": self.kind, "start": self.start, "end": self.end, **self.detail}
+
+
+@dataclass
+class Keyframe:
+    """A picture on the way from blank to finished, at its operation step."""
+
+    step: int  # 0 is the finished picture, 1000 the blank canvas
+    picture: np.ndarray  # RGB uint8
+    source: str  # "input", "generated", "user", "given" or "blank"

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import gradio as gr
 
-from paintsundo.api import Process, Progress, draw_process, prepare_video
+from paintsundo.api import Process, draw_process, prepare_video
 from paintsundo.app.scratch import Scratch
 from paintsundo.errors import PaintsUndoError
 from paintsundo.outputs.provenance import provenance_text
 from paintsundo.outputs.writers import png_provenance
 from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
 from paintsundo.settings import Settings, parse_buckets
+from paintsundo.timeline import Progress
 
 Downloads = tuple[str, str | None, list[str]]
 

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from paintsundo.api import Progress as ProgressCallback
+from paintsundo.timeline import Progress as ProgressCallback
 
 
 @contextmanager

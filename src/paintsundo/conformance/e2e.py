@@ -11,11 +11,8 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from paintsundo.hub import layout
-from paintsundo.pipeline.flow import make_keyframes, make_video
-from paintsundo.pipeline.models import load_multi_frame, load_single_frame
-from paintsundo.pipeline.placement import Placement
+from paintsundo.pipeline.paints_undo import PaintsUndoPipeline
 from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
-from paintsundo.tagger import Tagger
 
 PIXEL_TOLERANCE = 2  # levels of 0..255
 
@@ -61,14 +58,11 @@ def run_e2e(models_dir: Path, case_dir: Path, out_dir: Path) -> E2EResult:
     io = load_file(case_dir / "e2e.io.safetensors")
     picture = io["input"].numpy()
     keyframe_settings, video_settings = case_settings(case)
-    device = torch.device("cpu")
-    prompt = Tagger(models_dir / "misc")(picture)
-    paths = layout(models_dir, "MODELS_DIR")
-    single = load_single_frame(paths.single_frame, device, torch.float32)
-    keyframes = make_keyframes(single, Placement(device), picture, prompt, keyframe_settings)
-    multi = load_multi_frame(paths.multi_frame, device, torch.float32)
+    pipeline = PaintsUndoPipeline(layout(models_dir, "MODELS_DIR"), "cpu")  # float32 on the CPU
+    prompt = pipeline.tag(picture)
+    keyframes = pipeline.keyframes(picture, keyframe_settings, prompt)
+    frames = pipeline.video(keyframes, video_settings).frames
     pictures = [keyframe.picture for keyframe in keyframes]
-    frames = make_video(multi, Placement(device), pictures, video_settings)
     out_dir.mkdir(parents=True, exist_ok=True)
     outputs = {
         "keyframes": torch.from_numpy(np.stack(pictures)),

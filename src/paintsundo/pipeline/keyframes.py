@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import numpy as np
@@ -13,8 +14,9 @@ from paintsundo.pipeline.denoisers import single_frame_denoiser
 from paintsundo.pipeline.images import resize_and_center_crop, to_model_range, to_pictures
 from paintsundo.pipeline.models import SingleFrameModels
 from paintsundo.pipeline.placement import Placement
-from paintsundo.pipeline.settings import KeyframeSettings
+from paintsundo.pipeline.settings import BLANK_STEP, KeyframeSettings
 from paintsundo.samplers import DiscreteSchedule, karras_sigmas, linear_betas, sample_dpmpp_2m
+from paintsundo.timeline import Keyframe, Progress
 
 StepCallback = Callable[[int, int], None]
 
@@ -90,3 +92,29 @@ def generate_keyframes(
     at_a_time = placement.plan.keyframe_decode_batch or len(latents)
     pictures = [vae.decode(part.to(vae.dtype) / scaling).sample for part in latents.split(at_a_time)]
     return finished, to_pictures(torch.cat(pictures))
+
+
+def keyframe_sequence(
+    models: SingleFrameModels,
+    placement: Placement,
+    picture: np.ndarray,
+    prompt: str,
+    settings: KeyframeSettings,
+    user: list[Keyframe] | None = None,
+    progress: Progress | None = None,
+) -> list[Keyframe]:
+    """[input] + keyframes by operation step + [blank]; user keyframes replace generated ones at
+    their step and add the rest."""
+    user = user or []
+    taken = {keyframe.step for keyframe in user}
+    wanted = tuple(step for step in settings.operation_steps if step not in taken)
+    report = (lambda done, total: progress("keyframes", done, total)) if progress else None
+    if wanted:
+        run = dataclasses.replace(settings, operation_steps=wanted)
+        finished, generated = generate_keyframes(models, placement, picture, prompt, run, report)
+    else:
+        finished, generated = resize_and_center_crop(picture, settings.width, settings.height), []
+    middle = [Keyframe(step, image, "generated") for step, image in zip(wanted, generated, strict=True)]
+    middle = sorted(middle + user, key=lambda keyframe: keyframe.step)
+    blank = np.full_like(finished, 255)
+    return [Keyframe(0, finished, "input"), *middle, Keyframe(BLANK_STEP, blank, "blank")]

@@ -8,6 +8,7 @@ once per phase when memory is short.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -31,8 +32,7 @@ from paintsundo.samplers import (
     zero_terminal_snr,
 )
 from paintsundo.samplers.schedules import dynamic_x0_scale
-
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
+from paintsundo.timeline import Progress
 
 
 @dataclass
@@ -56,6 +56,24 @@ class Conditions:
     # takes a few milliseconds, where keeping the features (130 MB a segment) would cost memory or
     # seconds of copying to and from host memory.
     ends: torch.Tensor
+
+
+def video_frames(
+    models: MultiFrameModels,
+    placement: Placement,
+    keyframes: list[np.ndarray],
+    settings: VideoSettings,
+    progress: Progress | None = None,
+) -> list[np.ndarray]:
+    """Interpolate each consecutive pair of keyframes (most finished first; segment i with seed + i),
+    up to a segment batch at a time and a bucket per batch; drop each segment's last frame; join;
+    play from blank to finished."""
+    groups = group_segments(
+        list(itertools.pairwise(keyframes)), settings, placement.plan.segments_per_batch(settings)
+    )
+    segments = interpolate_groups(models, placement, groups, settings, progress)
+    frames = [frame for segment in segments for frame in segment[:-1]]
+    return frames[::-1]
 
 
 def group_segments(

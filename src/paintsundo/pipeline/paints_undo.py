@@ -1,0 +1,243 @@
+"""Paints-UNDO (lllyasviel, 2024) as one pipeline: a finished picture in, its drawing process out.
+
+    pipeline = PaintsUndoPipeline(paths, "cuda")
+    process = pipeline(picture, KeyframeSettings(), VideoSettings())
+
+Three stages, as the reference app runs them:
+1. `tag`: the WD14 tagger's prompt for the picture (unless one is given);
+2. `keyframes`: the single-frame model undoes the picture to several operation steps at once
+   (`keyframes.generate_keyframes`: encode, sample, decode), between the picture and a blank canvas;
+   the user's own keyframes take their steps;
+3. `video`: the multi-frame model fills 16 frames between each two neighbouring keyframes
+   (`video.interpolate_groups`: encode every segment, sample, decode), joined and played from blank
+   to finished.
+
+The models load on first use and stay, so one pipeline serves many pictures; where they sit during
+a run follows a memory plan (`placement.py`), and `compile` compiles them once loaded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from paintsundo.errors import PaintsUndoError
+from paintsundo.hub import ModelPaths
+from paintsundo.pipeline.acceleration import (
+    choose_attention_kernels,
+    compile_image_decoder,
+    compile_unet,
+    compile_video_decoder,
+)
+from paintsundo.pipeline.images import resize_and_center_crop
+from paintsundo.pipeline.keyframes import keyframe_sequence
+from paintsundo.pipeline.models import (
+    MultiFrameModels,
+    SingleFrameModels,
+    load_multi_frame,
+    load_single_frame,
+    modules_of,
+    planned_bytes,
+)
+from paintsundo.pipeline.placement import Placement, choose_plan, use_expandable_segments
+from paintsundo.pipeline.settings import BLANK_STEP, KeyframeSettings, VideoSettings
+from paintsundo.pipeline.video import video_frames
+from paintsundo.tagger import Tagger
+from paintsundo.timeline import Event, Keyframe, Progress, Stage
+from paintsundo.weights.release import MULTI_FRAME, SINGLE_FRAME
+
+# A user's keyframe, loaded: a picture (RGB uint8) and its operation step, or None to spread it.
+KeyframePicture = tuple[np.ndarray, int | None]
+
+
+@dataclass
+class NeuralProcess:
+    """Frames from blank to finished, with one stage per video segment and one event per keyframe."""
+
+    frames: list[np.ndarray]
+    stages: tuple[Stage, ...]
+    events: tuple[Event, ...]
+    prompt: str
+    details: dict = field(default_factory=dict)  # for the manifest: device, placement, peak memory
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    def frame(self, index: int) -> np.ndarray:
+        return self.frames[index]
+
+    def stage_at(self, index: int) -> str:
+        return next(
+            (stage.name for stage in self.stages if stage.start <= index < stage.end), self.stages[-1].name
+        )
+
+
+class PaintsUndoPipeline:
+    """The released models of one device, loaded when first needed and kept for the next pictures
+    (the app and batch workers reuse one), placed by the memory plan chosen for this device."""
+
+    def __init__(
+        self, paths: ModelPaths, device: str | torch.device, memory: str = "auto", compile: bool = False
+    ) -> None:
+        self.paths, self.device, self.compile = paths, torch.device(device), compile
+        if self.device.type == "cuda":
+            use_expandable_segments()
+        sizes = [
+            planned_bytes(paths.single_frame, SINGLE_FRAME, self.device),
+            planned_bytes(paths.multi_frame, MULTI_FRAME, self.device),
+        ]
+        self.plan, self.plan_reason = choose_plan(memory, self.device, sizes)
+        self.placement = Placement(self.device, self.plan)
+        self._loaded: dict[str, SingleFrameModels | MultiFrameModels] = {}
+        self._tagger: Tagger | None = None
+
+    @property
+    def single(self) -> SingleFrameModels:
+        return self._load("single", load_single_frame, self.paths.single_frame)
+
+    @property
+    def multi(self) -> MultiFrameModels:
+        return self._load("multi", load_multi_frame, self.paths.multi_frame)
+
+    def _load(self, name: str, loader: Callable, folder: Path) -> SingleFrameModels | MultiFrameModels:
+        """The model set, loaded, placed and (if asked) compiled on first use."""
+        if name not in self._loaded:
+            models = self._loaded[name] = loader(folder, self.device)
+            choose_attention_kernels(models.unet)
+            if self.compile:  # first: it lays out the weights that the placement then packs
+                compile_unet(models.unet)
+                if isinstance(models, MultiFrameModels):
+                    compile_video_decoder(models.vae.decoder)
+                else:
+                    compile_image_decoder(models.vae.decoder)
+            self.placement.add_stage(modules_of(models))
+        return self._loaded[name]
+
+    def tag(self, picture: np.ndarray, progress: Progress | None = None) -> str:
+        """Stage 1: the tagger's prompt for a picture (RGB uint8), as the reference app writes it."""
+        if progress:
+            progress("tagging", 0, 1)
+        if self._tagger is None:
+            self._tagger = Tagger(self.paths.tagger)
+        return self._tagger(picture)
+
+    def keyframes(
+        self,
+        picture: np.ndarray,
+        settings: KeyframeSettings,
+        prompt: str,
+        user_keyframes: Sequence[KeyframePicture] = (),
+        progress: Progress | None = None,
+    ) -> list[Keyframe]:
+        """Stage 2: the picture, the keyframes by operation step and the blank canvas, most
+        finished first. The user's keyframes take their steps (see `place_user_keyframes`)."""
+        settings, given = place_user_keyframes(settings, user_keyframes)
+        return keyframe_sequence(self.single, self.placement, picture, prompt, settings, given, progress)
+
+    def video(
+        self, keyframes: list[Keyframe], settings: VideoSettings, progress: Progress | None = None
+    ) -> NeuralProcess:
+        """Stage 3: the frames through the keyframes (most finished first), played from blank to
+        finished, with a stage per segment and an event per keyframe."""
+        pictures = [keyframe.picture for keyframe in keyframes]
+        frames = video_frames(self.multi, self.placement, pictures, settings, progress)
+        stages, events = segment_timeline(keyframes, settings.frames_per_segment)
+        details = {**self.details(), "segment_batch": self.plan.segments_per_batch(settings)}
+        return NeuralProcess(frames, stages, events, settings.prompt, details)
+
+    def __call__(
+        self,
+        picture: np.ndarray,
+        keyframe_settings: KeyframeSettings,
+        video_settings: VideoSettings,
+        prompt: str | None = None,
+        user_keyframes: Sequence[KeyframePicture] = (),
+        progress: Progress | None = None,
+    ) -> NeuralProcess:
+        """All three stages: tag (unless a prompt is given), make the keyframes, fill the video."""
+        if self.device.type == "cuda":
+            torch.cuda.reset_peak_memory_stats(self.device)
+        prompt = self.tag(picture, progress) if prompt is None else prompt
+        keyframes = self.keyframes(picture, keyframe_settings, prompt, user_keyframes, progress)
+        process = self.video(keyframes, video_settings, progress)
+        listing = [{"operation_step": k.step, "source": k.source} for k in keyframes]
+        process.prompt = prompt
+        process.details.update(prompt=prompt, keyframes=listing)
+        return process
+
+    def details(self) -> dict:
+        """For the manifest: where it ran, the memory plan and why, the peak GPU memory."""
+        details = {"device": str(self.device), "memory": self.plan.mode, "memory_choice": self.plan_reason}
+        if self.compile:
+            details["compiled"] = True
+        if self.device.type == "cuda":
+            details["peak_gpu_memory_gib"] = round(torch.cuda.max_memory_allocated(self.device) / 2**30, 3)
+        return details
+
+
+@functools.lru_cache(maxsize=1)
+def shared_pipeline(paths: ModelPaths, device: str, memory: str, compile: bool) -> PaintsUndoPipeline:
+    """One loaded pipeline per process, reused while the models, device and memory mode stay the same."""
+    return PaintsUndoPipeline(paths, device, memory, compile)
+
+
+def place_user_keyframes(
+    settings: KeyframeSettings, given: Sequence[KeyframePicture]
+) -> tuple[KeyframeSettings, list[Keyframe]]:
+    """The user's pictures as keyframes (asked for upstream in Paints-UNDO issues #50 and #70).
+
+    With operation steps, each replaces the generated keyframe of its step or adds one. Without,
+    they are the whole middle of the sequence, in the order given (most finished first), spread
+    evenly, and none is generated. Mixing both is refused.
+    """
+    if not given:
+        return settings, []
+    with_steps = [step is not None for _, step in given]
+    if any(with_steps) and not all(with_steps):
+        raise PaintsUndoError("give every user keyframe an operation step, or none: mixing both is ambiguous")
+    count = len(given)
+    steps = [step for _, step in given] if all(with_steps) else _spread(count)
+    if len(set(steps)) != len(steps) or any(not 0 < step < BLANK_STEP for step in steps):
+        raise PaintsUndoError("keyframe steps must be distinct whole numbers from 1 to 999")
+    keyframes = [
+        Keyframe(step, resize_and_center_crop(picture, settings.width, settings.height), "user")
+        for (picture, _), step in zip(given, steps, strict=True)
+    ]
+    if not all(with_steps):
+        settings = dataclasses.replace(settings, operation_steps=tuple(steps))
+    return settings, keyframes
+
+
+def _spread(count: int) -> list[int]:
+    """Evenly spaced operation steps for keyframes given in drawing order."""
+    return [round(BLANK_STEP * (index + 1) / (count + 1)) for index in range(count)]
+
+
+def segment_timeline(
+    keyframes: list[Keyframe], per_segment: int
+) -> tuple[tuple[Stage, ...], tuple[Event, ...]]:
+    """Played blank to finished: segment k runs from keyframe n-k to n-k-1 (reversed order)."""
+    played = keyframes[::-1]
+    kept = per_segment - 1
+    stages = tuple(
+        Stage(f"segment {index + 1}: step {a.step} to {b.step}", index * kept, (index + 1) * kept)
+        for index, (a, b) in enumerate(itertools.pairwise(played))
+    )
+    last = len(stages) * kept - 1
+    events = tuple(
+        Event(
+            "keyframe",
+            min(index * kept, last),
+            min(index * kept, last) + 1,
+            {"operation_step": key.step, "source": key.source},
+        )
+        for index, key in enumerate(played)
+    )
+    return stages, events
