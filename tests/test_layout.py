@@ -72,3 +72,14 @@ def test_the_neural_engine_takes_the_shared_words_not_the_procedural_engine():
 def test_the_web_app_only_calls_the_library():
     for path in (SOURCE / "app").rglob("*.py"):
         assert not any(name.startswith("paintsundo.cli") for name in imported_modules(path)), path
+
+
+def test_each_layer_imports_only_from_the_layers_below_it(capsys):
+    """The import-linter contract in pyproject.toml: cli, then app and batch, then the stages and
+    the API, ... down to the shared vocabulary. A module importing upwards breaks it."""
+    from importlinter.cli import lint_imports
+
+    code = lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True)
+    report = capsys.readouterr().out
+    assert code == 0, report[-3000:]
+    assert "1 kept, 0 broken" in report

@@ -6,7 +6,7 @@ used without the video and image-processing dependencies of the rest (as on a ba
 
 from typing import TYPE_CHECKING
 
-__version__ = "0.1.0"
+from paintsundo._version import __version__
 
 _API = {
     "RunResult": "paintsundo.api",

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from paintsundo.errors import PaintsUndoError
+from paintsundo.extras import require_extra
 
 SINGLE_FRAME_REPO = "lllyasviel/paints_undo_single_frame"
 MULTI_FRAME_REPO = "lllyasviel/paints_undo_multi_frame"
@@ -94,8 +95,6 @@ def missing_weights_message() -> str:
 
 def download(to: str | Path | None = None) -> ModelPaths:
     """Fetch everything (resumable; huggingface_hub shows progress). Into `to` if given, else the cache."""
-    from paintsundo.engines import require_extra
-
     require_extra("neural", ("huggingface_hub",), "downloading the weights")
     from huggingface_hub import hf_hub_download, snapshot_download
     from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError

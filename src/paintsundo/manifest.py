@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from paintsundo import __version__
+from paintsundo._version import __version__
 from paintsundo.errors import PaintsUndoError
 from paintsundo.settings import Settings
 

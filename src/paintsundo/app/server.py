@@ -16,8 +16,8 @@ MAX_UPLOAD = "25mb"
 
 def neural_status(models: str | Path | None) -> tuple[bool, str]:
     """Whether the neural engine can run here, and if not, why (one line)."""
-    from paintsundo.engines import missing_neural_packages
     from paintsundo.errors import PaintsUndoError
+    from paintsundo.extras import missing_neural_packages
     from paintsundo.hub import find_models
 
     missing = missing_neural_packages()

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from paintsundo import __version__
+from paintsundo._version import __version__
 from paintsundo.errors import PaintsUndoError
 
 app = typer.Typer(

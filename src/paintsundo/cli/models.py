@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from paintsundo import __version__
+from paintsundo._version import __version__
 from paintsundo.cli import app, options
 
 # What these commands report is their output, so it goes to stdout.
@@ -38,7 +38,7 @@ def download(
 @app.command()
 def doctor(models: options.Models = None) -> None:
     """Report what is installed and found: packages, weights, GPU and its memory."""
-    from paintsundo.engines import missing_neural_packages
+    from paintsundo.extras import missing_neural_packages
 
     table = Table(show_header=False, box=None)
     table.add_row("paintsundo", __version__)

@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 
 from paintsundo.cli import app, options
-from paintsundo.engines import require_extra
+from paintsundo.extras import require_extra
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 

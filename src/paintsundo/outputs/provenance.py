@@ -1,6 +1,6 @@
 """The statement every output carries: this is a synthetic process, not a recording of an artist."""
 
-from paintsundo import __version__
+from paintsundo._version import __version__
 
 
 def provenance_text(engine: str) -> str:
