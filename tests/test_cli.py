@@ -285,3 +285,33 @@ def test_module_entry_point(small_png, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "m.webp").exists()
+
+
+def test_library_errors_name_the_setting_and_the_cli_names_the_flag(small_png, tmp_path):
+    """The library speaks of settings; only the CLI knows their flags."""
+    from paintsundo import Settings, draw_process
+    from paintsundo.errors import PaintsUndoError
+
+    with pytest.raises(PaintsUndoError) as caught:
+        draw_process(small_png, Settings(engine="procedural"), keyframes=[(small_png, 500)])
+    assert caught.value.setting == "engine" and "--" not in str(caught.value)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "paintsundo",
+            "run",
+            str(small_png),
+            "-o",
+            str(tmp_path / "a.mp4"),
+            "--engine",
+            "procedural",
+            "--keyframe",
+            f"{small_png}@500",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().endswith("(--engine)"), result.stderr

@@ -148,7 +148,7 @@ def test_neural_commands_never_write_over_their_inputs(small_png, example_paths,
     ("extra", "message"),
     [
         ([], "weights were not found"),
-        (["--models", "MISSING"], "--models folder not found"),
+        (["--models", "MISSING"], "models folder not found"),
         (["--models", "NOTAGGER"], "misc"),
         (["--models", "MODELS", "--device", "cuda"], "no CUDA GPU"),
     ],
@@ -177,13 +177,14 @@ def test_auto_picks_procedural_without_a_gpu_and_says_why(small_png, tmp_path):
 def test_download_offline_says_what_to_fetch_and_where(tmp_path):
     result = paintsundo("download", "--to", str(tmp_path / "weights"), env=isolated_environment(tmp_path))
     assert result.returncode == 2
-    assert "lllyasviel/paints_undo_single_frame" in result.stderr and "--models DIR" in result.stderr
+    assert "lllyasviel/paints_undo_single_frame" in result.stderr
+    assert "give DIR as the models folder (--models)" in result.stderr, "the CLI names the flag"
 
 
 def test_doctor_reports_weights_and_device(tmp_path):
     result = paintsundo("doctor", "--models", str(MODELS), env=isolated_environment(tmp_path))
     assert result.returncode == 0, result.stderr
-    assert "found in --models" in result.stdout and "torch" in result.stdout
+    assert "found in the models folder given" in result.stdout and "torch" in result.stdout
 
 
 def test_api_reports_progress_per_stage_and_uses_user_keyframes_alone(small_png, example_paths):

@@ -253,7 +253,7 @@ def _run_engine(
         given = [(_load(source, settings, choice).pixels, step) for source, step in keyframes]
         return pipeline(picture.pixels, settings.keyframes, settings.video, settings.prompt, given, progress)
     if keyframes:
-        raise PaintsUndoError("user keyframes need the neural engine: add --engine neural")
+        raise PaintsUndoError("user keyframes need the neural engine: choose it", "engine")
     return DrawingProcess(
         picture.pixels,
         frames=settings.frames,

@@ -1,4 +1,4 @@
-"""Choosing the engine for `--engine auto|procedural|neural`, with the reason, as one line."""
+"""Choosing the engine (auto, procedural or neural), with the reason, as one line."""
 
 from __future__ import annotations
 
@@ -30,16 +30,18 @@ def _check_device(device: str) -> None:
     import torch
 
     if device == "cuda" and not torch.cuda.is_available():
-        raise PaintsUndoError("--device cuda was asked for, but no CUDA GPU is available: use --device cpu")
+        raise PaintsUndoError(
+            "the CUDA device was asked for, but no CUDA GPU is available: use the CPU", "device"
+        )
     if device == "mps" and not torch.backends.mps.is_available():
         raise PaintsUndoError(
-            "--device mps was asked for, but Apple's MPS is not available: use --device cpu"
+            "the MPS device was asked for, but Apple's MPS is not available: use the CPU", "device"
         )
 
 
 def choose_engine(requested: str, models_dir: str | None = None, device: str | None = None) -> EngineChoice:
     if requested == "procedural":
-        return EngineChoice("procedural", "asked for with --engine procedural")
+        return EngineChoice("procedural", "asked for")
     missing = missing_neural_packages()
     if requested == "neural":
         require_extra("neural", NEURAL_PACKAGES, "the neural engine")
@@ -47,12 +49,10 @@ def choose_engine(requested: str, models_dir: str | None = None, device: str | N
 
         models = find_models(models_dir)
         if models is None:
-            raise PaintsUndoError(missing_weights_message())
+            raise PaintsUndoError(missing_weights_message(), "models")
         chosen = device or best_device()
         _check_device(chosen)
-        return EngineChoice(
-            "neural", f"asked for with --engine neural; weights from {models.source}", models, chosen
-        )
+        return EngineChoice("neural", f"asked for; weights from {models.source}", models, chosen)
     return _auto(missing, models_dir, device)
 
 
@@ -68,7 +68,7 @@ def _auto(missing: list[str], models_dir: str | None, device: str | None) -> Eng
     if chosen == "cpu":
         return EngineChoice(
             "procedural",
-            "auto: neural weights found but no GPU; --engine neural --device cpu runs them slowly",
+            "auto: neural weights found but no GPU; the neural engine on the CPU runs them slowly",
         )
     _check_device(chosen)
     return EngineChoice(

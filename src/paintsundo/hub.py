@@ -1,5 +1,5 @@
-"""Where the released weights are: --models DIR, then $PAINTSUNDO_MODELS, then the Hugging Face cache;
-and fetching them with huggingface_hub. Imports no torch."""
+"""Where the released weights are: a models folder given, then $PAINTSUNDO_MODELS, then the Hugging
+Face cache; and fetching them with huggingface_hub. Imports no torch."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ class ModelPaths:
 
 
 def layout(root: Path, source: str) -> ModelPaths:
-    """The layout `paintsundo download --to DIR` writes and `--models DIR` reads."""
+    """The layout a download into a folder writes and a given models folder is read in."""
     return ModelPaths(
         root / "paints_undo_single_frame", root / "paints_undo_multi_frame", root / "misc", source
     )
@@ -53,13 +53,13 @@ def layout(root: Path, source: str) -> ModelPaths:
 def find_models(models_dir: str | Path | None = None) -> ModelPaths | None:
     """The first complete set of weights in lookup order, or None."""
     if models_dir is not None:
-        paths = layout(Path(models_dir), "--models")
+        paths = layout(Path(models_dir), "the models folder given")
         if not Path(models_dir).is_dir():
-            raise PaintsUndoError(f"--models folder not found: {models_dir}")
+            raise PaintsUndoError(f"models folder not found: {models_dir}", "models")
         missing = paths.missing()
         if missing:
             raise PaintsUndoError(
-                f"{models_dir} lacks {missing[0]} (see `paintsundo download --to {models_dir}`)"
+                f"{models_dir} lacks {missing[0]}: download the weights into that folder", "models"
             )
         return paths
     if os.environ.get(ENVIRONMENT_VARIABLE):
@@ -88,8 +88,8 @@ def missing_weights_message() -> str:
     return (
         "the neural engine's weights were not found: run `paintsundo download` on a machine with internet"
         f" (it fetches {SINGLE_FRAME_REPO}, {MULTI_FRAME_REPO} and the WD14 tagger from {TAGGER_REPO}),"
-        f" or put them in a folder as paints_undo_single_frame/, paints_undo_multi_frame/ and misc/ and pass"
-        f" --models DIR or set {ENVIRONMENT_VARIABLE}"
+        f" or put them in a folder as paints_undo_single_frame/, paints_undo_multi_frame/ and misc/ and give"
+        f" that folder as the models folder or in {ENVIRONMENT_VARIABLE}"
     )
 
 
@@ -119,6 +119,7 @@ def download(to: str | Path | None = None) -> ModelPaths:
             f"download failed ({type(error).__name__}): without access to the Hugging Face Hub, fetch"
             f" {SINGLE_FRAME_REPO}, {MULTI_FRAME_REPO} and {', '.join(TAGGER_FILES)} from {TAGGER_REPO}"
             " elsewhere, put them in DIR/paints_undo_single_frame, DIR/paints_undo_multi_frame and DIR/misc,"
-            " and pass --models DIR"
+            " and give DIR as the models folder",
+            "models",
         ) from None
     return ModelPaths(folders[0], folders[1], tagger, str(root) if root else "the Hugging Face cache")

@@ -62,7 +62,7 @@ class Settings:
         if self.workflow not in WORKFLOWS:
             raise PaintsUndoError(f"unknown workflow {self.workflow!r}: choose one of {', '.join(WORKFLOWS)}")
         stage_weights = tuple((str(name), float(weight)) for name, weight in dict(self.stage_weights).items())
-        _check_stage_weights(stage_weights)
+        check_stage_weights(stage_weights)
         unknown = set(self.behaviours) - set(BEHAVIOURS)
         if unknown:
             raise PaintsUndoError(
@@ -120,48 +120,9 @@ def _check_neural(keyframes: KeyframeSettings, video: VideoSettings) -> None:
         raise PaintsUndoError("each video segment needs at least 3 frames")
 
 
-def _check_stage_weights(weights: StageWeights) -> None:
+def check_stage_weights(weights: StageWeights) -> None:
     if any(not math.isfinite(weight) or weight < 0 for _, weight in weights):
         raise PaintsUndoError("stage weights must be non-negative numbers, like sketch=0.3")
-
-
-def resolve_timing(frames: int | None, fps: float | None, duration: float | None) -> tuple[int, float]:
-    """Frames and fps from at most two of frames, fps and duration (duration = frames / fps)."""
-    given = [
-        name
-        for name, value in (("--frames", frames), ("--fps", fps), ("--duration", duration))
-        if value is not None
-    ]
-    if len(given) == 3:
-        raise PaintsUndoError(
-            "give at most two of --frames, --fps and --duration: the third follows from them"
-        )
-    if duration is not None and not (math.isfinite(duration) and duration > 0):
-        raise PaintsUndoError(f"duration must be a positive number of seconds, got {duration}")
-    if duration is not None and fps is not None:
-        return max(2, round(duration * fps)), fps
-    if duration is not None:
-        frames = DEFAULT_FRAMES if frames is None else frames
-        return frames, frames / duration
-    return (DEFAULT_FRAMES if frames is None else frames), (DEFAULT_FPS if fps is None else fps)
-
-
-def parse_stage_weights(text: str) -> StageWeights:
-    """Relative stage lengths from "sketch=0.3,detail=0": the stages named change, the others keep
-    their workflow's defaults, and only the ratios count. Which names exist depends on the workflow."""
-    weights = []
-    for part in (piece.strip() for piece in text.split(",") if piece.strip()):
-        name, equals, value = part.partition("=")
-        try:
-            weights.append((name.strip(), float(value)))
-        except ValueError:
-            equals = ""
-        if not equals or not name.strip():
-            raise PaintsUndoError(
-                f"cannot read stage weights {text!r}: name each stage, like sketch=0.3,detail=0.1"
-            )
-    _check_stage_weights(tuple(weights))
-    return tuple(weights)
 
 
 def parse_size(text: str) -> tuple[int, int] | int:

@@ -169,7 +169,7 @@ def _connect(address: str | None) -> tuple[object, bool]:
     try:
         import ray
     except ImportError:
-        raise PaintsUndoError("--ray needs Ray: pip install 'paintsundo[ray]'") from None
+        raise PaintsUndoError("running on Ray needs Ray: install paintsundo[ray]", "ray") from None
     if ray.is_initialized():
         return ray, False
     local = address is None and not os.environ.get("RAY_ADDRESS")
@@ -208,7 +208,7 @@ def _default_workers(ray, gpus_per_worker: float) -> int:
         gpus = int(resources.get("GPU", 0) / gpus_per_worker)
         if gpus < 1:
             raise PaintsUndoError(
-                "the Ray cluster has no GPUs: add GPU machines, or run the neural engine with --device cpu"
+                "the Ray cluster has no GPUs: add GPU machines, or run the neural engine on the CPU", "device"
             )
         return gpus
     return max(1, int(resources.get("CPU", 1)))

@@ -62,7 +62,7 @@ def run_batch(
     per GPU, each loading the models once). With `ray`, actors on a Ray cluster (default: one per GPU
     for GPU work, else one per CPU)."""
     if workers is not None and workers < 1:
-        raise PaintsUndoError(f"--workers must be at least 1, got {workers}")
+        raise PaintsUndoError(f"workers must be at least 1, got {workers}", "workers")
     started = time.perf_counter()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -63,8 +63,20 @@ def main() -> None:
     except typer.Abort:
         status = 130
     except PaintsUndoError as error:
-        fail(str(error), 2)
+        fail(with_flag(error), 2)
     sys.exit(status if isinstance(status, int) else 0)
+
+
+# The flags that set each of the library's settings, where the name differs from --<setting>.
+FLAGS = {"keyframes": "--keyframe", "stage_weights": "--stages"}
+
+
+def with_flag(error: PaintsUndoError) -> str:
+    """The library's message, with the flag of the setting it concerns."""
+    if error.setting is None:
+        return str(error)
+    flag = FLAGS.get(error.setting, f"--{error.setting.replace('_', '-')}")
+    return f"{error} ({flag})"
 
 
 def fail(message: str, status: int) -> NoReturn:

@@ -11,14 +11,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from paintsundo.cli import app, options
+from paintsundo.cli.options import Opt
+from paintsundo.cli.parsing import resolve_timing
 from paintsundo.errors import PaintsUndoError
-from paintsundo.settings import FORMATS, Settings, resolve_timing
+from paintsundo.settings import FORMATS, Settings
 
 if TYPE_CHECKING:
     from paintsundo.batch import BatchSummary
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
-Opt = typer.Option
 
 
 @app.command()

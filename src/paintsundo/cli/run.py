@@ -10,17 +10,16 @@ from rich.console import Console
 
 from paintsundo.api import RunResult, VideoJob, prepare_video
 from paintsundo.cli import app, options
+from paintsundo.cli.options import Opt
+from paintsundo.cli.parsing import parse_stage_weights, resolve_timing
 from paintsundo.cli.progress import progress_bars
 from paintsundo.errors import PaintsUndoError
 from paintsundo.manifest import read_manifest
 from paintsundo.picture import file_sha256
 from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
-from paintsundo.settings import FORMATS, Settings, parse_stage_weights, resolve_timing
+from paintsundo.settings import FORMATS, Settings
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-Opt = typer.Option
 
 
 @app.command()

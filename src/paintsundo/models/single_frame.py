@@ -51,7 +51,3 @@ class SingleFrameUNet(UNet2DConditionModel):
         return self(
             torch.cat([sample, concat], dim=1), timestep, encoder_hidden_states, added_cond_kwargs=extra
         ).sample
-
-
-def single_frame_unet(params: SingleFrameUNetParams) -> SingleFrameUNet:
-    return SingleFrameUNet(**params.diffusers_config())

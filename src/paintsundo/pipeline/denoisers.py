@@ -5,15 +5,12 @@ CFG: Ho & Salimans 2022. Guidance rescale: Lin et al. 2023, section 3.4 (matches
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import torch
 
 from paintsundo.models.single_frame import SingleFrameUNet
 from paintsundo.models.unet3d import UNet3D
+from paintsundo.samplers.contract import Denoiser
 from paintsundo.samplers.schedules import DiscreteSchedule
-
-Denoiser = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 def single_frame_denoiser(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -16,9 +15,8 @@ from paintsundo.pipeline.models import SingleFrameModels
 from paintsundo.pipeline.placement import Placement
 from paintsundo.pipeline.settings import BLANK_STEP, KeyframeSettings
 from paintsundo.samplers import DiscreteSchedule, karras_sigmas, linear_betas, sample_dpmpp_2m
+from paintsundo.samplers.contract import StepCallback
 from paintsundo.timeline import Keyframe, Progress
-
-StepCallback = Callable[[int, int], None]
 
 
 def require_multiple(width: int, height: int, multiple: int) -> None:

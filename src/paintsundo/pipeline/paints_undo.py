@@ -201,11 +201,13 @@ def place_user_keyframes(
         return settings, []
     with_steps = [step is not None for _, step in given]
     if any(with_steps) and not all(with_steps):
-        raise PaintsUndoError("give every user keyframe an operation step, or none: mixing both is ambiguous")
+        raise PaintsUndoError(
+            "give every user keyframe an operation step, or none: mixing both is ambiguous", "keyframes"
+        )
     count = len(given)
     steps = [step for _, step in given] if all(with_steps) else _spread(count)
     if len(set(steps)) != len(steps) or any(not 0 < step < BLANK_STEP for step in steps):
-        raise PaintsUndoError("keyframe steps must be distinct whole numbers from 1 to 999")
+        raise PaintsUndoError("keyframe steps must be distinct whole numbers from 1 to 999", "keyframes")
     keyframes = [
         Keyframe(step, resize_and_center_crop(picture, settings.width, settings.height), "user")
         for (picture, _), step in zip(given, steps, strict=True)

@@ -7,10 +7,8 @@ from collections.abc import Callable, Sequence
 
 import torch
 
+from paintsundo.samplers.contract import Denoiser, StepCallback
 from paintsundo.samplers.schedules import DiscreteSchedule
-
-Denoiser = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
-StepCallback = Callable[[int, int], None]
 
 
 @torch.no_grad()

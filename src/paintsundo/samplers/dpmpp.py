@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import torch
 
-Denoiser = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
-StepCallback = Callable[[int, int], None]
+from paintsundo.samplers.contract import Denoiser, StepCallback
 
 
 @torch.no_grad()
