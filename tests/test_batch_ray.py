@@ -96,7 +96,7 @@ def test_ray_runs_the_neural_engine_on_tiny_checkpoints(local_ray, folder, tmp_p
 
 def test_without_ray_installed_the_error_says_what_to_install(folder, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)
-    with pytest.raises(PaintsUndoError, match=r"pip install 'paintsundo\[ray\]'"):
+    with pytest.raises(PaintsUndoError, match=r"needs Ray: install paintsundo\[ray\]"):
         run_batch(str(folder), tmp_path / "out", FAST, ray=RayOptions())
 
 

@@ -42,6 +42,20 @@ class BatchInterrupted(KeyboardInterrupt):
         self.summary = summary
 
 
+def _resume(
+    manifest: Path, items: list, settings: Settings, format: str, retry_failed: bool
+) -> tuple[list, int]:
+    """What is left to draw, and how many of the pictures had failed before; the manifest keeps
+    the records of the rest."""
+    remove_stale_partials(manifest.parent)  # a killed run's temporary files, not a running one's
+    kept, todo = split_finished(
+        read_records(manifest), items, retry_failed, lambda item: made_as_asked(item, settings, format)
+    )
+    rewrite(manifest, kept)
+    keys = {item.key for item in items}
+    return todo, sum(1 for key, record in kept.items() if key in keys and record["status"] == "failed")
+
+
 def run_batch(
     inputs: str | list[Path],
     out_dir: str | Path,
@@ -69,13 +83,7 @@ def run_batch(
     paths = expand_inputs(inputs) if isinstance(inputs, str) else inputs
     items = plan_items(paths, out, settings, format)
     manifest = out / MANIFEST_NAME
-    remove_stale_partials(out)  # a killed run's temporary files, not those of a run still going
-    kept, todo = split_finished(
-        read_records(manifest), items, retry_failed, lambda item: made_as_asked(item, settings, format)
-    )
-    rewrite(manifest, kept)
-    keys = {item.key for item in items}
-    failed_before = sum(1 for key, record in kept.items() if key in keys and record["status"] == "failed")
+    todo, failed_before = _resume(manifest, items, settings, format, retry_failed)
     counts = {"done": 0, "failed": 0}
 
     def summary() -> BatchSummary:

@@ -22,46 +22,51 @@ if TYPE_CHECKING:
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+Inputs = Annotated[str, typer.Argument(help="A folder, a glob like 'art/*.png', or a .txt list of paths.")]
+OutDir = Annotated[Path, Opt("-o", "--output", help="Folder for the videos and batch.jsonl.")]
+Format = Annotated[str, Opt(help=f"One of {'|'.join(FORMATS)}.")]
+Frames = Annotated[int | None, Opt(help="Frames of drawing (default: 105).", show_default=False)]
+Seed = Annotated[int, Opt(help="Base seed; each picture's comes from it and the picture's hash.")]
+Size = Annotated[str | None, Opt(help="WIDTHxHEIGHT or the long side.", show_default=False)]
+Workers = Annotated[
+    int | None,
+    Opt(help="Worker processes (default: one per GPU for the neural engine, else 1).", show_default=False),
+]
+Gpus = Annotated[
+    str | None, Opt(help="GPUs for neural workers, e.g. 0,1 (default: all).", show_default=False)
+]
+UseRay = Annotated[bool, Opt("--ray", help="Run on a Ray cluster: one actor per GPU (neural) or per CPU.")]
+RayAddress = Annotated[
+    str | None,
+    Opt(help="The Ray cluster to join: auto, or ray://HEAD:10001 (implies --ray).", show_default=False),
+]
+RetryFailed = Annotated[bool, Opt("--retry-failed", help="Run the pictures that failed before again.")]
+Quiet = Annotated[bool, Opt("--quiet", "-q", help="Print only errors and the summary.")]
+
+
 @app.command()
 def batch(
-    inputs: Annotated[
-        str, typer.Argument(help="A folder, a glob like 'art/*.png', or a .txt list of paths.")
-    ],
-    out_dir: Annotated[Path, Opt("-o", "--output", help="Folder for the videos and batch.jsonl.")],
+    inputs: Inputs,
+    out_dir: OutDir,
     engine: options.Engine = "auto",
     workflow: options.Workflow = "auto",
-    format: Annotated[str, Opt(help=f"One of {'|'.join(FORMATS)}.")] = "mp4",
-    frames: Annotated[int | None, Opt(help="Frames of drawing (default: 105).", show_default=False)] = None,
+    format: Format = "mp4",
+    frames: Frames = None,
     fps: options.Fps = None,
-    seed: Annotated[int, Opt(help="Base seed; each picture's comes from it and the picture's hash.")] = 12345,
-    size: Annotated[str | None, Opt(help="WIDTHxHEIGHT or the long side.", show_default=False)] = None,
-    workers: Annotated[
-        int | None,
-        Opt(
-            help="Worker processes (default: one per GPU for the neural engine, else 1).", show_default=False
-        ),
-    ] = None,
-    gpus: Annotated[
-        str | None, Opt(help="GPUs for neural workers, e.g. 0,1 (default: all).", show_default=False)
-    ] = None,
-    use_ray: Annotated[
-        bool, Opt("--ray", help="Run on a Ray cluster: one actor per GPU (neural) or per CPU.")
-    ] = False,
-    ray_address: Annotated[
-        str | None,
-        Opt(help="The Ray cluster to join: auto, or ray://HEAD:10001 (implies --ray).", show_default=False),
-    ] = None,
-    retry_failed: Annotated[
-        bool, Opt("--retry-failed", help="Run the pictures that failed before again.")
-    ] = False,
-    quiet: Annotated[bool, Opt("--quiet", "-q", help="Print only errors and the summary.")] = False,
+    seed: Seed = 12345,
+    size: Size = None,
+    workers: Workers = None,
+    gpus: Gpus = None,
+    use_ray: UseRay = False,
+    ray_address: RayAddress = None,
+    retry_failed: RetryFailed = False,
+    quiet: Quiet = False,
     models: options.Models = None,
     device: options.Device = None,
     memory: options.Memory = "auto",
 ) -> None:
     """Draw every picture of INPUTS into OUT_DIR; run it again to skip what is finished."""
-    from paintsundo.batch import RayOptions, expand_inputs
-    from paintsundo.batch.ray_workers import check_reachable
+    from paintsundo.batch import expand_inputs
 
     if format not in FORMATS:
         raise PaintsUndoError(f"unknown format {format!r}: choose one of {', '.join(FORMATS)}")
@@ -78,24 +83,9 @@ def batch(
     )
     if workers is not None and workers < 1:
         raise PaintsUndoError(f"--workers must be at least 1, got {workers}")
-    ray = None
-    if use_ray or ray_address:
-        ray = RayOptions(ray_address)
-        devices = []
-        if ray_address:
-            check_reachable(ray_address)
-    else:
-        devices = gpus.split(",") if gpus else (_all_gpus() if engine == "neural" else [])
-        workers = max(1, len(devices)) if workers is None else workers
+    where = _where(engine, workers, gpus, use_ray, ray_address)
     pictures = expand_inputs(inputs)  # a bad INPUTS fails here, before any progress is drawn
-    run_options = {
-        "format": format,
-        "workers": workers,
-        "gpus": devices or None,
-        "ray": ray,
-        "retry_failed": retry_failed,
-        "models": str(models) if models else None,
-    }
+    run_options = {"format": format, **where, "retry_failed": retry_failed, "models": models and str(models)}
     summary = _run_with_progress(pictures, out_dir, settings, quiet, run_options)
     console.print(
         f"{summary.done} done, {summary.failed} failed, {summary.skipped} already finished"
@@ -103,6 +93,25 @@ def batch(
     )
     if summary.failed:
         raise typer.Exit(1)
+
+
+def _where(
+    engine: str, workers: int | None, gpus: str | None, use_ray: bool, ray_address: str | None
+) -> dict:
+    """Where the pictures are drawn: worker processes on these GPUs, or Ray."""
+    from paintsundo.batch import RayOptions
+    from paintsundo.batch.ray_workers import check_reachable
+
+    if use_ray or ray_address:
+        if ray_address:
+            check_reachable(ray_address)
+        return {"workers": workers, "gpus": None, "ray": RayOptions(ray_address)}
+    devices = gpus.split(",") if gpus else (_all_gpus() if engine == "neural" else [])
+    return {
+        "workers": max(1, len(devices)) if workers is None else workers,
+        "gpus": devices or None,
+        "ray": None,
+    }
 
 
 def _run_with_progress(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Annotated
 
@@ -27,6 +26,7 @@ def tag(image: Annotated[Path, Arg(help="The finished picture.")], models: optio
 
 @app.command()
 def keyframes(
+    context: typer.Context,
     image: Annotated[Path, Arg(help="The finished picture.")],
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Folder for the keyframes.")] = None,
     models: options.Models = None,
@@ -46,19 +46,7 @@ def keyframes(
     """Stage 2 alone: the tagger's prompt and the keyframes, as PNGs plus keyframes.json."""
     from paintsundo.stages import make_keyframes
 
-    neural = options.NeuralOptions(
-        prompt,
-        operation_steps,
-        keyframe_size,
-        keyframe_steps,
-        keyframe_cfg,
-        keyframe_seed,
-        device=device,
-        memory=memory,
-        preset=preset,
-        compile=compile,
-    )
-    settings = neural.apply(Settings(engine="neural"))
+    settings = options.NeuralOptions.from_params(context.params).apply(Settings(engine="neural"))
     folder = output or image.with_name(f"{image.stem}_keyframes")
     with progress_bars(console, quiet) as report:
         result = make_keyframes(
@@ -76,6 +64,7 @@ def keyframes(
 
 @app.command()
 def interpolate(
+    context: typer.Context,
     earlier: Annotated[Path, Arg(help="The less finished picture (where the video starts).")],
     later: Annotated[Path, Arg(help="The more finished picture (where it ends).")],
     output: Annotated[str | None, typer.Option("-o", "--output", help="Output video or folder.")] = None,
@@ -99,19 +88,8 @@ def interpolate(
     """Stage 3 alone: a video from EARLIER to LATER, one segment of the multi-frame model."""
     from paintsundo.stages import interpolate_pictures
 
-    neural = options.NeuralOptions(
-        video_prompt=video_prompt,
-        video_steps=video_steps,
-        video_cfg=video_cfg,
-        video_seed=video_seed,
-        buckets=buckets,
-        device=device,
-        memory=memory,
-        preset=preset,
-        compile=compile,
-        segment_batch=segment_batch,
-    )
-    settings = neural.apply(dataclasses.replace(Settings(engine="neural"), fps=fps, hold=hold))
+    neural = options.NeuralOptions.from_params(context.params)
+    settings = neural.apply(Settings(engine="neural", fps=fps, hold=hold))
     with progress_bars(console, quiet) as report:
         result = interpolate_pictures(
             earlier,

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from paintsundo.errors import PaintsUndoError
 from paintsundo.pipeline.settings import PRESET_STEPS, KeyframeSettings, VideoSettings
 from paintsundo.procedural.workflows import workflows
-from paintsundo.settings import ENGINES, WORKFLOWS, Settings, parse_buckets, parse_size
+from paintsundo.settings import ENGINES, FORMATS, WORKFLOWS, Settings, parse_buckets, parse_size
 
 Opt = typer.Option
 NEURAL = "Neural engine"
@@ -31,6 +32,53 @@ STAGES_HELP = (
     + "."
 )
 Fps = Annotated[float | None, Opt(help="Frames per second (default: 4).", show_default=False)]
+Stages = Annotated[str | None, Opt(help=STAGES_HELP, show_default=False)]
+Quiet = Annotated[bool, Opt("--quiet", "-q", help="Print only errors.")]
+
+# The run command's own.
+Image = Annotated[
+    Path | None, typer.Argument(help="The finished picture (PNG, JPEG, WebP, ...).", show_default=False)
+]
+Output = Annotated[
+    str | None,
+    Opt(
+        "-o",
+        "--output",
+        help="Output file or folder (default: <image stem>.mp4 beside the image).",
+        show_default=False,
+    ),
+]
+Frames = Annotated[
+    int | None, Opt(help="Frames of drawing, not counting the hold (default: 105).", show_default=False)
+]
+Duration = Annotated[
+    float | None,
+    Opt(help="Seconds of drawing; give at most two of --frames, --fps, --duration.", show_default=False),
+]
+Seed = Annotated[int, Opt(help="Seed: the same seed gives the same video.")]
+Size = Annotated[
+    str | None,
+    Opt(help="WIDTHxHEIGHT (cropped to fill), or the long side alone (default: 640).", show_default=False),
+]
+Format = Annotated[
+    str | None, Opt(help=f"One of {'|'.join(FORMATS)} (default: from the -o suffix).", show_default=False)
+]
+Hold = Annotated[float, Opt(help="Seconds to hold the finished picture at the end.")]
+ContactSheet = Annotated[
+    bool, Opt("--contact-sheet", help="Also write <output>.contact.png, a grid of frames.")
+]
+Flip = Annotated[bool, Opt("--flip/--no-flip", help="Flip the canvas left-right for a moment.")]
+LayerToggle = Annotated[
+    bool, Opt("--layer-toggle/--no-layer-toggle", help="Hide the line layer for a moment.")
+]
+ColorCurve = Annotated[bool, Opt("--color-curve/--no-color-curve", help="Adjust colours with a curve.")]
+Transform = Annotated[bool, Opt("--transform/--no-transform", help="Move a drawn part into place.")]
+ChangeOfIdea = Annotated[
+    bool, Opt("--change-of-idea/--no-change-of-idea", help="Paint a region, erase it, repaint it.")
+]
+FromManifest = Annotated[
+    Path | None, Opt("--from-manifest", help="Repeat the run a manifest describes.", show_default=False)
+]
 Models = Annotated[
     Path | None,
     Opt(
@@ -134,6 +182,11 @@ class NeuralOptions:
     preset: str = "reference"
     compile: bool = False
     segment_batch: int | None = None
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> NeuralOptions:
+        """The neural options among a command's parsed parameters; those it lacks keep their defaults."""
+        return cls(**{f.name: params[f.name] for f in dataclasses.fields(cls) if f.name in params})
 
     def apply(self, settings: Settings) -> Settings:
         if self.preset not in PRESET_STEPS:

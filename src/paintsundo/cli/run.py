@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
 import typer
 from rich.console import Console
 
 from paintsundo.api import RunResult, VideoJob, prepare_video
 from paintsundo.cli import app, options
-from paintsundo.cli.options import Opt
 from paintsundo.cli.parsing import parse_stage_weights, resolve_timing
 from paintsundo.cli.progress import progress_bars
 from paintsundo.errors import PaintsUndoError
 from paintsundo.manifest import read_manifest
 from paintsundo.picture import file_sha256
 from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
-from paintsundo.settings import FORMATS, Settings
+from paintsundo.procedural import BEHAVIOURS
+from paintsundo.settings import Settings
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -25,63 +24,26 @@ console = Console(stderr=True, highlight=False, soft_wrap=True)
 @app.command()
 def run(
     context: typer.Context,
-    image: Annotated[
-        Path | None, typer.Argument(help="The finished picture (PNG, JPEG, WebP, ...).", show_default=False)
-    ] = None,
-    output: Annotated[
-        str | None,
-        Opt(
-            "-o",
-            "--output",
-            help="Output file or folder (default: <image stem>.mp4 beside the image).",
-            show_default=False,
-        ),
-    ] = None,
+    image: options.Image = None,
+    output: options.Output = None,
     engine: options.Engine = "auto",
     workflow: options.Workflow = "auto",
-    frames: Annotated[
-        int | None, Opt(help="Frames of drawing, not counting the hold (default: 105).", show_default=False)
-    ] = None,
+    frames: options.Frames = None,
     fps: options.Fps = None,
-    duration: Annotated[
-        float | None,
-        Opt(help="Seconds of drawing; give at most two of --frames, --fps, --duration.", show_default=False),
-    ] = None,
-    seed: Annotated[int, Opt(help="Seed: the same seed gives the same video.")] = 12345,
-    size: Annotated[
-        str | None,
-        Opt(
-            help="WIDTHxHEIGHT (cropped to fill), or the long side alone (default: 640).", show_default=False
-        ),
-    ] = None,
-    format: Annotated[
-        str | None, Opt(help=f"One of {'|'.join(FORMATS)} (default: from the -o suffix).", show_default=False)
-    ] = None,
-    hold: Annotated[float, Opt(help="Seconds to hold the finished picture at the end.")] = 1.0,
-    contact_sheet: Annotated[
-        bool, Opt("--contact-sheet", help="Also write <output>.contact.png, a grid of frames.")
-    ] = False,
-    stages: Annotated[
-        str | None,
-        Opt(help=options.STAGES_HELP, show_default=False),
-    ] = None,
-    flip: Annotated[bool, Opt("--flip/--no-flip", help="Flip the canvas left-right for a moment.")] = True,
-    layer_toggle: Annotated[
-        bool, Opt("--layer-toggle/--no-layer-toggle", help="Hide the line layer for a moment.")
-    ] = True,
-    color_curve: Annotated[
-        bool, Opt("--color-curve/--no-color-curve", help="Adjust colours with a curve.")
-    ] = True,
-    transform: Annotated[
-        bool, Opt("--transform/--no-transform", help="Move a drawn part into place.")
-    ] = True,
-    change_of_idea: Annotated[
-        bool, Opt("--change-of-idea/--no-change-of-idea", help="Paint a region, erase it, repaint it.")
-    ] = True,
-    from_manifest: Annotated[
-        Path | None, Opt("--from-manifest", help="Repeat the run a manifest describes.", show_default=False)
-    ] = None,
-    quiet: Annotated[bool, Opt("--quiet", "-q", help="Print only errors.")] = False,
+    duration: options.Duration = None,
+    seed: options.Seed = 12345,
+    size: options.Size = None,
+    format: options.Format = None,
+    hold: options.Hold = 1.0,
+    contact_sheet: options.ContactSheet = False,
+    stages: options.Stages = None,
+    flip: options.Flip = True,
+    layer_toggle: options.LayerToggle = True,
+    color_curve: options.ColorCurve = True,
+    transform: options.Transform = True,
+    change_of_idea: options.ChangeOfIdea = True,
+    from_manifest: options.FromManifest = None,
+    quiet: options.Quiet = False,
     models: options.Models = None,
     device: options.Device = None,
     memory: options.Memory = "auto",
@@ -105,54 +67,34 @@ def run(
     if from_manifest is not None:
         _refuse_overrides(context)
         image, settings, output, format = _from_manifest(from_manifest, image, output, format)
+    elif image is None:
+        raise PaintsUndoError("give an IMAGE to draw, or --from-manifest FILE")
     else:
-        if image is None:
-            raise PaintsUndoError("give an IMAGE to draw, or --from-manifest FILE")
-        chosen = {
-            "flip": flip,
-            "layer_toggle": layer_toggle,
-            "color_curve": color_curve,
-            "transform": transform,
-            "change_of_idea": change_of_idea,
-        }
-        frame_count, frame_rate = resolve_timing(frames, fps, duration)
-        if engine == "neural" and (frames is not None or duration is not None):
-            raise PaintsUndoError(
-                "the neural engine's frame count follows from its keyframes: drop --frames/--duration"
-            )
-        neural = options.NeuralOptions(
-            prompt,
-            operation_steps,
-            keyframe_size,
-            keyframe_steps,
-            keyframe_cfg,
-            keyframe_seed,
-            video_prompt,
-            video_steps,
-            video_cfg,
-            video_seed,
-            buckets,
-            device,
-            memory,
-            preset=preset,
-            compile=compile,
-            segment_batch=segment_batch,
-        )
-        settings = Settings(
-            engine=engine,
-            frames=frame_count,
-            fps=frame_rate,
-            seed=seed,
-            size=size,
-            hold=hold,
-            workflow=workflow,
-            stage_weights=parse_stage_weights(stages) if stages else (),
-            behaviours=frozenset(name for name, enabled in chosen.items() if enabled),
-        )
-        settings = neural.apply(settings)
+        settings = options.NeuralOptions.from_params(context.params).apply(_settings(context.params))
     user = options.parse_keyframes(keyframe)
     job = prepare_video(image, output, settings, format=format, models=models, keyframes=user)
     _draw(job, contact_sheet, quiet)
+
+
+def _settings(params: dict) -> Settings:
+    """The run's settings, but for the neural engine's, from the command's parsed parameters."""
+    frame_count, frame_rate = resolve_timing(params["frames"], params["fps"], params["duration"])
+    if params["engine"] == "neural" and (params["frames"] is not None or params["duration"] is not None):
+        raise PaintsUndoError(
+            "the neural engine's frame count follows from its keyframes: drop --frames/--duration"
+        )
+    stages = params["stages"]
+    return Settings(
+        engine=params["engine"],
+        frames=frame_count,
+        fps=frame_rate,
+        seed=params["seed"],
+        size=params["size"],
+        hold=params["hold"],
+        workflow=params["workflow"],
+        stage_weights=parse_stage_weights(stages) if stages else (),
+        behaviours=frozenset(name for name in BEHAVIOURS if params[name]),
+    )
 
 
 def _draw(job: VideoJob, contact_sheet: bool, quiet: bool) -> None:
