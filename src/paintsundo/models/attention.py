@@ -6,7 +6,7 @@ from einops import rearrange
 
 # A sequence along time is 16 tokens, too short to fill an attention kernel's tiles. This many
 # positions' sequences go through as one sequence, masked so that no position sees another's frames:
-# the kernels then take 40% of the time on an H100 (benchmarks/time_attention.py). Where the positions
+# the kernels then take 40% of the time on an H100 (docs/performance.md). Where the positions
 # do not divide into such packs (the middle block's 6x7), each is its own sequence: pairs changed
 # nothing worth having there (0.01 ms a call either way, eager or compiled).
 POSITIONS_PER_SEQUENCE = 4

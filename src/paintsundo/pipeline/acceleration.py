@@ -24,9 +24,9 @@ RECOMPILE_LIMIT = 64
 
 # SDPA kernels by kind of attention, first choice first; a kernel that cannot run the call (an older
 # GPU, the CPU) passes it to the next. Over a frame's pixels and text cuDNN's Hopper kernels are the
-# fastest (benchmarks/attention_shapes.py). Along time, sequences of four pixels' 16 frames under a
+# fastest (docs/performance.md). Along time, sequences of four pixels' 16 frames under a
 # mask, which flash cannot take: the memory-efficient kernel takes two thirds of cuDNN's time there
-# (benchmarks/time_attention.py), and is what Inductor uses for it once compiled.
+# (docs/performance.md), and is what Inductor uses for it once compiled.
 ATTENTION_KERNELS = {
     "pixels": (SDPBackend.CUDNN_ATTENTION, SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION),
     "time": (SDPBackend.EFFICIENT_ATTENTION, SDPBackend.CUDNN_ATTENTION, SDPBackend.FLASH_ATTENTION),
