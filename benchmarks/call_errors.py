@@ -10,7 +10,8 @@ from cuda_graphs import replay_as_graphs, stop_graphs
 from paintsundo.models.video_vae import end_frame_features
 from paintsundo.pipeline.acceleration import choose_attention_kernels, default_attention_kernels, uncompile
 from paintsundo.pipeline.denoisers import guided_pair
-from paintsundo.pipeline.settings import FAST, KeyframeSettings, VideoSettings
+from paintsundo.pipeline.placement import FAST
+from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
 
 
 def relative_error(ours: torch.Tensor, reference: torch.Tensor) -> float:

@@ -48,8 +48,8 @@ from paintsundo.pipeline.acceleration import (
 from paintsundo.pipeline.images import nearest_bucket
 from paintsundo.pipeline.keyframes import keyframe_sequence
 from paintsundo.pipeline.models import modules_of
-from paintsundo.pipeline.placement import Placement, use_expandable_segments
-from paintsundo.pipeline.settings import FAST, MEMORY_PLANS, PRESET_STEPS, KeyframeSettings, VideoSettings
+from paintsundo.pipeline.placement import FAST, MEMORY_PLANS, Placement, use_expandable_segments
+from paintsundo.pipeline.settings import PRESET_STEPS, KeyframeSettings, VideoSettings
 from paintsundo.pipeline.video import video_frames
 from paintsundo.settings import parse_buckets, parse_size
 from released_random import (

@@ -21,8 +21,8 @@ import torch
 from paintsundo.hub import layout
 from paintsundo.pipeline.keyframes import keyframe_sequence
 from paintsundo.pipeline.models import load_multi_frame, load_single_frame, modules_of
-from paintsundo.pipeline.placement import Placement
-from paintsundo.pipeline.settings import MEMORY_PLANS, KeyframeSettings, VideoSettings
+from paintsundo.pipeline.placement import MEMORY_PLANS, Placement
+from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
 from paintsundo.pipeline.video import video_frames
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,7 +14,7 @@ def test_compiled_unet_gives_the_same_video(tiny_multi_frame, regional):
     import numpy as np
 
     from paintsundo.pipeline.acceleration import compile_unet, uncompile
-    from paintsundo.pipeline.settings import FAST
+    from paintsundo.pipeline.placement import FAST
 
     unet = tiny_multi_frame.unet
     plain = np.stack(tiny_video(tiny_multi_frame, FAST))

@@ -12,7 +12,8 @@ from paintsundo.pipeline import keyframes as keyframe_stage
 from paintsundo.pipeline import video as video_stage
 from paintsundo.pipeline.images import nearest_bucket, resize_and_center_crop
 from paintsundo.pipeline.paints_undo import place_user_keyframes, segment_timeline
-from paintsundo.pipeline.settings import FAST, VIDEO_BUCKETS, KeyframeSettings, VideoSettings
+from paintsundo.pipeline.placement import FAST
+from paintsundo.pipeline.settings import VIDEO_BUCKETS, KeyframeSettings, VideoSettings
 from paintsundo.timeline import Keyframe
 
 
@@ -98,7 +99,7 @@ def test_video_drops_each_segments_last_frame_joins_and_reverses(monkeypatch):
 
 
 def test_the_memory_plan_sets_the_segment_batch_unless_the_settings_do(monkeypatch):
-    from paintsundo.pipeline.settings import BALANCED, LOW
+    from paintsundo.pipeline.placement import BALANCED, LOW
 
     batches = []
 

@@ -14,8 +14,7 @@ def linear_stages() -> list[list[torch.nn.Module]]:
 
 
 def test_memory_plans_keep_what_they_promise():
-    from paintsundo.pipeline.placement import Placement
-    from paintsundo.pipeline.settings import BALANCED, FAST, LOW
+    from paintsundo.pipeline.placement import BALANCED, FAST, LOW, Placement
 
     (a, b), (c, d) = stages = linear_stages()
     fast = Placement(torch.device("cpu"), FAST, stages)
@@ -37,8 +36,7 @@ def test_offloaded_weights_keep_their_channels_last_layout():
     """Compiled UNets' code expects channels-last convolution weights: packing them into the host
     buffer of an offloading plan, and taking them off and back, must keep those strides."""
     from paintsundo.pipeline.acceleration import use_channels_last
-    from paintsundo.pipeline.placement import Placement
-    from paintsundo.pipeline.settings import LOW
+    from paintsundo.pipeline.placement import LOW, Placement
 
     modules = [torch.nn.Conv2d(4, 8, 3), torch.nn.Conv3d(8, 8, (3, 1, 1)), torch.nn.Linear(2, 2)]
     for module in modules:
@@ -170,8 +168,8 @@ def test_sampling_reads_no_values_back_step_by_step(tiny_single_frame, tiny_mult
 
     from paintsundo.pipeline.keyframes import generate_keyframes
     from paintsundo.pipeline.models import modules_of
-    from paintsundo.pipeline.placement import Placement
-    from paintsundo.pipeline.settings import FAST, KeyframeSettings
+    from paintsundo.pipeline.placement import FAST, Placement
+    from paintsundo.pipeline.settings import KeyframeSettings
 
     with value_reads() as reads:
         float(torch.ones(1))
@@ -232,7 +230,7 @@ def test_image_tokens_of_all_groups_come_from_one_call_per_bucket(tiny_multi_fra
 def test_every_memory_plan_gives_the_same_video(tiny_multi_frame):
     import numpy as np
 
-    from paintsundo.pipeline.settings import MEMORY_PLANS
+    from paintsundo.pipeline.placement import MEMORY_PLANS
 
     videos = {mode: np.stack(tiny_video(tiny_multi_frame, plan)) for mode, plan in MEMORY_PLANS.items()}
     assert videos["fast"].shape == (2 * 15, 64, 48, 3)
@@ -271,7 +269,7 @@ def test_cudnn_times_convolutions_while_sampling_as_the_plan_says(tiny_multi_fra
     import dataclasses
 
     from paintsundo.pipeline import video
-    from paintsundo.pipeline.settings import FAST
+    from paintsundo.pipeline.placement import FAST
 
     seen: dict[str, list[bool]] = {"sample": [], "decode": []}
 
@@ -304,7 +302,7 @@ def test_attention_kernels_are_chosen_per_kind_of_attention(tiny_multi_frame, mo
         choose_attention_kernels,
         default_attention_kernels,
     )
-    from paintsundo.pipeline.settings import FAST
+    from paintsundo.pipeline.placement import FAST
 
     unet = tiny_multi_frame.unet
     plain = np.stack(tiny_video(tiny_multi_frame, FAST))
@@ -359,3 +357,10 @@ def test_presets_set_the_steps_and_explicit_steps_win():
     assert mixed.video.steps == 20 and mixed.video.segment_batch == 3 and mixed.compile
     with pytest.raises(PaintsUndoError, match="unknown preset 'turbo'"):
         NeuralOptions(preset="turbo").apply(Settings())
+
+
+def test_the_memory_modes_offered_are_the_plans_placement_knows():
+    from paintsundo.pipeline.placement import MEMORY_PLANS
+    from paintsundo.pipeline.settings import MEMORY_MODES
+
+    assert ("auto", *MEMORY_PLANS) == MEMORY_MODES

@@ -43,7 +43,7 @@ class Settings:
     keyframes: KeyframeSettings = field(default_factory=KeyframeSettings)
     video: VideoSettings = field(default_factory=VideoSettings)
     device: str | None = None  # cuda, mps or cpu; None picks the best available
-    memory: str = "auto"  # auto, fast, balanced or low (pipeline.settings.MemoryPlan)
+    memory: str = "auto"  # auto, fast, balanced or low (pipeline.placement.MemoryPlan)
     compile: bool = False  # torch.compile the UNets and VAE decoders: faster, after minutes of compiling
 
     def __post_init__(self) -> None:
