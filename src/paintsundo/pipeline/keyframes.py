@@ -47,28 +47,30 @@ def generate_keyframes(
     placement: Placement,
     picture: np.ndarray,
     prompt: str,
-    settings: KeyframeSettings,
+    keyframe_settings: KeyframeSettings,
     progress: StepCallback | None = None,
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """The picture cropped to the keyframe size, and one picture per operation step (in order)."""
     device = placement.device
     require_multiple(
-        settings.width, settings.height, 8 * 2 ** (len(models.unet.config.block_out_channels) - 1)
+        keyframe_settings.width,
+        keyframe_settings.height,
+        8 * 2 ** (len(models.unet.config.block_out_channels) - 1),
     )
-    generator = torch.Generator(device).manual_seed(settings.seed)
-    finished = resize_and_center_crop(picture, settings.width, settings.height)
+    generator = torch.Generator(device).manual_seed(keyframe_settings.seed)
+    finished = resize_and_center_crop(picture, keyframe_settings.width, keyframe_settings.height)
     vae, unet = models.vae, models.unet
     placement.use(vae, prefetch=[models.text_encoder])
     scaling = vae.config.scaling_factor
     concat = vae.encode(to_model_range([finished]).to(device, vae.dtype)).latent_dist.mode() * scaling
     placement.use(models.text_encoder, prefetch=[unet])
     positive = encode_prompt(models.tokenizer, models.text_encoder, prompt)
-    negative = encode_prompt(models.tokenizer, models.text_encoder, settings.negative_prompt)
+    negative = encode_prompt(models.tokenizer, models.text_encoder, keyframe_settings.negative_prompt)
     placement.use(unet, prefetch=[vae])
-    batch = len(settings.operation_steps)
-    steps = torch.tensor(settings.operation_steps, dtype=torch.long, device=device)
+    batch = len(keyframe_settings.operation_steps)
+    steps = torch.tensor(keyframe_settings.operation_steps, dtype=torch.long, device=device)
     schedule = DiscreteSchedule.from_betas(linear_betas())
-    sigmas = karras_sigmas(schedule, settings.steps).to(device)
+    sigmas = karras_sigmas(schedule, keyframe_settings.steps).to(device)
     # One noise draw, shared by every operation step (the reference's same_noise_in_batch).
     noise = torch.randn(concat.shape, generator=generator, device=device, dtype=unet.dtype).repeat(
         batch, 1, 1, 1
@@ -81,8 +83,8 @@ def generate_keyframes(
         negative.repeat(batch, 1, 1).to(unet.dtype),
         concat.to(unet.dtype),
         steps,
-        settings.cfg,
-        batched_cfg=settings.batched_cfg,
+        keyframe_settings.cfg,
+        batched_cfg=keyframe_settings.batched_cfg,
     )
     with tuned_convolutions(placement.plan.tune_convolutions):
         latents = sample_dpmpp_2m(denoiser, latents, sigmas, progress)
@@ -97,7 +99,7 @@ def keyframe_sequence(
     placement: Placement,
     picture: np.ndarray,
     prompt: str,
-    settings: KeyframeSettings,
+    keyframe_settings: KeyframeSettings,
     user: list[Keyframe] | None = None,
     progress: Progress | None = None,
 ) -> list[Keyframe]:
@@ -105,13 +107,16 @@ def keyframe_sequence(
     their step and add the rest."""
     user = user or []
     taken = {keyframe.step for keyframe in user}
-    wanted = tuple(step for step in settings.operation_steps if step not in taken)
+    wanted = tuple(step for step in keyframe_settings.operation_steps if step not in taken)
     report = (lambda done, total: progress("keyframes", done, total)) if progress else None
     if wanted:
-        run = dataclasses.replace(settings, operation_steps=wanted)
+        run = dataclasses.replace(keyframe_settings, operation_steps=wanted)
         finished, generated = generate_keyframes(models, placement, picture, prompt, run, report)
     else:
-        finished, generated = resize_and_center_crop(picture, settings.width, settings.height), []
+        finished, generated = (
+            resize_and_center_crop(picture, keyframe_settings.width, keyframe_settings.height),
+            [],
+        )
     middle = [Keyframe(step, image, "generated") for step, image in zip(wanted, generated, strict=True)]
     middle = sorted(middle + user, key=lambda keyframe: keyframe.step)
     blank = np.full_like(finished, 255)

@@ -131,26 +131,28 @@ class PaintsUndoPipeline:
     def keyframes(
         self,
         picture: np.ndarray,
-        settings: KeyframeSettings,
+        keyframe_settings: KeyframeSettings,
         prompt: str,
         user_keyframes: Sequence[KeyframePicture] = (),
         progress: Progress | None = None,
     ) -> list[Keyframe]:
         """Stage 2: the picture, the keyframes by operation step and the blank canvas, most
         finished first. The user's keyframes take their steps (see `place_user_keyframes`)."""
-        settings, given = place_user_keyframes(settings, user_keyframes)
-        return keyframe_sequence(self.single, self.placement, picture, prompt, settings, given, progress)
+        keyframe_settings, given = place_user_keyframes(keyframe_settings, user_keyframes)
+        return keyframe_sequence(
+            self.single, self.placement, picture, prompt, keyframe_settings, given, progress
+        )
 
     def video(
-        self, keyframes: list[Keyframe], settings: VideoSettings, progress: Progress | None = None
+        self, keyframes: list[Keyframe], video_settings: VideoSettings, progress: Progress | None = None
     ) -> NeuralProcess:
         """Stage 3: the frames through the keyframes (most finished first), played from blank to
         finished, with a stage per segment and an event per keyframe."""
         pictures = [keyframe.picture for keyframe in keyframes]
-        frames = video_frames(self.multi, self.placement, pictures, settings, progress)
-        stages, events = segment_timeline(keyframes, settings.frames_per_segment)
-        details = {**self.details(), "segment_batch": self.plan.segments_per_batch(settings)}
-        return NeuralProcess(frames, stages, events, settings.prompt, details)
+        frames = video_frames(self.multi, self.placement, pictures, video_settings, progress)
+        stages, events = segment_timeline(keyframes, video_settings.frames_per_segment)
+        details = {**self.details(), "segment_batch": self.plan.segments_per_batch(video_settings)}
+        return NeuralProcess(frames, stages, events, video_settings.prompt, details)
 
     def __call__(
         self,
@@ -189,7 +191,7 @@ def shared_pipeline(paths: ModelPaths, device: str, memory: str, compile: bool) 
 
 
 def place_user_keyframes(
-    settings: KeyframeSettings, given: Sequence[KeyframePicture]
+    keyframe_settings: KeyframeSettings, given: Sequence[KeyframePicture]
 ) -> tuple[KeyframeSettings, list[Keyframe]]:
     """The user's pictures as keyframes (asked for upstream in Paints-UNDO issues #50 and #70).
 
@@ -198,7 +200,7 @@ def place_user_keyframes(
     evenly, and none is generated. Mixing both is refused.
     """
     if not given:
-        return settings, []
+        return keyframe_settings, []
     with_steps = [step is not None for _, step in given]
     if any(with_steps) and not all(with_steps):
         raise PaintsUndoError(
@@ -209,12 +211,14 @@ def place_user_keyframes(
     if len(set(steps)) != len(steps) or any(not 0 < step < BLANK_STEP for step in steps):
         raise PaintsUndoError("keyframe steps must be distinct whole numbers from 1 to 999", "keyframes")
     keyframes = [
-        Keyframe(step, resize_and_center_crop(picture, settings.width, settings.height), "user")
+        Keyframe(
+            step, resize_and_center_crop(picture, keyframe_settings.width, keyframe_settings.height), "user"
+        )
         for (picture, _), step in zip(given, steps, strict=True)
     ]
     if not all(with_steps):
-        settings = dataclasses.replace(settings, operation_steps=tuple(steps))
-    return settings, keyframes
+        keyframe_settings = dataclasses.replace(keyframe_settings, operation_steps=tuple(steps))
+    return keyframe_settings, keyframes
 
 
 def _spread(count: int) -> list[int]:

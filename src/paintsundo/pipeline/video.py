@@ -62,27 +62,27 @@ def video_frames(
     models: MultiFrameModels,
     placement: Placement,
     keyframes: list[np.ndarray],
-    settings: VideoSettings,
+    video_settings: VideoSettings,
     progress: Progress | None = None,
 ) -> list[np.ndarray]:
     """Interpolate each consecutive pair of keyframes (most finished first; segment i with seed + i),
     up to a segment batch at a time and a bucket per batch; drop each segment's last frame; join;
     play from blank to finished."""
     groups = group_segments(
-        list(itertools.pairwise(keyframes)), settings, placement.plan.segments_per_batch(settings)
+        list(itertools.pairwise(keyframes)), video_settings, placement.plan.segments_per_batch(video_settings)
     )
-    segments = interpolate_groups(models, placement, groups, settings, progress)
+    segments = interpolate_groups(models, placement, groups, video_settings, progress)
     frames = [frame for segment in segments for frame in segment[:-1]]
     return frames[::-1]
 
 
 def group_segments(
-    pairs: list[tuple[np.ndarray, np.ndarray]], settings: VideoSettings, segment_batch: int
+    pairs: list[tuple[np.ndarray, np.ndarray]], video_settings: VideoSettings, segment_batch: int
 ) -> list[SegmentGroup]:
     """Runs of up to segment_batch segments, split where the bucket changes."""
     groups: list[SegmentGroup] = []
     for index, pair in enumerate(pairs):
-        size = nearest_bucket(*pair[0].shape[:2], settings.buckets)
+        size = nearest_bucket(*pair[0].shape[:2], video_settings.buckets)
         last = groups[-1] if groups else None
         if last is None or last.size != size or len(last.indices) >= max(1, segment_batch):
             groups.append(SegmentGroup([], [], size))
@@ -96,24 +96,24 @@ def interpolate_groups(
     models: MultiFrameModels,
     placement: Placement,
     groups: list[SegmentGroup],
-    settings: VideoSettings,
+    video_settings: VideoSettings,
     progress: Progress | None = None,
 ) -> list[np.ndarray]:
     """Each segment's frames_per_segment frames (t h w 3 uint8), in segment order."""
     for group in groups:
         require_multiple(group.size[1], group.size[0], 8 * 2 ** (len(models.unet.params.channel_mult) - 1))
-    conditions = encode_conditions(models, placement, groups, settings)
+    conditions = encode_conditions(models, placement, groups, video_settings)
     segments = sum(len(group.indices) for group in groups)
     latents = []
     for group, condition in zip(groups, conditions, strict=True):
         label = group.label(segments)
         report = (lambda done, total, label=label: progress(label, done, total)) if progress else None
-        latents.append(sample_group(models, placement, group, condition, settings, report))
+        latents.append(sample_group(models, placement, group, condition, video_settings, report))
     placement.use(models.vae)
     videos = [
         video
         for sampled, condition in zip(latents, conditions, strict=True)
-        for video in decode_group(models, sampled, condition, settings, placement.plan.decode_chunk)
+        for video in decode_group(models, sampled, condition, video_settings, placement.plan.decode_chunk)
     ]
     return [video.cpu().numpy() for video in videos]
 
@@ -153,11 +153,13 @@ def guided_image_tokens(
 
 
 def encode_conditions(
-    models: MultiFrameModels, placement: Placement, groups: list[SegmentGroup], settings: VideoSettings
+    models: MultiFrameModels, placement: Placement, groups: list[SegmentGroup], video_settings: VideoSettings
 ) -> list[Conditions]:
     """UNet inputs with and without guidance, and the VAE features for decoding, for every group."""
     placement.use(models.text_encoder, prefetch=[models.image_encoder, models.image_projection])
-    texts = [encode_prompt(models.tokenizer, models.text_encoder, text) for text in (settings.prompt, "")]
+    texts = [
+        encode_prompt(models.tokenizer, models.text_encoder, text) for text in (video_settings.prompt, "")
+    ]
     ends = [end_frames(group, placement.device) for group in groups]
     placement.use(models.image_encoder, models.image_projection, prefetch=[models.vae])
     tokens = guided_image_tokens(models, ends)
@@ -169,10 +171,12 @@ def encode_conditions(
         latents, _ = models.vae.encode(rearrange(frames, "b c t h w -> (b t) c h w"))
         latents = rearrange(latents, "(b t) c h w -> b c t h w", t=2)
         # Known first and last latents, zeros between, concatenated to the noisy input.
-        middle = latents.new_zeros(*latents.shape[:2], settings.frames_per_segment - 2, *latents.shape[3:])
+        middle = latents.new_zeros(
+            *latents.shape[:2], video_settings.frames_per_segment - 2, *latents.shape[3:]
+        )
         shared = {
             "concat_cond": torch.cat([latents[:, :, :1], middle, latents[:, :, 1:]], dim=2),
-            "fs": torch.full((len(frames),), settings.fs, device=placement.device),
+            "fs": torch.full((len(frames),), video_settings.fs, device=placement.device),
         }
         batch = len(frames)
         positive = {"context_text": texts[0].repeat(batch, 1, 1), "context_img": positive_image, **shared}
@@ -186,24 +190,26 @@ def sample_group(
     placement: Placement,
     group: SegmentGroup,
     conditions: Conditions,
-    settings: VideoSettings,
+    video_settings: VideoSettings,
     progress: Callable[[int, int], None] | None = None,
 ) -> torch.Tensor:
     """Latents b c t h w; segment i draws its noise from seed + i, as it would alone."""
     placement.use(models.unet, prefetch=[models.vae])
     dtype = next(models.unet.parameters()).dtype
     positive, negative = (_as_dtype(c, dtype) for c in (conditions.positive, conditions.negative))
-    generators = [torch.Generator(placement.device).manual_seed(settings.seed + i) for i in group.indices]
+    generators = [
+        torch.Generator(placement.device).manual_seed(video_settings.seed + i) for i in group.indices
+    ]
     schedule = DiscreteSchedule.from_betas(zero_terminal_snr(scaled_linear_betas()))
     denoiser = video_denoiser(
-        models.unet, schedule, positive, negative, settings.cfg, batched_cfg=settings.batched_cfg
+        models.unet, schedule, positive, negative, video_settings.cfg, batched_cfg=video_settings.batched_cfg
     )
     with tuned_convolutions(placement.plan.tune_convolutions):
         return sample_ddim_v_dynamic(
             denoiser,
             tuple(positive["concat_cond"].shape),
             schedule,
-            trailing_timesteps(settings.steps),
+            trailing_timesteps(video_settings.steps),
             dynamic_x0_scale(),
             generators[0] if len(generators) == 1 else generators,
             device=placement.device,
@@ -220,7 +226,7 @@ def decode_group(
     models: MultiFrameModels,
     latents: torch.Tensor,
     conditions: Conditions,
-    settings: VideoSettings,
+    video_settings: VideoSettings,
     chunk: int | None,
 ) -> list[torch.Tensor]:
     """Decoded frames of each segment of the group: t h w 3 uint8, on the device. With a chunk, the
@@ -231,7 +237,11 @@ def decode_group(
         video
         for start in range(0, len(latents), step)
         for video in _decode(
-            models, latents[start : start + step], conditions.ends[start : start + step], settings, chunk
+            models,
+            latents[start : start + step],
+            conditions.ends[start : start + step],
+            video_settings,
+            chunk,
         )
     ]
 
@@ -240,13 +250,13 @@ def _decode(
     models: MultiFrameModels,
     latents: torch.Tensor,  # b c t h w
     ends: torch.Tensor,  # b 3 2 h w
-    settings: VideoSettings,
+    video_settings: VideoSettings,
     chunk: int | None,
 ) -> list[torch.Tensor]:
     dtype = next(models.vae.parameters()).dtype
     _, features = models.vae.encode(rearrange(ends, "b c t h w -> (b t) c h w"))
     reference = end_frame_features(features, frames=2)
-    count = settings.frames_per_segment
+    count = video_settings.frames_per_segment
     pixels = models.vae.decode(
         rearrange(latents, "b c t h w -> (b t) c h w").to(dtype), reference, count, chunk
     )
