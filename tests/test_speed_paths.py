@@ -320,14 +320,15 @@ def test_attention_kernels_are_chosen_per_kind_of_attention(tiny_multi_frame, mo
     default_order = tuple(torch._C._get_sdp_priority_order()[:4])
     try:
         choose_attention_kernels(unet)
-        choose_attention_kernels(unet)  # a second call keeps the first wrappers
+        choose_attention_kernels(unet)  # a second call changes nothing
         chosen = np.stack(tiny_video(tiny_multi_frame, FAST))
     finally:
         default_attention_kernels(unet)
     expected = {tuple(b.value for b in (*kernels, SDPBackend.MATH)) for kernels in ATTENTION_KERNELS.values()}
     assert set(orders) == expected
     assert tuple(torch._C._get_sdp_priority_order()[:4]) == default_order, "restored after each block"
-    assert not any("forward" in vars(module) for module in unet.modules())
+    assert not any("forward" in vars(module) for module in unet.modules()), "nothing is patched"
+    assert not any(getattr(module, "sdpa_kernels", None) for module in unet.modules()), "and undone"
     assert np.array_equal(chosen, plain)
 
 
@@ -337,12 +338,13 @@ def test_the_engine_chooses_attention_kernels_for_both_unets():
 
     paths = ModelPaths(TINY / "paints_undo_single_frame", TINY / "paints_undo_multi_frame", TINY, "test")
     pipeline = PaintsUndoPipeline(paths, "cpu", memory="fast")
-    for unet, kinds in (
-        (pipeline.single.unet, {"Transformer2DModel"}),
-        (pipeline.multi.unet, {"SpatialTransformer", "TemporalTransformer"}),
-    ):
-        wrapped = {type(m).__name__ for m in unet.modules() if "forward" in vars(m)}
-        assert wrapped == kinds
+    from paintsundo.models.single_frame import PreferredKernels
+
+    processors = pipeline.single.unet.attn_processors.values()
+    assert processors and all(isinstance(p, PreferredKernels) for p in processors)
+    chosen = {type(m).__name__ for m in pipeline.multi.unet.modules() if getattr(m, "sdpa_kernels", None)}
+    assert chosen == {"SpatialTransformer", "TemporalTransformer"}
+    assert not any("forward" in vars(m) for m in pipeline.multi.unet.modules()), "nothing is patched"
 
 
 def test_presets_set_the_steps_and_explicit_steps_win():

@@ -1,8 +1,15 @@
 """Multi-head attention on (batch, tokens, heads * dim) tensors through PyTorch's SDPA kernels."""
 
+import contextlib
+from collections.abc import Mapping, Sequence
+
 import torch
 import torch.nn.functional as F
 from einops import rearrange
+from torch.nn.attention import SDPBackend, sdpa_kernel
+
+# SDPA kernels to try first, by kind of attention ("pixels", "time"); the math kernel comes last.
+KernelOrder = Mapping[str, Sequence[SDPBackend]]
 
 # A sequence along time is 16 tokens, too short to fill an attention kernel's tiles. This many
 # positions' sequences go through as one sequence, masked so that no position sees another's frames:
@@ -42,3 +49,11 @@ def same_position(frames: int, positions: int, device: torch.device) -> torch.Te
     """(p t) x (p t) booleans: True where the query and the key are frames of one position."""
     position = torch.arange(positions * frames, device=device) // frames
     return position[:, None] == position[None]
+
+
+def under_kernels(kernels: Sequence[SDPBackend] | None):
+    """A context in which SDPA tries `kernels` first, then the math kernel; None keeps PyTorch's
+    own order. A kernel that cannot run a call (an older GPU, the CPU) passes it to the next."""
+    if kernels is None:
+        return contextlib.nullcontext()
+    return sdpa_kernel([*kernels, SDPBackend.MATH], set_priority=True)

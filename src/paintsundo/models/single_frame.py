@@ -12,6 +12,9 @@ from typing import Any
 
 import torch
 from diffusers import UNet2DConditionModel
+from diffusers.models.attention_processor import AttnProcessor2_0
+
+from paintsundo.models.attention import KernelOrder, under_kernels
 
 OPERATION_STEP_CHANNELS = 256
 
@@ -34,7 +37,26 @@ class SingleFrameUNetParams:
         return config
 
 
+class PreferredKernels(AttnProcessor2_0):
+    """diffusers' SDPA attention, under an SDPA kernel order."""
+
+    def __init__(self, kernels: tuple) -> None:
+        super().__init__()
+        self.kernels = kernels
+
+    def __call__(self, *args: Any, **kwargs: Any) -> torch.Tensor:
+        with under_kernels(self.kernels):
+            return super().__call__(*args, **kwargs)
+
+
 class SingleFrameUNet(UNet2DConditionModel):
+    def enable_attention_kernels(self, order: KernelOrder | None) -> None:
+        """Run attention (all of it over pixels and text) under the SDPA kernel order for pixels,
+        through diffusers' attention processors; None gives diffusers' own processor back."""
+        self.set_attn_processor(
+            AttnProcessor2_0() if order is None else PreferredKernels(tuple(order["pixels"]))
+        )
+
     def undo(
         self,
         sample: torch.Tensor,

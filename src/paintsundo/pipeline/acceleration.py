@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 
 import torch
 from torch import nn
-from torch.nn.attention import SDPBackend, sdpa_kernel
+from torch.nn.attention import SDPBackend
 from torch.utils._pytree import tree_map_only
 
 # The blocks that repeat inside each UNet. Compiling each block (regional compilation) instead of the
@@ -31,35 +31,16 @@ ATTENTION_KERNELS = {
     "pixels": (SDPBackend.CUDNN_ATTENTION, SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION),
     "time": (SDPBackend.EFFICIENT_ATTENTION, SDPBackend.CUDNN_ATTENTION, SDPBackend.FLASH_ATTENTION),
 }
-ATTENTION_BLOCKS = {
-    "SpatialTransformer": "pixels",
-    "TemporalTransformer": "time",
-    "Transformer2DModel": "pixels",
-}
 
 
 def choose_attention_kernels(unet: nn.Module) -> None:
-    """Run each attention block of the UNet under the SDPA kernel order for its kind of attention."""
-    for module in unet.modules():
-        kind = ATTENTION_BLOCKS.get(type(module).__name__)
-        if kind and "forward" not in vars(module):
-            module.forward = _under_kernels(module.forward, ATTENTION_KERNELS[kind])
-
-
-def _under_kernels(forward: Callable, kernels: tuple[SDPBackend, ...]) -> Callable:
-    @functools.wraps(forward)
-    def attend(*args, **kwargs):
-        with sdpa_kernel([*kernels, SDPBackend.MATH], set_priority=True):
-            return forward(*args, **kwargs)
-
-    return attend
+    """Run each UNet's attention under the SDPA kernel order for its kind of attention."""
+    unet.enable_attention_kernels(ATTENTION_KERNELS)
 
 
 def default_attention_kernels(unet: nn.Module) -> None:
-    """Undo choose_attention_kernels."""
-    for module in unet.modules():
-        if type(module).__name__ in ATTENTION_BLOCKS:
-            vars(module).pop("forward", None)
+    """PyTorch's own SDPA kernel order again."""
+    unet.enable_attention_kernels(None)
 
 
 def compile_unet(

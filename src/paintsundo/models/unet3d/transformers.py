@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from einops import rearrange
 from torch import nn
 
-from paintsundo.models.attention import attention_along_time, multi_head_attention
+from paintsundo.models.attention import attention_along_time, multi_head_attention, under_kernels
 from paintsundo.models.group_norm import GroupNorm
 
 TEMPORAL_WINDOWS = ("prv", "first", "roll")
@@ -122,6 +122,8 @@ class TransformerBlock(nn.Module):
 class SpatialTransformer(nn.Module):
     """Attention over the pixels of each frame, with text and image cross-attention. x: (b t) c h w."""
 
+    attention_kind = "pixels"  # which SDPA kernel order suits it (UNet3D.enable_attention_kernels)
+
     def __init__(
         self,
         channels: int,
@@ -152,14 +154,16 @@ class SpatialTransformer(nn.Module):
             for _ in range(depth)
         )
         self.proj_out = nn.Linear(inner, channels)
+        self.sdpa_kernels = None  # the kernels to try first, or None for PyTorch's order
 
     def forward(
         self, x: torch.Tensor, context: tuple[torch.Tensor, torch.Tensor], frames: int
     ) -> torch.Tensor:
         height, width = x.shape[-2:]
         h = self.proj_in(rearrange(self.norm(x), "b c h w -> b (h w) c"))
-        for block in self.transformer_blocks:
-            h = block(h, context, frames)
+        with under_kernels(self.sdpa_kernels):
+            for block in self.transformer_blocks:
+                h = block(h, context, frames)
         return rearrange(self.proj_out(h), "b (h w) c -> b c h w", h=height, w=width) + x
 
 
@@ -174,6 +178,8 @@ class TemporalTransformer(nn.Module):
     all others with Linear layers; both compute the same map, stored in different shapes.
     """
 
+    attention_kind = "time"
+
     def __init__(self, channels: int, heads: int, dim_head: int, depth: int, linear: bool = True) -> None:
         super().__init__()
         inner = heads * dim_head
@@ -185,12 +191,14 @@ class TemporalTransformer(nn.Module):
             for _ in range(depth)
         )
         self.proj_out = projection(inner, channels)
+        self.sdpa_kernels = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         height, width = x.shape[-2:]
         h = _project(self.proj_in, rearrange(self.norm(x), "b c t h w -> b (h w) t c"))
-        for block in self.transformer_blocks:
-            h = block(h)
+        with under_kernels(self.sdpa_kernels):
+            for block in self.transformer_blocks:
+                h = block(h)
         h = rearrange(_project(self.proj_out, h), "b (h w) t c -> b c t h w", h=height, w=width)
         # x first: the sum takes its memory layout.
         return x + h

@@ -10,6 +10,7 @@ import torch
 from einops import rearrange
 from torch import nn
 
+from paintsundo.models.attention import KernelOrder
 from paintsundo.models.group_norm import GroupNorm
 from paintsundo.models.unet3d.blocks import Downsample, ResBlock, Upsample, embedding_mlp, timestep_embedding
 from paintsundo.models.unet3d.params import UNet3DParams
@@ -133,6 +134,13 @@ class UNet3D(nn.Module):
                     scale //= 2
                 self.output_blocks.append(LayerStack(layers))
         return channels
+
+    def enable_attention_kernels(self, order: KernelOrder | None) -> None:
+        """Run each transformer's attention under the SDPA kernel order for its kind of attention
+        (over pixels or along time); None gives PyTorch's own order back."""
+        for module in self.modules():
+            if isinstance(module, (SpatialTransformer, TemporalTransformer)):
+                module.sdpa_kernels = None if order is None else tuple(order[module.attention_kind])
 
     def set_temporal_window(self, mode: str | None) -> None:
         """Let spatial self-attention also see other frames: None (default), "prv", "first" or "roll"."""
