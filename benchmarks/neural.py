@@ -40,6 +40,7 @@ from paintsundo.pipeline import video as video_stage
 from paintsundo.pipeline.acceleration import (
     choose_attention_kernels,
     compile_image_decoder,
+    compile_limits,
     compile_unet,
     compile_video_decoder,
     default_attention_kernels,
@@ -133,7 +134,7 @@ def run_job(models, picture: np.ndarray, variant: Variant, device: torch.device)
     if device.type == "cuda":
         torch.cuda.empty_cache()
     reset_peak()
-    with waiting_each_step(variant.step_waits):
+    with compile_limits(), waiting_each_step(variant.step_waits):
         seconds, made = synchronised_seconds(
             lambda: keyframe_sequence(single, placement, picture, "1girl", variant.keys)
         )

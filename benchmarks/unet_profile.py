@@ -35,6 +35,7 @@ from paintsundo.models import attention
 from paintsundo.models.group_norm import GroupNorm
 from paintsundo.pipeline.acceleration import (
     choose_attention_kernels,
+    compile_limits,
     compile_unet,
     default_attention_kernels,
     uncompile,
@@ -194,4 +195,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with compile_limits():  # each block class compiles once per shape
+        main()

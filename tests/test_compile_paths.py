@@ -75,8 +75,9 @@ def test_cpp_wrapper_is_a_compile_option_of_the_default_mode(monkeypatch):
 
     compiled = []
     monkeypatch.setattr(torch.nn.Module, "compile", lambda module, **options: compiled.append(options))
-    unet = type("UNet3D", (torch.nn.Module,), {})()
-    unet.block = type("ResBlock", (torch.nn.Module,), {})()
+    block_class = type("Block", (torch.nn.Module,), {})
+    unet = type("UNet", (torch.nn.Module,), {"repeated_blocks": (block_class,)})()  # as the UNets declare
+    unet.block = block_class()
     compile_unet(unet, cpp_wrapper=True)
     assert compiled == [
         {"dynamic": False, "backend": "inductor", "mode": None, "options": {"cpp_wrapper": True}}
@@ -122,3 +123,12 @@ def test_cuda_graph_compile_starts_a_step_and_copies_each_output(tiny_multi_fram
     assert len(steps) == 2, "one new step per call"
     assert all(out.data_ptr() != raw.data_ptr() for out, raw in zip((first, second), returned, strict=True))
     assert torch.allclose(first, expected) and torch.allclose(second, expected)
+
+
+def test_dynamo_limits_are_raised_for_a_run_and_given_back():
+    from paintsundo.pipeline.acceleration import RECOMPILE_LIMIT, compile_limits
+
+    before = torch._dynamo.config.recompile_limit
+    with compile_limits():
+        assert torch._dynamo.config.recompile_limit >= RECOMPILE_LIMIT
+    assert torch._dynamo.config.recompile_limit == before, "no global change outlives the run"

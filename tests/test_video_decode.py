@@ -73,12 +73,12 @@ def test_channels_last_chunked_decode_keeps_its_layout_and_result(tiny_video_vae
 
 @torch.inference_mode()
 def test_compiled_video_decoder_gives_the_same_frames(tiny_video_vae):
-    from paintsundo.pipeline.acceleration import (
-        DECODER_METHODS,
-        DECODER_MODULES,
-        compile_video_decoder,
-        uncompile,
-    )
+    from paintsundo.models.video_vae.decoder import VideoDecoder
+    from paintsundo.models.video_vae.temporal import VideoResBlock
+    from paintsundo.pipeline.acceleration import compile_video_decoder, uncompile
+
+    declared_methods = {*VideoDecoder.compiled_methods, *VideoResBlock.compiled_methods}
+    declared_blocks = {block.__name__ for block in VideoDecoder.compiled_blocks}
 
     latents, reference, frames = decode_inputs(tiny_video_vae)
     decoder = tiny_video_vae.decoder
@@ -86,14 +86,14 @@ def test_compiled_video_decoder_gives_the_same_frames(tiny_video_vae):
     try:
         compile_video_decoder(decoder, backend="eager")  # Dynamo's graph capture, no code generation
         compiled_methods = {
-            name for module in decoder.modules() for name in DECODER_METHODS if name in vars(module)
+            name for module in decoder.modules() for name in declared_methods if name in vars(module)
         }
         compiled_blocks = {type(m).__name__ for m in decoder.modules() if m._compiled_call_impl is not None}
         compiled = tiny_video_vae.decode(latents, reference, frames, chunk=2)
     finally:
         uncompile(decoder)
-    assert compiled_methods == set(DECODER_METHODS)
-    assert compiled_blocks == set(DECODER_MODULES)
-    assert not any(name in vars(module) for module in decoder.modules() for name in DECODER_METHODS)
+    assert compiled_methods == declared_methods == {"frame_step", "output_activation"}
+    assert compiled_blocks == declared_blocks == {"SpatialAttention", "AttentionCombiner"}
+    assert not any(name in vars(module) for module in decoder.modules() for name in declared_methods)
     assert decoder.conv_in.weight.is_contiguous()
     assert relative_error(compiled, plain) < 1e-5

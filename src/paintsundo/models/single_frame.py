@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
-from diffusers import UNet2DConditionModel
+from diffusers import Transformer2DModel, UNet2DConditionModel
 from diffusers.models.attention_processor import AttnProcessor2_0
+from diffusers.models.resnet import ResnetBlock2D
 
 from paintsundo.models.attention import KernelOrder, under_kernels
 
@@ -50,6 +51,8 @@ class PreferredKernels(AttnProcessor2_0):
 
 
 class SingleFrameUNet(UNet2DConditionModel):
+    repeated_blocks = (ResnetBlock2D, Transformer2DModel)  # compiled one by one, as UNet3D's
+
     def enable_attention_kernels(self, order: KernelOrder | None) -> None:
         """Run attention (all of it over pixels and text) under the SDPA kernel order for pixels,
         through diffusers' attention processors; None gives diffusers' own processor back."""

@@ -7,19 +7,23 @@ import functools
 from collections.abc import Callable, Iterator
 
 import torch
+from diffusers.models.resnet import ResnetBlock2D
 from torch import nn
 from torch.nn.attention import SDPBackend
 from torch.utils._pytree import tree_map_only
 
-# The blocks that repeat inside each UNet. Compiling each block (regional compilation) instead of the
-# whole forward shares the generated code between blocks of the same shapes: compiling takes about a
-# tenth of the time, for nearly the same speed.
-REPEATED_BLOCKS = {
-    "UNet3D": ("ResBlock", "SpatialTransformer", "TemporalTransformer"),
-    "SingleFrameUNet": ("ResnetBlock2D", "Transformer2DModel"),
-}
 # Each block class is compiled once per distinct shape; the UNets have a few dozen.
 RECOMPILE_LIMIT = 64
+
+
+def compile_limits() -> contextlib.AbstractContextManager:
+    """Within: Dynamo may compile each block class once per shape the UNets have (its default
+    limit is lower). Nothing outlives the context."""
+    config = torch._dynamo.config
+    return config.patch(
+        recompile_limit=max(config.recompile_limit, RECOMPILE_LIMIT),
+        accumulated_recompile_limit=max(config.accumulated_recompile_limit, 4 * RECOMPILE_LIMIT),
+    )
 
 
 # SDPA kernels by kind of attention, first choice first; a kernel that cannot run the call (an older
@@ -63,46 +67,33 @@ def compile_unet(
         raise ValueError("cpp_wrapper takes the default compile mode, not mode=" + repr(mode))
     options = {"cpp_wrapper": True} if cpp_wrapper else None
     use_channels_last(unet, channels_last)
-    blocks = REPEATED_BLOCKS.get(type(unet).__name__, ())
+    blocks = getattr(type(unet), "repeated_blocks", ())  # as the UNet declares them
     if regional and blocks and mode != "reduce-overhead":
-        config = torch._dynamo.config
-        config.recompile_limit = max(config.recompile_limit, RECOMPILE_LIMIT)
-        config.accumulated_recompile_limit = max(config.accumulated_recompile_limit, 4 * RECOMPILE_LIMIT)
         for module in unet.modules():
-            if type(module).__name__ in blocks:
+            if isinstance(module, blocks):
                 module.compile(dynamic=False, backend=backend, mode=mode, options=options)
     else:
         compiled = torch.compile(unet.forward, dynamic=False, backend=backend, mode=mode, options=options)
         unet.forward = _safe_for_graphs(compiled) if mode == "reduce-overhead" else compiled
 
 
-# The video decoder's per-frame work, compiled: its GroupNorms fuse with their SiLUs and its activations
-# stay channels-last. Its chunk and row loops stay eager, so that memory is freed as it was.
-DECODER_MODULES = ("SpatialAttention", "AttentionCombiner")
-DECODER_METHODS = ("frame_step", "output_activation")
-
-
 def compile_video_decoder(decoder: nn.Module, backend: str = "inductor", channels_last: bool = True) -> None:
-    """Compile the video VAE decoder's per-frame blocks and methods (again for each new size)."""
+    """Compile the blocks and methods the video VAE decoder declares (again for each new size)."""
     use_channels_last(decoder, channels_last)
     for module in decoder.modules():
-        if type(module).__name__ in DECODER_MODULES:
+        if isinstance(module, decoder.compiled_blocks):
             module.compile(dynamic=False, backend=backend)
-        for name in DECODER_METHODS:
-            if hasattr(type(module), name):
-                setattr(module, name, torch.compile(getattr(module, name), dynamic=False, backend=backend))
+        for name in getattr(type(module), "compiled_methods", ()):
+            setattr(module, name, torch.compile(getattr(module, name), dynamic=False, backend=backend))
 
 
 # The keyframe VAE's decoder (diffusers'), eager, spends half its time in GroupNorm statistics: one
 # picture at a time gives PyTorch's kernel 32 groups to share among the GPU's 132 processors. Compiled,
 # each residual block's norms are split reductions fused with their SiLUs.
-IMAGE_DECODER_BLOCKS = ("ResnetBlock2D",)
-
-
 def compile_image_decoder(decoder: nn.Module, backend: str = "inductor") -> None:
     """Compile the keyframe VAE decoder's residual blocks and output norm (again for each new size)."""
     for module in decoder.modules():
-        if type(module).__name__ in IMAGE_DECODER_BLOCKS:
+        if isinstance(module, ResnetBlock2D):
             module.compile(dynamic=False, backend=backend)
     decoder.conv_norm_out.compile(dynamic=False, backend=backend)
 
@@ -148,6 +139,6 @@ def uncompile(model: nn.Module) -> None:
     use_channels_last(model, False)
     for module in model.modules():
         module._compiled_call_impl = None
-        for name in DECODER_METHODS:
+        for name in getattr(type(module), "compiled_methods", ()):
             vars(module).pop(name, None)
     vars(model).pop("forward", None)

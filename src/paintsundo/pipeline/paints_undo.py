@@ -18,6 +18,7 @@ a run follows a memory plan (`placement.py`), and `compile` compiles them once l
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import itertools
@@ -33,6 +34,7 @@ from paintsundo.hub import ModelPaths
 from paintsundo.pipeline.acceleration import (
     choose_attention_kernels,
     compile_image_decoder,
+    compile_limits,
     compile_unet,
     compile_video_decoder,
 )
@@ -139,9 +141,10 @@ class PaintsUndoPipeline:
         """Stage 2: the picture, the keyframes by operation step and the blank canvas, most
         finished first. The user's keyframes take their steps (see `place_user_keyframes`)."""
         keyframe_settings, given = place_user_keyframes(keyframe_settings, user_keyframes)
-        return keyframe_sequence(
-            self.single, self.placement, picture, prompt, keyframe_settings, given, progress
-        )
+        with self._compiled_limits():
+            return keyframe_sequence(
+                self.single, self.placement, picture, prompt, keyframe_settings, given, progress
+            )
 
     def video(
         self, keyframes: list[Keyframe], video_settings: VideoSettings, progress: Progress | None = None
@@ -149,7 +152,8 @@ class PaintsUndoPipeline:
         """Stage 3: the frames through the keyframes (most finished first), played from blank to
         finished, with a stage per segment and an event per keyframe."""
         pictures = [keyframe.picture for keyframe in keyframes]
-        frames = video_frames(self.multi, self.placement, pictures, video_settings, progress)
+        with self._compiled_limits():
+            frames = video_frames(self.multi, self.placement, pictures, video_settings, progress)
         stages, events = segment_timeline(keyframes, video_settings.frames_per_segment)
         details = {**self.details(), "segment_batch": self.plan.segments_per_batch(video_settings)}
         return NeuralProcess(frames, stages, events, video_settings.prompt, details)
@@ -173,6 +177,10 @@ class PaintsUndoPipeline:
         process.prompt = prompt
         process.details.update(prompt=prompt, keyframes=listing)
         return process
+
+    def _compiled_limits(self) -> contextlib.AbstractContextManager:
+        """Compiled models run with Dynamo's limits raised for their shapes, for that run only."""
+        return compile_limits() if self.compile else contextlib.nullcontext()
 
     def details(self) -> dict:
         """For the manifest: where it ran, the memory plan and why, the peak GPU memory."""

@@ -14,6 +14,11 @@ from paintsundo.models.video_vae.temporal import AttentionCombiner, ConvCombiner
 
 
 class VideoDecoder(nn.Module):
+    # Compiled, the per-frame work fuses its GroupNorms with their SiLUs and keeps activations
+    # channels-last; the chunk and row loops stay eager, so that memory is freed as it was.
+    compiled_blocks = (SpatialAttention, AttentionCombiner)
+    compiled_methods = ("output_activation",)
+
     def __init__(self, p: VideoVAEParams) -> None:
         super().__init__()
         levels = len(p.ch_mult)

@@ -41,6 +41,8 @@ class TimeStackBlock(nn.Module):
 class VideoResBlock(ResnetBlock):
     """A per-frame residual block blended with a temporal one by a learned factor."""
 
+    compiled_methods = ("frame_step",)  # the per-frame work, compiled alone; the loops around stay eager
+
     def __init__(self, in_channels: int, out_channels: int) -> None:
         super().__init__(in_channels, out_channels)
         self.time_stack = TimeStackBlock(out_channels)
