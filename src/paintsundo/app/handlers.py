@@ -96,7 +96,7 @@ def draw_procedural(
 
 
 def tag(upload: str | None, models: str | None) -> str:
-    from paintsundo.stages import tag as tag_picture
+    from paintsundo.neural import tag as tag_picture
 
     try:
         return tag_picture(require_upload(upload), models=models)
@@ -121,7 +121,7 @@ def generate_keyframes(
     """Keyframes for the gallery, their files (the editable list) and the order to use them in."""
     from PIL import Image
 
-    from paintsundo.stages import keyframe_list
+    from paintsundo.neural import keyframe_list
 
     source = require_upload(upload)
     try:
@@ -194,7 +194,7 @@ def generate_video(
     progress: gr.Progress = gr.Progress(),  # noqa: B008
 ) -> tuple[str, str | None, list[str], list[str]]:
     """Step 3: the video through the chosen keyframes, its frames for the gallery, and downloads."""
-    from paintsundo.stages import keyframes_video_process
+    from paintsundo.neural import keyframes_video_process
 
     picked = chosen_keyframes(files or [], order)
     try:

@@ -19,7 +19,7 @@ Arg = typer.Argument
 @app.command()
 def tag(image: Annotated[Path, Arg(help="The finished picture.")], models: options.Models = None) -> None:
     """Stage 1 alone: print the WD14 tagger's prompt (edit it and pass it back with --prompt)."""
-    from paintsundo.stages import tag as tag_picture
+    from paintsundo.neural import tag as tag_picture
 
     typer.echo(tag_picture(image, models=models))
 
@@ -44,7 +44,7 @@ def keyframes(
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Stage 2 alone: the tagger's prompt and the keyframes, as PNGs plus keyframes.json."""
-    from paintsundo.stages import make_keyframes
+    from paintsundo.neural import make_keyframes
 
     settings = options.NeuralOptions.from_params(context.params).apply(Settings(engine="neural"))
     folder = output or image.with_name(f"{image.stem}_keyframes")
@@ -86,7 +86,7 @@ def interpolate(
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Stage 3 alone: a video from EARLIER to LATER, one segment of the multi-frame model."""
-    from paintsundo.stages import interpolate_pictures
+    from paintsundo.neural import interpolate_pictures
 
     neural = options.NeuralOptions.from_params(context.params)
     settings = neural.apply(Settings(engine="neural", fps=fps, hold=hold))
