@@ -29,8 +29,9 @@ def schedule(
     fill = fill_times(layers.regions, layers.region_colours, rng, layers.canvas)
     shape_times, ground_times, ground_mass = lay_grounds(fill, layers.canvas, backdrop=True)
     # The backdrop (the largest shape, under the whole picture) goes down before any other shape.
-    backdrop = (fill.mass == np.argmax(np.bincount(fill.mass.ravel()))) & np.isfinite(shape_times)
-    backdrop_ground = np.isfinite(ground_times) & (ground_mass == np.argmax(np.bincount(fill.mass.ravel())))
+    largest = np.argmax(np.bincount(fill.mass.ravel()))
+    backdrop = (fill.mass == largest) & np.isfinite(shape_times)
+    backdrop_ground = np.isfinite(ground_times) & (ground_mass == largest)
     shape_times = np.where(backdrop, shape_times - 2.0, shape_times)
     ground_times = np.where(backdrop_ground, ground_times - 2.0, ground_times)
     # The big shapes are the largest ones over the painted (not bare canvas) part of the picture.

@@ -30,9 +30,8 @@ def schedule(
     never = np.full((height, width), np.inf, np.float32)
     masses = paint_masses(layers.picture)
     depth = nearness(masses, layers.picture)
-    fill = depth_ordered(
-        fill_times(masses, region_means(masses, layers.picture), rng, layers.canvas, merge_like=False), depth
-    )
+    mass_colours = region_means(masses, layers.picture)
+    fill = depth_ordered(fill_times(masses, mass_colours, rng, layers.canvas, merge_like=False), depth)
     # A thin wash of the picture's broad colour, swept down the canvas, so nothing shows bare white;
     # then the masses in their rough colours, with soft edges.
     wash_colour = 0.5 * (255.0 + cv2.GaussianBlur(layers.picture, (0, 0), max(8.0, 40.0 * scale)))
@@ -41,9 +40,8 @@ def schedule(
     wash_times = (WASH_SHARE * sweep).astype(np.float32)
     block_times = WASH_SHARE + (1.0 - WASH_SHARE) * fill.times
     # Each mass in one approximate colour: its mean, still partly the wash's, with soft edges.
-    mass_colour = region_means(masses, layers.picture)[masses]
     block_colour = cv2.GaussianBlur(
-        BLOCK_TRUE * mass_colour + (1.0 - BLOCK_TRUE) * wash_colour, (0, 0), max(1.0, 3.0 * scale)
+        BLOCK_TRUE * mass_colours[masses] + (1.0 - BLOCK_TRUE) * wash_colour, (0, 0), max(1.0, 3.0 * scale)
     )
     # The far half's forms are turned large masses first; the near half keeps its block-in until
     # the focus stage turns it mass by mass, back to front.
