@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 
@@ -89,3 +91,8 @@ def pencil_drawing(height: int = 320, width: int = 256) -> np.ndarray:
         cv2.line(paper, (x, int(130 * scale)), (x + int(15 * scale), int(165 * scale)), 165, 1)
     paper = np.clip(cv2.GaussianBlur(paper, (0, 0), 0.6) + rng.normal(0, 1.5, paper.shape), 0, 255)
     return np.repeat(paper.astype(np.uint8)[..., None], 3, axis=2)
+
+
+# The made pictures by kind, and the folder of real ones (each file's kind starts its name).
+MADE = {"painting": landscape_painting, "graphic": flat_graphic, "pencil": pencil_drawing}
+KINDS = Path(__file__).parent / "data" / "kinds"

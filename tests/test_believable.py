@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from kinds import flat_graphic, landscape_painting, pencil_drawing
+from kinds import KINDS, MADE
 from paintsundo.picture import load_picture, picture_from_array
 from paintsundo.procedural import DrawingProcess
 
@@ -38,8 +38,6 @@ def mounted_portrait() -> np.ndarray:
     return np.clip(picture, 0, 255).astype(np.uint8)
 
 
-KINDS = Path(__file__).parent / "data" / "kinds"
-MADE = {"painting": landscape_painting, "graphic": flat_graphic, "pencil": pencil_drawing}
 OF_EACH_KIND = [
     *[("cel", f"example {n}") for n in (1, 2, 3)],
     *[(path.name.split("-")[0], path.name) for path in sorted(KINDS.glob("*-*.*"))],

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import cv2
 import numpy as np
 import pytest
 
-from kinds import flat_graphic, landscape_painting, pencil_drawing
+from kinds import KINDS, MADE, flat_graphic, landscape_painting, pencil_drawing
 from paintsundo.errors import PaintsUndoError
 from paintsundo.picture import load_picture
 from paintsundo.procedural import WORKFLOW_NAMES, DrawingProcess
 from paintsundo.procedural.choice import choose_workflow
 from paintsundo.procedural.workflows import workflows
-
-MADE = {"painting": landscape_painting, "graphic": flat_graphic, "pencil": pencil_drawing}
-KINDS = Path(__file__).parent / "data" / "kinds"
 
 
 def lab(frame: np.ndarray) -> np.ndarray:

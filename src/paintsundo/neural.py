@@ -113,7 +113,7 @@ def video_from_keyframes(
     progress: Progress | None = None,
 ) -> RunResult:
     """Stage 3 written out: the video through the given keyframes, with its manifest."""
-    settings, _ = _neural(settings, models)
+    settings = _neural_settings(settings)  # the pipeline waits for keyframes_video_process
     job = prepare_video(keyframes[0], output, settings, format=format, models=models)
     check_not_inputs(written_paths(job.output), keyframes)
     process = keyframes_video_process(keyframes, settings, models=models, progress=progress)
@@ -145,11 +145,15 @@ def interpolate_pictures(
 
 def _neural(settings: Settings | None, models: str | Path | None) -> tuple[Settings, PaintsUndoPipeline]:
     """The settings for the neural engine, and the process's pipeline for them."""
-    settings = dataclasses.replace(settings or Settings(), engine="neural")
+    settings = _neural_settings(settings)
     choice = choose_engine("neural", models, settings.device)  # first: it says what is missing
     from paintsundo.pipeline.paints_undo import shared_pipeline
 
     return settings, shared_pipeline(choice.models, choice.device, settings.memory, settings.compile)
+
+
+def _neural_settings(settings: Settings | None) -> Settings:
+    return dataclasses.replace(settings or Settings(), engine="neural")
 
 
 def _pixels(picture: PictureSource) -> np.ndarray:

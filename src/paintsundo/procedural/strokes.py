@@ -153,19 +153,18 @@ def lay_grounds(
     source = np.zeros(fill.mass.shape, np.int32)
     sizes = np.bincount(fill.mass.ravel())
     backdropped = np.zeros(fill.mass.shape, bool)
-    for index in np.argsort(-sizes)[:masses]:
+    for rank, index in enumerate(np.argsort(-sizes)[:masses]):
         if sizes[index] < 0.02 * fill.mass.size:
             break
         own = fill.mass == index
         if canvas[own].mean() > 0.5:
-            backdrop = False  # the largest mass is the bare canvas itself
-            continue  # bare canvas lays no ground
+            continue  # bare canvas lays no ground (and, the largest, is no backdrop)
         contours, _ = cv2.findContours(own.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         silhouette = np.zeros(own.shape, np.uint8)
         cv2.drawContours(silhouette, contours, -1, 1, thickness=cv2.FILLED)
-        under_all = backdrop
-        if backdrop:
-            silhouette[:], backdrop = 1, False
+        under_all = backdrop and rank == 0
+        if under_all:
+            silhouette[:] = 1
         within = (silhouette > 0) & (own | ~canvas)
         if within.sum() == own.sum():
             continue  # no holes
