@@ -6,9 +6,8 @@ import copy
 
 import torch
 
-from cuda_graphs import replay_as_graphs, stop_graphs
 from paintsundo.models.video_vae import end_frame_features
-from paintsundo.pipeline.acceleration import choose_attention_kernels, default_attention_kernels, uncompile
+from paintsundo.pipeline.acceleration import choose_attention_kernels
 from paintsundo.pipeline.denoisers import guided_pair
 from paintsundo.pipeline.placement import FAST
 from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
@@ -20,7 +19,7 @@ def relative_error(ours: torch.Tensor, reference: torch.Tensor) -> float:
 
 
 def eager():
-    """Compiled code runs as plain eager PyTorch while inside (whole-forward or regional)."""
+    """Compiled code runs as plain eager PyTorch while inside."""
     return torch.compiler.set_stance("force_eager")
 
 
@@ -79,7 +78,7 @@ def keyframe_errors(unet, keys: KeyframeSettings, compiled: bool) -> list[tuple[
             reference = batched()
         return [("keyframe UNet, compiled", relative_error(batched(), reference))]
 
-    default_attention_kernels(unet)
+    unet.enable_attention_kernels(None)  # PyTorch's own order
     with eager():
         positive = positive_pass()
         negative = unet.undo(i["x"], i["steps"], i["negative"], i["concat"], i["operations"])
@@ -104,10 +103,8 @@ def video_errors(
     if compiled:  # against the same kernels run eagerly, at the job's batch (no new compile)
         with eager():
             reference = unet(**batch)
-        compiled_error = relative_error(unet(**batch), reference)
-        graph_error = relative_error(graphed(unet, batch), reference)
-        return [("video UNet, compiled", compiled_error), ("  and replayed as a CUDA graph", graph_error)]
-    default_attention_kernels(unet)
+        return [("video UNet, compiled", relative_error(unet(**batch), reference))]
+    unet.enable_attention_kernels(None)  # PyTorch's own order
     with eager():
         plain = torch.cat([unet(**positive), unet(**negative)])
         both = unet(**batch)
@@ -118,20 +115,7 @@ def video_errors(
         ("video UNet, batched CFG", relative_error(both, plain)),
         ("  and attention kernels chosen", relative_error(chosen, plain)),
     ]
-    if torch.cuda.is_available():
-        with eager():
-            rows.append(("  and replayed as a CUDA graph", relative_error(graphed(unet, batch), plain)))
     return rows
-
-
-def graphed(unet, inputs: dict) -> torch.Tensor:
-    """The UNet's output for `inputs` from a replayed CUDA graph (captured on other inputs first)."""
-    replay_as_graphs(unet)
-    try:
-        unet(**{name: torch.randn_like(t) if t.is_floating_point() else t for name, t in inputs.items()})
-        return unet(**inputs)
-    finally:
-        stop_graphs(unet)
 
 
 @torch.inference_mode()
@@ -170,34 +154,32 @@ def compiled_decode_errors(
     single_vae, video_vae, keys: KeyframeSettings, video: VideoSettings, bucket
 ) -> list:
     """The compiled decoders against eager ones: a keyframe, one at a time as fast mode decodes them,
-    and a segment in fast mode's chunks against its eager whole decode. Leaves the decoders uncompiled."""
+    and a segment in fast mode's chunks against its eager whole decode."""
     parameter = next(single_vae.parameters())
     latents = torch.randn(
         1, 4, keys.height // 8, keys.width // 8, device=parameter.device, dtype=parameter.dtype
     )
     compiled_picture = single_vae.decode(latents).sample
-    uncompile(single_vae.decoder)
-    picture = single_vae.decode(latents).sample
+    with eager():
+        picture = single_vae.decode(latents).sample
     z, reference, frames = video_decode_inputs(video_vae, video, bucket)
     compiled = video_vae.decode(z, reference, frames, FAST.decode_chunk)
-    uncompile(video_vae.decoder)
-    whole = video_vae.decode(z, reference, frames)
+    with eager():
+        whole = video_vae.decode(z, reference, frames)
     return [
         ("keyframe VAE decode, compiled", relative_error(compiled_picture, picture)),
         (f"video VAE decode, compiled, {FAST.decode_chunk} at a time", relative_error(compiled, whole)),
     ]
 
 
-def print_call_errors(
-    models, keys: KeyframeSettings, video: VideoSettings, bucket, compiled: bool, decoder: bool = False
-) -> None:
-    """The eager optimisations' errors against plain calls, or (compiled) the compiled UNets' against
-    the same UNets run eagerly, and the compiled decoders' (if `decoder`) against eager ones."""
+def print_call_errors(models, keys: KeyframeSettings, video: VideoSettings, bucket, compiled: bool) -> None:
+    """The eager optimisations' errors against plain calls, or (compiled) the compiled UNets' and
+    decoders' against the same models run eagerly."""
     single, multi = models
     torch.manual_seed(0)
     if compiled:
         rows = keyframe_errors(single.unet, keys, True) + video_errors(multi.unet, video, bucket, True)
-        rows += compiled_decode_errors(single.vae, multi.vae, keys, video, bucket) if decoder else []
+        rows += compiled_decode_errors(single.vae, multi.vae, keys, video, bucket)
     else:
         rows = keyframe_errors(single.unet, keys, False) + video_errors(multi.unet, video, bucket, False)
         rows += decode_errors(single.vae, multi.vae, keys, video, bucket)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
+import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -25,13 +27,35 @@ from PIL import Image
 from torch.autograd import DeviceType
 from torch.profiler import ProfilerActivity, profile, record_function
 
-from neural import compile_for, parse_variant, run_job
+from neural import compile_models, parse_variant, run_job
 from paintsundo.pipeline import keyframes as keyframe_stage
 from paintsundo.pipeline import video as video_stage
-from paintsundo.pipeline.placement import use_expandable_segments
-from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
+from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings, allocator_environment
 from released_random import ROOT, random_models, synchronise, wrapped
-from unet_profile import family
+
+# Inductor's kernels are named after the operators they fuse, so they are sorted by those names first:
+# a fused "convolution" there is the bias add after a cuDNN call, not a convolution.
+INDUCTOR_FAMILIES = (
+    ("inductor: normalisation", r"norm|var_mean|rsqrt"),
+    ("inductor: gelu", r"gelu"),
+    ("inductor: concatenation", r"cat"),
+    ("inductor: layout copy", r"clone|copy|permute|transpose"),
+    ("inductor: other", r""),
+)
+FAMILIES = (
+    ("attention", r"flash|fmha|attention|sdpa|softmax"),
+    ("layout", r"nchwToNhwc|nhwcToNchw|transpose|permute|copy|cat_|CatArray"),
+    ("convolution", r"conv|implicit|fprop|winograd|dgrad"),
+    ("matmul", r"gemm|nvjet|cutlass|xmma|splitK"),
+    ("normalisation", r"norm|welford|Norm"),
+)
+
+
+def family(kernel: str) -> str:
+    """The kind of work a GPU kernel does, from its name."""
+    families = INDUCTOR_FAMILIES if kernel.startswith("triton_") else FAMILIES
+    return next((name for name, pattern in families if re.search(pattern, kernel)), "other")
+
 
 # (module, function) pairs timed as phases, in the order the job runs them.
 PHASES = (
@@ -136,15 +160,15 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=5, help="keyframe and video steps of the profiled job")
     parser.add_argument("--rows", type=int, default=5, help="kernel families listed per phase")
     args = parser.parse_args()
-    use_expandable_segments()
+    os.environ.update(allocator_environment(os.environ))  # as the CLI does
     device = torch.device("cuda")
     models = random_models(device, None)
     with Image.open(ROOT / "examples" / "1.jpg") as image:
         picture = np.asarray(image.convert("RGB"))
     keys, video = KeyframeSettings(steps=args.steps), VideoSettings(steps=args.steps)
     variant = parse_variant(args.variant, keys, video)
-    if variant.compile_mode:
-        compile_for(models, picture, variant, {}, device)
+    if variant.compiled:
+        compile_models(models, picture, variant, device)
     run_job(models, picture, variant, device)  # cuDNN's timings, allocator warm
     walls: dict[str, float] = defaultdict(float)
     job = synchronised("job", run_job, walls)

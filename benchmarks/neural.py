@@ -8,49 +8,38 @@ with their text, image and VAE encoders and decoders. Speed does not depend on w
 weights are random (scaled so that activations stay finite). "plain" is our pipeline without any
 optimisation (two CFG passes, whole-batch decodes, weights resident): every other variant reports its
 speed-up over it, and PSNR/SSIM of its frames against it. A variant is a memory mode (fast, balanced,
-low) or "quick" (the quick preset in fast mode), plus "+compile" (torch.compile of the UNets' repeated
-blocks, of the keyframe decoder's residual blocks and of the video decoder's per-frame work),
-"+fullcompile" (of their whole forward), "+fullgraphs" (whole forward compiled with CUDA graphs),
-"+graphs" (each video UNet call replayed as a CUDA graph, compiled or not), "+segmentsN" (N segments in
-one batch, all 7 without N; otherwise the memory mode's number), "+stepsK/V" (K keyframe and V video
-steps), "+decodeN" (video decoded N frames at a time), "+defaultattention" (PyTorch's SDPA kernel order
-instead of the one chosen per attention block), "+cppwrapper" (the video UNet's compiled blocks launch
-their kernels from C++ code), "+stepwaits" (the host waits for the GPU after each denoiser call, as the
-samplers did before they stopped reading values back), "+contiguous" (compiled without channels-last
-weights), "+eagerdecoder" (compiled UNets, but the decoders eager) and "+untuned" (cuDNN's heuristic
-convolution algorithms instead of timed ones). The video stage's time is split into its phases: encoding
-the conditions, sampling and decoding. A first table gives each optimised model call's relative error
-against the plain call on the same inputs.
+low) or "quick" (the quick preset in fast mode), plus "+compile" (the blocks each model declares,
+as `--compile` does; compiled variants come last, since nothing is uncompiled), "+segmentsN" (N
+segments in one batch, all 7 without N; otherwise the memory mode's number) and "+stepsK/V" (K
+keyframe and V video steps). The video stage's time is split into its phases: encoding the
+conditions, sampling and decoding. A first table gives each optimised model call's relative error
+against the plain call on the same inputs; a last one, after compiled variants, each compiled call's
+against the same call run eagerly.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
+import os
 import time
 
 import numpy as np
 import torch
 from PIL import Image
 
-from cuda_graphs import replay_as_graphs, stop_graphs
-from paintsundo.pipeline import keyframes as keyframe_stage
 from paintsundo.pipeline import video as video_stage
 from paintsundo.pipeline.acceleration import (
     choose_attention_kernels,
+    compile_blocks,
     compile_image_decoder,
     compile_limits,
-    compile_unet,
-    compile_video_decoder,
-    default_attention_kernels,
-    uncompile,
 )
 from paintsundo.pipeline.images import nearest_bucket
 from paintsundo.pipeline.keyframes import keyframe_sequence
 from paintsundo.pipeline.models import modules_of
-from paintsundo.pipeline.placement import FAST, MEMORY_PLANS, Placement, use_expandable_segments
-from paintsundo.pipeline.settings import PRESET_STEPS, KeyframeSettings, VideoSettings
+from paintsundo.pipeline.placement import FAST, MEMORY_PLANS, Placement
+from paintsundo.pipeline.settings import PRESET_STEPS, KeyframeSettings, VideoSettings, allocator_environment
 from paintsundo.pipeline.video import video_frames
 from paintsundo.settings import parse_buckets, parse_size
 from released_random import (
@@ -60,13 +49,10 @@ from released_random import (
     phase_seconds,
     random_models,
     reset_peak,
-    synchronise,
     synchronised_seconds,
     unet_flops,
-    wrapped,
 )
 
-DENOISER_FACTORIES = [(keyframe_stage, "single_frame_denoiser"), (video_stage, "video_denoiser")]
 VIDEO_PHASES = ("encode_conditions", "sample_group", "decode_group")
 PLAIN = dataclasses.replace(FAST, mode="plain", decode_chunk=None, tune_convolutions=False)
 
@@ -77,23 +63,12 @@ class Variant:
     plan: object
     keys: KeyframeSettings
     video: VideoSettings
-    compile_mode: str | None  # None: eager; "regional", "default" (whole forward) or "reduce-overhead"
-    attention_kernels: bool = True  # the kernels chosen per attention block, or PyTorch's default order
-    channels_last: bool = True  # when compiled
-    graphs: bool = False  # video UNet calls replayed as CUDA graphs
-    compiled_decoder: bool = True  # the decoders' blocks compiled too, when compiled
-    cpp_wrapper: bool = False  # the video UNet's compiled blocks launched from C++, when compiled
-    step_waits: bool = False  # the host waits for the GPU after each denoiser call
+    compiled: bool
 
 
 def parse_variant(name: str, keys: KeyframeSettings, video: VideoSettings) -> Variant:
     base, *extras = name.split("+")
     plan = PLAIN if base == "plain" else MEMORY_PLANS["fast" if base == "quick" else base]
-    for extra in extras:
-        if extra.startswith("decode"):
-            plan = dataclasses.replace(plan, decode_chunk=int(extra.removeprefix("decode")))
-        if extra == "untuned":
-            plan = dataclasses.replace(plan, tune_convolutions=False)
     batched = base != "plain"
     keys = dataclasses.replace(keys, batched_cfg=batched)
     together = [int(extra.removeprefix("segments") or 7) for extra in extras if extra.startswith("segments")]
@@ -107,34 +82,21 @@ def parse_variant(name: str, keys: KeyframeSettings, video: VideoSettings) -> Va
             dataclasses.replace(keys, steps=key_steps),
             dataclasses.replace(video, steps=video_steps),
         )
-    modes = {"fullgraphs": "reduce-overhead", "fullcompile": "default", "compile": "regional"}
-    compile_mode = next((mode for extra, mode in modes.items() if extra in extras), None)
-    kernels = batched and "defaultattention" not in extras
-    return Variant(
-        name,
-        plan,
-        keys,
-        video,
-        compile_mode,
-        kernels,
-        "contiguous" not in extras,
-        "graphs" in extras,
-        "eagerdecoder" not in extras,
-        "cppwrapper" in extras,
-        "stepwaits" in extras,
-    )
+    return Variant(name, plan, keys, video, "compile" in extras)
 
 
 def run_job(models, picture: np.ndarray, variant: Variant, device: torch.device) -> dict:
     single, multi = models
     for unet in (single.unet, multi.unet):
-        (choose_attention_kernels if variant.attention_kernels else default_attention_kernels)(unet)
-    (replay_as_graphs if variant.graphs else stop_graphs)(multi.unet)
+        if variant.plan is PLAIN:
+            unet.enable_attention_kernels(None)  # PyTorch's own order
+        else:
+            choose_attention_kernels(unet)
     placement = Placement(device, variant.plan, [modules_of(single), modules_of(multi)])
     if device.type == "cuda":
         torch.cuda.empty_cache()
     reset_peak()
-    with compile_limits(), waiting_each_step(variant.step_waits):
+    with compile_limits():
         seconds, made = synchronised_seconds(
             lambda: keyframe_sequence(single, placement, picture, "1girl", variant.keys)
         )
@@ -150,62 +112,23 @@ def run_job(models, picture: np.ndarray, variant: Variant, device: torch.device)
         "video_s": video_seconds,
         **phases,
         "keyframes_peak": keyframes_peak,
-        "video_peak": max(peak_gib(), *(phases[f"{name} peak"] for name in VIDEO_PHASES)),
+        "video_peak": max(peak_gib(), *(phase_peaks(phases))),
         "frames": np.stack(frames),
     }
 
 
-@contextlib.contextmanager
-def waiting_each_step(enabled: bool):
-    """Within, if enabled: the denoisers that both stages build wait for the GPU after each call."""
-
-    def waiting(_, factory):
-        def build(*args, **kwargs):
-            denoiser = factory(*args, **kwargs)
-
-            def denoise(*inputs):
-                denoised = denoiser(*inputs)
-                synchronise()
-                return denoised
-
-            return denoise
-
-        return build
-
-    with wrapped(DENOISER_FACTORIES if enabled else [], waiting):
-        yield
+def phase_peaks(phases: dict) -> list[float]:
+    return [phases[f"{name} peak"] for name in VIDEO_PHASES]
 
 
-def compile_for(models, picture: np.ndarray, variant: Variant, compiled: dict, device: torch.device) -> float:
-    """Compile both UNets (and unless asked otherwise the video decoder) for this variant's mode, once
-    per mode, and warm them up on a 2-step job of its shapes, so that no compiling is timed; the
-    seconds this took."""
+def compile_models(models, picture: np.ndarray, variant: Variant, device: torch.device) -> float:
+    """Compile what `--compile` compiles, and warm it up on a 2-step job of the variant's shapes, so
+    that no compiling is timed; the seconds this took."""
     started = time.perf_counter()
-    how = (
-        variant.compile_mode,
-        variant.channels_last,
-        variant.attention_kernels,
-        variant.compiled_decoder,
-        variant.cpp_wrapper,
-    )
-    if compiled.get("mode") != how:
-        torch._dynamo.reset()
-        uncompile_all(models)
-        for unet in (models[0].unet, models[1].unet):
-            regional = variant.compile_mode == "regional"
-            mode = None if regional else variant.compile_mode
-            cpp_wrapper = variant.cpp_wrapper and unet is models[1].unet
-            compile_unet(
-                unet,
-                mode=mode,
-                regional=regional,
-                channels_last=variant.channels_last,
-                cpp_wrapper=cpp_wrapper,
-            )
-        if variant.compiled_decoder:
-            compile_image_decoder(models[0].vae.decoder)
-            compile_video_decoder(models[1].vae.decoder, channels_last=variant.channels_last)
-        compiled["mode"], compiled["decoder"] = how, variant.compiled_decoder
+    single, multi = models
+    for model in (single.unet, multi.unet, multi.vae.decoder):
+        compile_blocks(model)
+    compile_image_decoder(single.vae.decoder)
     warm = dataclasses.replace(
         variant,
         keys=dataclasses.replace(variant.keys, steps=2),
@@ -213,11 +136,6 @@ def compile_for(models, picture: np.ndarray, variant: Variant, compiled: dict, d
     )
     run_job(models, picture, warm, device)
     return time.perf_counter() - started
-
-
-def uncompile_all(models) -> None:
-    for model in (models[0].unet, models[0].vae.decoder, models[1].unet, models[1].vae.decoder):
-        uncompile(model)
 
 
 def quality(frames: np.ndarray, reference: np.ndarray) -> tuple[float, float]:
@@ -275,7 +193,7 @@ def main() -> None:
     parser.add_argument("--buckets", default=None, help="video sizes WxH,... (default: the reference's)")
     parser.add_argument("--device", default="cuda", help="cuda; cpu only to try the script at tiny sizes")
     args = parser.parse_args()
-    use_expandable_segments()  # as the engine does
+    os.environ.update(allocator_environment(os.environ))  # as the CLI does
     device = torch.device(args.device)
     dtype = None if args.dtype == "reference" else getattr(torch, args.dtype)
     width, height = parse_size(args.keyframe_size)
@@ -297,15 +215,16 @@ def main() -> None:
     print(f"UNet work per step: keyframes {work['keyframes']}, video (7 segments) {work['video']}")
     print_call_errors(models, keys, video, bucket, compiled=False)
     print(f"\n{'variant':22} " + " ".join(f"{c:>11}" for c in COLUMNS), flush=True)
-    first, compiled = None, {}
-    for name in args.variants.split(","):
-        variant = parse_variant(name, keys, video)
-        if variant.compile_mode:
-            seconds = compile_for(models, picture, variant, compiled, device)
+    variants = [parse_variant(name, keys, video) for name in args.variants.split(",")]
+    if [v.compiled for v in variants] != sorted(v.compiled for v in variants):
+        parser.error("compiled variants come last: nothing is uncompiled")
+    first, compiled = None, False
+    for variant in variants:
+        name = variant.name
+        if variant.compiled and not compiled:
+            seconds = compile_models(models, picture, variant, device)
             print(f"({name}: compiled and warmed up in {seconds:.0f} s)", flush=True)
-        elif compiled:
-            uncompile_all(models)
-            compiled.clear()
+            compiled = True
         result = run_job(models, picture, variant, device)
         first = first or {"total": result["keyframes_s"] + result["video_s"], "frames": result["frames"]}
         psnr, ssim = quality(result["frames"], first["frames"])
@@ -319,7 +238,7 @@ def main() -> None:
         )
         print(f"{'':22} video peaks (GiB): {peaks}", flush=True)
     if compiled:
-        print_call_errors(models, keys, video, bucket, compiled=True, decoder=compiled["decoder"])
+        print_call_errors(models, keys, video, bucket, compiled=True)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import statistics
 import time
 from pathlib import Path
 
@@ -68,33 +67,6 @@ def synchronised_seconds(action) -> tuple[float, object]:
     result = action()
     synchronise()
     return time.perf_counter() - started, result
-
-
-# About 0.6 ms of GPU time at an H100's clock: more than any single call here takes to launch.
-SLEEP_CYCLES_PER_CALL = 1_000_000
-
-
-def median_gpu_milliseconds(action, repeats: int, warmup: int = 3, back_to_back: int = 1) -> float:
-    """Median GPU milliseconds of `action`, timed with CUDA events after `warmup` untimed runs.
-
-    With back_to_back > 1 each sample is the mean of that many calls, queued while the GPU sleeps
-    before the first: a kernel shorter than its own launch (cuDNN's plans, Python wrappers) is then
-    timed on the GPU alone, as it runs inside the UNet's long queue of kernels, and not with the GPU
-    waiting for the CPU."""
-    for _ in range(warmup):
-        action()
-    times = []
-    for _ in range(repeats):
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        if back_to_back > 1:
-            torch.cuda._sleep(SLEEP_CYCLES_PER_CALL * back_to_back)
-        start.record()
-        for _ in range(back_to_back):
-            action()
-        end.record()
-        end.synchronize()
-        times.append(start.elapsed_time(end) / back_to_back)
-    return statistics.median(times)
 
 
 @contextlib.contextmanager

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import torch
 
@@ -116,20 +118,39 @@ def test_group_norm_gathers_channels_first_with_the_same_result(dtype):
         assert relative_error(ours.double(), expected) < (1e-9 if dtype == torch.float64 else 1e-4)
 
 
-def test_expandable_segments_are_asked_for_only_before_cuda_starts(monkeypatch):
-    from paintsundo.pipeline import placement
+def test_programs_ask_for_expandable_segments_unless_the_user_set_the_allocator():
+    from paintsundo.pipeline.settings import allocator_environment
 
-    for name in placement.ALLOCATOR_SETTINGS:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(torch.cuda, "is_initialized", lambda: True)
-    assert not placement.use_expandable_segments()
-    assert "PYTORCH_CUDA_ALLOC_CONF" not in placement.os.environ, "too late once CUDA runs"
-    monkeypatch.setattr(torch.cuda, "is_initialized", lambda: False)
-    assert placement.use_expandable_segments()
-    assert placement.os.environ["PYTORCH_CUDA_ALLOC_CONF"] == "expandable_segments:True"
-    monkeypatch.setenv("PYTORCH_CUDA_ALLOC_CONF", "max_split_size_mb:128")
-    assert not placement.use_expandable_segments()
-    assert placement.os.environ["PYTORCH_CUDA_ALLOC_CONF"] == "max_split_size_mb:128", "the user's wins"
+    assert allocator_environment({"HOME": "/home/x"}) == {
+        "PYTORCH_CUDA_ALLOC_CONF": "expandable_segments:True"
+    }
+    assert allocator_environment({"PYTORCH_CUDA_ALLOC_CONF": "max_split_size_mb:128"}) == {}, (
+        "the user's wins"
+    )
+    assert allocator_environment({"PYTORCH_ALLOC_CONF": ""}) == {}
+
+
+def test_the_command_sets_the_allocator_before_cuda_and_the_library_does_not(tmp_path):
+    """The library leaves the process's environment alone; the program sets it, and its workers
+    inherit it."""
+    import subprocess
+    import sys
+
+    script = (
+        "import os, sys\n"
+        "from paintsundo.pipeline.paints_undo import PaintsUndoPipeline\n"
+        "assert 'PYTORCH_CUDA_ALLOC_CONF' not in os.environ\n"
+        "sys.argv = ['paintsundo', '--version']\n"
+        "from paintsundo.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(os.environ['PYTORCH_CUDA_ALLOC_CONF'])\n"
+    )
+    environment = {
+        k: v for k, v in os.environ.items() if k not in ("PYTORCH_CUDA_ALLOC_CONF", "PYTORCH_ALLOC_CONF")
+    }
+    done = subprocess.run([sys.executable, "-c", script], env=environment, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith("expandable_segments:True")
 
 
 @pytest.mark.parametrize(("free_gib", "mode"), [(40, "fast"), (9, "balanced"), (5, "low")])
@@ -297,11 +318,7 @@ def test_attention_kernels_are_chosen_per_kind_of_attention(tiny_multi_frame, mo
     from torch.nn.attention import SDPBackend
 
     from paintsundo.models.unet3d import transformers
-    from paintsundo.pipeline.acceleration import (
-        ATTENTION_KERNELS,
-        choose_attention_kernels,
-        default_attention_kernels,
-    )
+    from paintsundo.pipeline.acceleration import ATTENTION_KERNELS, choose_attention_kernels
     from paintsundo.pipeline.placement import FAST
 
     unet = tiny_multi_frame.unet
@@ -323,7 +340,7 @@ def test_attention_kernels_are_chosen_per_kind_of_attention(tiny_multi_frame, mo
         choose_attention_kernels(unet)  # a second call changes nothing
         chosen = np.stack(tiny_video(tiny_multi_frame, FAST))
     finally:
-        default_attention_kernels(unet)
+        unet.enable_attention_kernels(None)  # PyTorch's own order again
     expected = {tuple(b.value for b in (*kernels, SDPBackend.MATH)) for kernels in ATTENTION_KERNELS.values()}
     assert set(orders) == expected
     assert tuple(torch._C._get_sdp_priority_order()[:4]) == default_order, "restored after each block"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
@@ -61,11 +62,9 @@ def test_channels_last_chunked_decode_keeps_its_layout_and_result(tiny_video_vae
         return frame_step(self, x, before)
 
     monkeypatch.setattr(VideoResBlock, "frame_step", recording)
-    try:
-        use_channels_last(tiny_video_vae.decoder)
-        chunked = tiny_video_vae.decode(latents, reference, frames, chunk=2)
-    finally:
-        use_channels_last(tiny_video_vae.decoder, False)
+    vae = copy.deepcopy(tiny_video_vae)
+    use_channels_last(vae.decoder)
+    chunked = vae.decode(latents, reference, frames, chunk=2)
     # Each block's frames arrive channels-last: the chunks and the temporal row slices keep the layout.
     assert len(layouts) > 8 and all(layouts)
     assert relative_error(chunked, plain) < 1e-5
@@ -75,25 +74,20 @@ def test_channels_last_chunked_decode_keeps_its_layout_and_result(tiny_video_vae
 def test_compiled_video_decoder_gives_the_same_frames(tiny_video_vae):
     from paintsundo.models.video_vae.decoder import VideoDecoder
     from paintsundo.models.video_vae.temporal import VideoResBlock
-    from paintsundo.pipeline.acceleration import compile_video_decoder, uncompile
-
-    declared_methods = {*VideoDecoder.compiled_methods, *VideoResBlock.compiled_methods}
-    declared_blocks = {block.__name__ for block in VideoDecoder.compiled_blocks}
+    from paintsundo.pipeline.acceleration import compile_blocks
 
     latents, reference, frames = decode_inputs(tiny_video_vae)
-    decoder = tiny_video_vae.decoder
     plain = tiny_video_vae.decode(latents, reference, frames, chunk=2)
-    try:
-        compile_video_decoder(decoder, backend="eager")  # Dynamo's graph capture, no code generation
-        compiled_methods = {
-            name for module in decoder.modules() for name in declared_methods if name in vars(module)
-        }
-        compiled_blocks = {type(m).__name__ for m in decoder.modules() if m._compiled_call_impl is not None}
-        compiled = tiny_video_vae.decode(latents, reference, frames, chunk=2)
-    finally:
-        uncompile(decoder)
+    vae = copy.deepcopy(tiny_video_vae)
+    compile_blocks(vae.decoder, backend="eager")  # Dynamo's graph capture, no code generation
+    declared_methods = {*VideoDecoder.compiled_methods, *VideoResBlock.compiled_methods}
+    compiled_methods = {
+        name for module in vae.decoder.modules() for name in declared_methods if name in vars(module)
+    }
+    compiled_blocks = {type(m).__name__ for m in vae.decoder.modules() if m._compiled_call_impl is not None}
+    compiled = vae.decode(latents, reference, frames, chunk=2)
     assert compiled_methods == declared_methods == {"frame_step", "output_activation"}
-    assert compiled_blocks == declared_blocks == {"SpatialAttention", "AttentionCombiner"}
-    assert not any(name in vars(module) for module in decoder.modules() for name in declared_methods)
-    assert decoder.conv_in.weight.is_contiguous()
+    assert compiled_blocks == {block.__name__ for block in VideoDecoder.compiled_blocks}
+    assert compiled_blocks == {"SpatialAttention", "AttentionCombiner"}
+    assert not vae.decoder.conv_in.weight.is_contiguous(), "channels-last weights"
     assert relative_error(compiled, plain) < 1e-5

@@ -192,11 +192,9 @@ def test_pickled_checkpoints_are_refused_unread(checkpoint):
         load_state_dict_file(folder / "weights.ckpt")
 
 
-def test_temporal_window_is_off_by_default_and_switchable():
+def test_temporal_window_is_off_by_default_and_built_on_request():
     from paintsundo.models.unet3d import UNet3D
 
-    torch.manual_seed(0)
-    unet = UNet3D(TINY_UNET3D).eval()
     inputs = (
         torch.randn(1, 4, 4, 8, 8),
         torch.tensor([500]),
@@ -205,16 +203,18 @@ def test_temporal_window_is_off_by_default_and_switchable():
         torch.randn(1, 4, 4, 8, 8),
         torch.tensor([3]),
     )
-    for module in unet.modules():  # make the attention layers matter (they start at zero output)
-        if isinstance(module, torch.nn.Linear):
-            torch.nn.init.normal_(module.weight, std=0.2)
-    with torch.no_grad():
-        plain = unet(*inputs)
-        unet.set_temporal_window("prv")
-        windowed = unet(*inputs)
-        unet.set_temporal_window(None)
-        assert torch.equal(unet(*inputs), plain)
-    assert not torch.allclose(plain, windowed)
-    unet.set_temporal_window("sideways")
-    with pytest.raises(ValueError, match="unknown temporal window"):
-        unet(*inputs)
+
+    def output(window):
+        torch.manual_seed(0)
+        unet = UNet3D(dataclasses.replace(TINY_UNET3D, temporal_window=window)).eval()
+        for module in unet.modules():  # make the attention layers matter (they start at zero output)
+            if isinstance(module, torch.nn.Linear):
+                torch.nn.init.normal_(module.weight, std=0.2)
+        with torch.no_grad():
+            return unet(*inputs)
+
+    plain = output(None)
+    assert torch.equal(output(None), plain)
+    assert not torch.allclose(output("prv"), plain)
+    with pytest.raises(ValueError, match="unknown temporal window 'sideways'"):
+        output("sideways")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from typing import NoReturn
@@ -12,6 +13,7 @@ from rich.markup import escape
 
 from paintsundo._version import __version__
 from paintsundo.errors import PaintsUndoError
+from paintsundo.pipeline.settings import allocator_environment
 
 app = typer.Typer(
     name="paintsundo",
@@ -48,6 +50,9 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def main() -> None:
     from paintsundo.cli import batch, models, neural, run, webapp  # noqa: F401  (importing registers the commands)
+
+    # The process's own settings, before anything starts CUDA; its workers inherit them.
+    os.environ.update(allocator_environment(os.environ))
 
     # Started from a script or a job shell, SIGINT may arrive ignored; a user's Ctrl-C, or a
     # scheduler's SIGTERM, must still stop the run and remove its temporary files.

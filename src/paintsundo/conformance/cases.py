@@ -5,6 +5,7 @@ Each runner takes (config, weights, inputs) and returns the outputs by name, as 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -60,9 +61,10 @@ def sf_unet(config: dict[str, Any], weights: Tensors, inputs: Tensors) -> Tensor
     return {"out": unet.undo(*(inputs[name] for name in names))}
 
 
-def _unet3d(config: dict[str, Any], weights: Tensors) -> UNet3D:
+def _unet3d(config: dict[str, Any], weights: Tensors, temporal_window: str | None = None) -> UNet3D:
+    params = dataclasses.replace(UNet3DParams.from_config(config), temporal_window=temporal_window)
     with torch.device("meta"):
-        unet = UNet3D(UNet3DParams.from_config(config))
+        unet = UNet3D(params)
     return _loaded(unet, weights)
 
 
@@ -71,9 +73,9 @@ def mf_unet(config: dict[str, Any], weights: Tensors, inputs: Tensors) -> Tensor
 
 
 def mf_unet_windows(config: dict[str, Any], weights: Tensors, inputs: Tensors) -> Tensors:
-    unet, outputs = _unet3d(config, weights), {}
+    outputs = {}
     for mode in TEMPORAL_WINDOWS:
-        unet.set_temporal_window(mode)
+        unet = _unet3d(config, weights, temporal_window=mode)
         outputs[f"out_{mode}"] = unet(*(inputs[name] for name in INPUTS["mf_unet"]))
     return outputs
 

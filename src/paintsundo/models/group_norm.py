@@ -11,19 +11,30 @@ PIXELS_PER_PARTIAL = 256
 
 
 class GroupNorm(nn.GroupNorm):
-    """nn.GroupNorm (Wu & He 2018), the same map and parameters. Compiled, on channels-last input,
-    the statistics are taken per channel over runs of pixels first, reading whole pixels, and then
-    merged into the groups'. That reads the input once at full speed, where Inductor's lowering of
-    nn.GroupNorm reads a group's few channels out of every pixel or, for groups that span all 16
-    frames, leaves most of the GPU idle: 2 to 11 times one read of the tensor for the statistics
-    (benchmarks/unet_profile.py)."""
+    """nn.GroupNorm (Wu & He 2018), the same map and parameters, with two ways to its statistics.
+
+    Compiled, on channels-last input, they are taken per channel over runs of pixels first, reading
+    whole pixels, and then merged into the groups'. That reads the input once at full speed, where
+    Inductor's lowering of nn.GroupNorm reads a group's few channels out of every pixel or, for groups
+    that span all 16 frames, leaves most of the GPU idle: 2 to 11 times one read of the tensor for the
+    statistics (docs/performance.md). Eager, PyTorch's own kernel is faster.
+
+    `scale_shift` gives the norm as x * scale + shift, so that a tensor too large to normalise whole
+    can be normalised a slice at a time with statistics of all of it (the video decoder's chunks)."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        # Eager, PyTorch's own kernel is faster, and this would copy x to float32 first.
         if not torch.compiler.is_compiling() or not channels_last(x):
             return super().forward(x)
-        scale, shift = group_scale_shift(x, self.num_groups, self.weight, self.bias, self.eps)
+        scale, shift = self.scale_shift(x)
         return (x * scale + shift).to(x.dtype)
+
+    def scale_shift(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """This norm over all of x (b c ...) as x * scale + shift per sample and channel: b c 1 ...,
+        in float32 (or x's dtype if wider). No gradients: the eager sums write no autograd graph."""
+        weight, bias = self.weight.detach(), self.bias.detach()
+        if torch.compiler.is_compiling() and channels_last(x):
+            return partial_statistics(x, self.num_groups, weight, bias, self.eps)
+        return upcast_statistics(x, self.num_groups, weight, bias, self.eps)
 
 
 def channels_last(x: torch.Tensor) -> bool:
@@ -31,15 +42,15 @@ def channels_last(x: torch.Tensor) -> bool:
     return x.stride(1) == 1 and x.movedim(1, -1).is_contiguous()
 
 
-def group_scale_shift(
+def partial_statistics(
     x: torch.Tensor,  # b c ..., channels-last
     groups: int,
     weight: torch.Tensor | None,
     bias: torch.Tensor | None,
     eps: float,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """GroupNorm as x * scale + shift per sample and channel: b c 1 ... (one 1 per pixel dimension),
-    in float32 or x's dtype if wider."""
+    """GroupNorm's scale and shift from per-channel partial statistics over runs of pixels, each read
+    as a whole pixel, merged per group: b c 1 ... (one 1 per pixel dimension)."""
     precision = torch.promote_types(x.dtype, torch.float32)
     batch, channels = x.shape[:2]
     pixels = x[0, 0].numel()
@@ -65,6 +76,23 @@ def group_scale_shift(
         eps,
         pixel_dims=x.ndim - 2,
     )
+
+
+def upcast_statistics(
+    x: torch.Tensor, groups: int, weight: torch.Tensor, bias: torch.Tensor, eps: float
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """GroupNorm's scale and shift from sums over each group that upcast as they read, so that x is
+    never copied to float32 (in any layout): b c 1 ..."""
+    grouped = x.unflatten(1, (groups, -1))  # b g c/g ...
+    dims = tuple(range(2, grouped.ndim))
+    count = grouped[0, 0].numel()
+    mean = grouped.sum(dims, dtype=torch.float32) / count
+    variance = (
+        torch.linalg.vector_norm(grouped, dim=dims, dtype=torch.float32).square() / count - mean.square()
+    )
+    repeats = x.shape[1] // groups
+    mean, variance = (t.repeat_interleave(repeats, dim=1) for t in (mean, variance))  # b c
+    return scale_and_shift(mean, variance, weight, bias, eps, x.ndim - 2)
 
 
 def scale_and_shift(

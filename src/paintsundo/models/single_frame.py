@@ -16,6 +16,7 @@ from diffusers.models.attention_processor import AttnProcessor2_0
 from diffusers.models.resnet import ResnetBlock2D
 
 from paintsundo.models.attention import KernelOrder, under_kernels
+from paintsundo.models.compiling import CompiledBlocks
 
 OPERATION_STEP_CHANNELS = 256
 
@@ -50,8 +51,8 @@ class PreferredKernels(AttnProcessor2_0):
             return super().__call__(*args, **kwargs)
 
 
-class SingleFrameUNet(UNet2DConditionModel):
-    repeated_blocks = (ResnetBlock2D, Transformer2DModel)  # compiled one by one, as UNet3D's
+class SingleFrameUNet(CompiledBlocks, UNet2DConditionModel):
+    compiled_blocks = (ResnetBlock2D, Transformer2DModel)  # one by one, as UNet3D's
 
     def enable_attention_kernels(self, order: KernelOrder | None) -> None:
         """Run attention (all of it over pixels and text) under the SDPA kernel order for pixels,

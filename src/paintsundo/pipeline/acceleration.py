@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import torch
 from diffusers.models.resnet import ResnetBlock2D
 from torch import nn
 from torch.nn.attention import SDPBackend
-from torch.utils._pytree import tree_map_only
+
+from paintsundo.models.compiling import CompiledBlocks
 
 # Each block class is compiled once per distinct shape; the UNets have a few dozen.
 RECOMPILE_LIMIT = 64
@@ -42,49 +42,13 @@ def choose_attention_kernels(unet: nn.Module) -> None:
     unet.enable_attention_kernels(ATTENTION_KERNELS)
 
 
-def default_attention_kernels(unet: nn.Module) -> None:
-    """PyTorch's own SDPA kernel order again."""
-    unet.enable_attention_kernels(None)
-
-
-def compile_unet(
-    unet: nn.Module,
-    backend: str = "inductor",
-    mode: str | None = None,
-    regional: bool = True,
-    channels_last: bool = True,
-    cpp_wrapper: bool = False,
-) -> None:
-    """Compile the UNet for fixed shapes (again for each new size). Inductor caches its kernels on
-    disk, so later processes start faster.
-
-    regional compiles each repeated block; otherwise the whole forward, one graph (slower to compile,
-    and needed for mode "reduce-overhead", which replays each call as CUDA graphs). channels_last
-    stores the convolutions channels-last, which pays only once compiled: eager normalisations copy
-    such activations back. cpp_wrapper has Inductor launch each compiled block's kernels from C++
-    instead of Python, for hosts slower to launch than the GPU is to run them (longer to compile)."""
-    if cpp_wrapper and mode is not None:
-        raise ValueError("cpp_wrapper takes the default compile mode, not mode=" + repr(mode))
-    options = {"cpp_wrapper": True} if cpp_wrapper else None
-    use_channels_last(unet, channels_last)
-    blocks = getattr(type(unet), "repeated_blocks", ())  # as the UNet declares them
-    if regional and blocks and mode != "reduce-overhead":
-        for module in unet.modules():
-            if isinstance(module, blocks):
-                module.compile(dynamic=False, backend=backend, mode=mode, options=options)
-    else:
-        compiled = torch.compile(unet.forward, dynamic=False, backend=backend, mode=mode, options=options)
-        unet.forward = _safe_for_graphs(compiled) if mode == "reduce-overhead" else compiled
-
-
-def compile_video_decoder(decoder: nn.Module, backend: str = "inductor", channels_last: bool = True) -> None:
-    """Compile the blocks and methods the video VAE decoder declares (again for each new size)."""
-    use_channels_last(decoder, channels_last)
-    for module in decoder.modules():
-        if isinstance(module, decoder.compiled_blocks):
-            module.compile(dynamic=False, backend=backend)
-        for name in getattr(type(module), "compiled_methods", ()):
-            setattr(module, name, torch.compile(getattr(module, name), dynamic=False, backend=backend))
+def compile_blocks(model: CompiledBlocks, backend: str = "inductor") -> None:
+    """Compile the blocks a model declares (the UNets, the video decoder) for fixed shapes, again for
+    each new size, with channels-last convolution weights, which pay only once compiled: eager
+    normalisations copy such activations back. Inductor caches its kernels on disk, so later
+    processes start faster."""
+    use_channels_last(model)
+    model.compile_blocks(dynamic=False, backend=backend)
 
 
 # The keyframe VAE's decoder (diffusers'), eager, spends half its time in GroupNorm statistics: one
@@ -96,18 +60,6 @@ def compile_image_decoder(decoder: nn.Module, backend: str = "inductor") -> None
         if isinstance(module, ResnetBlock2D):
             module.compile(dynamic=False, backend=backend)
     decoder.conv_norm_out.compile(dynamic=False, backend=backend)
-
-
-def _safe_for_graphs(compiled: Callable) -> Callable:
-    """CUDA graphs write each call's output into the same memory, but the samplers keep earlier
-    outputs (DPM-Solver++(2M) its previous estimate): each call starts a new step and returns a copy."""
-
-    @functools.wraps(compiled)
-    def forward(*args, **kwargs):
-        torch.compiler.cudagraph_mark_step_begin()
-        return tree_map_only(torch.Tensor, torch.clone, compiled(*args, **kwargs))
-
-    return forward
 
 
 @contextlib.contextmanager
@@ -122,23 +74,13 @@ def tuned_convolutions(enabled: bool = True) -> Iterator[None]:
         torch.backends.cudnn.benchmark = before
 
 
-def use_channels_last(model: nn.Module, enabled: bool = True) -> None:
-    """Store convolution weights channels-last (or back to contiguous). cuDNN then also writes the
-    activations channels-last, which its Hopper kernels use natively, instead of transposing each
-    convolution's input and output; the 3D UNet's frame and token rearranges become views."""
+def use_channels_last(model: nn.Module) -> None:
+    """Store convolution weights channels-last. cuDNN then also writes the activations channels-last,
+    which its Hopper kernels use natively, instead of transposing each convolution's input and output;
+    the 3D UNet's frame and token rearranges become views. Done before the weights are placed."""
     for module in model.modules():
         if isinstance(module, (nn.Conv2d, nn.Conv3d)):
-            layout = torch.contiguous_format
-            if enabled:
-                layout = torch.channels_last if module.weight.ndim == 4 else torch.channels_last_3d
-            module.weight.data = module.weight.data.contiguous(memory_format=layout)
-
-
-def uncompile(model: nn.Module) -> None:
-    """Back to eager execution, and contiguous weights, after compile_unet or a compile_*_decoder."""
-    use_channels_last(model, False)
-    for module in model.modules():
-        module._compiled_call_impl = None
-        for name in getattr(type(module), "compiled_methods", ()):
-            vars(module).pop(name, None)
-    vars(model).pop("forward", None)
+            weight = module.weight
+            layout = torch.channels_last if weight.ndim == 4 else torch.channels_last_3d
+            laid_out = weight.detach().contiguous(memory_format=layout)
+            module.weight = nn.Parameter(laid_out, requires_grad=weight.requires_grad)

@@ -33,10 +33,9 @@ from paintsundo.errors import PaintsUndoError
 from paintsundo.hub import ModelPaths
 from paintsundo.pipeline.acceleration import (
     choose_attention_kernels,
+    compile_blocks,
     compile_image_decoder,
     compile_limits,
-    compile_unet,
-    compile_video_decoder,
 )
 from paintsundo.pipeline.images import resize_and_center_crop
 from paintsundo.pipeline.keyframes import keyframe_sequence
@@ -48,7 +47,7 @@ from paintsundo.pipeline.models import (
     modules_of,
     planned_bytes,
 )
-from paintsundo.pipeline.placement import Placement, choose_plan, use_expandable_segments
+from paintsundo.pipeline.placement import Placement, choose_plan
 from paintsundo.pipeline.settings import BLANK_STEP, KeyframeSettings, VideoSettings
 from paintsundo.pipeline.video import video_frames
 from paintsundo.tagger import Tagger
@@ -89,8 +88,6 @@ class PaintsUndoPipeline:
         self, paths: ModelPaths, device: str | torch.device, memory: str = "auto", compile: bool = False
     ) -> None:
         self.paths, self.device, self.compile = paths, torch.device(device), compile
-        if self.device.type == "cuda":
-            use_expandable_segments()
         sizes = [
             planned_bytes(paths.single_frame, SINGLE_FRAME, self.device),
             planned_bytes(paths.multi_frame, MULTI_FRAME, self.device),
@@ -114,9 +111,9 @@ class PaintsUndoPipeline:
             models = self._loaded[name] = loader(folder, self.device)
             choose_attention_kernels(models.unet)
             if self.compile:  # first: it lays out the weights that the placement then packs
-                compile_unet(models.unet)
+                compile_blocks(models.unet)
                 if isinstance(models, MultiFrameModels):
-                    compile_video_decoder(models.vae.decoder)
+                    compile_blocks(models.vae.decoder)
                 else:
                     compile_image_decoder(models.vae.decoder)
             self.placement.add_stage(modules_of(models))

@@ -7,7 +7,6 @@ back, since inference never changes weights.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
@@ -48,20 +47,6 @@ GIB = 2**30
 ACTIVATIONS = 3.0 * GIB
 ALIGNMENT = 64  # bytes, so that every tensor's view of a packed buffer is aligned for its dtype
 DENSE_LAYOUTS = (torch.contiguous_format, torch.channels_last, torch.channels_last_3d)
-
-
-ALLOCATOR_SETTINGS = ("PYTORCH_CUDA_ALLOC_CONF", "PYTORCH_ALLOC_CONF")
-
-
-def use_expandable_segments() -> bool:
-    """Let PyTorch's CUDA allocator grow its memory segments instead of caching fixed-size blocks.
-    The stages' different shapes otherwise strand memory: the default job held 12.1 GiB for 9.6 GiB
-    of tensors, and 10.2 GiB with this (benchmarks/neural.py, H100), at the same speed. It can only
-    be set before CUDA starts, and a user's own allocator settings win. Whether it was set."""
-    if torch.cuda.is_initialized() or any(name in os.environ for name in ALLOCATOR_SETTINGS):
-        return False
-    os.environ[ALLOCATOR_SETTINGS[0]] = "expandable_segments:True"
-    return True
 
 
 def free_gpu_memory(device: torch.device) -> int:

@@ -42,6 +42,9 @@ class UNet3DParams:
     image_cross_attention_scale_learnable: bool = False
     default_fs: int = 24
     fs_condition: bool = True
+    # Not in the release's config: a reference option that lets spatial self-attention also see
+    # other frames (None, or a mode of transformers.TEMPORAL_WINDOWS); the conformance cases build it.
+    temporal_window: str | None = None
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> UNet3DParams:

@@ -28,7 +28,7 @@ def temporal_window(tokens: torch.Tensor, frames: int, mode: str) -> torch.Tenso
             "b t n c -> (b t) n c",
         )
     else:
-        raise ValueError(f"unknown temporal window {mode!r}: choose from {', '.join(TEMPORAL_WINDOWS)}")
+        raise ValueError(f"unknown temporal window {mode!r}")
     return rearrange(torch.cat([per_frame, *others], dim=2), "b t n c -> (b t) n c")
 
 
@@ -45,8 +45,13 @@ class CrossAttention(nn.Module):
         image_cross_attention: bool = False,
         learnable_image_scale: bool = False,
         along_time: bool = False,
+        temporal_window: str | None = None,
     ) -> None:
         super().__init__()
+        if temporal_window not in (None, *TEMPORAL_WINDOWS):
+            raise ValueError(
+                f"unknown temporal window {temporal_window!r}: choose from {', '.join(TEMPORAL_WINDOWS)}"
+            )
         inner, context_dim = heads * dim_head, context_dim or query_dim
         self.heads = heads
         self.along_time = along_time
@@ -60,8 +65,7 @@ class CrossAttention(nn.Module):
             self.to_v_ip = nn.Linear(context_dim, inner, bias=False)
             if learnable_image_scale:
                 self.alpha = nn.Parameter(torch.zeros(()))
-        # Set at run time: None, or a mode of TEMPORAL_WINDOWS for spatial self-attention.
-        self.temporal_window: str | None = None
+        self.temporal_window = temporal_window  # for spatial self-attention: None, or a mode
 
     def forward(
         self, x: torch.Tensor, context: tuple[torch.Tensor, torch.Tensor] | None = None, frames: int = 1
@@ -106,9 +110,13 @@ class FeedForward(nn.Module):
 class TransformerBlock(nn.Module):
     """Self-attention, then cross-attention (or a second self-attention), then a GEGLU MLP."""
 
-    def __init__(self, dim: int, heads: int, dim_head: int, cross: CrossAttention) -> None:
+    def __init__(
+        self, dim: int, heads: int, dim_head: int, cross: CrossAttention, temporal_window: str | None = None
+    ) -> None:
         super().__init__()
-        self.attn1 = CrossAttention(dim, heads, dim_head, along_time=cross.along_time)
+        self.attn1 = CrossAttention(
+            dim, heads, dim_head, along_time=cross.along_time, temporal_window=temporal_window
+        )
         self.ff = FeedForward(dim)
         self.attn2 = cross
         self.norm1, self.norm2, self.norm3 = nn.LayerNorm(dim), nn.LayerNorm(dim), nn.LayerNorm(dim)
@@ -132,6 +140,7 @@ class SpatialTransformer(nn.Module):
         depth: int,
         context_dim: int,
         learnable_image_scale: bool,
+        temporal_window: str | None = None,
     ) -> None:
         super().__init__()
         inner = heads * dim_head
@@ -150,6 +159,7 @@ class SpatialTransformer(nn.Module):
                     image_cross_attention=True,
                     learnable_image_scale=learnable_image_scale,
                 ),
+                temporal_window,
             )
             for _ in range(depth)
         )

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from paintsundo.models.group_norm import scale_and_shift
+from paintsundo.models.group_norm import GroupNorm
 
 
 def by_frames(
@@ -52,22 +52,6 @@ def row_slices(height: int, rows: int) -> list[slice]:
     return [slice(start, start + rows) for start in range(0, height, rows)]
 
 
-def group_affine(x: torch.Tensor, norm: nn.GroupNorm) -> tuple[torch.Tensor, torch.Tensor]:
-    """GroupNorm of the whole b c t h w tensor as x * scale + shift per (sample, channel): float32,
-    b c 1 1 1. The sums upcast as they read, so x is never copied to float32 (in any layout)."""
-    grouped = x.unflatten(1, (norm.num_groups, -1))  # b g c/g t h w
-    dims = tuple(range(2, grouped.ndim))
-    count = grouped[0, 0].numel()
-    mean = grouped.sum(dims, dtype=torch.float32) / count
-    variance = (
-        torch.linalg.vector_norm(grouped, dim=dims, dtype=torch.float32).square() / count - mean.square()
-    )
-    repeats = x.shape[1] // norm.num_groups
-    mean, variance = (t.repeat_interleave(repeats, dim=1) for t in (mean, variance))  # b c
-    # detached: normalise's out= takes no autograd
-    return scale_and_shift(mean, variance, norm.weight.detach(), norm.bias.detach(), norm.eps, x.ndim - 2)
-
-
 def normalise(x: torch.Tensor, scale: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
     """x * scale + shift, computed in float32 and written in x's dtype and layout by one kernel."""
     return torch.addcmul(shift, x, scale, out=torch.empty_like(x))
@@ -75,18 +59,19 @@ def normalise(x: torch.Tensor, scale: torch.Tensor, shift: torch.Tensor) -> torc
 
 def temporal_residual(
     x: torch.Tensor,  # b c t h w
-    in_layers: nn.Sequential,  # GroupNorm, SiLU, Conv3d
-    out_layers: nn.Sequential,  # GroupNorm, SiLU, Dropout, Conv3d
+    in_layers: nn.Sequential,  # GroupNorm (ours), SiLU, Conv3d
+    out_layers: nn.Sequential,  # GroupNorm (ours), SiLU, Dropout, Conv3d
     rows: int,
 ) -> torch.Tensor:
     """out_layers(in_layers(x)), computed `rows` rows at a time: b c t h w."""
     norm_in, conv_in = in_layers[0], in_layers[2]
     norm_out, conv_out = out_layers[0], out_layers[-1]
-    scale, shift = group_affine(x, norm_in)
+    assert isinstance(norm_in, GroupNorm) and isinstance(norm_out, GroupNorm)
+    scale, shift = norm_in.scale_shift(x)
     hidden = torch.empty_like(x)  # the time stack keeps its width; empty_like keeps x's layout
     for part in row_slices(x.shape[-2], rows):
         hidden[..., part, :] = conv_in(F.silu(normalise(x[..., part, :], scale, shift), inplace=True))
-    scale, shift = group_affine(hidden, norm_out)
+    scale, shift = norm_out.scale_shift(hidden)
     for part in row_slices(x.shape[-2], rows):
         # Each slice only reads its own rows, so the result can overwrite `hidden` in place.
         hidden[..., part, :] = conv_out(F.silu(normalise(hidden[..., part, :], scale, shift), inplace=True))

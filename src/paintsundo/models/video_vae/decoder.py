@@ -7,13 +7,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from paintsundo.models.compiling import CompiledBlocks
 from paintsundo.models.video_vae.chunks import by_frames
 from paintsundo.models.video_vae.layers import SpatialAttention, Upsample, group_norm
 from paintsundo.models.video_vae.params import VideoVAEParams
 from paintsundo.models.video_vae.temporal import AttentionCombiner, ConvCombiner, DecoderConv3D, VideoResBlock
 
 
-class VideoDecoder(nn.Module):
+class VideoDecoder(CompiledBlocks, nn.Module):
     # Compiled, the per-frame work fuses its GroupNorms with their SiLUs and keeps activations
     # channels-last; the chunk and row loops stay eager, so that memory is freed as it was.
     compiled_blocks = (SpatialAttention, AttentionCombiner)

@@ -10,6 +10,7 @@ from einops import rearrange, repeat
 from torch import nn
 
 from paintsundo.models.attention import multi_head_attention
+from paintsundo.models.group_norm import GroupNorm
 from paintsundo.models.video_vae.chunks import by_frames, rows_for, temporal_residual
 from paintsundo.models.video_vae.layers import ResnetBlock, group_norm
 
@@ -23,12 +24,12 @@ class TimeStackBlock(nn.Module):
     def __init__(self, channels: int) -> None:
         super().__init__()
         self.in_layers = nn.Sequential(
-            nn.GroupNorm(32, channels),
+            GroupNorm(32, channels),
             nn.SiLU(),
             nn.Conv3d(channels, channels, TIME_KERNEL, padding=TIME_PADDING),
         )
         self.out_layers = nn.Sequential(
-            nn.GroupNorm(32, channels),
+            GroupNorm(32, channels),
             nn.SiLU(),
             nn.Dropout(0.0),
             nn.Conv3d(channels, channels, TIME_KERNEL, padding=TIME_PADDING),
