@@ -92,8 +92,8 @@ def tiny_neural_settings():
         engine="neural",
         device="cpu",
         hold=0,
-        keyframes=KeyframeSettings(width=64, height=64, operation_steps=(400, 999), steps=2),
-        video=VideoSettings(steps=2, buckets=((64, 64),)),
+        keyframe_settings=KeyframeSettings(width=64, height=64, operation_steps=(400, 999), steps=2),
+        video_settings=VideoSettings(steps=2, buckets=((64, 64),)),
     )
 
 

@@ -293,7 +293,7 @@ def test_library_errors_name_the_setting_and_the_cli_names_the_flag(small_png, t
     from paintsundo.errors import PaintsUndoError
 
     with pytest.raises(PaintsUndoError) as caught:
-        draw_process(small_png, Settings(engine="procedural"), keyframes=[(small_png, 500)])
+        draw_process(small_png, Settings(engine="procedural"), user_keyframes=[(small_png, 500)])
     assert caught.value.setting == "engine" and "--" not in str(caught.value)
     result = subprocess.run(
         [

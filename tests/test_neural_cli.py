@@ -72,7 +72,8 @@ def test_run_neural_writes_a_video_and_manifest(small_png, tmp_path):
     assert manifest["engine"] == "neural" and manifest["output"]["frames"] == 45
     assert manifest["output"]["size"] == [48, 64]
     assert [k["operation_step"] for k in manifest["neural"]["keyframes"]] == [0, 400, 999, 1000]
-    assert manifest["neural"]["prompt"] and manifest["settings"]["keyframes"]["operation_steps"] == [400, 999]
+    assert manifest["neural"]["prompt"]
+    assert manifest["settings"]["keyframe_settings"]["operation_steps"] == [400, 999]
     assert [e["kind"] for e in manifest["events"]] == ["keyframe"] * 4
     assert (tmp_path / "neural.mp4.contact.png").is_file()
     assert manifest["neural"]["memory"] == "balanced" and manifest["neural"]["memory_choice"] == "asked for"
@@ -195,15 +196,15 @@ def test_api_reports_progress_per_stage_and_uses_user_keyframes_alone(small_png,
     settings = Settings(
         engine="neural",
         device="cpu",
-        keyframes=KeyframeSettings(width=64, height=80, steps=2),
-        video=VideoSettings(steps=2, buckets=((64, 48),)),
+        keyframe_settings=KeyframeSettings(width=64, height=80, steps=2),
+        video_settings=VideoSettings(steps=2, buckets=((64, 48),)),
     )
     mine = [(example_paths[0], None), (example_paths[1], None)]
     process = draw_process(
         small_png,
         settings,
         models=MODELS,
-        keyframes=mine,
+        user_keyframes=mine,
         progress=lambda stage, done, total: seen.setdefault(stage, []).append((done, total)),
     )
     # On the CPU the fast plan runs: segments sample two at a time.

@@ -192,6 +192,23 @@ def test_settings_validate_their_values():
     assert Settings.from_json(Settings(seed=9, frames=30).to_json()) == Settings(seed=9, frames=30)
 
 
+def test_settings_read_manifests_that_used_the_earlier_names():
+    """Before 0.2.0 a manifest named the neural stages' settings "keyframes" and "video"; batch runs
+    resume from such manifests."""
+    from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
+
+    written = Settings(
+        keyframe_settings=KeyframeSettings(steps=7, operation_steps=(500,)),
+        video_settings=VideoSettings(cfg=4.0),
+    ).to_json()
+    assert "keyframe_settings" in written and "keyframes" not in written
+    written["keyframes"] = written.pop("keyframe_settings")
+    written["video"] = written.pop("video_settings")
+    read = Settings.from_json(written)
+    assert read.keyframe_settings == KeyframeSettings(steps=7, operation_steps=(500,))
+    assert read.video_settings.cfg == 4.0
+
+
 def test_interrupted_runs_leave_nothing_behind(small_png, tmp_path):
     calls = []
 

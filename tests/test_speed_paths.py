@@ -371,9 +371,10 @@ def test_presets_set_the_steps_and_explicit_steps_win():
     from paintsundo.settings import Settings
 
     quick = NeuralOptions(preset="quick").apply(Settings())
-    assert (quick.keyframes.steps, quick.video.steps) == PRESET_STEPS["quick"] != PRESET_STEPS["reference"]
+    steps = (quick.keyframe_settings.steps, quick.video_settings.steps)
+    assert steps == PRESET_STEPS["quick"] != PRESET_STEPS["reference"]
     mixed = NeuralOptions(preset="quick", video_steps=20, segment_batch=3, compile=True).apply(Settings())
-    assert mixed.video.steps == 20 and mixed.video.segment_batch == 3 and mixed.compile
+    assert mixed.video_settings.steps == 20 and mixed.video_settings.segment_batch == 3 and mixed.compile
     with pytest.raises(PaintsUndoError, match="unknown preset 'turbo'"):
         NeuralOptions(preset="turbo").apply(Settings())
 

@@ -24,7 +24,7 @@ from paintsundo.procedural import DrawingProcess
 from paintsundo.settings import Settings
 from paintsundo.timeline import Progress
 
-# A user keyframe: a picture, and its operation step (1..999) or None (see `user_keyframes`).
+# A user keyframe: a picture, and its operation step (1..999) or None (see `place_user_keyframes`).
 UserKeyframe = tuple[PictureSource, int | None]
 
 
@@ -54,13 +54,13 @@ def draw_process(
     settings: Settings | None = None,
     *,
     models: str | Path | None = None,
-    keyframes: Sequence[UserKeyframe] = (),
+    user_keyframes: Sequence[UserKeyframe] = (),
     progress: Progress | None = None,
 ) -> Process:
     """The drawing process of a picture: index it for RGB uint8 frames (h w 3), blank to finished."""
     settings = settings or Settings()
     choice = choose_engine(settings.engine, models, settings.device)
-    return _run_engine(choice, _load(picture, settings, choice), settings, keyframes, progress)
+    return _run_engine(choice, _load(picture, settings, choice), settings, user_keyframes, progress)
 
 
 def make_video(
@@ -72,7 +72,7 @@ def make_video(
     name: str | None = None,
     with_contact_sheet: bool = False,
     models: str | Path | None = None,
-    keyframes: Sequence[UserKeyframe] = (),
+    user_keyframes: Sequence[UserKeyframe] = (),
     progress: Progress | None = None,
 ) -> RunResult:
     """Write the drawing process of a picture as MP4, GIF, WebP or PNG frames, with its manifest.
@@ -80,7 +80,7 @@ def make_video(
     Nothing appears at the output paths unless the whole run succeeds.
     """
     job = prepare_video(
-        picture, output, settings, format=format, name=name, models=models, keyframes=keyframes
+        picture, output, settings, format=format, name=name, models=models, user_keyframes=user_keyframes
     )
     return job.write(with_contact_sheet=with_contact_sheet, progress=progress)
 
@@ -93,7 +93,7 @@ def prepare_video(
     format: str | None = None,
     name: str | None = None,
     models: str | Path | None = None,
-    keyframes: Sequence[UserKeyframe] = (),
+    user_keyframes: Sequence[UserKeyframe] = (),
 ) -> VideoJob:
     """Check everything a run needs (engine, picture, output path) before any frame is drawn.
 
@@ -108,9 +108,11 @@ def prepare_video(
     stem = name or (input_path.stem if input_path else "picture")
     folder = input_path.parent if input_path else Path.cwd()
     target, chosen_format = resolve_output(stem, folder, output, format)
-    check_not_inputs(written_paths(target), [input_path, *(p for p, _ in keyframes)])
+    check_not_inputs(written_paths(target), [input_path, *(p for p, _ in user_keyframes)])
     check_writable(target)
-    return VideoJob(settings, choice, source, input_path, tuple(keyframes), target, chosen_format, started)
+    return VideoJob(
+        settings, choice, source, input_path, tuple(user_keyframes), target, chosen_format, started
+    )
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,7 @@ class VideoJob:
     choice: EngineChoice
     picture: Picture
     input_path: Path | None
-    keyframes: tuple[UserKeyframe, ...]
+    user_keyframes: tuple[UserKeyframe, ...]
     output: Path
     format: str
     started: float
@@ -144,7 +146,7 @@ class VideoJob:
         """Render (unless a finished process is given), write the output, its manifest and contact sheet."""
         loaded = time.perf_counter()
         if process is None:
-            process = _run_engine(self.choice, self.picture, self.settings, self.keyframes, progress)
+            process = _run_engine(self.choice, self.picture, self.settings, self.user_keyframes, progress)
         analysed = time.perf_counter()
         provenance = provenance_text(self.engine)
         sheet_path = sidecar(self.output, ".contact.png") if with_contact_sheet else None
@@ -243,16 +245,23 @@ def _run_engine(
     choice: EngineChoice,
     picture: Picture,
     settings: Settings,
-    keyframes: Sequence[UserKeyframe],
+    user_keyframes: Sequence[UserKeyframe],
     progress: Progress | None,
 ) -> Process:
     if choice.engine == "neural":
         from paintsundo.pipeline.paints_undo import shared_pipeline
 
         pipeline = shared_pipeline(choice.models, choice.device, settings.memory, settings.compile)
-        given = [(_load(source, settings, choice).pixels, step) for source, step in keyframes]
-        return pipeline(picture.pixels, settings.keyframes, settings.video, settings.prompt, given, progress)
-    if keyframes:
+        given = [(_load(source, settings, choice).pixels, step) for source, step in user_keyframes]
+        return pipeline(
+            picture.pixels,
+            settings.keyframe_settings,
+            settings.video_settings,
+            settings.prompt,
+            given,
+            progress,
+        )
+    if user_keyframes:
         raise PaintsUndoError("user keyframes need the neural engine: choose it", "engine")
     return DrawingProcess(
         picture.pixels,

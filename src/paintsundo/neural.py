@@ -45,15 +45,15 @@ def keyframe_list(
     settings: Settings | None = None,
     *,
     models: str | Path | None = None,
-    keyframes: Sequence[UserKeyframe] = (),
+    user_keyframes: Sequence[UserKeyframe] = (),
     progress: Progress | None = None,
 ) -> tuple[str, list[Keyframe]]:
     """Stage 2: the prompt and the keyframes (input, then by operation step, then the blank canvas)."""
     settings, pipeline = _neural(settings, models)
     source = _pixels(picture)
     prompt = pipeline.tag(source, progress) if settings.prompt is None else settings.prompt
-    given = [(_pixels(source_of_step), step) for source_of_step, step in keyframes]
-    return prompt, pipeline.keyframes(source, settings.keyframes, prompt, given, progress)
+    given = [(_pixels(source_of_step), step) for source_of_step, step in user_keyframes]
+    return prompt, pipeline.keyframes(source, settings.keyframe_settings, prompt, given, progress)
 
 
 def make_keyframes(
@@ -62,13 +62,15 @@ def make_keyframes(
     settings: Settings | None = None,
     *,
     models: str | Path | None = None,
-    keyframes: Sequence[UserKeyframe] = (),
+    user_keyframes: Sequence[UserKeyframe] = (),
     progress: Progress | None = None,
 ) -> KeyframesResult:
     """Write the keyframes as keyframe_<index>_step<step>.png, with keyframes.json, into `folder`."""
     target = Path(folder)
-    check_not_inputs([target], [picture, *(source for source, _ in keyframes)])
-    prompt, made = keyframe_list(picture, settings, models=models, keyframes=keyframes, progress=progress)
+    check_not_inputs([target], [picture, *(source for source, _ in user_keyframes)])
+    prompt, made = keyframe_list(
+        picture, settings, models=models, user_keyframes=user_keyframes, progress=progress
+    )
     with Staging() as staging:
         temporary = staging.path(target, folder=True)
         names = [f"keyframe_{index:02d}_step{key.step:04d}.png" for index, key in enumerate(made)]
@@ -97,7 +99,7 @@ def keyframes_video_process(
         raise PaintsUndoError("the video needs at least two keyframes")
     settings, pipeline = _neural(settings, models)
     given = [Keyframe(index, _pixels(picture), "given") for index, picture in enumerate(keyframes)]
-    process = pipeline.video(given, settings.video, progress)
+    process = pipeline.video(given, settings.video_settings, progress)
     process.details["keyframes_given"] = len(given)
     return process
 

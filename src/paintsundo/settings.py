@@ -22,6 +22,7 @@ DEFAULT_FPS = 4.0
 MAX_FRAMES = 100_000
 MAX_SIDE = 8192
 MIN_SIDE = 32  # smaller, a video shows nothing of the drawing
+LEGACY_NAMES = {"keyframes": "keyframe_settings", "video": "video_settings"}
 MAX_ASPECT = 8.0  # longer than 8:1, a video is a strip: crop the picture or give a size
 
 
@@ -40,8 +41,8 @@ class Settings:
     behaviours: frozenset[str] = field(default_factory=lambda: frozenset(BEHAVIOURS))
     # The neural engine's: the prompt (None: from the tagger), its two stages, where it runs.
     prompt: str | None = None
-    keyframes: KeyframeSettings = field(default_factory=KeyframeSettings)
-    video: VideoSettings = field(default_factory=VideoSettings)
+    keyframe_settings: KeyframeSettings = field(default_factory=KeyframeSettings)
+    video_settings: VideoSettings = field(default_factory=VideoSettings)
     device: str | None = None  # cuda, mps or cpu; None picks the best available
     memory: str = "auto"  # auto, fast, balanced or low (pipeline.placement.MemoryPlan)
     compile: bool = False  # torch.compile the UNets and VAE decoders: faster, after minutes of compiling
@@ -72,7 +73,7 @@ class Settings:
             raise PaintsUndoError(f"unknown device {self.device!r}: choose cuda, mps or cpu")
         if self.memory not in MEMORY_MODES:
             raise PaintsUndoError(f"unknown memory mode {self.memory!r}: choose {', '.join(MEMORY_MODES)}")
-        _check_neural(self.keyframes, self.video)
+        _check_neural(self.keyframe_settings, self.video_settings)
         object.__setattr__(self, "behaviours", frozenset(self.behaviours))
         object.__setattr__(self, "stage_weights", stage_weights)
 
@@ -89,15 +90,17 @@ class Settings:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Settings:
         known = {f.name for f in dataclasses.fields(cls)}
+        # Manifests before 0.2.0 named the neural stages' settings "keyframes" and "video".
+        data = {LEGACY_NAMES.get(key, key): value for key, value in data.items()}
         values = {key: value for key, value in data.items() if key in known}
         if isinstance(values.get("stage_weights"), dict):
             values["stage_weights"] = tuple(values["stage_weights"].items())
         if "behaviours" in values:
             values["behaviours"] = frozenset(values["behaviours"])
-        if isinstance(values.get("keyframes"), dict):
-            values["keyframes"] = from_known_fields(KeyframeSettings, values["keyframes"])
-        if isinstance(values.get("video"), dict):
-            values["video"] = from_known_fields(VideoSettings, values["video"])
+        if isinstance(values.get("keyframe_settings"), dict):
+            values["keyframe_settings"] = from_known_fields(KeyframeSettings, values["keyframe_settings"])
+        if isinstance(values.get("video_settings"), dict):
+            values["video_settings"] = from_known_fields(VideoSettings, values["video_settings"])
         try:
             return cls(**values)
         except TypeError as error:

@@ -126,7 +126,7 @@ def generate_keyframes(
     source = require_upload(upload)
     try:
         operation_steps = tuple(int(part) for part in steps_text.replace(" ", "").split(",") if part)
-        keyframes = KeyframeSettings(
+        keyframe_settings = KeyframeSettings(
             width=int(width),
             height=int(height),
             operation_steps=operation_steps,
@@ -135,7 +135,7 @@ def generate_keyframes(
             seed=int(seed),
             negative_prompt=negative,
         )
-        settings = Settings(engine="neural", prompt=prompt or None, keyframes=keyframes)
+        settings = Settings(engine="neural", prompt=prompt or None, keyframe_settings=keyframe_settings)
         _, made = keyframe_list(source, settings, models=models, progress=gradio_progress(progress))
     except ValueError:
         raise gr.Error("Operation steps are whole numbers separated by commas, like 400,600,800.") from None
@@ -198,7 +198,7 @@ def generate_video(
 
     picked = chosen_keyframes(files or [], order)
     try:
-        video = dataclasses.replace(
+        video_settings = dataclasses.replace(
             VideoSettings(),
             prompt=prompt,
             seed=int(seed),
@@ -206,7 +206,7 @@ def generate_video(
             steps=int(steps),
             buckets=parse_buckets(buckets),
         )
-        settings = Settings(engine="neural", fps=float(fps), video=video)
+        settings = Settings(engine="neural", fps=float(fps), video_settings=video_settings)
         report = gradio_progress(progress)
         process = keyframes_video_process(picked, settings, models=models, progress=report)
         outputs, frames = write_outputs(

@@ -18,8 +18,8 @@ def seeded(settings: Settings, seed: int) -> Settings:
     return dataclasses.replace(
         settings,
         seed=seed,
-        keyframes=dataclasses.replace(settings.keyframes, seed=seed),
-        video=dataclasses.replace(settings.video, seed=seed),
+        keyframe_settings=dataclasses.replace(settings.keyframe_settings, seed=seed),
+        video_settings=dataclasses.replace(settings.video_settings, seed=seed),
     )
 
 

@@ -73,7 +73,7 @@ def main() -> None:
 
 
 # The flags that set each of the library's settings, where the name differs from --<setting>.
-FLAGS = {"keyframes": "--keyframe", "stage_weights": "--stages"}
+FLAGS = {"user_keyframes": "--keyframe", "stage_weights": "--stages"}
 
 
 def with_flag(error: PaintsUndoError) -> str:

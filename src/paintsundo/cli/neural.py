@@ -54,7 +54,7 @@ def keyframes(
             folder,
             settings,
             models=models,
-            keyframes=options.parse_keyframes(keyframe),
+            user_keyframes=options.parse_keyframes(keyframe),
             progress=report,
         )
     if not quiet:

@@ -194,17 +194,17 @@ class NeuralOptions:
         if self.segment_batch is not None and not 1 <= self.segment_batch <= 64:
             raise PaintsUndoError(f"--segment-batch must be between 1 and 64, got {self.segment_batch}")
         keyframe_steps, video_steps = PRESET_STEPS[self.preset]
-        keyframes = KeyframeSettings(
+        keyframe_settings = KeyframeSettings(
             steps=self.keyframe_steps or keyframe_steps, cfg=self.keyframe_cfg, seed=self.keyframe_seed
         )
         if self.operation_steps:
-            keyframes = dataclasses.replace(
-                keyframes, operation_steps=_integers(self.operation_steps, "--operation-steps")
+            keyframe_settings = dataclasses.replace(
+                keyframe_settings, operation_steps=_integers(self.operation_steps, "--operation-steps")
             )
         if self.keyframe_size:
             width, height = _pair(self.keyframe_size, "--keyframe-size")
-            keyframes = dataclasses.replace(keyframes, width=width, height=height)
-        video = VideoSettings(
+            keyframe_settings = dataclasses.replace(keyframe_settings, width=width, height=height)
+        video_settings = VideoSettings(
             prompt=self.video_prompt,
             steps=self.video_steps or video_steps,
             cfg=self.video_cfg,
@@ -212,12 +212,12 @@ class NeuralOptions:
             segment_batch=self.segment_batch,
         )
         if self.buckets:
-            video = dataclasses.replace(video, buckets=parse_buckets(self.buckets))
+            video_settings = dataclasses.replace(video_settings, buckets=parse_buckets(self.buckets))
         return dataclasses.replace(
             settings,
             prompt=self.prompt,
-            keyframes=keyframes,
-            video=video,
+            keyframe_settings=keyframe_settings,
+            video_settings=video_settings,
             device=self.device,
             memory=self.memory,
             compile=self.compile,

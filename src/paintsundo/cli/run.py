@@ -72,7 +72,7 @@ def run(
     else:
         settings = options.NeuralOptions.from_params(context.params).apply(_settings(context.params))
     user = options.parse_keyframes(keyframe)
-    job = prepare_video(image, output, settings, format=format, models=models, keyframes=user)
+    job = prepare_video(image, output, settings, format=format, models=models, user_keyframes=user)
     _draw(job, contact_sheet, quiet)
 
 

@@ -209,12 +209,12 @@ def place_user_keyframes(
     with_steps = [step is not None for _, step in given]
     if any(with_steps) and not all(with_steps):
         raise PaintsUndoError(
-            "give every user keyframe an operation step, or none: mixing both is ambiguous", "keyframes"
+            "give every user keyframe an operation step, or none: mixing both is ambiguous", "user_keyframes"
         )
     count = len(given)
     steps = [step for _, step in given] if all(with_steps) else _spread(count)
     if len(set(steps)) != len(steps) or any(not 0 < step < BLANK_STEP for step in steps):
-        raise PaintsUndoError("keyframe steps must be distinct whole numbers from 1 to 999", "keyframes")
+        raise PaintsUndoError("keyframe steps must be distinct whole numbers from 1 to 999", "user_keyframes")
     keyframes = [
         Keyframe(
             step, resize_and_center_crop(picture, keyframe_settings.width, keyframe_settings.height), "user"
