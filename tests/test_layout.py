@@ -6,6 +6,8 @@ import ast
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT
 
 SOURCE = ROOT / "src" / "paintsundo"
@@ -13,7 +15,8 @@ SOURCE = ROOT / "src" / "paintsundo"
 
 def test_procedural_engine_and_cli_never_import_torch():
     code = (
-        "import sys, paintsundo, paintsundo.procedural, paintsundo.cli.run, paintsundo.api;"
+        "import sys, paintsundo, paintsundo.procedural, paintsundo.cli.run, paintsundo.api,"
+        " paintsundo.colorize, paintsundo.cli.colorize;"
         "heavy = sorted(m for m in ('torch', 'diffusers', 'transformers') if m in sys.modules);"
         "print(','.join(heavy))"
     )
@@ -45,13 +48,14 @@ def test_models_hold_architecture_only():
         assert ".cuda(" not in text and "from_pretrained" not in text, path
 
 
-def test_procedural_package_imports_only_numpy_pillow_opencv_and_scikit_image():
+@pytest.mark.parametrize("package", ["procedural", "colorist"])
+def test_procedural_packages_import_only_numpy_pillow_opencv_and_scikit_image(package):
     allowed = (
         "numpy",
         "PIL",
         "cv2",
         "skimage",
-        "paintsundo.procedural",
+        f"paintsundo.{package}",
         "paintsundo.timeline",  # the words both engines share
         "paintsundo.errors",
         "__future__",
@@ -59,7 +63,7 @@ def test_procedural_package_imports_only_numpy_pillow_opencv_and_scikit_image():
         "collections",
         "typing",
     )
-    for path in (SOURCE / "procedural").rglob("*.py"):
+    for path in (SOURCE / package).rglob("*.py"):
         for name in imported_modules(path):
             assert name.startswith(allowed), f"{path.name} imports {name}"
 

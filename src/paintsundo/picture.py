@@ -22,7 +22,8 @@ QUARTER_TURNS = {5, 6, 7, 8}
 
 @dataclass(frozen=True)
 class Picture:
-    """A finished picture at output size, as RGB uint8 (h w 3), with where it came from."""
+    """A picture at output size, as RGB uint8 (h w 3; RGBA, h w 4, where transparency was kept),
+    with where it came from."""
 
     pixels: np.ndarray
     sha256: str
@@ -41,8 +42,9 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def load_picture(path: str | Path, size: str | None = None) -> Picture:
-    """Open an image file and return it flattened on white, resized (and centre-cropped) to size.
+def load_picture(path: str | Path, size: str | None = None, transparency: bool = False) -> Picture:
+    """Open an image file and return it flattened on white (RGBA with `transparency`), resized
+    (and centre-cropped) to size.
 
     size "source" keeps the stored size (for the neural engine, which resizes as the reference does).
     """
@@ -59,7 +61,7 @@ def load_picture(path: str | Path, size: str | None = None) -> Picture:
             with Image.open(path) as image:
                 _refuse_bombs(image, path)
                 source_size = upright_size(image)
-                pixels = _to_rgb_at_size(image, _target(source_size, size))
+                pixels = _to_rgb_at_size(image, _target(source_size, size), transparency)
     except PaintsUndoError:
         raise
     except Image.DecompressionBombError:
@@ -76,7 +78,7 @@ def load_picture(path: str | Path, size: str | None = None) -> Picture:
     return Picture(pixels=pixels, sha256=file_sha256(path), source_size=source_size)
 
 
-def picture_from_array(pixels: np.ndarray, size: str | None = None) -> Picture:
+def picture_from_array(pixels: np.ndarray, size: str | None = None, transparency: bool = False) -> Picture:
     """Wrap an in-memory RGB/RGBA/grey uint8 array as a Picture at the output size."""
     array = np.asarray(pixels)
     if array.ndim not in (2, 3) or array.size == 0:
@@ -85,19 +87,21 @@ def picture_from_array(pixels: np.ndarray, size: str | None = None) -> Picture:
     _refuse_bombs(image, Path("<array>"))
     digest = hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
     return Picture(
-        pixels=_to_rgb_at_size(image, _target(image.size, size)), sha256=digest, source_size=image.size
+        pixels=_to_rgb_at_size(image, _target(image.size, size), transparency),
+        sha256=digest,
+        source_size=image.size,
     )
 
 
-def load_source(source: PictureSource, size: str | None = None) -> Picture:
+def load_source(source: PictureSource, size: str | None = None, transparency: bool = False) -> Picture:
     """A picture from any of the sources the API accepts, at the output size (see `load_picture`)."""
     if isinstance(source, (str, Path)):
-        return load_picture(source, size)
+        return load_picture(source, size, transparency)
     if isinstance(source, Image.Image):
         upright = ImageOps.exif_transpose(source)  # a PIL image keeps its EXIF turn until applied
-        return picture_from_array(np.asarray(upright.convert("RGBA")), size)
+        return picture_from_array(np.asarray(upright.convert("RGBA")), size, transparency)
     if isinstance(source, np.ndarray):
-        return picture_from_array(source, size)
+        return picture_from_array(source, size, transparency)
     raise PaintsUndoError(f"expected a path, a PIL image or a NumPy array, got {type(source).__name__}")
 
 
@@ -123,14 +127,16 @@ def _refuse_bombs(image: Image.Image, path: Path) -> None:
         raise PaintsUndoError(f"input has no pixels ({width}x{height}): {path}")
 
 
-def _to_rgb_at_size(image: Image.Image, target: tuple[int, int] | None) -> np.ndarray:
+def _to_rgb_at_size(
+    image: Image.Image, target: tuple[int, int] | None, transparency: bool = False
+) -> np.ndarray:
     # Let JPEG decode at a reduced scale first: a 50 MP photo then costs a fraction of its full decode.
     # The draft size is in stored orientation, which a quarter turn swaps.
     if image.format == "JPEG" and target is not None:
         turned = upright_size(image) != image.size
         image.draft("RGB", (target[1], target[0]) if turned else target)
     image = ImageOps.exif_transpose(image)
-    image = _flatten_on_white(image)
+    image = image.convert("RGBA") if transparency else _flatten_on_white(image)
     if target is None:
         return np.asarray(image, dtype=np.uint8).copy()
     box = _centre_crop_box(image.size, target)

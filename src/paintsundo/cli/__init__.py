@@ -49,7 +49,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def main() -> None:
-    from paintsundo.cli import batch, models, neural, run, webapp  # noqa: F401  (importing registers the commands)
+    from paintsundo.cli import batch, colorize, models, neural, run, webapp  # noqa: F401  (registers the commands)
 
     # The process's own settings, before anything starts CUDA; its workers inherit them.
     os.environ.update(allocator_environment(os.environ))
@@ -73,7 +73,7 @@ def main() -> None:
 
 
 # The flags that set each of the library's settings, where the name differs from --<setting>.
-FLAGS = {"user_keyframes": "--keyframe", "stage_weights": "--stages"}
+FLAGS = {"user_keyframes": "--keyframe", "stage_weights": "--stages", "sketch": "SKETCH"}
 
 
 def with_flag(error: PaintsUndoError) -> str:

@@ -30,7 +30,10 @@ class DrawingProcess:
         workflow: str = "auto",
         stage_weights: Mapping[str, float] | None = None,
         behaviours: frozenset[str] = frozenset(BEHAVIOURS),
+        layers: Layers | None = None,
     ) -> None:
+        """`layers`, when known (a colourist's), are drawn as they are instead of being estimated
+        from the picture."""
         if pixels.ndim != 3 or pixels.shape[2] != 3 or pixels.dtype != np.uint8:
             raise ValueError(f"expected an RGB uint8 array (h w 3), got {pixels.dtype} {pixels.shape}")
         name = workflow
@@ -43,7 +46,7 @@ class DrawingProcess:
         weights = self.workflow.stage_weights(stage_weights or {})
         rng = np.random.default_rng(seed)
         self.timeline: Timeline = plan_stages(frames, self.workflow.stages, weights)
-        self.layers: Layers = analyse(pixels, rng)
+        self.layers: Layers = analyse(pixels, rng) if layers is None else layers
         enabled = frozenset(behaviours) & self.workflow.habits
         self.behaviours: Behaviours = plan_behaviours(
             self.timeline, self.layers, enabled, rng, self.workflow.roles

@@ -30,6 +30,7 @@ class RevealFrames:
     detail: np.ndarray  # the finished picture itself
     wrong_idea: np.ndarray  # for the change-of-idea region's first attempt
     ink_coverage: np.ndarray | None = None  # the lines' own opacity (h w 0..1), if not the analysis's
+    ink_colour: np.ndarray | None = None  # the lines' own colour (h w 3), if not black
 
 
 def render(layers: Layers, reveal: RevealFrames, behaviours: Behaviours, frame: int) -> np.ndarray:
@@ -42,7 +43,8 @@ def render(layers: Layers, reveal: RevealFrames, behaviours: Behaviours, frame: 
     if state.wrong_idea_visible:
         _paint_wrong_idea(canvas, reveal, behaviours, frame)
     if state.lines_visible:
-        _ink(canvas, layers.ink if reveal.ink_coverage is None else reveal.ink_coverage, reveal.ink <= frame)
+        coverage = layers.ink if reveal.ink_coverage is None else reveal.ink_coverage
+        _ink(canvas, coverage, reveal.ink <= frame, reveal.ink_colour)
     if state.warp_amount > 0 and behaviours.transform is not None:
         _displace_region(canvas, behaviours.transform, state.warp_amount)
     # OpenCV's masked copies and conversions are several times faster than NumPy's here.
@@ -84,10 +86,12 @@ def _paint_wrong_idea(canvas: np.ndarray, reveal: RevealFrames, behaviours: Beha
     canvas[reveal.wrong_idea <= frame] = behaviours.idea.wrong_colour
 
 
-def _ink(canvas: np.ndarray, ink: np.ndarray, drawn: np.ndarray) -> None:
+def _ink(canvas: np.ndarray, ink: np.ndarray, drawn: np.ndarray, colour: np.ndarray | None) -> None:
     coverage = np.zeros_like(ink)
     cv2.copyTo(ink, _mask(drawn), coverage)
     cv2.multiply(canvas, cv2.merge([1.0 - coverage] * 3), dst=canvas)
+    if colour is not None:  # lines of their own colour: canvas (1 - a) + colour a
+        cv2.add(canvas, cv2.multiply(colour, cv2.merge([coverage] * 3)), dst=canvas)
 
 
 def _displace_region(canvas: np.ndarray, transform: Transform, amount: float) -> None:

@@ -48,10 +48,11 @@ class Workflow:
 
 
 def workflows() -> dict[str, Workflow]:
-    """Every workflow, by name."""
-    from paintsundo.procedural.workflows import cel, graphic, painting, pencil
+    """Every workflow, by name: those for finished pictures, and colouring for known layers."""
+    from paintsundo.procedural.workflows import cel, colouring, graphic, painting, pencil
 
-    return {module.WORKFLOW.name: module.WORKFLOW for module in (cel, painting, graphic, pencil)}
+    modules = (cel, painting, graphic, pencil, colouring)
+    return {module.WORKFLOW.name: module.WORKFLOW for module in modules}
 
 
 def find_workflow(name: str) -> Workflow:

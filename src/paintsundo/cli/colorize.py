@@ -1,0 +1,103 @@
+"""`paintsundo colorize`: a line drawing and colour scribbles to a coloured picture, its layers and
+a video of it being drawn."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from paintsundo.cli import app
+from paintsundo.cli.options import Opt
+from paintsundo.cli.parsing import resolve_timing
+from paintsundo.cli.progress import progress_bars
+from paintsundo.colorize import COLORIZE_ENGINES, MAX_CANDIDATES, make_colorized
+from paintsundo.settings import Settings
+
+console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+Sketch = Annotated[Path, typer.Argument(help="The line drawing: dark lines on light paper (PNG, JPEG, ...).")]
+Output = Annotated[
+    str | None,
+    Opt(
+        "-o",
+        "--output",
+        help="The coloured PNG, or a folder (default: <sketch>_colored.png).",
+        show_default=False,
+    ),
+]
+Hints = Annotated[
+    Path | None,
+    Opt(
+        help="Colour scribbles, the sketch's size: transparent pixels, or pixels equal to the sketch's,"
+        " are no hint.",
+        show_default=False,
+    ),
+]
+Reference = Annotated[
+    Path | None, Opt(help="A picture whose palette colours the regions no hint reaches.", show_default=False)
+]
+Count = Annotated[
+    int, Opt(help=f"Candidates from seeds SEED.. (1 to {MAX_CANDIDATES}), with a contact sheet.")
+]
+Engine = Annotated[
+    str, Opt(help=f"{'|'.join(COLORIZE_ENGINES)}: auto is procedural until a neural one exists.")
+]
+Layers = Annotated[
+    bool, Opt("--layers", help="Also write <output stem>.ora: paper, flats, shadows, highlights, lines.")
+]
+Video = Annotated[
+    Path | None,
+    Opt(help="Also write a video of the drawing being coloured (.mp4, .gif, .webp).", show_default=False),
+]
+Frames = Annotated[int | None, Opt(help="The video's frames (default: 105).", show_default=False)]
+Fps = Annotated[float | None, Opt(help="The video's frames per second (default: 4).", show_default=False)]
+
+
+@app.command()
+def colorize(
+    sketch: Sketch,
+    output: Output = None,
+    hints: Hints = None,
+    reference: Reference = None,
+    seed: Annotated[int, Opt(help="Seed: the same seed gives the same colours.")] = 12345,
+    count: Count = 1,
+    engine: Engine = "auto",
+    layers: Layers = False,
+    video: Video = None,
+    frames: Frames = None,
+    fps: Fps = None,
+    quiet: Annotated[bool, Opt("--quiet", "-q", help="Print only errors.")] = False,
+) -> None:
+    """Colour SKETCH from colour scribbles (--hints): the lines stay as drawn, each region takes its
+    scribble's colour, then cel shadows and highlights."""
+    frame_count, frame_rate = resolve_timing(frames, fps, None)
+    settings = Settings(frames=frame_count, fps=frame_rate, seed=seed)
+    with progress_bars(console, quiet) as report:
+        try:
+            result = make_colorized(
+                sketch,
+                output,
+                hints=hints,
+                reference=reference,
+                seed=seed,
+                count=count,
+                engine=engine,
+                layers=layers,
+                video=video,
+                video_settings=settings,
+                progress=report,
+            )
+        except KeyboardInterrupt:
+            console.print("interrupted: nothing was written")
+            raise typer.Exit(130) from None
+    if quiet:
+        return
+    console.print(f"wrote {result.output} ({result.manifest['engine']} colourist)")
+    for path in (*result.candidates[1:], result.contact_sheet, result.layers):
+        if path is not None:
+            console.print(f"wrote {path}")
+    if result.video is not None:
+        console.print(f"wrote {result.video.output}")

@@ -1,0 +1,263 @@
+"""The procedural colourist: line drawings and scribbles in, coloured layers, files and a video out."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import zipfile
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import ROOT
+
+TURTLE = ROOT / "tests" / "data" / "kinds" / "pencil-turtle.png"  # Apache-2.0, lllyasviel/ControlNet
+RED, BLUE, YELLOW, GREEN = (220, 50, 50), (50, 90, 220), (240, 210, 60), (60, 170, 90)
+
+
+def shapes(ink: float = 0.0, paper: float = 255.0, pencil: bool = False) -> np.ndarray:
+    """A drawing of four kinds of shape (RGB uint8, 300x480): a closed circle, a square whose left
+    side has a 3-pixel gap, a thick rectangle nested in a thin one, and a thin ellipse."""
+    lines = np.zeros((300, 480), np.float32)
+    cv2.circle(lines, (90, 110), 60, 1.0, 3, cv2.LINE_AA)
+    cv2.rectangle(lines, (190, 40), (300, 180), 1.0, 2)
+    lines[100:103, 189:192] = 0.0  # the gap
+    cv2.rectangle(lines, (330, 30), (460, 190), 1.0, 1)
+    cv2.rectangle(lines, (360, 70), (430, 150), 1.0, 6)
+    cv2.ellipse(lines, (110, 240), (70, 35), 0, 0, 360, 1.0, 1, cv2.LINE_AA)
+    if pencil:  # soft, grainy, broken graphite on off-white paper
+        rng = np.random.default_rng(0)
+        lines *= 0.55 + 0.45 * rng.random(lines.shape).astype(np.float32)
+        for x, y in ((90, 50), (250, 180), (395, 30)):
+            lines[y - 1 : y + 2, x - 1 : x + 2] = 0.0
+        lines = cv2.GaussianBlur(lines, (0, 0), 0.7)
+        grain = rng.normal(0.0, 2.0, lines.shape)
+        grey = (paper + grain) * (1.0 - 0.5 * np.clip(1.6 * lines, 0.0, 1.0))
+    else:
+        grey = paper + (ink - paper) * lines
+    return np.repeat(np.clip(np.rint(grey), 0, 255).astype(np.uint8)[..., None], 3, axis=2)
+
+
+def scribbles(
+    shape: tuple[int, ...], strokes: list[tuple[tuple[int, int], tuple[int, int], tuple]]
+) -> np.ndarray:
+    hints = np.zeros((*shape[:2], 4), np.uint8)
+    for start, end, colour in strokes:
+        cv2.line(hints, start, end, (*colour, 255), 6)
+    return hints
+
+
+# One scribble in the circle, inside the gapped square, in the ring between the nested rectangles,
+# in the inner rectangle, and in the ellipse.
+STROKES = [
+    ((80, 100), (100, 120), RED),
+    ((215, 120), (240, 130), BLUE),
+    ((340, 40), (350, 50), GREEN),
+    ((385, 100), (405, 110), YELLOW),
+    ((90, 240), (130, 240), GREEN),
+]
+INSIDE = {(110, 90): RED, (140, 260): BLUE, (60, 400): GREEN, (110, 395): YELLOW, (250, 110): GREEN}
+OUTSIDE = [(110, 160), (250, 20), (110, 188), (20, 470), (290, 300)]  # row, column: paper
+
+
+def flat_at(layers, row: int, column: int) -> tuple:
+    return (
+        tuple(np.rint(layers.flats[row, column]).astype(int)) if layers.flats_opacity[row, column] else None
+    )
+
+
+@pytest.mark.parametrize("kind", ["ink", "pencil"])
+def test_each_region_takes_its_scribble_and_nothing_bleeds(kind):
+    from paintsundo.colorist import colorize_layers
+
+    sketch = shapes(pencil=kind == "pencil", paper=255.0 if kind == "ink" else 236.0)
+    layers = colorize_layers(sketch, scribbles(sketch.shape, STROKES), seed=1)
+    for (row, column), colour in INSIDE.items():
+        assert flat_at(layers, row, column) == colour, (row, column)
+    for row, column in OUTSIDE:  # the gap is closed: the square's blue stays inside it
+        assert flat_at(layers, row, column) is None, (row, column)
+    picture = layers.composite().astype(int)
+    paper = ~layers.flats_opacity.astype(bool)
+    assert not (layers.shadows_opacity + layers.highlights_opacity)[paper].any(), "no shading on paper"
+    # The lines stay as drawn: their layer over the paper gives the sketch back, but for paper grain
+    # lighter than the paper's colour (pencil's paper is grainy).
+    lighter = sketch.astype(int).min(axis=-1) > layers.lines.paper.min()
+    same = paper & ~lighter
+    assert np.abs(picture[same] - sketch[same]).max() <= 1
+    assert np.abs(picture[paper & lighter] - sketch[paper & lighter]).max(initial=0) <= 10
+
+
+def test_shading_is_a_darker_cooler_band_on_the_side_away_from_the_light():
+    from paintsundo.colorist import colorize_layers
+
+    sketch = shapes()
+    layers = colorize_layers(sketch, scribbles(sketch.shape, STROKES), seed=3)
+    circle = (np.indices(sketch.shape[:2]) - np.array([110, 90])[:, None, None]) ** 2
+    inside = circle.sum(axis=0) < 55**2
+    shadow = layers.shadows_opacity.astype(bool) & inside
+    assert 0.05 < shadow.sum() / inside.sum() < 0.6
+    rows, columns = np.nonzero(shadow)
+    angle = np.deg2rad(layers.lighting.angle)  # where the light comes from, y down
+    towards_light = (columns - 90) * np.cos(angle) + (rows - 110) * np.sin(angle)
+    assert towards_light.mean() < -10, "shadows sit on the far side from the light"
+    flat, dark = layers.flats[110, 90], layers.shadows[rows[0], columns[0]]
+    assert dark.sum() < 0.9 * flat.sum() and dark[2] / dark.sum() > flat[2] / flat.sum(), "darker, bluer"
+
+
+def test_a_real_line_drawing_is_coloured_where_scribbled():
+    from paintsundo.colorist import colorize_layers
+
+    sketch = np.asarray(Image.open(TURTLE).convert("RGB"))
+    strokes = [
+        ((240, 200), (320, 220), GREEN),
+        ((90, 235), (140, 250), YELLOW),
+        ((40, 440), (120, 450), BLUE),
+    ]
+    layers = colorize_layers(sketch, scribbles(sketch.shape, strokes), seed=0)
+    assert flat_at(layers, 215, 280) == GREEN, "the shell"
+    assert flat_at(layers, 245, 110) == YELLOW, "the head"
+    assert flat_at(layers, 20, 20) == BLUE, "the background, which reaches the border"
+    assert flat_at(layers, 330, 150) is None, "the belly had no scribble: paper"
+    shell = layers.regions == layers.regions[215, 280]
+    assert 0.05 < shell.mean() < 0.25, "the shell's region stops at its lines"
+
+
+def test_opaque_hints_count_where_they_differ_from_the_sketch():
+    from paintsundo.colorist import colorize_layers
+
+    sketch = shapes()
+    painted = sketch.copy()
+    cv2.line(painted, (80, 100), (100, 120), RED, 6)  # scribbled over a copy of the sketch
+    opaque = np.dstack([painted, np.full(sketch.shape[:2], 255, np.uint8)])
+    layers = colorize_layers(sketch, opaque, seed=1)
+    assert flat_at(layers, 110, 90) == RED
+    assert flat_at(layers, 140, 260) is None, "pixels equal to the sketch are no hint"
+
+
+def test_a_reference_palette_colours_the_regions_no_hint_reaches():
+    from paintsundo.colorist import colorize_layers
+
+    sketch = shapes()
+    reference = np.zeros((60, 90, 3), np.uint8)
+    reference[:, :30], reference[:, 30:60], reference[:, 60:] = (
+        (200, 40, 140),
+        (30, 160, 160),
+        (250, 240, 200),
+    )
+    hints = scribbles(sketch.shape, STROKES[:1])
+    layers = colorize_layers(sketch, hints, reference, seed=2)
+    palette = {(200, 40, 140), (30, 160, 160), (250, 240, 200)}
+    assert flat_at(layers, 110, 90) == RED, "a hint wins over the palette"
+    for row, column in [(140, 260), (60, 400), (250, 110)]:
+        colour = flat_at(layers, row, column)
+        assert colour is not None and min(np.abs(np.subtract(colour, p)).sum() for p in palette) <= 6
+    without = colorize_layers(sketch, hints, seed=2)
+    assert flat_at(without, 140, 260) is None, "without a reference, they stay paper"
+
+
+def test_candidates_differ_by_seed_and_repeat_with_it():
+    from paintsundo.colorist import colorize_layers
+
+    sketch = shapes()
+    hints = scribbles(sketch.shape, STROKES)
+    pictures = [colorize_layers(sketch, hints, seed=seed).composite() for seed in (5, 6, 7, 5)]
+    assert np.array_equal(pictures[0], pictures[3])
+    assert len({picture.tobytes() for picture in pictures[:3]}) == 3
+
+
+@pytest.fixture(scope="module")
+def turtle_files(tmp_path_factory):
+    """The turtle, its hints file, and a run of the command over them with every output."""
+    folder = tmp_path_factory.mktemp("colorize")
+    sketch = np.asarray(Image.open(TURTLE).convert("RGB"))
+    strokes = [((240, 200), (320, 220), GREEN), ((90, 235), (140, 250), YELLOW)]
+    Image.fromarray(scribbles(sketch.shape, strokes)).save(folder / "turtle.hints.png")
+    result = run_command(
+        str(TURTLE), "-o", str(folder / "turtle.png"), "--hints", str(folder / "turtle.hints.png"),
+        "--count", "3", "--layers", "--video", str(folder / "turtle.mp4"), "--frames", "24",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return folder
+
+
+def run_command(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["paintsundo", "colorize", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_the_command_writes_candidates_sheet_manifest_layers_and_video(turtle_files):
+    import av
+
+    from paintsundo.outputs.openraster import read_openraster
+
+    names = {path.name for path in turtle_files.iterdir()}
+    expected = {"turtle.png", "turtle.seed12346.png", "turtle.seed12347.png", "turtle.png.contact.png"}
+    assert expected | {"turtle.png.json", "turtle.ora", "turtle.mp4", "turtle.mp4.json"} <= names
+    manifest = json.loads((turtle_files / "turtle.png.json").read_text())
+    assert [entry["seed"] for entry in manifest["candidates"]] == [12345, 12346, 12347]
+    assert manifest["inputs"]["sketch"]["size"] == [480, 480] and manifest["inputs"]["hints"]
+    with Image.open(turtle_files / "turtle.png") as picture:
+        assert picture.size == (480, 480)
+        assert "Machine-coloured" in picture.info["Description"]
+        coloured = np.asarray(picture.convert("RGB"))
+    with zipfile.ZipFile(turtle_files / "turtle.ora") as archive:
+        first = archive.infolist()[0]
+        assert first.filename == "mimetype" and first.compress_type == zipfile.ZIP_STORED
+        assert archive.read("mimetype") == b"image/openraster"
+        assert "Thumbnails/thumbnail.png" in archive.namelist()
+    layers, merged = read_openraster(turtle_files / "turtle.ora")
+    assert [name for name, _ in layers] == ["paper", "flats", "shadows", "highlights", "lines"]
+    assert np.array_equal(merged, coloured)
+    stacked = np.zeros((480, 480, 3))  # the layers laid over one another give the picture back
+    for _, pixels in layers:
+        alpha = pixels[..., 3:] / 255.0
+        stacked = stacked * (1 - alpha) + pixels[..., :3] * alpha
+    assert np.abs(stacked - coloured).max() <= 3
+    with av.open(str(turtle_files / "turtle.mp4")) as container:
+        assert sum(1 for _ in container.decode(video=0)) == 24 + 4  # and the one-second hold
+
+
+def test_the_video_runs_from_blank_through_the_lines_to_the_picture():
+    from paintsundo.colorist import colorize_layers
+    from paintsundo.colorize import colouring_process
+    from paintsundo.settings import Settings
+
+    sketch = np.asarray(Image.open(TURTLE).convert("RGB"))
+    layers = colorize_layers(sketch, scribbles(sketch.shape, [((240, 200), (320, 220), GREEN)]), seed=4)
+    process = colouring_process(layers, Settings(frames=40, seed=4))
+    assert [stage.name for stage in process.stages] == ["lineart", "flat", "shading", "highlights"]
+    assert (process.frame(0) == 255).all()
+    lines_done = process.timeline.stage("lineart").end - 1
+    assert np.array_equal(process.frame(lines_done), sketch), "the line stage ends on the sketch's own lines"
+    assert np.array_equal(process.frame(lines_done // 2), process.frame(lines_done)) is False
+    assert np.array_equal(process.frame(len(process) - 1), layers.composite())
+
+
+@pytest.mark.parametrize(
+    ("make_args", "message"),
+    [
+        (lambda d: [str(d / "blank.png")], "the sketch has no lines"),
+        (
+            lambda d: [str(TURTLE), "--hints", str(d / "small.png")],
+            "the hints are 100x80 but the sketch is 480x480",
+        ),
+        (lambda d: [str(ROOT / "examples" / "1.jpg")], "does not look like a line drawing"),
+        (lambda d: [str(TURTLE), "--hints", str(d / "empty.png")], "the hints file has no scribbles"),
+        (lambda d: ["--hints", str(d / "empty.png")], "Missing argument 'SKETCH'"),
+        (lambda d: [str(TURTLE), "--engine", "neural"], "the neural colourist is not available yet"),
+    ],
+)
+def test_bad_input_gets_one_error_line_and_no_output(tmp_path, make_args, message):
+    Image.new("RGB", (120, 90), "white").save(tmp_path / "blank.png")
+    Image.new("RGBA", (100, 80), (0, 0, 0, 0)).save(tmp_path / "small.png")
+    Image.new("RGBA", (480, 480), (0, 0, 0, 0)).save(tmp_path / "empty.png")
+    before = set(tmp_path.iterdir())
+    out = tmp_path / "out"
+    result = run_command(
+        *make_args(tmp_path), "-o", str(out / "x.png"), "--layers", "--video", str(out / "x.mp4")
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and message.lower() in lines[0].lower(), lines
+    assert set(tmp_path.iterdir()) == before, "no partial output"
