@@ -34,3 +34,17 @@ def test_readme_run_command_uses_a_bundled_example():
     example = re.search(r"paintsundo run (\S+)", command).group(1)
     assert (ROOT / example).is_file()
     assert (ROOT / "examples" / "NOTICE.md").is_file()
+
+
+def test_readme_colorize_example_uses_bundled_files(tmp_path):
+    import subprocess
+
+    from PIL import Image
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    sketch, hints = re.search(r"paintsundo colorize (\S+) --hints (\S+)", text).groups()
+    with Image.open(ROOT / sketch) as drawing, Image.open(ROOT / hints) as scribbles:
+        assert drawing.size == scribbles.size
+    command = ["paintsundo", "colorize", sketch, "--hints", hints, "-o", str(tmp_path / "t.png"), "-q"]
+    assert subprocess.run(command, cwd=ROOT, capture_output=True, timeout=120).returncode == 0
+    assert (tmp_path / "t.png").is_file()

@@ -57,8 +57,8 @@ def edge_bands(labels: np.ndarray, shaded: np.ndarray, lighting: Lighting) -> tu
 
     A pixel is in shadow when a step away from the light, of a depth that scales with its region's
     thickness, leaves the region: the band along the region's edge that faces away from the light.
-    The highlight is the same on the lit side, narrower. A step into a smaller region (a detail
-    inside the form, the hole of a ring) is not the form's edge."""
+    The highlight is the same on the lit side, narrower. A step into a region the form encloses (a
+    detail inside it, the hole of a ring) is not the form's edge."""
     sizes = np.bincount(labels.ravel())
     inside = cv2.distanceTransform(_region_edges(labels), cv2.DIST_L2, 5)
     half_thickness = np.zeros(len(sizes), np.float32)
@@ -67,10 +67,13 @@ def edge_bands(labels: np.ndarray, shaded: np.ndarray, lighting: Lighting) -> tu
     radians = np.deg2rad(lighting.angle)
     away = np.array([-np.sin(radians), -np.cos(radians)])  # (dy, dx) away from the light
     reach = half_thickness[labels]
-    shadow = _leaves_region(labels, sizes, away, SHADOW_DEPTH * reach) & thick[labels]
+    enclosing = enclosing_regions(labels)
+    shadow = _leaves_region(labels, enclosing, away, SHADOW_DEPTH * reach) & thick[labels]
     highlight = np.zeros_like(shadow)
     if lighting.highlights:
-        highlight = _leaves_region(labels, sizes, -away, HIGHLIGHT_DEPTH * reach) & thick[labels] & ~shadow
+        highlight = (
+            _leaves_region(labels, enclosing, -away, HIGHLIGHT_DEPTH * reach) & thick[labels] & ~shadow
+        )
     # Smoothing may round a band's corner into the next region: each stays within its own.
     return _clean(shadow) & thick[labels], _clean(highlight) & thick[labels] & ~shadow
 
@@ -85,18 +88,40 @@ def _region_edges(labels: np.ndarray) -> np.ndarray:
     return same.view(np.uint8)
 
 
+def enclosing_regions(labels: np.ndarray) -> np.ndarray:
+    """For each region, the one region around it when it touches no other (a hole, an eye in a
+    face), else -1 (index 0 unused)."""
+    pairs = np.concatenate(
+        [
+            np.stack([labels[:, :-1].ravel(), labels[:, 1:].ravel()], axis=1),
+            np.stack([labels[:-1].ravel(), labels[1:].ravel()], axis=1),
+        ]
+    )
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    pairs = np.unique(np.concatenate([pairs, pairs[:, ::-1]]), axis=0)  # (region, neighbour), both ways
+    count = int(labels.max()) + 1
+    neighbours = np.bincount(pairs[:, 0], minlength=count)
+    enclosing = np.full(count, -1, np.int64)
+    alone = neighbours[pairs[:, 0]] == 1
+    enclosing[pairs[alone, 0]] = pairs[alone, 1]
+    touches_border = np.zeros(count, bool)
+    touches_border[np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])] = True
+    enclosing[touches_border] = -1  # a region at the picture's edge may go on beyond it
+    return enclosing
+
+
 def _leaves_region(
-    labels: np.ndarray, sizes: np.ndarray, direction: np.ndarray, depth: np.ndarray
+    labels: np.ndarray, enclosing: np.ndarray, direction: np.ndarray, depth: np.ndarray
 ) -> np.ndarray:
-    """Whether the pixel `depth` pixels along `direction` lies in another region at least as large
-    (the picture's own border is no edge of a form: a figure cut by the frame goes on beyond it)."""
+    """Whether the pixel `depth` pixels along `direction` lies in another region that it does not
+    enclose (the picture's own border is no edge of a form: a figure cut by the frame goes on)."""
     height, width = labels.shape
     rows, columns = np.indices(labels.shape)
     target_rows = np.rint(rows + direction[0] * depth).astype(np.int64)
     target_columns = np.rint(columns + direction[1] * depth).astype(np.int64)
     outside = (target_rows < 0) | (target_rows >= height) | (target_columns < 0) | (target_columns >= width)
     landed = labels[np.clip(target_rows, 0, height - 1), np.clip(target_columns, 0, width - 1)]
-    return ~outside & (landed != labels) & (sizes[landed] >= sizes[labels])
+    return ~outside & (landed != labels) & (enclosing[landed] != labels)
 
 
 def _clean(mask: np.ndarray) -> np.ndarray:
