@@ -261,3 +261,28 @@ def test_bad_input_gets_one_error_line_and_no_output(tmp_path, make_args, messag
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error:") and message.lower() in lines[0].lower(), lines
     assert set(tmp_path.iterdir()) == before, "no partial output"
+
+
+def test_a_colouring_batch_finds_hints_by_name_and_resumes(tmp_path):
+    from paintsundo.batch import ColorizeJob, run_batch
+    from paintsundo.settings import Settings
+
+    sketches = tmp_path / "in"
+    sketches.mkdir()
+    sketch = shapes()
+    Image.fromarray(sketch).save(sketches / "shapes.png")
+    Image.fromarray(scribbles(sketch.shape, STROKES[:1])).save(sketches / "shapes.hints.png")
+    Image.fromarray(shapes(ink=60.0)).save(sketches / "plain.png")  # no hints: coloured paper only
+    out = tmp_path / "out"
+    job = ColorizeJob(layers=True)
+    first = run_batch(str(sketches), out, Settings(frames=12), colorize=job)
+    assert (first.done, first.failed, first.skipped) == (2, 0, 0), "the hints file is not a sketch"
+    assert {"shapes.png", "shapes.ora", "plain.png", "batch.jsonl"} <= {p.name for p in out.iterdir()}
+    assert not (out / "shapes.hints.png").exists()
+    with Image.open(out / "shapes.png") as picture:
+        assert np.asarray(picture.convert("RGB"))[110, 90].tolist() != [255, 255, 255], "the red circle"
+    again = run_batch(str(sketches), out, Settings(frames=12), colorize=job)
+    assert (again.done, again.skipped) == (0, 2)
+    Image.fromarray(scribbles(sketch.shape, STROKES[:2])).save(sketches / "shapes.hints.png")
+    changed = run_batch(str(sketches), out, Settings(frames=12), colorize=job)
+    assert (changed.done, changed.skipped) == (1, 1), "new hints, coloured again"

@@ -53,8 +53,10 @@ def input_sha256(path: Path) -> str:
         return "unreadable-" + hashlib.sha256(str(path).encode()).hexdigest()
 
 
-def settings_hash(settings: Settings, format: str) -> str:
-    data = json.dumps({"settings": settings.to_json(), "format": format}, sort_keys=True)
+def settings_hash(settings: Settings, format: str, job: dict | None = None) -> str:
+    """A short hash of what is asked; `job` adds a colouring batch's own options."""
+    asked = {"settings": settings.to_json(), "format": format} | ({"job": job} if job else {})
+    data = json.dumps(asked, sort_keys=True)
     return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 

@@ -9,8 +9,10 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
+from paintsundo.batch.colouring import ColorizeJob, coloured_as_asked, plan_colour_items
 from paintsundo.batch.items import BatchItem, expand_inputs, plan_items
 from paintsundo.batch.lifeline import start_worker
 from paintsundo.batch.ray_workers import RayOptions, run_on_ray
@@ -43,14 +45,12 @@ class BatchInterrupted(KeyboardInterrupt):
 
 
 def _resume(
-    manifest: Path, items: list, settings: Settings, format: str, retry_failed: bool
+    manifest: Path, items: list, retry_failed: bool, on_disk: Callable[[BatchItem], bool]
 ) -> tuple[list, int]:
     """What is left to draw, and how many of the pictures had failed before; the manifest keeps
-    the records of the rest."""
+    the records of the rest. `on_disk` says whether an item's output is there, made as asked."""
     remove_stale_partials(manifest.parent)  # a killed run's temporary files, not a running one's
-    kept, todo = split_finished(
-        read_records(manifest), items, retry_failed, lambda item: made_as_asked(item, settings, format)
-    )
+    kept, todo = split_finished(read_records(manifest), items, retry_failed, on_disk)
     rewrite(manifest, kept)
     keys = {item.key for item in items}
     return todo, sum(1 for key, record in kept.items() if key in keys and record["status"] == "failed")
@@ -67,6 +67,7 @@ def run_batch(
     models: str | None = None,
     gpus: list[str] | None = None,
     ray: RayOptions | None = None,
+    colorize: ColorizeJob | None = None,
     progress: BatchProgress | None = None,
 ) -> BatchSummary:
     """Draw every picture of `inputs` (a spec for expand_inputs, or the paths it gave) into `out_dir`;
@@ -74,16 +75,24 @@ def run_batch(
 
     Locally, `workers` processes (default 1); with `gpus`, worker i sees only GPU gpus[i] (one worker
     per GPU, each loading the models once). With `ray`, actors on a Ray cluster (default: one per GPU
-    for GPU work, else one per CPU)."""
+    for GPU work, else one per CPU). With `colorize`, `inputs` are line drawings to colour, each with
+    its hints beside it (sketch.hints.png), and `format` is not used."""
     if workers is not None and workers < 1:
         raise PaintsUndoError(f"workers must be at least 1, got {workers}", "workers")
+    if colorize is not None and ray is not None:
+        raise PaintsUndoError("colouring batches run on local workers, not on Ray yet: leave Ray out", "ray")
     started = time.perf_counter()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = expand_inputs(inputs) if isinstance(inputs, str) else inputs
-    items = plan_items(paths, out, settings, format)
+    if colorize is None:
+        items = plan_items(paths, out, settings, format)
+        on_disk = partial(made_as_asked, settings=settings, format=format)
+    else:
+        items = plan_colour_items(paths, out, settings, colorize)
+        on_disk = partial(coloured_as_asked, job=colorize)
     manifest = out / MANIFEST_NAME
-    todo, failed_before = _resume(manifest, items, settings, format, retry_failed)
+    todo, failed_before = _resume(manifest, items, retry_failed, on_disk)
     counts = {"done": 0, "failed": 0}
 
     def summary() -> BatchSummary:
@@ -97,7 +106,8 @@ def run_batch(
     if ray is not None:
         records = run_on_ray(todo, settings.to_json(), format, models, workers, ray, MAX_ATTEMPTS)
     else:
-        records = _run_local(todo, settings.to_json(), format, models, workers or 1, gpus)
+        job = colorize and colorize.to_json()
+        records = _run_local(todo, settings.to_json(), format, models, workers or 1, gpus, job)
     try:
         try:
             for record in records:
@@ -121,6 +131,7 @@ def _run_local(
     models: str | None,
     workers: int,
     gpus: list[str] | None,
+    colorize: dict | None = None,
 ) -> Iterator[dict]:
     """Records as pictures finish. One worker runs here; more run as spawned processes, and a
     crashed process's pictures go to a fresh pool (up to MAX_ATTEMPTS times each)."""
@@ -128,7 +139,7 @@ def _run_local(
         workers = min(workers, len(gpus))
     if workers == 1 and not gpus:
         for item in todo:
-            yield process_item(item, settings, format, models)
+            yield process_item(item, settings, format, models, colorize)
         return
     attempts = {item.key: 0 for item in todo}
     pending = list(todo)
@@ -145,7 +156,9 @@ def _run_local(
             initargs=(os.getpid(), stop, slots),
         )
         try:
-            futures = {pool.submit(process_item, item, settings, format, models): item for item in pending}
+            futures = {
+                pool.submit(process_item, item, settings, format, models, colorize): item for item in pending
+            }
             pending = []
             for future in as_completed(futures):
                 item = futures[future]

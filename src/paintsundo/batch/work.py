@@ -7,6 +7,7 @@ import json
 import os
 import time
 
+from paintsundo.batch.colouring import ColorizeJob, colour_item
 from paintsundo.batch.items import BatchItem
 from paintsundo.errors import PaintsUndoError
 from paintsundo.outputs import sidecar
@@ -50,16 +51,24 @@ def item_record(item: BatchItem) -> dict:
     }
 
 
-def process_item(item: BatchItem, settings: dict, format: str, models: str | None) -> dict:
+def process_item(
+    item: BatchItem, settings: dict, format: str, models: str | None, colorize: dict | None = None
+) -> dict:
+    """Draw one picture (or, with `colorize`, a ColorizeJob's fields, colour one sketch)."""
     from paintsundo.api import make_video
 
     started = time.perf_counter()
     record = item_record(item)
     try:
         run = seeded(Settings.from_json(settings), item.seed)
-        folder = f"{item.output.parent}{os.sep}"
-        result = make_video(item.input, folder, run, format=format, name=item.name, models=models)
-        record.update(status="done", engine=result.manifest["engine"], error=None)
+        if colorize is not None:
+            engine = colour_item(item, run, ColorizeJob(**colorize))
+        else:
+            folder = f"{item.output.parent}{os.sep}"
+            engine = make_video(
+                item.input, folder, run, format=format, name=item.name, models=models
+            ).manifest["engine"]
+        record.update(status="done", engine=engine, error=None)
     except Exception as error:  # a bad picture, or running out of memory, ends this picture only
         message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         if not isinstance(error, PaintsUndoError):

@@ -17,7 +17,7 @@ from paintsundo.errors import PaintsUndoError
 from paintsundo.settings import FORMATS, Settings
 
 if TYPE_CHECKING:
-    from paintsundo.batch import BatchSummary
+    from paintsundo.batch import BatchSummary, ColorizeJob
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -41,6 +41,28 @@ RayAddress = Annotated[
     Opt(help="The Ray cluster to join: auto, or ray://HEAD:10001 (implies --ray).", show_default=False),
 ]
 RetryFailed = Annotated[bool, Opt("--retry-failed", help="Run the pictures that failed before again.")]
+Colorize = Annotated[
+    bool,
+    Opt(
+        "--colorize",
+        help="INPUTS are line drawings to colour, each with its scribbles beside it as NAME.hints.png:"
+        " writes NAME.png (see `paintsundo colorize`).",
+        rich_help_panel="Colouring",
+    ),
+]
+Count = Annotated[int, Opt(help="With --colorize: candidates per sketch.", rich_help_panel="Colouring")]
+Layers = Annotated[bool, Opt("--layers", help="With --colorize: also NAME.ora.", rich_help_panel="Colouring")]
+Video = Annotated[
+    bool, Opt("--video", help="With --colorize: also a video in --format.", rich_help_panel="Colouring")
+]
+Reference = Annotated[
+    Path | None,
+    Opt(
+        help="With --colorize: a palette picture for every sketch.",
+        show_default=False,
+        rich_help_panel="Colouring",
+    ),
+]
 Quiet = Annotated[bool, Opt("--quiet", "-q", help="Print only errors and the summary.")]
 
 
@@ -64,8 +86,14 @@ def batch(
     models: options.Models = None,
     device: options.Device = None,
     memory: options.Memory = "auto",
+    colorize: Colorize = False,
+    count: Count = 1,
+    layers: Layers = False,
+    video: Video = False,
+    reference: Reference = None,
 ) -> None:
-    """Draw every picture of INPUTS into OUT_DIR; run it again to skip what is finished."""
+    """Draw every picture of INPUTS into OUT_DIR (or colour every sketch, with --colorize); run it
+    again to skip what is finished."""
     from paintsundo.batch import expand_inputs
 
     if format not in FORMATS:
@@ -86,6 +114,8 @@ def batch(
     where = _where(engine, workers, gpus, use_ray, ray_address)
     pictures = expand_inputs(inputs)  # a bad INPUTS fails here, before any progress is drawn
     run_options = {"format": format, **where, "retry_failed": retry_failed, "models": models and str(models)}
+    if colorize:
+        run_options["colorize"] = _colorize_job(format, count, layers, video, reference)
     summary = _run_with_progress(pictures, out_dir, settings, quiet, run_options)
     console.print(
         f"{summary.done} done, {summary.failed} failed, {summary.skipped} already finished"
@@ -93,6 +123,19 @@ def batch(
     )
     if summary.failed:
         raise typer.Exit(1)
+
+
+def _colorize_job(format: str, count: int, layers: bool, video: bool, reference: Path | None) -> ColorizeJob:
+    from paintsundo.batch import ColorizeJob
+    from paintsundo.colorize import MAX_CANDIDATES
+
+    if not 1 <= count <= MAX_CANDIDATES:
+        raise PaintsUndoError(f"--count must be between 1 and {MAX_CANDIDATES}, got {count}")
+    if video and format == "frames":
+        raise PaintsUndoError("a colouring batch's videos are mp4, gif or webp: choose one with --format")
+    if reference is not None and not reference.is_file():
+        raise PaintsUndoError(f"reference not found: {reference}")
+    return ColorizeJob(count, layers, format if video else None, reference and str(reference.resolve()))
 
 
 def _where(
