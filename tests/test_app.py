@@ -133,6 +133,72 @@ def test_the_same_flow_through_gradio_client(offline_app, tmp_path):
     assert names == ["1.mp4", "1.mp4.contact.png", "1.mp4.json", "1_frames.zip"]
 
 
+TURTLE = ROOT / "tests" / "data" / "kinds" / "pencil-turtle.png"
+
+
+def test_browser_colours_a_sketch_from_a_scribble_drawn_with_the_mouse(offline_app, tmp_path):
+    import re
+
+    import numpy as np
+    from PIL import Image
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1600})
+        page.goto(offline_app)
+        page.get_by_role("tab", name="Sketch → colour").click()
+        page.locator("#colour-editor input[type=file]").first.set_input_files(str(TURTLE))
+        zoom = page.locator("#colour-editor").get_by_text(re.compile(r"^\d+%$"))
+        zoom.wait_for(timeout=30_000)
+        page.wait_for_timeout(500)
+        scale = int(zoom.inner_text()[:-1]) / 100  # the picture sits centred in the canvas at this zoom
+        box = page.locator("#colour-editor canvas").first.bounding_box()
+        middle = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+        def on_canvas(x: float, y: float) -> tuple[float, float]:  # the turtle's pixels (480x480)
+            return middle[0] + (x - 240) * scale, middle[1] + (y - 240) * scale
+
+        page.mouse.move(*on_canvas(260, 190))
+        page.mouse.down()
+        for x in range(260, 340, 5):  # a stroke across the shell with the default brush
+            page.mouse.move(*on_canvas(x, 190 + (x - 260) / 4))
+        page.mouse.up()
+        page.locator("#colour-run").click()
+        picture = page.locator("#colour-picture img")
+        picture.wait_for(state="attached", timeout=120_000)
+        page.locator("#colour-video video").wait_for(state="attached", timeout=120_000)
+        page.screenshot(path=str(tmp_path / "app-colour.png"), full_page=True)
+        url = picture.get_attribute("src")
+        browser.close()
+    with urllib.request.urlopen(url) as response:
+        (tmp_path / "coloured.png").write_bytes(response.read())
+    sketch = np.asarray(Image.open(TURTLE).convert("RGB")).astype(int)
+    coloured = np.asarray(Image.open(tmp_path / "coloured.png").convert("RGB")).astype(int)
+    assert coloured.shape == sketch.shape
+    changed = np.abs(coloured - sketch).max(axis=-1) > 30
+    assert changed[215, 280], "the shell, where the stroke was drawn, is coloured"
+    assert not changed[20, 20] and 0.05 < changed.mean() < 0.4, "and nothing beyond its lines"
+
+
+def test_colouring_through_gradio_client(offline_app, tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    hints = np.zeros((480, 480, 4), np.uint8)
+    hints[200:215, 250:330] = (60, 150, 60, 255)
+    Image.fromarray(hints).save(tmp_path / "hints.png")
+    editor = {"background": handle_file(str(TURTLE)), "layers": [handle_file(str(tmp_path / "hints.png"))]}
+    picture, candidates, video, downloads = client(offline_app, tmp_path).predict(
+        {**editor, "composite": None}, None, 7, 2, 12, 4, True, api_name="/colorize"
+    )
+    names = sorted(Path(path).name for path in downloads)
+    assert names == sorted(
+        ["coloured.png", "coloured.seed8.png", "coloured.ora", "coloured.png.json", "coloured.mp4"]
+    )
+    assert len(candidates) == 2 and frame_count(video) == 12 + 4
+    assert np.asarray(Image.open(picture).convert("RGB"))[215, 280].tolist() != [255, 255, 255]
+
+
 def test_phone_portraits_keep_their_shape_in_the_app(offline_app, tmp_path):
     from test_picture import phone_portrait
 

@@ -11,6 +11,8 @@ import shutil
 from pathlib import Path
 
 import gradio as gr
+import numpy as np
+from PIL import Image
 
 from paintsundo.api import Process, draw_process, prepare_video
 from paintsundo.app.scratch import Scratch
@@ -215,3 +217,65 @@ def generate_video(
     except PaintsUndoError as error:
         raise gr.Error(str(error)) from None
     return outputs[0], outputs[1], outputs[2], frames
+
+
+def editor_pictures(editor: dict | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """The sketch (RGB) and the scribbles painted over it (RGBA, None if none) from an ImageEditor's
+    value: its background, and its layers laid over one another."""
+    background = (editor or {}).get("background")
+    if background is None:
+        raise gr.Error("Upload a line drawing first (PNG, JPEG or WebP).")
+    sketch = np.asarray(Image.fromarray(background).convert("RGB"))
+    hints = None
+    for layer in (editor or {}).get("layers") or []:
+        rgba = np.asarray(Image.fromarray(layer).convert("RGBA"))
+        if rgba.shape[:2] != sketch.shape[:2] or not rgba[..., 3].any():
+            continue
+        hints = (
+            rgba
+            if hints is None
+            else np.asarray(Image.alpha_composite(*(Image.fromarray(h) for h in (hints, rgba))))
+        )
+    return sketch, hints
+
+
+def colour_sketch(
+    editor: dict | None,
+    reference: str | None,
+    seed: float,
+    count: float,
+    frames: float,
+    fps: float,
+    film: bool,
+    scratch: Scratch,
+    progress: gr.Progress = gr.Progress(),  # noqa: B008
+) -> tuple[str, list[str], str | None, list[str]]:
+    """The coloured picture, its candidates, the video (if asked) and the downloads (PNGs, the
+    OpenRaster layers, the manifest, the video)."""
+    from paintsundo.colorize import make_colorized
+
+    sketch, hints = editor_pictures(editor)
+    folder = scratch.job_folder("colour-")
+    try:
+        result = make_colorized(
+            sketch,
+            folder / "coloured.png",
+            hints=hints,
+            reference=reference or None,
+            seed=int(seed),
+            count=int(count),
+            layers=True,
+            video=folder / "coloured.mp4" if film else None,
+            video_settings=Settings(frames=int(frames), fps=float(fps)),
+            progress=gradio_progress(progress),
+        )
+    except PaintsUndoError as error:
+        raise gr.Error(str(error)) from None
+    video = str(result.video.output) if result.video else None
+    downloads = [str(path) for path in (*result.candidates, result.layers, result.manifest_path)]
+    return (
+        str(result.output),
+        [str(path) for path in result.candidates],
+        video,
+        downloads + ([video] if video else []),
+    )

@@ -1,4 +1,5 @@
-"""The page: a procedural tab (one click) and the three-step Paints-UNDO workflow."""
+"""The page: a procedural tab (one click), the three-step Paints-UNDO workflow, and colouring a
+sketch from scribbles."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from paintsundo.settings import WORKFLOWS
 
 # Gradio's own schedule for the uploads it caches: every 10 minutes, those older than an hour go.
 CACHE_SWEEP = (600, 3600)
+# The scribble brush's colours to start from; any other is a click away in its picker.
+SCRIBBLE_COLOURS = ["#e8c4a8", "#6b4a32", "#2f5fb0", "#c83a3a", "#f2d35b", "#5a9a4a", "#ffffff", "#222222"]
 UPLOAD_TYPES = [".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif"]
 DOWNLOAD_HOWTO = (
     "**Neural engine unavailable:** {reason}. Run `paintsundo download` (or put the weights in a folder"
@@ -37,7 +40,46 @@ def build(
             if not neural_ready:
                 gr.Markdown(DOWNLOAD_HOWTO.format(reason=reason), elem_id="neural-unavailable")
             _neural_tab(examples, scratch, models, neural_ready)
+        with gr.Tab("Sketch → colour"):
+            _colour_tab(scratch)
     return page
+
+
+def _colour_tab(scratch: Scratch) -> None:
+    with gr.Row():
+        with gr.Column():
+            editor = gr.ImageEditor(
+                label="Line drawing: upload it, then scribble colours over its regions",
+                type="numpy",
+                image_mode="RGBA",
+                brush=gr.Brush(default_size=8, colors=SCRIBBLE_COLOURS, color_mode="defaults"),
+                layers=False,
+                elem_id="colour-editor",
+            )
+            reference = gr.File(
+                label="Reference (optional): its palette colours unscribbled regions",
+                file_types=UPLOAD_TYPES,
+                type="filepath",
+            )
+            with gr.Row():
+                seed = gr.Number(value=12345, precision=0, label="Seed")
+                count = gr.Slider(1, 8, value=1, step=1, label="Candidates")
+            with gr.Row():
+                film = gr.Checkbox(value=True, label="Film it being coloured")
+                frames = gr.Slider(10, 300, value=60, step=1, label="Frames")
+                fps = gr.Slider(1, 30, value=6, step=1, label="FPS")
+            colour = gr.Button("Colour it", variant="primary", elem_id="colour-run")
+        with gr.Column():
+            picture = gr.Image(label="Coloured", type="filepath", elem_id="colour-picture")
+            candidates = gr.Gallery(label="Candidates", columns=4, height="auto")
+            video = gr.Video(label="Being coloured", autoplay=True, elem_id="colour-video")
+            files = gr.File(label="Downloads: PNGs, layers (.ora), manifest, video", file_count="multiple")
+    colour.click(
+        partial(handlers.colour_sketch, scratch=scratch),
+        [editor, reference, seed, count, frames, fps, film],
+        [picture, candidates, video, files],
+        api_name="colorize",
+    )
 
 
 def _procedural_tab(examples: list[str], scratch: Scratch) -> None:
