@@ -286,3 +286,18 @@ def test_a_colouring_batch_finds_hints_by_name_and_resumes(tmp_path):
     Image.fromarray(scribbles(sketch.shape, STROKES[:2])).save(sketches / "shapes.hints.png")
     changed = run_batch(str(sketches), out, Settings(frames=12), colorize=job)
     assert (changed.done, changed.skipped) == (1, 1), "new hints, coloured again"
+
+
+def test_two_scribbles_in_one_region_divide_it_along_a_line_that_stops_short():
+    """LazyBrush's soft barriers: a line that does not close a region still guides where one
+    scribble's colour gives way to the other's."""
+    from paintsundo.colorist import colorize_layers
+
+    sketch = np.full((240, 240, 3), 255, np.uint8)
+    cv2.circle(sketch, (120, 120), 100, (0, 0, 0), 3)
+    cv2.line(sketch, (20, 120), (180, 120), (0, 0, 0), 3)  # stops 40 pixels short of the right side
+    hints = scribbles(sketch.shape, [((80, 70), (120, 70), RED), ((80, 170), (120, 170), BLUE)])
+    layers = colorize_layers(sketch, hints, seed=0)
+    assert flat_at(layers, 100, 60) == RED and flat_at(layers, 100, 170) == RED
+    assert flat_at(layers, 140, 60) == BLUE and flat_at(layers, 140, 170) == BLUE
+    assert flat_at(layers, 10, 10) is None, "the paper around the circle stays paper"

@@ -9,10 +9,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from paintsundo.colorist.flats import absorb_specks, hinted_colours, palette_colours, reference_palette
+from paintsundo.colorist.flats import (
+    MIN_HINT_PIXELS,
+    absorb_specks,
+    hinted_colours,
+    palette_colours,
+    reference_palette,
+)
 from paintsundo.colorist.hints import NO_HINTS, Hints, read_hints
 from paintsundo.colorist.lines import LineArt, read_lines
-from paintsundo.colorist.regions import gap_for, region_sizes, split_regions, touching_border
+from paintsundo.colorist.regions import (
+    divide_between_strokes,
+    gap_for,
+    region_sizes,
+    split_regions,
+    touching_border,
+)
 from paintsundo.colorist.shading import Lighting, edge_bands, highlight_colours, shadow_colours
 
 __all__ = ["ColourLayers", "Lighting", "LineArt", "colorize_layers", "read_lines"]
@@ -70,6 +82,7 @@ def colorize_layers(
     labels = split_regions(lines.barrier, gap_for(sketch.shape))
     if strokes is NO_HINTS:
         strokes = Hints(np.zeros(labels.shape, np.int32), NO_HINTS.colours)
+    labels = divide_between_strokes(labels, lines.barrier, strokes.strokes, strokes.colours, MIN_HINT_PIXELS)
     colours, given = hinted_colours(labels, strokes)
     palette = None if reference is None else reference_palette(reference, rng)
     if palette is not None:

@@ -54,3 +54,36 @@ def touching_border(labels: np.ndarray) -> np.ndarray:
     """Whether each label reaches the picture's border (index 0 unused)."""
     border = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
     return np.bincount(border, minlength=int(labels.max()) + 1) > 0
+
+
+def divide_between_strokes(
+    labels: np.ndarray, barrier: np.ndarray, strokes: np.ndarray, colours: np.ndarray, min_pixels: int
+) -> np.ndarray:
+    """Regions that hold strokes of more than one colour, divided among them: each stroke floods
+    from where it lies, by a watershed on the distance to the lines, so that the division follows
+    the lines that stop short inside the region (LazyBrush's soft barriers). Other regions keep
+    their labels; the divided ones get new labels."""
+    regions = int(labels.max()) + 1
+    count = len(colours)
+    pairs = np.bincount((labels * count + strokes).ravel(), minlength=regions * count).reshape(regions, count)
+    pairs[:, 0] = 0
+    present = pairs >= min_pixels
+    shared = [
+        region for region in np.flatnonzero(present.sum(axis=1) > 1)
+        if len(np.unique(colours[present[region]], axis=0)) > 1
+    ]  # fmt: skip
+    if not shared:
+        return labels
+    distance = cv2.distanceTransform((~barrier).view(np.uint8), cv2.DIST_L2, 5)
+    divided = labels.copy()
+    for region in shared:
+        inside = labels == region
+        rows, columns = np.nonzero(inside)
+        box = np.s_[rows.min() : rows.max() + 1, columns.min() : columns.max() + 1]
+        mask = inside[box]
+        markers = np.where(mask & present[region][strokes[box]], strokes[box], 0)
+        flooded = watershed(-distance[box], markers, mask=mask)
+        _, parts = np.unique(flooded[mask], return_inverse=True)
+        part_labels = np.where(parts == 0, region, divided.max() + parts)
+        divided[box][mask] = part_labels
+    return divided
