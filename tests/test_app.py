@@ -136,6 +136,17 @@ def test_the_same_flow_through_gradio_client(offline_app, tmp_path):
 TURTLE = ROOT / "tests" / "data" / "kinds" / "pencil-turtle.png"
 
 
+def settled(read, timeout: float = 30.0):
+    """What `read()` gives once it has given the same three times in a row, a quarter second apart."""
+    readings, deadline = [], time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        readings.append(read())
+        if len(readings) >= 3 and readings[-1] == readings[-2] == readings[-3]:
+            return readings[-1]
+        time.sleep(0.25)
+    raise AssertionError(f"still changing after {timeout} s: {readings[-3:]}")
+
+
 def test_browser_colours_a_sketch_from_a_scribble_drawn_with_the_mouse(offline_app, tmp_path):
     import re
 
@@ -150,9 +161,10 @@ def test_browser_colours_a_sketch_from_a_scribble_drawn_with_the_mouse(offline_a
         page.locator("#colour-editor input[type=file]").first.set_input_files(str(TURTLE))
         zoom = page.locator("#colour-editor").get_by_text(re.compile(r"^\d+%$"))
         zoom.wait_for(timeout=30_000)
-        page.wait_for_timeout(500)
-        scale = int(zoom.inner_text()[:-1]) / 100  # the picture sits centred in the canvas at this zoom
-        box = page.locator("#colour-editor canvas").first.bounding_box()
+        canvas = page.locator("#colour-editor canvas").first
+        view = settled(lambda: (zoom.inner_text(), canvas.bounding_box()))  # once the picture is in
+        scale = int(view[0][:-1]) / 100  # the picture sits centred in the canvas at this zoom
+        box = view[1]
         middle = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
         def on_canvas(x: float, y: float) -> tuple[float, float]:  # the turtle's pixels (480x480)

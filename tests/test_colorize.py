@@ -301,3 +301,23 @@ def test_two_scribbles_in_one_region_divide_it_along_a_line_that_stops_short():
     assert flat_at(layers, 100, 60) == RED and flat_at(layers, 100, 170) == RED
     assert flat_at(layers, 140, 60) == BLUE and flat_at(layers, 140, 170) == BLUE
     assert flat_at(layers, 10, 10) is None, "the paper around the circle stays paper"
+
+
+def test_a_sketch_painted_over_and_saved_as_jpeg_gives_clean_hints(tmp_path):
+    """JPEG's ringing along the lines and its blocks of noise are no scribbles."""
+    from paintsundo.colorist import colorize_layers
+
+    sketch = np.asarray(Image.open(TURTLE).convert("RGB"))
+    painted = sketch.copy()
+    for start, end, colour in [((240, 200), (320, 220), GREEN), ((90, 235), (140, 250), YELLOW)]:
+        cv2.line(painted, start, end, colour, 7)
+    Image.fromarray(painted).save(tmp_path / "painted.jpg", quality=80)
+    hints = np.asarray(Image.open(tmp_path / "painted.jpg").convert("RGBA"))
+    layers = colorize_layers(sketch, hints, seed=0)
+    for (row, column), colour in {(215, 280): GREEN, (245, 110): YELLOW}.items():
+        assert np.abs(np.subtract(flat_at(layers, row, column), colour)).max() <= 24
+    coloured = layers.flats_opacity.astype(bool)
+    shell_and_head = np.isin(layers.regions, [layers.regions[215, 280], layers.regions[245, 110]])
+    others = np.unique(layers.regions[coloured & ~shell_and_head])
+    # Specks between close lines take their neighbour's colour; no region of size took the noise's.
+    assert all((layers.regions == region).mean() < 0.0004 for region in others)

@@ -85,12 +85,7 @@ def run_batch(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = expand_inputs(inputs) if isinstance(inputs, str) else inputs
-    if colorize is None:
-        items = plan_items(paths, out, settings, format)
-        on_disk = partial(made_as_asked, settings=settings, format=format)
-    else:
-        items = plan_colour_items(paths, out, settings, colorize)
-        on_disk = partial(coloured_as_asked, job=colorize)
+    items, on_disk = _plan(paths, out, settings, format, colorize)
     manifest = out / MANIFEST_NAME
     todo, failed_before = _resume(manifest, items, retry_failed, on_disk)
     counts = {"done": 0, "failed": 0}
@@ -122,6 +117,17 @@ def run_batch(
         remove_stale_partials(out)  # the stopped workers' partial files
         raise BatchInterrupted(summary()) from None
     return summary()
+
+
+def _plan(
+    paths: list[Path], out: Path, settings: Settings, format: str, colorize: ColorizeJob | None
+) -> tuple[list[BatchItem], Callable[[BatchItem], bool]]:
+    """The batch's items, and how to tell that an item's output on disk is finished as asked."""
+    if colorize is None:
+        return plan_items(paths, out, settings, format), partial(
+            made_as_asked, settings=settings, format=format
+        )
+    return plan_colour_items(paths, out, settings, colorize), partial(coloured_as_asked, job=colorize)
 
 
 def _run_local(

@@ -78,7 +78,7 @@ def colorize_layers(
     without a hint, a reference picture's palette (RGB uint8); without either, they stay paper."""
     rng = np.random.default_rng(seed)
     lines = read_lines(sketch)
-    strokes = NO_HINTS if hints is None else read_hints(hints, sketch, lines.barrier)
+    strokes = NO_HINTS if hints is None else read_hints(hints, sketch, lines.barrier, lines.paper)
     labels = split_regions(lines.barrier, gap_for(sketch.shape))
     if strokes is NO_HINTS:
         strokes = Hints(np.zeros(labels.shape, np.int32), NO_HINTS.colours)

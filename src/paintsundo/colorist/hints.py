@@ -9,9 +9,14 @@ import numpy as np
 
 from paintsundo.errors import PaintsUndoError
 
-SAME_AS_SKETCH = 12  # levels on every channel: an opaque hint pixel this close to the sketch is none
-COLOUR_STEP = 40  # levels: touching scribbles of colours further apart are separate strokes
-MIN_STROKE = 4  # pixels: smaller specks are the anti-aliased fringe of a stroke, not a hint
+SAME_AS_SKETCH = 24  # levels on every channel: an opaque hint pixel this close to the sketch is none
+# Levels summed over the channels: an opaque hint pixel this close to the paper is a JPEG's halo
+# round a scribble (its colour bleeds at half resolution), not a hint; pale skin is further.
+PAPER_HALO = 60
+LINE_MARGIN = 2  # pixels: in an opaque file, a JPEG's ringing along the lines is no hint
+MIXED_STROKE = 40.0  # levels of spread: a scribble this varied is touching scribbles of several colours
+COLOUR_STEP = 48  # levels: such touching scribbles are told apart by colours this far apart
+MIN_STROKE = 6  # pixels: smaller specks are the anti-aliased fringe of a stroke, not a hint
 
 
 @dataclass(frozen=True)
@@ -27,8 +32,9 @@ class Hints:
 NO_HINTS = Hints(np.zeros((0, 0), np.int32), np.zeros((1, 3), np.float32))
 
 
-def read_hints(hints: np.ndarray, sketch: np.ndarray, barrier: np.ndarray) -> Hints:
-    """The strokes of a hints picture (h w 4 RGBA uint8) over an RGB sketch of the same size.
+def read_hints(hints: np.ndarray, sketch: np.ndarray, barrier: np.ndarray, paper: np.ndarray) -> Hints:
+    """The strokes of a hints picture (h w 4 RGBA uint8) over an RGB sketch of the same size, whose
+    lines (`barrier`) and paper colour (3) are known.
 
     Transparent pixels are no hint; in an opaque picture, neither are pixels equal to the sketch, so
     a hints file may be the sketch painted over or scribbles on white. Hints on the lines themselves
@@ -42,10 +48,14 @@ def read_hints(hints: np.ndarray, sketch: np.ndarray, barrier: np.ndarray) -> Hi
         )
     colour, alpha = hints[..., :3].astype(np.int16), hints[..., 3]
     if (alpha < 255).any():
-        marked = alpha >= 128
+        marked = (alpha >= 128) & ~barrier
     else:
         marked = np.abs(colour - sketch.astype(np.int16)).max(axis=-1) > SAME_AS_SKETCH
-    marked &= ~barrier
+        marked &= np.abs(colour - paper.astype(np.int16)).sum(axis=-1) > PAPER_HALO
+        near_lines = cv2.dilate(barrier.view(np.uint8), np.ones((2 * LINE_MARGIN + 1,) * 2, np.uint8))
+        marked &= ~near_lines.view(bool)
+        # Compression noise comes in specks a pixel or two across; a scribble is wider.
+        marked = cv2.morphologyEx(marked.view(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)).view(bool)
     if not marked.any():
         raise PaintsUndoError(
             "the hints file has no scribbles: paint colours over the sketch (or leave out the hints)",
@@ -55,20 +65,18 @@ def read_hints(hints: np.ndarray, sketch: np.ndarray, barrier: np.ndarray) -> Hi
 
 
 def _strokes(colour: np.ndarray, marked: np.ndarray) -> Hints:
-    """Connected scribbles of one colour each, with the median colour of their pixels."""
-    key = (colour // COLOUR_STEP).astype(np.int32)
-    key = (key[..., 0] * 16 + key[..., 1]) * 16 + key[..., 2] + 1
-    key[~marked] = 0
+    """Connected scribbles, each with the median colour of its pixels; a scribble of very mixed
+    colour (two touching scribbles) is split by colour first."""
+    count, parts = cv2.connectedComponents(marked.view(np.uint8), connectivity=8)
     strokes = np.zeros(marked.shape, np.int32)
     colours = [np.zeros(3, np.float32)]
-    for value in np.unique(key[key > 0]):
-        count, parts, stats, _ = cv2.connectedComponentsWithStats(
-            (key == value).view(np.uint8), connectivity=8
-        )
-        for part in range(1, count):
-            if stats[part, cv2.CC_STAT_AREA] < MIN_STROKE:
-                continue
-            pixels = parts == part
+    for part in range(1, count):
+        pixels = parts == part
+        if pixels.sum() < MIN_STROKE:
+            continue
+        if colour[pixels].astype(np.float32).std(axis=0).max() > MIXED_STROKE:
+            _split_by_colour(colour, pixels, strokes, colours)
+        else:
             strokes[pixels] = len(colours)
             colours.append(np.median(colour[pixels], axis=0).astype(np.float32))
     if len(colours) == 1:
@@ -76,3 +84,17 @@ def _strokes(colour: np.ndarray, marked: np.ndarray) -> Hints:
             "the hints' scribbles are too small to read: paint strokes a few pixels wide", "hints"
         )
     return Hints(strokes, np.stack(colours))
+
+
+def _split_by_colour(colour: np.ndarray, pixels: np.ndarray, strokes: np.ndarray, colours: list) -> None:
+    """Strokes of one colour each from touching scribbles, told apart by coarse colour."""
+    key = (colour // COLOUR_STEP).astype(np.int32)
+    key = (key[..., 0] * 16 + key[..., 1]) * 16 + key[..., 2] + 1
+    key[~pixels] = 0
+    for value in np.unique(key[pixels]):
+        count, parts = cv2.connectedComponents((key == value).view(np.uint8), connectivity=8)
+        for part in range(1, count):
+            piece = parts == part
+            if piece.sum() >= MIN_STROKE:
+                strokes[piece] = len(colours)
+                colours.append(np.median(colour[piece], axis=0).astype(np.float32))

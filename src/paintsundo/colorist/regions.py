@@ -56,6 +56,9 @@ def touching_border(labels: np.ndarray) -> np.ndarray:
     return np.bincount(border, minlength=int(labels.max()) + 1) > 0
 
 
+SAME_COLOUR = 32  # levels: scribbles whose colours differ less on every channel are meant alike
+
+
 def divide_between_strokes(
     labels: np.ndarray, barrier: np.ndarray, strokes: np.ndarray, colours: np.ndarray, min_pixels: int
 ) -> np.ndarray:
@@ -70,7 +73,7 @@ def divide_between_strokes(
     present = pairs >= min_pixels
     shared = [
         region for region in np.flatnonzero(present.sum(axis=1) > 1)
-        if len(np.unique(colours[present[region]], axis=0)) > 1
+        if np.ptp(colours[present[region]], axis=0).max() > SAME_COLOUR
     ]  # fmt: skip
     if not shared:
         return labels
