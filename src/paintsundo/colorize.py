@@ -80,15 +80,13 @@ def make_colorized(
     file of the first; with `video` a video of it being drawn (`video_settings`: frames, fps, ...)."""
     started = time.perf_counter()
     reason = _choose_engine(engine)
-    if sketch is None:
-        raise PaintsUndoError("hints need a sketch to colour: give the line drawing too", "sketch")
     if not 1 <= count <= MAX_CANDIDATES:
         raise PaintsUndoError(f"count must be between 1 and {MAX_CANDIDATES}, got {count}", "count")
+    inputs = _load_inputs(sketch, hints, reference)
     target = _output_path(sketch, output)
     paths = _written(target, count, seed, layers)
     check_not_inputs([*paths.values(), *([Path(video)] if video else [])], [sketch, hints, reference])
     check_writable(target)
-    inputs = _load_inputs(sketch, hints, reference)
     report = progress or (lambda stage, done, total: None)
     candidates = []
     for index in range(count):
