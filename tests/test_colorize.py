@@ -245,7 +245,7 @@ def test_the_video_runs_from_blank_through_the_lines_to_the_picture():
         (lambda d: [str(ROOT / "examples" / "1.jpg")], "does not look like a line drawing"),
         (lambda d: [str(TURTLE), "--hints", str(d / "empty.png")], "the hints file has no scribbles"),
         (lambda d: ["--hints", str(d / "empty.png")], "Missing argument 'SKETCH'"),
-        (lambda d: [str(TURTLE), "--engine", "neural"], "the neural colourist is not available yet"),
+        (lambda d: [str(TURTLE), "--engine", "neural"], "the neural colourist needs a base model"),
     ],
 )
 def test_bad_input_gets_one_error_line_and_no_output(tmp_path, make_args, message):

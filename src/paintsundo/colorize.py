@@ -18,6 +18,7 @@ from paintsundo._version import __version__
 from paintsundo.api import RunResult, prepare_video
 from paintsundo.colorist import ColourLayers, colorize_layers
 from paintsundo.errors import PaintsUndoError
+from paintsundo.neural_colorist import NeuralColorize, choose_colorist, neural_candidates
 from paintsundo.outputs import check_not_inputs, check_writable, sidecar
 from paintsundo.outputs.atomic import Staging
 from paintsundo.outputs.contact_sheet import picture_sheet
@@ -52,13 +53,15 @@ def colorize(
     *,
     seed: int = 12345,
     engine: str = "auto",
+    neural: NeuralColorize | None = None,
 ) -> ColourLayers:
     """Colour a line drawing (path, PIL image or array) from a hints picture of its size, with a
     reference's palette for the regions no hint reaches: the layers, whose `composite()` is the
-    picture (RGB uint8, the sketch's size)."""
-    _choose_engine(engine)
+    picture (RGB uint8, the sketch's size). `neural` holds the neural colourist's models and settings."""
+    neural = neural or NeuralColorize()
+    chosen, _ = _choose_engine(engine, neural)
     inputs = _load_inputs(sketch, hints, reference)
-    return colorize_layers(*(picture.pixels if picture else None for picture in inputs), seed=seed)
+    return _candidates(chosen, inputs, seed, 1, neural)[0][0]
 
 
 def make_colorized(
@@ -73,13 +76,15 @@ def make_colorized(
     layers: bool = False,
     video: str | Path | None = None,
     video_settings: Settings | None = None,
+    neural: NeuralColorize | None = None,
     progress: Progress | None = None,
 ) -> ColorizeResult:
     """Colour a line drawing and write the picture (PNG) with its manifest; with `count` > 1 also
     the other candidates (seeds seed+1 ...) and a contact sheet of all; with `layers` an OpenRaster
     file of the first; with `video` a video of it being drawn (`video_settings`: frames, fps, ...)."""
     started = time.perf_counter()
-    reason = _choose_engine(engine)
+    neural = neural or NeuralColorize()
+    chosen, reason = _choose_engine(engine, neural)
     if not 1 <= count <= MAX_CANDIDATES:
         raise PaintsUndoError(f"count must be between 1 and {MAX_CANDIDATES}, got {count}", "count")
     inputs = _load_inputs(sketch, hints, reference)
@@ -88,15 +93,16 @@ def make_colorized(
     check_not_inputs([*paths.values(), *([Path(video)] if video else [])], [sketch, hints, reference])
     check_writable(target)
     report = progress or (lambda stage, done, total: None)
-    candidates = []
-    for index in range(count):
-        report("colouring", index, count)
-        candidates.append(colorize_layers(*(p.pixels if p else None for p in inputs), seed=seed + index))
+    report("colouring", 0, count)
+    candidates, details = _candidates(chosen, inputs, seed, count, neural)
     report("colouring", count, count)
     coloured = time.perf_counter()
     filmed = _film(candidates[0], video, video_settings, seed, progress) if video else None
-    manifest = _manifest(inputs, (sketch, hints, reference), candidates, paths, seed, reason, filmed)
-    manifest["timings"] = {"colour": round(coloured - started, 4)}
+    manifest = _manifest(inputs, (sketch, hints, reference), candidates, paths, seed, filmed)
+    manifest.update(engine=chosen, engine_reason=reason, timings={"colour": round(coloured - started, 4)})
+    manifest["provenance"] = colouring_provenance_text(chosen)
+    if details:
+        manifest["neural"] = details
     _write(candidates, paths, manifest, started)
     candidate_paths = tuple(paths[f"candidate{index}"] for index in range(count))
     return ColorizeResult(
@@ -104,16 +110,22 @@ def make_colorized(
     )
 
 
-def _choose_engine(engine: str) -> str:
-    """Which colourist runs, and why: the procedural one, until the neural one is built."""
+def _choose_engine(engine: str, neural: NeuralColorize) -> tuple[str, str]:
+    """Which colourist runs, and why."""
     if engine not in COLORIZE_ENGINES:
         raise PaintsUndoError(f"unknown engine {engine!r}: choose {', '.join(COLORIZE_ENGINES)}", "engine")
+    return choose_colorist(engine, neural)
+
+
+def _candidates(
+    engine: str, inputs: tuple[Picture, Picture | None, Picture | None], seed: int, count: int,
+    neural: NeuralColorize,
+) -> tuple[list[ColourLayers], dict]:  # fmt: skip
+    """The candidates from seeds seed.., and what the neural colourist records of its run."""
+    pixels = [picture.pixels if picture else None for picture in inputs]
     if engine == "neural":
-        raise PaintsUndoError(
-            "the neural colourist is not available yet: use the procedural one (engine auto or procedural)",
-            "engine",
-        )
-    return "asked for" if engine == "procedural" else "auto: the neural colourist is not available yet"
+        return neural_candidates(*pixels, seed, count, neural)
+    return [colorize_layers(*pixels, seed=seed + index) for index in range(count)], {}
 
 
 def _load_inputs(
@@ -250,7 +262,6 @@ def _manifest(
     candidates: list[ColourLayers],
     paths: dict[str, Path],
     seed: int,
-    reason: str,
     filmed: RunResult | None,
 ) -> dict[str, Any]:
     def described(picture: Picture | None, source: PictureSource | None) -> dict[str, Any] | None:
@@ -265,8 +276,6 @@ def _manifest(
         "tool": "paintsundo",
         "version": __version__,
         "kind": "colorize",
-        "engine": "procedural",
-        "engine_reason": reason,
         "seed": seed,
         "inputs": {
             name: described(picture, source)
@@ -277,13 +286,12 @@ def _manifest(
             {
                 "seed": seed + index,
                 "path": str(paths[f"candidate{index}"].resolve()),
-                "lighting": dataclasses.asdict(candidate.lighting),
+                "lighting": candidate.lighting and dataclasses.asdict(candidate.lighting),
             }
             for index, candidate in enumerate(candidates)
         ],
         "contact_sheet": str(paths["sheet"].resolve()) if "sheet" in paths else None,
         "layers": str(paths["layers"].resolve()) if "layers" in paths else None,
         "video": str(filmed.output.resolve()) if filmed else None,
-        "provenance": colouring_provenance_text("procedural"),
         "platform": {"python": platform.python_version(), "machine": platform.machine()},
     }

@@ -9,11 +9,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from paintsundo.cli import app
+from paintsundo.cli import app, options
 from paintsundo.cli.options import Opt
 from paintsundo.cli.parsing import resolve_timing
 from paintsundo.cli.progress import progress_bars
 from paintsundo.colorize import COLORIZE_ENGINES, MAX_CANDIDATES, make_colorized
+from paintsundo.neural_colorist import DEFAULT_CONTROLNET, NeuralColorize
 from paintsundo.settings import Settings
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -53,6 +54,45 @@ Video = Annotated[
     Opt(help="Also write a video of the drawing being coloured (.mp4, .gif, .webp).", show_default=False),
 ]
 Frames = Annotated[int | None, Opt(help="The video's frames (default: 105).", show_default=False)]
+NEURAL = "Neural colourist"
+Base = Annotated[
+    str | None,
+    Opt(
+        help="An SD1.5 anime model in diffusers layout: a folder or hub id.",
+        show_default=False,
+        rich_help_panel=NEURAL,
+    ),
+]
+ControlNet = Annotated[str, Opt(help="The lineart ControlNet: a folder or hub id.", rich_help_panel=NEURAL)]
+Prompt = Annotated[
+    str | None,
+    Opt(
+        help="What the picture shows (default: the tagger's tags for the sketch).",
+        show_default=False,
+        rich_help_panel=NEURAL,
+    ),
+]
+NegativePrompt = Annotated[
+    str | None,
+    Opt(help="What it must not show (default: the demo's).", show_default=False, rich_help_panel=NEURAL),
+]
+Control = Annotated[
+    str, Opt(help="How closely it follows the lines: strict|balanced|loose.", rich_help_panel=NEURAL)
+]
+Steps = Annotated[int, Opt(help="Sampling steps.", rich_help_panel=NEURAL)]
+Cfg = Annotated[float, Opt(help="Classifier-free guidance scale.", rich_help_panel=NEURAL)]
+KeepLines = Annotated[
+    bool,
+    Opt(
+        "--keep-lines/--no-keep-lines",
+        help="Lay the sketch's own lines over the result.",
+        rich_help_panel=NEURAL,
+    ),
+]
+Device = Annotated[
+    str | None,
+    Opt(help="cuda or cpu (default: cuda when there).", show_default=False, rich_help_panel=NEURAL),
+]
 Fps = Annotated[float | None, Opt(help="The video's frames per second (default: 4).", show_default=False)]
 
 
@@ -70,11 +110,24 @@ def colorize(
     frames: Frames = None,
     fps: Fps = None,
     quiet: Annotated[bool, Opt("--quiet", "-q", help="Print only errors.")] = False,
+    base: Base = None,
+    controlnet: ControlNet = DEFAULT_CONTROLNET,
+    prompt: Prompt = None,
+    negative_prompt: NegativePrompt = None,
+    control: Control = "balanced",
+    steps: Steps = 20,
+    cfg: Cfg = 9.0,
+    keep_lines: KeepLines = True,
+    device: Device = None,
+    models: options.Models = None,
 ) -> None:
     """Colour SKETCH from colour scribbles (--hints): the lines stay as drawn, each region takes its
     scribble's colour, then cel shadows and highlights."""
     frame_count, frame_rate = resolve_timing(frames, fps, None)
     settings = Settings(frames=frame_count, fps=frame_rate, seed=seed)
+    neural = NeuralColorize(
+        base, controlnet, prompt, negative_prompt, control, steps, cfg, keep_lines, device, models
+    )
     with progress_bars(console, quiet) as report:
         try:
             result = make_colorized(
@@ -88,6 +141,7 @@ def colorize(
                 layers=layers,
                 video=video,
                 video_settings=settings,
+                neural=neural,
                 progress=report,
             )
         except KeyboardInterrupt:

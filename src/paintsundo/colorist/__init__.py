@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from paintsundo.colorist.derived import split_shading
 from paintsundo.colorist.flats import (
     MIN_HINT_PIXELS,
     absorb_specks,
@@ -27,7 +28,7 @@ from paintsundo.colorist.regions import (
 )
 from paintsundo.colorist.shading import Lighting, edge_bands, highlight_colours, shadow_colours
 
-__all__ = ["ColourLayers", "Lighting", "LineArt", "colorize_layers", "read_lines"]
+__all__ = ["ColourLayers", "Lighting", "LineArt", "colorize_layers", "layers_of_picture", "read_lines"]
 
 BACKGROUND_SHARE = 0.1  # a region along the border this large is the background: never shaded
 
@@ -45,7 +46,7 @@ class ColourLayers:
     shadows_opacity: np.ndarray
     highlights: np.ndarray
     highlights_opacity: np.ndarray
-    lighting: Lighting
+    lighting: Lighting | None  # None where the colours came without one (a neural colourist's)
 
     @property
     def paper(self) -> np.ndarray:
@@ -102,4 +103,17 @@ def colorize_layers(
         highlights=highlight_colours(colours)[labels],
         highlights_opacity=highlight.astype(np.float32),
         lighting=lighting,
+    )
+
+
+def layers_of_picture(sketch: np.ndarray, picture: np.ndarray) -> ColourLayers:
+    """The layers of a picture coloured without them (RGB uint8, the sketch's size, without the
+    sketch's lines): the sketch's lines, and per region of the sketch, flats and shading derived
+    from the picture (see `derived.split_shading`); laid over one another, the lines over the picture."""
+    lines = read_lines(sketch)
+    labels = split_regions(lines.barrier, gap_for(sketch.shape))
+    flats, shadows, shadows_opacity, highlights, highlights_opacity = split_shading(picture, labels)
+    everywhere = np.ones(labels.shape, np.float32)
+    return ColourLayers(
+        lines, labels, flats, everywhere, shadows, shadows_opacity, highlights, highlights_opacity, None
     )

@@ -1,0 +1,188 @@
+"""Which colourist runs (procedural or neural) and the neural one's candidates: its models kept for
+the next picture, tags for a prompt, the scribbles' flat colours as its starting picture."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from paintsundo.colorist import ColourLayers, LineArt, colorize_layers, layers_of_picture
+from paintsundo.errors import PaintsUndoError
+from paintsundo.extras import NEURAL_PACKAGES, missing_neural_packages, require_extra
+
+DEFAULT_CONTROLNET = "lllyasviel/control_v11p_sd15s2_lineart_anime"
+# Tags that say what the sketch is drawn in, not what it shows: the illustration is none of these.
+MEDIUM_TAGS = {
+    "monochrome",
+    "greyscale",
+    "grayscale",
+    "lineart",
+    "sketch",
+    "traditional media",
+    "line drawing",
+}
+CONTROLS = ("strict", "balanced", "loose")
+
+
+@dataclass(frozen=True)
+class NeuralColorize:
+    """The neural colourist's models and settings."""
+
+    base: str | Path | None = None  # an SD1.5 anime model in diffusers layout: folder or hub id
+    controlnet: str | Path = DEFAULT_CONTROLNET
+    prompt: str | None = None  # None: the tagger's tags for the sketch, where its weights are found
+    negative_prompt: str | None = None  # None: the lineart_anime demo's
+    control: str = "balanced"
+    steps: int = 20
+    cfg: float = 9.0
+    keep_lines: bool = True  # the sketch's own lines laid over the result
+    device: str | None = None
+    models: str | Path | None = None  # a Paints-UNDO models folder, for its tagger
+
+    def __post_init__(self) -> None:
+        if self.control not in CONTROLS:
+            raise PaintsUndoError(
+                f"unknown control {self.control!r}: choose {', '.join(CONTROLS)}", "control"
+            )
+        if not 1 <= self.steps <= 200:
+            raise PaintsUndoError(f"steps must be between 1 and 200, got {self.steps}", "steps")
+        if not 0.0 <= self.cfg <= 30.0:
+            raise PaintsUndoError(f"cfg must be between 0 and 30, got {self.cfg}", "cfg")
+
+
+def choose_colorist(engine: str, neural: NeuralColorize) -> tuple[str, str]:
+    """The colourist to run and why: neural when asked for, or (auto) when a base model is given, the
+    neural extra is installed and a GPU is there."""
+    if engine == "procedural":
+        return "procedural", "asked for"
+    if engine == "neural":
+        require_extra("neural", NEURAL_PACKAGES, "the neural colourist")
+        if neural.base is None:
+            raise PaintsUndoError(
+                "the neural colourist needs a base model: an SD1.5 anime model in diffusers layout"
+                " (a folder or a hub id)",
+                "base",
+            )
+        _check_weights(neural)
+        return "neural", "asked for"
+    if neural.base is None:
+        return "procedural", "auto: no base model for the neural colourist"
+    if missing_neural_packages():
+        return "procedural", "auto: the neural extra is not installed"
+    import torch
+
+    if neural.device != "cuda" and not torch.cuda.is_available():
+        return "procedural", "auto: no GPU for the neural colourist"
+    _check_weights(neural)
+    return "neural", "auto: a base model and a GPU"
+
+
+def _check_weights(neural: NeuralColorize) -> None:
+    """Fail in one line, before any model code is imported, where a model is missing or pickled."""
+    from paintsundo.weights.diffusers_folders import model_folder
+
+    model_folder(neural.controlnet, "controlnet")
+    model_folder(neural.base, "base")
+
+
+def neural_candidates(
+    sketch: np.ndarray, hints: np.ndarray | None, reference: np.ndarray | None, seed: int, count: int,
+    neural: NeuralColorize,
+) -> tuple[list[ColourLayers], dict]:  # fmt: skip
+    """`count` pictures from seeds seed.., as layers (the sketch's lines over the model's colours,
+    with flats and shading derived from them), and what the manifest records of the run."""
+    from paintsundo.pipeline.quiet import quiet_loading
+
+    with quiet_loading():
+        from paintsundo.pipeline.lineart_colorist import NEGATIVE_PROMPT, ColoristSettings, finished
+
+    start = None
+    if hints is not None or reference is not None:  # the scribbles' flat colours, on the paper
+        flats = colorize_layers(sketch, hints, reference, seed=seed)
+        opacity = flats.flats_opacity[..., None]
+        start = np.clip(np.rint(flats.flats * opacity + flats.paper * (1.0 - opacity)), 0, 255).astype(
+            np.uint8
+        )
+    prompt, prompt_source = _prompt(sketch, neural)
+    settings = ColoristSettings(
+        prompt=prompt,
+        negative_prompt=NEGATIVE_PROMPT if neural.negative_prompt is None else neural.negative_prompt,
+        control=neural.control,
+        steps=neural.steps,
+        cfg=neural.cfg,
+        seed=seed,
+        count=count,
+    )
+    colorist = _colorist(str(neural.base), str(neural.controlnet), _device(neural.device))
+    height, width = sketch.shape[:2]
+    pictures = finished(colorist(sketch, start, settings), None, (width, height))
+    layers = [layers_of_picture(sketch, picture) for picture in pictures]
+    if not neural.keep_lines:
+        layers = [dataclasses.replace(each, lines=_no_lines(each.lines)) for each in layers]
+    details = {
+        "prompt": prompt,
+        "prompt_source": prompt_source,
+        "negative_prompt": settings.negative_prompt,
+        "control": neural.control,
+        "steps": neural.steps,
+        "cfg": neural.cfg,
+        "base": str(neural.base),
+        "controlnet": str(neural.controlnet),
+        "started_from_hints": start is not None,
+        "keep_lines": neural.keep_lines,
+    }
+    return layers, details
+
+
+def _prompt(sketch: np.ndarray, neural: NeuralColorize) -> tuple[str, str]:
+    """The prompt given, else the tagger's tags for the sketch without those of its medium."""
+    if neural.prompt is not None:
+        return neural.prompt, "given"
+    from paintsundo.hub import find_models
+
+    try:
+        models = find_models(neural.models)
+    except PaintsUndoError:
+        models = None
+    if models is None or not all((models.tagger / name).is_file() for name in _tagger_files()):
+        return "", "none: no prompt given and no tagger weights found"
+    tags = _tagger(str(models.tagger))(sketch)
+    kept = [tag.strip() for tag in tags.split(",") if tag.strip() and tag.strip() not in MEDIUM_TAGS]
+    return ", ".join(kept), "the tagger's tags for the sketch"
+
+
+def _tagger_files() -> tuple[str, ...]:
+    from paintsundo.hub import TAGGER_FILES
+
+    return TAGGER_FILES
+
+
+@functools.lru_cache(maxsize=1)
+def _tagger(folder: str):
+    from paintsundo.tagger import Tagger
+
+    return Tagger(folder)
+
+
+@functools.lru_cache(maxsize=1)
+def _colorist(base: str, controlnet: str, device: str):
+    """One loaded colourist a process (the app and batch workers colour many sketches)."""
+    from paintsundo.pipeline.lineart_colorist import LineartColorist
+
+    return LineartColorist(base, controlnet, device)
+
+
+def _device(device: str | None) -> str:
+    if device is not None:
+        return device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def _no_lines(lines: LineArt) -> LineArt:
+    return dataclasses.replace(lines, opacity=np.zeros_like(lines.opacity))

@@ -1,0 +1,63 @@
+"""Tiny seeded Stable Diffusion 1.5 parts in the hub layout (a pipeline folder and a ControlNet
+folder), built from diffusers and transformers configs, for tests that load them as real weights."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import TINY_RELEASE
+
+TOKENIZER = TINY_RELEASE / "paints_undo_single_frame" / "tokenizer"  # SD1.5's CLIP tokenizer files
+
+
+def write_tiny_sd(folder: Path, seed: int = 0) -> tuple[Path, Path]:
+    """A base pipeline folder and a lineart ControlNet folder, safetensors only."""
+    import torch
+    from diffusers import (
+        AutoencoderKL,
+        ControlNetModel,
+        DDIMScheduler,
+        StableDiffusionPipeline,
+        UNet2DConditionModel,
+    )
+    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
+
+    torch.manual_seed(seed)
+    unet = UNet2DConditionModel(
+        sample_size=8,
+        block_out_channels=(32, 64),
+        layers_per_block=1,
+        down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"),
+        up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"),
+        cross_attention_dim=32,
+        attention_head_dim=4,
+    )
+    vae = AutoencoderKL(
+        block_out_channels=(32, 32, 32, 32),
+        down_block_types=("DownEncoderBlock2D",) * 4,
+        up_block_types=("UpDecoderBlock2D",) * 4,
+        latent_channels=4,
+        norm_num_groups=8,
+        sample_size=64,
+    )
+    text = CLIPTextModel(
+        CLIPTextConfig(
+            hidden_size=32, intermediate_size=37, num_attention_heads=4, num_hidden_layers=3, vocab_size=49408
+        )
+    )
+    tokenizer = CLIPTokenizer.from_pretrained(str(TOKENIZER))
+    scheduler = DDIMScheduler(
+        beta_schedule="scaled_linear", beta_start=0.00085, beta_end=0.012, clip_sample=False
+    )
+    base = StableDiffusionPipeline(
+        vae=vae, text_encoder=text, tokenizer=tokenizer, unet=unet, scheduler=scheduler,
+        safety_checker=None, feature_extractor=None, requires_safety_checker=False,
+    )  # fmt: skip
+    base.save_pretrained(folder / "base", safe_serialization=True)
+    controlnet = ControlNetModel.from_unet(unet, conditioning_embedding_out_channels=(8, 16, 32, 32))
+    with torch.no_grad():  # a ControlNet starts with zero output layers: give it a say
+        for name, parameter in controlnet.named_parameters():
+            if "zero_conv" in name or "controlnet_down_blocks" in name or "controlnet_mid_block" in name:
+                parameter.normal_(0.0, 0.2)
+    controlnet.save_pretrained(folder / "controlnet", safe_serialization=True)
+    return folder / "base", folder / "controlnet"
