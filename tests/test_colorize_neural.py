@@ -136,3 +136,30 @@ def test_pickled_weights_are_refused_in_one_line(tmp_path, tiny_models):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "holds only pickled weights" in lines[0] and "--controlnet" in lines[0]
     assert not (tmp_path / "o.png").exists()
+
+
+def test_a_colouring_batch_runs_the_neural_colourist(sketch, tiny_models, tmp_path):
+    folder = tmp_path / "sketches"
+    folder.mkdir()
+    Image.fromarray(sketch).save(folder / "a.png")
+    Image.fromarray(sketch[:, ::-1]).save(folder / "b.png")
+    base, controlnet = tiny_models
+    command = [
+        "paintsundo",
+        "batch",
+        str(folder),
+        "-o",
+        str(tmp_path / "out"),
+        "--colorize",
+        "--engine",
+        "neural",
+    ]
+    command += ["--base", str(base), "--controlnet", str(controlnet), "--prompt", "1girl", "--device", "cpu"]
+    command += ["--steps", "2"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    for name in ("a", "b"):
+        manifest = json.loads((tmp_path / "out" / f"{name}.png.json").read_text())
+        assert manifest["engine"] == "neural" and manifest["neural"]["prompt"] == "1girl"
+    again = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert "2 already finished" in again.stderr

@@ -23,6 +23,8 @@ class ColorizeJob:
     layers: bool = False
     video: str | None = None  # the videos' format (mp4, gif, webp), or None for none
     reference: str | None = None  # one palette picture for every sketch
+    engine: str = "auto"  # the colourist: auto, procedural or neural
+    neural: dict[str, Any] | None = None  # the neural colourist's options (NeuralColorize's fields)
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -47,6 +49,7 @@ def hints_sha256(sketch: Path) -> str | None:
 def colour_item(item: BatchItem, settings: Settings, job: ColorizeJob) -> str:
     """Colour one sketch as the batch asks; the engine that did it."""
     from paintsundo.colorize import make_colorized
+    from paintsundo.neural_colorist import NeuralColorize
 
     video = item.output.with_suffix(f".{job.video}") if job.video else None
     result = make_colorized(
@@ -59,6 +62,8 @@ def colour_item(item: BatchItem, settings: Settings, job: ColorizeJob) -> str:
         layers=job.layers,
         video=video,
         video_settings=settings,
+        engine=job.engine,
+        neural=NeuralColorize(**job.neural) if job.neural else None,
     )
     return result.manifest["engine"]
 

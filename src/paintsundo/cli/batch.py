@@ -63,6 +63,25 @@ Reference = Annotated[
         rich_help_panel="Colouring",
     ),
 ]
+COLOURING = "Colouring"
+Base = Annotated[
+    str | None,
+    Opt(
+        help="With --colorize: the neural colourist's SD1.5 base.",
+        show_default=False,
+        rich_help_panel=COLOURING,
+    ),
+]
+ControlNet = Annotated[
+    str | None, Opt(help="With --colorize: its ControlNet.", show_default=False, rich_help_panel=COLOURING)
+]
+Prompt = Annotated[
+    str | None, Opt(help="With --colorize: its prompt.", show_default=False, rich_help_panel=COLOURING)
+]
+Control = Annotated[str, Opt(help="With --colorize: strict|balanced|loose.", rich_help_panel=COLOURING)]
+Steps = Annotated[
+    int, Opt(help="With --colorize: the neural colourist's sampling steps.", rich_help_panel=COLOURING)
+]
 Quiet = Annotated[bool, Opt("--quiet", "-q", help="Print only errors and the summary.")]
 
 
@@ -91,6 +110,11 @@ def batch(
     layers: Layers = False,
     video: Video = False,
     reference: Reference = None,
+    base: Base = None,
+    controlnet: ControlNet = None,
+    prompt: Prompt = None,
+    control: Control = "balanced",
+    steps: Steps = 20,
 ) -> None:
     """Draw every picture of INPUTS into OUT_DIR (or colour every sketch, with --colorize); run it
     again to skip what is finished."""
@@ -115,7 +139,8 @@ def batch(
     pictures = expand_inputs(inputs)  # a bad INPUTS fails here, before any progress is drawn
     run_options = {"format": format, **where, "retry_failed": retry_failed, "models": models and str(models)}
     if colorize:
-        run_options["colorize"] = _colorize_job(format, count, layers, video, reference)
+        neural = _neural_options(base, controlnet, prompt, control, steps, device, models)
+        run_options["colorize"] = _colorize_job(format, count, layers, video, reference, engine, neural)
     summary = _run_with_progress(pictures, out_dir, settings, quiet, run_options)
     console.print(
         f"{summary.done} done, {summary.failed} failed, {summary.skipped} already finished"
@@ -125,7 +150,28 @@ def batch(
         raise typer.Exit(1)
 
 
-def _colorize_job(format: str, count: int, layers: bool, video: bool, reference: Path | None) -> ColorizeJob:
+def _neural_options(
+    base: str | None,
+    controlnet: str | None,
+    prompt: str | None,
+    control: str,
+    steps: int,
+    device: str | None,
+    models: Path | None,
+) -> dict:
+    """The neural colourist's options as the workers take them, checked here."""
+    from paintsundo.neural_colorist import DEFAULT_CONTROLNET, NeuralColorize
+
+    options = NeuralColorize(
+        base=base, controlnet=controlnet or DEFAULT_CONTROLNET, prompt=prompt, control=control, steps=steps,
+        device=device, models=models and str(models),
+    )  # fmt: skip
+    return {name: str(value) if isinstance(value, Path) else value for name, value in vars(options).items()}
+
+
+def _colorize_job(
+    format: str, count: int, layers: bool, video: bool, reference: Path | None, engine: str, neural: dict
+) -> ColorizeJob:
     from paintsundo.batch import ColorizeJob
     from paintsundo.colorize import MAX_CANDIDATES
 
@@ -135,7 +181,8 @@ def _colorize_job(format: str, count: int, layers: bool, video: bool, reference:
         raise PaintsUndoError("a colouring batch's videos are mp4, gif or webp: choose one with --format")
     if reference is not None and not reference.is_file():
         raise PaintsUndoError(f"reference not found: {reference}")
-    return ColorizeJob(count, layers, format if video else None, reference and str(reference.resolve()))
+    palette = reference and str(reference.resolve())
+    return ColorizeJob(count, layers, format if video else None, palette, engine, neural)
 
 
 def _where(
