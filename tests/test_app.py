@@ -201,7 +201,20 @@ def test_colouring_through_gradio_client(offline_app, tmp_path):
     Image.fromarray(hints).save(tmp_path / "hints.png")
     editor = {"background": handle_file(str(TURTLE)), "layers": [handle_file(str(tmp_path / "hints.png"))]}
     picture, candidates, video, downloads = client(offline_app, tmp_path).predict(
-        {**editor, "composite": None}, None, 7, 2, 12, 4, True, api_name="/colorize"
+        {**editor, "composite": None},
+        None,
+        7,
+        2,
+        12,
+        4,
+        True,
+        "procedural",
+        "",
+        "",
+        "",
+        "balanced",
+        20,
+        api_name="/colorize",
     )
     names = sorted(Path(path).name for path in downloads)
     assert names == sorted(
@@ -302,3 +315,24 @@ def test_the_app_bounds_its_temp_files_and_removes_them_on_ctrl_c(tmp_path):
         time.sleep(0.2)
     assert not any(temp.iterdir()), sorted(str(path) for path in temp.rglob("*"))
     assert "--share" in output and "share=True" not in output, output
+
+
+def test_the_colour_tab_runs_the_neural_colourist(offline_app, tmp_path):
+    import json
+
+    from PIL import Image
+
+    from tiny_sd import write_tiny_sd
+
+    base, controlnet = write_tiny_sd(tmp_path / "models")
+    small = tmp_path / "turtle.png"
+    Image.open(TURTLE).convert("RGB").resize((96, 96)).save(small)
+    editor = {"background": handle_file(str(small)), "layers": [], "composite": None}
+    _, candidates, video, downloads = client(offline_app, tmp_path).predict(
+        editor, None, 7, 1, 12, 4, False, "neural", str(base), str(controlnet), "1girl", "strict", 2,
+        api_name="/colorize",
+    )  # fmt: skip
+    manifest = next(path for path in downloads if path.endswith(".json"))
+    recorded = json.loads(Path(manifest).read_text())
+    assert recorded["engine"] == "neural" and recorded["neural"]["control"] == "strict"
+    assert video is None and len(candidates) == 1

@@ -247,16 +247,30 @@ def colour_sketch(
     frames: float,
     fps: float,
     film: bool,
+    engine: str,
+    base: str,
+    controlnet: str,
+    prompt: str,
+    control: str,
+    steps: float,
     scratch: Scratch,
     progress: gr.Progress = gr.Progress(),  # noqa: B008
 ) -> tuple[str, list[str], str | None, list[str]]:
     """The coloured picture, its candidates, the video (if asked) and the downloads (PNGs, the
-    OpenRaster layers, the manifest, the video)."""
+    OpenRaster layers, the manifest, the video); the neural colourist with a base model given."""
     from paintsundo.colorize import make_colorized
+    from paintsundo.neural_colorist import DEFAULT_CONTROLNET, NeuralColorize
 
     sketch, hints = editor_pictures(editor)
     folder = scratch.job_folder("colour-")
     try:
+        neural = NeuralColorize(
+            base=(base or "").strip() or None,
+            controlnet=(controlnet or "").strip() or DEFAULT_CONTROLNET,
+            prompt=(prompt or "").strip() or None,
+            control=control or "balanced",
+            steps=int(steps or 20),
+        )
         result = make_colorized(
             sketch,
             folder / "coloured.png",
@@ -267,6 +281,8 @@ def colour_sketch(
             layers=True,
             video=folder / "coloured.mp4" if film else None,
             video_settings=Settings(frames=int(frames), fps=float(fps)),
+            engine=engine or "auto",
+            neural=neural,
             progress=gradio_progress(progress),
         )
     except PaintsUndoError as error:

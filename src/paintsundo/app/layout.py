@@ -10,6 +10,7 @@ import gradio as gr
 
 from paintsundo.app import handlers
 from paintsundo.app.scratch import Scratch
+from paintsundo.neural_colorist import DEFAULT_CONTROLNET
 from paintsundo.pipeline.settings import NEGATIVE_PROMPT, VIDEO_BUCKETS, KeyframeSettings, VideoSettings
 from paintsundo.procedural import BEHAVIOURS
 from paintsundo.settings import WORKFLOWS
@@ -68,6 +69,18 @@ def _colour_tab(scratch: Scratch) -> None:
                 film = gr.Checkbox(value=True, label="Film it being coloured")
                 frames = gr.Slider(10, 300, value=60, step=1, label="Frames")
                 fps = gr.Slider(1, 30, value=6, step=1, label="FPS")
+            with gr.Accordion("Neural colourist (a GPU and an SD1.5 anime base model)", open=False):
+                engine = gr.Radio(
+                    ["auto", "procedural", "neural"],
+                    value="auto",
+                    label="Colourist (auto: neural with a base and a GPU)",
+                )
+                base = gr.Textbox(label="Base model: a folder or hub id (diffusers layout, safetensors)")
+                controlnet = gr.Textbox(value=DEFAULT_CONTROLNET, label="ControlNet: a folder or hub id")
+                prompt = gr.Textbox(label="Prompt (empty: the tagger's tags for the sketch)")
+                with gr.Row():
+                    control = gr.Radio(["strict", "balanced", "loose"], value="balanced", label="Control")
+                    steps = gr.Slider(1, 50, value=20, step=1, label="Steps")
             colour = gr.Button("Colour it", variant="primary", elem_id="colour-run")
         with gr.Column():
             picture = gr.Image(label="Coloured", type="filepath", elem_id="colour-picture")
@@ -76,7 +89,7 @@ def _colour_tab(scratch: Scratch) -> None:
             files = gr.File(label="Downloads: PNGs, layers (.ora), manifest, video", file_count="multiple")
     colour.click(
         partial(handlers.colour_sketch, scratch=scratch),
-        [editor, reference, seed, count, frames, fps, film],
+        [editor, reference, seed, count, frames, fps, film, engine, base, controlnet, prompt, control, steps],
         [picture, candidates, video, files],
         api_name="colorize",
     )
