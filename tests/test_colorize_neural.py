@@ -163,3 +163,16 @@ def test_a_colouring_batch_runs_the_neural_colourist(sketch, tiny_models, tmp_pa
         assert manifest["engine"] == "neural" and manifest["neural"]["prompt"] == "1girl"
     again = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert "2 already finished" in again.stderr
+
+
+def test_the_model_works_at_its_native_size_and_reads_white_lines_on_black():
+    from paintsundo.pipeline.lineart_colorist import control_picture, model_size
+
+    assert model_size(96, 96) == (512, 512), "small sketches are scaled up to the model's size"
+    assert model_size(1024, 2048) == (384, 768), "large ones down, the aspect kept"
+    assert model_size(600, 800) == (576, 768)
+    assert all(side % 8 == 0 for size in [(333, 517), (1919, 1080)] for side in model_size(*size))
+    sketch = np.full((40, 40, 3), 255, np.uint8)
+    sketch[20, :] = 0  # one black line on white paper
+    control = np.asarray(control_picture(sketch, (40, 40)))
+    assert control[20].min() == 255 and control[5].max() == 0, "the ControlNet sees it white on black"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -104,19 +104,30 @@ def run_batch(
         job = colorize and colorize.to_json()
         records = _run_local(todo, settings.to_json(), format, models, workers or 1, gpus, job)
     try:
-        try:
-            for record in records:
-                writer.append(record)
-                counts[record["status"]] += 1
-                if progress:
-                    progress(counts["done"] + counts["failed"], len(todo), record)
-        finally:
-            records.close()  # stops any worker still drawing
-            writer.close()
+        _record_all(records, writer, counts, progress, len(todo))
     except KeyboardInterrupt:
         remove_stale_partials(out)  # the stopped workers' partial files
+        # Ctrl-C may land between a record's write and its count: the manifest is what finished.
+        written = read_records(manifest)
+        for status in counts:
+            counts[status] = sum(written.get(item.key, {}).get("status") == status for item in todo)
         raise BatchInterrupted(summary()) from None
     return summary()
+
+
+def _record_all(
+    records: Generator[dict], writer: ManifestWriter, counts: dict, progress: BatchProgress | None, total: int
+) -> None:
+    """Write and count each record as its picture finishes; then stop any worker still drawing."""
+    try:
+        for record in records:
+            writer.append(record)
+            counts[record["status"]] += 1
+            if progress:
+                progress(counts["done"] + counts["failed"], total, record)
+    finally:
+        records.close()
+        writer.close()
 
 
 def _plan(

@@ -99,7 +99,6 @@ def model_size(width: int, height: int) -> tuple[int, int]:
     """The size the model works at for a sketch of this size: the aspect kept, the long side at most
     LONG_SIDE and the short side at least SHORT_MIN where that allows, both multiples of 8."""
     scale = min(LONG_SIDE / max(width, height), max(1.0, SHORT_MIN / min(width, height)))
-    scale = min(scale, LONG_SIDE / max(width, height))
     return max(8, round(width * scale / 8) * 8), max(8, round(height * scale / 8) * 8)
 
 
