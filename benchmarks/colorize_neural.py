@@ -119,6 +119,42 @@ def first_and_median(action, repeats: int) -> tuple[float, float, float]:
     return first, rest, torch.cuda.max_memory_allocated() / 2**30
 
 
+def settings(base: Path, controlnet: Path, steps: int, **options) -> NeuralColorize:
+    return NeuralColorize(
+        base=base, controlnet=controlnet, prompt="1girl", steps=steps, device="cuda", **options
+    )
+
+
+def fast_rows(sketch: np.ndarray, hints: np.ndarray, base: Path, controlnet: Path, args) -> list[tuple]:
+    """The default mode: a picture from noise, from the scribbles, and four candidates."""
+    neural = settings(base, controlnet, args.steps)
+
+    def picture(count: int, scribbles: np.ndarray | None):
+        return lambda: neural_candidates(sketch, scribbles, None, 1, count, neural)
+
+    return [
+        ("one picture from noise", *first_and_median(picture(1, None), args.repeats)),
+        ("one picture from the scribbles", *first_and_median(picture(1, hints), args.repeats)),
+        ("four candidates, one batch", *first_and_median(picture(4, None), args.repeats)),
+    ]
+
+
+def mode_rows(sketch: np.ndarray, base: Path, controlnet: Path, args) -> list[tuple]:
+    """One picture in low memory mode and, with --compile, compiled (compiling timed apart)."""
+    modes = [("low memory mode", {"memory": "low"})]
+    if args.compile:
+        modes.append(("compiled", {"compile": True}))
+    rows = []
+    for name, options in modes:
+        neural = settings(base, controlnet, args.steps, **options)
+        torch.cuda.empty_cache()
+        warm = seconds(lambda neural=neural: neural_candidates(sketch, None, None, 1, 1, neural))
+        rows.append((f"{name}: load, first picture", warm, float("nan"), float("nan")))
+        action = lambda neural=neural: neural_candidates(sketch, None, None, 1, 1, neural)  # noqa: E731
+        rows.append((f"one picture from noise, {name}", *first_and_median(action, args.repeats)))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="512x768")
@@ -134,27 +170,8 @@ def main() -> None:
         torch.cuda.empty_cache()
         load = seconds(lambda: LineartColorist(base, controlnet, "cuda"))
         rows.append(("load the models (fp16 safetensors)", load, float("nan"), float("nan")))
-        neural = NeuralColorize(
-            base=base, controlnet=controlnet, prompt="1girl", steps=args.steps, device="cuda"
-        )
-
-        def picture(count: int, scribbles: np.ndarray | None):
-            return lambda: neural_candidates(sketch, scribbles, None, 1, count, neural)
-
-        rows.append(("one picture from noise", *first_and_median(picture(1, None), args.repeats)))
-        rows.append(("one picture from the scribbles", *first_and_median(picture(1, hints), args.repeats)))
-        rows.append(("four candidates, one batch", *first_and_median(picture(4, None), args.repeats)))
-        if args.compile:
-            from paintsundo.neural_colorist import _colorist
-
-            colorist = _colorist(str(base), str(controlnet), "cuda")
-            for model in (colorist.img2img.unet, colorist.img2img.controlnet):
-                model.compile(dynamic=False)
-            warm = seconds(picture(1, None))
-            rows.append(("compile and warm up (UNet, ControlNet)", warm, float("nan"), float("nan")))
-            rows.append(
-                ("one picture from noise, compiled", *first_and_median(picture(1, None), args.repeats))
-            )
+        rows += fast_rows(sketch, hints, base, controlnet, args)
+        rows += mode_rows(sketch, base, controlnet, args)
         command = [sys.executable, "-c", fresh_process_script(base, controlnet, args.steps)]
         started = time.perf_counter()
         subprocess.run(command, check=True)

@@ -176,3 +176,16 @@ def test_the_model_works_at_its_native_size_and_reads_white_lines_on_black():
     sketch[20, :] = 0  # one black line on white paper
     control = np.asarray(control_picture(sketch, (40, 40)))
     assert control[20].min() == 255 and control[5].max() == 0, "the ControlNet sees it white on black"
+
+
+def test_memory_modes_are_checked_before_any_work(tiny_models, tmp_path):
+    from paintsundo.errors import PaintsUndoError
+
+    with pytest.raises(PaintsUndoError, match="unknown memory mode 'medium'"):
+        neural(tiny_models, memory="medium")
+    base, controlnet = tiny_models
+    command = ["paintsundo", "colorize", str(TURTLE), "-o", str(tmp_path / "o.png"), "--engine", "neural"]
+    command += ["--base", str(base), "--controlnet", str(controlnet), "--memory", "low", "--device", "cpu"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2 and "low memory mode" in result.stderr and "--memory" in result.stderr
+    assert not (tmp_path / "o.png").exists()

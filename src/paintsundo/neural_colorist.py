@@ -26,6 +26,7 @@ MEDIUM_TAGS = {
     "line drawing",
 }
 CONTROLS = ("strict", "balanced", "loose")
+MEMORY_MODES = ("fast", "low")
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ class NeuralColorize:
     keep_lines: bool = True  # the sketch's own lines laid over the result
     device: str | None = None
     models: str | Path | None = None  # a Paints-UNDO models folder, for its tagger
+    memory: str = "fast"  # fast: the models stay on the GPU; low: each layer comes in as it runs
+    compile: bool = False  # torch.compile the UNet and ControlNet: faster, after a compile
 
     def __post_init__(self) -> None:
         if self.control not in CONTROLS:
@@ -50,6 +53,9 @@ class NeuralColorize:
             )
         if not 1 <= self.steps <= 200:
             raise PaintsUndoError(f"steps must be between 1 and 200, got {self.steps}", "steps")
+        if self.memory not in MEMORY_MODES:
+            choices = ", ".join(MEMORY_MODES)
+            raise PaintsUndoError(f"unknown memory mode {self.memory!r}: choose {choices}", "memory")
         if not 0.0 <= self.cfg <= 30.0:
             raise PaintsUndoError(f"cfg must be between 0 and 30, got {self.cfg}", "cfg")
 
@@ -117,7 +123,12 @@ def neural_candidates(
         seed=seed,
         count=count,
     )
-    colorist = _colorist(str(neural.base), str(neural.controlnet), _device(neural.device))
+    device = _device(neural.device)
+    if neural.memory == "low" and device != "cuda":
+        raise PaintsUndoError(
+            "low memory mode moves layers onto a CUDA GPU as they run: it needs one", "memory"
+        )
+    colorist = _colorist(str(neural.base), str(neural.controlnet), device, neural.memory, neural.compile)
     height, width = sketch.shape[:2]
     pictures = finished(colorist(sketch, start, settings), None, (width, height))
     layers = [layers_of_picture(sketch, picture) for picture in pictures]
@@ -169,11 +180,11 @@ def _tagger(folder: str):
 
 
 @functools.lru_cache(maxsize=1)
-def _colorist(base: str, controlnet: str, device: str):
+def _colorist(base: str, controlnet: str, device: str, memory: str, compile: bool):
     """One loaded colourist a process (the app and batch workers colour many sketches)."""
     from paintsundo.pipeline.lineart_colorist import LineartColorist
 
-    return LineartColorist(base, controlnet, device)
+    return LineartColorist(base, controlnet, device, memory, compile)
 
 
 def _device(device: str | None) -> str:

@@ -89,6 +89,16 @@ KeepLines = Annotated[
         rich_help_panel=NEURAL,
     ),
 ]
+Memory = Annotated[
+    str,
+    Opt(
+        help="fast: the models stay on the GPU; low: each layer comes in as it runs.", rich_help_panel=NEURAL
+    ),
+]
+Compile = Annotated[
+    bool,
+    Opt("--compile", help="Compile the UNet and ControlNet: faster after a compile.", rich_help_panel=NEURAL),
+]
 Device = Annotated[
     str | None,
     Opt(help="cuda or cpu (default: cuda when there).", show_default=False, rich_help_panel=NEURAL),
@@ -120,13 +130,26 @@ def colorize(
     keep_lines: KeepLines = True,
     device: Device = None,
     models: options.Models = None,
+    memory: Memory = "fast",
+    compile: Compile = False,
 ) -> None:
     """Colour SKETCH from colour scribbles (--hints): the lines stay as drawn, each region takes its
     scribble's colour, then cel shadows and highlights."""
     frame_count, frame_rate = resolve_timing(frames, fps, None)
     settings = Settings(frames=frame_count, fps=frame_rate, seed=seed)
     neural = NeuralColorize(
-        base, controlnet, prompt, negative_prompt, control, steps, cfg, keep_lines, device, models
+        base,
+        controlnet,
+        prompt,
+        negative_prompt,
+        control,
+        steps,
+        cfg,
+        keep_lines,
+        device,
+        models,
+        memory,
+        compile,
     )
     with progress_bars(console, quiet) as report:
         try:
