@@ -171,18 +171,14 @@ def colouring_process(layers: ColourLayers, settings: Settings | None = None) ->
     frames, seed, stage lengths and habits."""
     settings = settings or Settings()
     picture = layers.composite()
-    flats = layers.flats * layers.flats_opacity[..., None] + layers.paper * (
-        1.0 - layers.flats_opacity[..., None]
-    )
-    shaded = flats + (layers.shadows - flats) * layers.shadows_opacity[..., None]
     known = colouring_layers(
         picture,
         layers.lines.opacity,
         layers.lines.colour,
         layers.regions,
-        flats,
+        layers.flats_on_paper(),
         layers.flats_opacity > 0,
-        shaded,
+        layers.colours(highlights=False),
         layers.highlights_opacity > 0,
     )
     stage_weights = dict(settings.stage_weights)

@@ -11,8 +11,10 @@ from pathlib import Path
 import numpy as np
 
 from paintsundo.colorist import ColourLayers, LineArt, colorize_layers, layers_of_picture
+from paintsundo.engines import best_device
 from paintsundo.errors import PaintsUndoError
 from paintsundo.extras import NEURAL_PACKAGES, missing_neural_packages, require_extra
+from paintsundo.hub import TAGGER_FILES
 
 DEFAULT_CONTROLNET = "lllyasviel/control_v11p_sd15s2_lineart_anime"
 # Tags that say what the sketch is drawn in, not what it shows: the illustration is none of these.
@@ -104,15 +106,12 @@ def neural_candidates(
     from paintsundo.pipeline.quiet import quiet_loading
 
     with quiet_loading():
-        from paintsundo.pipeline.lineart_colorist import NEGATIVE_PROMPT, ColoristSettings, finished
+        from paintsundo.pipeline.lineart_colorist import NEGATIVE_PROMPT, ColoristSettings, at_size
 
     start = None
     if hints is not None or reference is not None:  # the scribbles' flat colours, on the paper
-        flats = colorize_layers(sketch, hints, reference, seed=seed)
-        opacity = flats.flats_opacity[..., None]
-        start = np.clip(np.rint(flats.flats * opacity + flats.paper * (1.0 - opacity)), 0, 255).astype(
-            np.uint8
-        )
+        flats = colorize_layers(sketch, hints, reference, seed=seed).flats_on_paper()
+        start = np.clip(np.rint(flats), 0, 255).astype(np.uint8)
     prompt, prompt_source = _prompt(sketch, neural)
     settings = ColoristSettings(
         prompt=prompt,
@@ -123,14 +122,14 @@ def neural_candidates(
         seed=seed,
         count=count,
     )
-    device = _device(neural.device)
+    device = neural.device or best_device()
     if neural.memory == "low" and device != "cuda":
         raise PaintsUndoError(
             "low memory mode moves layers onto a CUDA GPU as they run: it needs one", "memory"
         )
     colorist = _colorist(str(neural.base), str(neural.controlnet), device, neural.memory, neural.compile)
     height, width = sketch.shape[:2]
-    pictures = finished(colorist(sketch, start, settings), None, (width, height))
+    pictures = at_size(colorist(sketch, start, settings), (width, height))
     layers = [layers_of_picture(sketch, picture) for picture in pictures]
     if not neural.keep_lines:
         layers = [dataclasses.replace(each, lines=_no_lines(each.lines)) for each in layers]
@@ -159,17 +158,11 @@ def _prompt(sketch: np.ndarray, neural: NeuralColorize) -> tuple[str, str]:
         models = find_models(neural.models)
     except PaintsUndoError:
         models = None
-    if models is None or not all((models.tagger / name).is_file() for name in _tagger_files()):
+    if models is None or not all((models.tagger / name).is_file() for name in TAGGER_FILES):
         return "", "none: no prompt given and no tagger weights found"
     tags = _tagger(str(models.tagger))(sketch)
     kept = [tag.strip() for tag in tags.split(",") if tag.strip() and tag.strip() not in MEDIUM_TAGS]
     return ", ".join(kept), "the tagger's tags for the sketch"
-
-
-def _tagger_files() -> tuple[str, ...]:
-    from paintsundo.hub import TAGGER_FILES
-
-    return TAGGER_FILES
 
 
 @functools.lru_cache(maxsize=1)
@@ -185,14 +178,6 @@ def _colorist(base: str, controlnet: str, device: str, memory: str, compile: boo
     from paintsundo.pipeline.lineart_colorist import LineartColorist
 
     return LineartColorist(base, controlnet, device, memory, compile)
-
-
-def _device(device: str | None) -> str:
-    if device is not None:
-        return device
-    import torch
-
-    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def _no_lines(lines: LineArt) -> LineArt:

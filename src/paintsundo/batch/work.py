@@ -65,9 +65,8 @@ def process_item(
             engine = colour_item(item, run, ColorizeJob(**colorize))
         else:
             folder = f"{item.output.parent}{os.sep}"
-            engine = make_video(
-                item.input, folder, run, format=format, name=item.name, models=models
-            ).manifest["engine"]
+            made = make_video(item.input, folder, run, format=format, name=item.name, models=models)
+            engine = made.manifest["engine"]
         record.update(status="done", engine=engine, error=None)
     except Exception as error:  # a bad picture, or running out of memory, ends this picture only
         message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

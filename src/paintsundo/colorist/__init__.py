@@ -57,14 +57,24 @@ class ColourLayers:
         canvas = self.colours()
         return np.clip(np.rint(self.lines.over(canvas)), 0, 255).astype(np.uint8)
 
-    def colours(self) -> np.ndarray:
-        """Paper, flats, shadows and highlights without the lines (h w 3 float32)."""
+    def colours(self, highlights: bool = True) -> np.ndarray:
+        """Paper, flats, shadows and (unless told otherwise) highlights, without the lines (h w 3
+        float32)."""
+        return self._over_paper(3 if highlights else 2)
+
+    def flats_on_paper(self) -> np.ndarray:
+        """The flat colours over the paper, before any shading (h w 3 float32)."""
+        return self._over_paper(1)
+
+    def _over_paper(self, count: int) -> np.ndarray:
+        """The first `count` colour layers (flats, shadows, highlights) laid over the paper."""
         canvas = np.array(self.paper, np.float32)
-        for colour, opacity in (
+        layers = (
             (self.flats, self.flats_opacity),
             (self.shadows, self.shadows_opacity),
             (self.highlights, self.highlights_opacity),
-        ):
+        )
+        for colour, opacity in layers[:count]:
             canvas += (colour - canvas) * opacity[..., None]
         return canvas
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from paintsundo.colorist.regions import touching_border
+
 # Light from the upper left or upper right, as most illustrations are lit; angles from +x, y down.
 LIGHT_ANGLES = (-135.0, -120.0, -60.0, -45.0)
 SHADOW_DEPTH = 0.55  # of a region's half-thickness: how far a shadow reaches in from its edge
@@ -59,9 +61,8 @@ def edge_bands(labels: np.ndarray, shaded: np.ndarray, lighting: Lighting) -> tu
     thickness, leaves the region: the band along the region's edge that faces away from the light.
     The highlight is the same on the lit side, narrower. A step into a region the form encloses (a
     detail inside it, the hole of a ring) is not the form's edge."""
-    sizes = np.bincount(labels.ravel())
     inside = cv2.distanceTransform(_region_edges(labels), cv2.DIST_L2, 5)
-    half_thickness = np.zeros(len(sizes), np.float32)
+    half_thickness = np.zeros(int(labels.max()) + 1, np.float32)
     np.maximum.at(half_thickness, labels.ravel(), inside.ravel())
     thick = shaded & (half_thickness >= MIN_HALF_THICKNESS)
     radians = np.deg2rad(lighting.angle)
@@ -104,9 +105,7 @@ def enclosing_regions(labels: np.ndarray) -> np.ndarray:
     enclosing = np.full(count, -1, np.int64)
     alone = neighbours[pairs[:, 0]] == 1
     enclosing[pairs[alone, 0]] = pairs[alone, 1]
-    touches_border = np.zeros(count, bool)
-    touches_border[np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])] = True
-    enclosing[touches_border] = -1  # a region at the picture's edge may go on beyond it
+    enclosing[touching_border(labels)] = -1  # a region at the picture's edge may go on beyond it
     return enclosing
 
 

@@ -25,7 +25,6 @@ from diffusers import (
 )
 from PIL import Image
 
-from paintsundo.colorist import LineArt
 from paintsundo.pipeline.quiet import quiet_loading
 from paintsundo.weights.diffusers_folders import model_folder
 
@@ -186,17 +185,8 @@ class LineartColorist:
         return [np.clip(np.rint(picture * 255.0), 0, 255).astype(np.uint8) for picture in result.images]
 
 
-def finished(
-    pictures: Sequence[np.ndarray], lines: LineArt | None, size: tuple[int, int]
-) -> list[np.ndarray]:
-    """The model's pictures at the sketch's size (width, height), with the sketch's own lines laid
-    over them when given."""
-    out = []
-    for picture in pictures:
-        resized = np.asarray(Image.fromarray(picture).resize(size, Image.Resampling.LANCZOS)).astype(
-            np.float32
-        )
-        if lines is not None:
-            resized = lines.over(resized)
-        out.append(np.clip(np.rint(resized), 0, 255).astype(np.uint8))
-    return out
+def at_size(pictures: Sequence[np.ndarray], size: tuple[int, int]) -> list[np.ndarray]:
+    """The model's pictures (RGB uint8) at the sketch's size (width, height)."""
+    return [
+        np.asarray(Image.fromarray(picture).resize(size, Image.Resampling.LANCZOS)) for picture in pictures
+    ]
