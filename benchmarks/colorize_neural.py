@@ -6,8 +6,9 @@ weights), on one GPU. Prints a table.
 Speed does not depend on weight values, so the models are built from the released configurations with
 random weights, saved as fp16 safetensors in the hub layout, and loaded through the same code as real
 weights. Rows: loading; one picture from noise (the first call, then the median of repeats); the same
-with the scribbles' flat colours as the starting picture; four candidates in one batch; with
---compile, the UNet and ControlNet compiled (compiling and warming up timed apart). Then a fresh
+with the scribbles' flat colours as the starting picture; four candidates in one batch; one picture
+steered by a reference through the IP-Adapter (CLIP ViT-H); low memory mode; with --compile, the UNet
+and ControlNet compiled (compiling and warming up timed apart), one picture and four. Then a fresh
 process making its first picture as `paintsundo colorize --engine neural` does, as a user meets it
 (without writing files, so that the GPU machine needs no video libraries).
 """
@@ -30,6 +31,8 @@ from paintsundo.neural_colorist import NeuralColorize, neural_candidates
 from paintsundo.pipeline.lineart_colorist import LineartColorist
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from random_ip_adapter import write_ip_adapter  # noqa: E402
 
 TOKENIZER = ROOT / "tests" / "data" / "tiny-release" / "paints_undo_single_frame" / "tokenizer"
 TURTLE = ROOT / "tests" / "data" / "kinds" / "pencil-turtle.png"
@@ -52,8 +55,9 @@ def fresh_process_script(base: Path, controlnet: Path, steps: int) -> str:
     )
 
 
-def write_full_size(folder: Path) -> tuple[Path, Path]:
-    """SD1.5's UNet, VAE and CLIP text encoder and a ControlNet, at their released sizes, random."""
+def write_full_size(folder: Path) -> tuple[Path, Path, Path]:
+    """SD1.5's UNet, VAE and CLIP text encoder, a ControlNet and the SD1.5 IP-Adapter with its
+    CLIP ViT-H image encoder, at their released sizes, random."""
     from diffusers import (
         AutoencoderKL,
         ControlNetModel,
@@ -61,7 +65,7 @@ def write_full_size(folder: Path) -> tuple[Path, Path]:
         StableDiffusionPipeline,
         UNet2DConditionModel,
     )
-    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
+    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer, CLIPVisionConfig
 
     with torch.device("cuda"):
         unet = UNet2DConditionModel(sample_size=64, cross_attention_dim=768, attention_head_dim=8)
@@ -93,7 +97,13 @@ def write_full_size(folder: Path) -> tuple[Path, Path]:
     ).to(torch.float16)  # fmt: skip
     base.save_pretrained(folder / "base", safe_serialization=True)
     controlnet.to(torch.float16).save_pretrained(folder / "controlnet", safe_serialization=True)
-    return folder / "base", folder / "controlnet"
+    vit_h = CLIPVisionConfig(
+        hidden_size=1280, intermediate_size=5120, num_attention_heads=16, num_hidden_layers=32,
+        image_size=224, patch_size=14, projection_dim=1024, hidden_act="gelu",
+    )  # fmt: skip
+    with torch.device("cuda"):
+        write_ip_adapter(folder / "ip-adapter", unet, vit_h, torch.float16)
+    return folder / "base", folder / "controlnet", folder / "ip-adapter"
 
 
 def inputs(width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
@@ -125,22 +135,32 @@ def settings(base: Path, controlnet: Path, steps: int, **options) -> NeuralColor
     )
 
 
-def fast_rows(sketch: np.ndarray, hints: np.ndarray, base: Path, controlnet: Path, args) -> list[tuple]:
-    """The default mode: a picture from noise, from the scribbles, and four candidates."""
+def fast_rows(sketch: np.ndarray, hints: np.ndarray, models: tuple[Path, Path, Path], args) -> list[tuple]:
+    """The default mode: a picture from noise, from the scribbles, four candidates, and one picture
+    steered by a reference through the IP-Adapter."""
+    base, controlnet, adapter = models
     neural = settings(base, controlnet, args.steps)
 
     def picture(count: int, scribbles: np.ndarray | None):
         return lambda: neural_candidates(sketch, scribbles, None, 1, count, neural)
 
-    return [
+    rows = [
         ("one picture from noise", *first_and_median(picture(1, None), args.repeats)),
         ("one picture from the scribbles", *first_and_median(picture(1, hints), args.repeats)),
         ("four candidates, one batch", *first_and_median(picture(4, None), args.repeats)),
     ]
+    steered = settings(base, controlnet, args.steps, ip_adapter=adapter)
+    reference = np.asarray(Image.open(TURTLE).convert("RGB"))
+    load = seconds(lambda: neural_candidates(sketch, None, reference, 1, 1, steered))
+    rows.append(("IP-Adapter: load, first picture with a reference", load, float("nan"), float("nan")))
+    action = lambda: neural_candidates(sketch, None, reference, 1, 1, steered)  # noqa: E731
+    rows.append(("one picture with a reference (IP-Adapter)", *first_and_median(action, args.repeats)))
+    return rows
 
 
 def mode_rows(sketch: np.ndarray, base: Path, controlnet: Path, args) -> list[tuple]:
-    """One picture in low memory mode and, with --compile, compiled (compiling timed apart)."""
+    """One picture in low memory mode and, with --compile, compiled (compiling timed apart), one
+    picture and four."""
     modes = [("low memory mode", {"memory": "low"})]
     if args.compile:
         modes.append(("compiled", {"compile": True}))
@@ -152,6 +172,13 @@ def mode_rows(sketch: np.ndarray, base: Path, controlnet: Path, args) -> list[tu
         rows.append((f"{name}: load, first picture", warm, float("nan"), float("nan")))
         action = lambda neural=neural: neural_candidates(sketch, None, None, 1, 1, neural)  # noqa: E731
         rows.append((f"one picture from noise, {name}", *first_and_median(action, args.repeats)))
+        if name == "compiled":
+            four = lambda neural=neural: neural_candidates(sketch, None, None, 1, 4, neural)  # noqa: E731
+            warm = seconds(four)
+            rows.append(
+                ("compiled: first four candidates (a new batch size)", warm, float("nan"), float("nan"))
+            )
+            rows.append(("four candidates, one batch, compiled", *first_and_median(four, args.repeats)))
     return rows
 
 
@@ -166,11 +193,12 @@ def main() -> None:
     sketch, hints = inputs(width, height)
     rows = []
     with tempfile.TemporaryDirectory() as temporary:
-        base, controlnet = write_full_size(Path(temporary))
+        models = write_full_size(Path(temporary))
+        base, controlnet, _ = models
         torch.cuda.empty_cache()
         load = seconds(lambda: LineartColorist(base, controlnet, "cuda"))
         rows.append(("load the models (fp16 safetensors)", load, float("nan"), float("nan")))
-        rows += fast_rows(sketch, hints, base, controlnet, args)
+        rows += fast_rows(sketch, hints, models, args)
         rows += mode_rows(sketch, base, controlnet, args)
         command = [sys.executable, "-c", fresh_process_script(base, controlnet, args.steps)]
         started = time.perf_counter()

@@ -22,10 +22,15 @@ def pytest_configure(config: pytest.Config) -> None:
     """Everything the suite and what it starts write to a temp folder (pytest's own temporary paths,
     Gradio's cache, Ray's sessions, worker processes) goes under one folder, removed at the end.
 
-    It runs before any test module imports Gradio, which reads its temp folder as it is imported."""
+    It runs before any test module imports Gradio, which reads its temp folder as it is imported, or
+    huggingface_hub, which reads its cache folder so: the suite sees no downloaded weights and never
+    reaches the network, whatever the machine holds."""
     root = tempfile.mkdtemp(prefix="pu")  # short: Ray puts sockets (107 bytes at most) under it
     config.stash[SUITE_TEMP] = (root, os.environ.get("TMPDIR"))
     os.environ["TMPDIR"] = root
+    os.environ.update(HF_HOME=os.path.join(root, "hf"), HF_HUB_OFFLINE="1")
+    os.environ.pop("HF_HUB_CACHE", None)
+    os.environ.pop("PAINTSUNDO_MODELS", None)
     tempfile.tempdir = None  # forget the folder the stdlib found before
 
 

@@ -212,8 +212,11 @@ def test_colouring_through_gradio_client(offline_app, tmp_path):
         "",
         "",
         "",
+        "",
         "balanced",
         20,
+        "fast",
+        False,
         api_name="/colorize",
     )
     names = sorted(Path(path).name for path in downloads)
@@ -329,8 +332,8 @@ def test_the_colour_tab_runs_the_neural_colourist(offline_app, tmp_path):
     Image.open(TURTLE).convert("RGB").resize((96, 96)).save(small)
     editor = {"background": handle_file(str(small)), "layers": [], "composite": None}
     _, candidates, video, downloads = client(offline_app, tmp_path).predict(
-        editor, None, 7, 1, 12, 4, False, "neural", str(base), str(controlnet), "1girl", "strict", 2,
-        api_name="/colorize",
+        editor, None, 7, 1, 12, 4, False, "neural", str(base), str(controlnet), "", "1girl", "strict", 2,
+        "fast", False, api_name="/colorize",
     )  # fmt: skip
     manifest = next(path for path in downloads if path.endswith(".json"))
     recorded = json.loads(Path(manifest).read_text())

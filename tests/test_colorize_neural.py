@@ -4,14 +4,17 @@ through the same code as real weights, on the CPU."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
+import sys
 
 import numpy as np
 import pytest
 from PIL import Image
 
+import fake_hub
 from conftest import ROOT, TINY_RELEASE
-from tiny_sd import write_tiny_sd
+from tiny_sd import write_tiny_ip_adapter, write_tiny_sd
 
 TURTLE = ROOT / "tests" / "data" / "kinds" / "pencil-turtle.png"
 
@@ -19,6 +22,11 @@ TURTLE = ROOT / "tests" / "data" / "kinds" / "pencil-turtle.png"
 @pytest.fixture(scope="module")
 def tiny_models(tmp_path_factory):
     return write_tiny_sd(tmp_path_factory.mktemp("tiny-sd"))
+
+
+@pytest.fixture(scope="module")
+def tiny_adapter(tmp_path_factory):
+    return write_tiny_ip_adapter(tmp_path_factory.mktemp("tiny-ip-adapter"))
 
 
 @pytest.fixture(scope="module")
@@ -66,9 +74,9 @@ def test_the_scribbles_flat_colours_are_the_starting_picture(sketch, tiny_models
     seen = []
     call = LineartColorist.__call__
 
-    def spying(self, drawing, start, settings):
+    def spying(self, drawing, start, settings, reference=None):
         seen.append(start)
-        return call(self, drawing, start, settings)
+        return call(self, drawing, start, settings, reference)
 
     monkeypatch.setattr(LineartColorist, "__call__", spying)
     with_hints = pictures(sketch, tiny_models, hints=hints)[0]
@@ -189,3 +197,99 @@ def test_memory_modes_are_checked_before_any_work(tiny_models, tmp_path):
     result = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert result.returncode == 2 and "low memory mode" in result.stderr and "--memory" in result.stderr
     assert not (tmp_path / "o.png").exists()
+
+
+def test_a_reference_steers_the_colours_through_the_ip_adapter(sketch, tiny_models, tiny_adapter):
+    from paintsundo.neural_colorist import neural_candidates
+
+    warm = np.full((64, 64, 3), (230, 120, 40), np.uint8)
+    cool = np.full((64, 64, 3), (40, 90, 220), np.uint8)
+
+    def colour(reference, adapter):
+        options = neural(tiny_models, ip_adapter=adapter)
+        layers, details = neural_candidates(sketch, None, reference, 3, 1, options)
+        return layers[0].composite(), details
+
+    plain, _ = colour(None, None)
+    with_warm, details = colour(warm, tiny_adapter)
+    with_cool, _ = colour(cool, tiny_adapter)
+    assert details["reference_by"] == "ip-adapter" and details["ip_adapter"] == str(tiny_adapter)
+    assert not details["started_from_hints"], "the reference goes to the adapter, not the start"
+    assert not np.array_equal(with_warm, with_cool) and not np.array_equal(with_warm, plain)
+    # The colourist kept with its adapter serves a sketch without a reference, and adds nothing then.
+    again, details = colour(None, tiny_adapter)
+    assert np.array_equal(again, plain) and details["reference_by"] is None
+    _, details = colour(warm, None)
+    assert details["reference_by"] == "palette" and details["started_from_hints"]
+
+
+def hub_repos(tiny_models, tiny_adapter, tmp_path) -> dict[str, str]:
+    """The colourist's three repos on a fake hub, with pickles and fp16 variants a fetch must skip."""
+    from paintsundo.hub import COLORIST_BASE_REPO, COLORIST_CONTROLNET_REPO, COLORIST_IP_ADAPTER_REPO
+
+    base = tmp_path / "hub" / "base"
+    shutil.copytree(tiny_models[0], base)
+    (base / "Anything-V3.0.ckpt").write_bytes(b"a pickle, never fetched")
+    (base / "unet" / "diffusion_pytorch_model.bin").write_bytes(b"a pickle, never fetched")
+    shutil.copy(
+        base / "unet" / "diffusion_pytorch_model.safetensors",
+        base / "unet" / "diffusion_pytorch_model.fp16.safetensors",
+    )
+    return {
+        COLORIST_BASE_REPO: str(base),
+        COLORIST_CONTROLNET_REPO: str(tiny_models[1]),
+        COLORIST_IP_ADAPTER_REPO: str(tiny_adapter),
+    }
+
+
+def on_fake_hub(repos: dict[str, str], *argv: str) -> subprocess.CompletedProcess:
+    script = fake_hub.command_script(repos, list(argv))
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+
+
+def test_download_colorize_fetches_the_models_that_colorize_then_finds(
+    sketch, tiny_models, tiny_adapter, tmp_path
+):
+    repos = hub_repos(tiny_models, tiny_adapter, tmp_path)
+    weights = tmp_path / "weights"
+    result = on_fake_hub(repos, "download", "--colorize", "--to", str(weights))
+    assert result.returncode == 0, result.stderr
+    base = weights / "anything-v3.0"
+    assert (base / "unet" / "diffusion_pytorch_model.safetensors").is_file()
+    assert (weights / "IP-Adapter" / "models" / "ip-adapter_sd15.safetensors").is_file()
+    fetched = {path.name for path in weights.rglob("*")}
+    assert not fetched & {"Anything-V3.0.ckpt", "diffusion_pytorch_model.bin"}, "no pickle is fetched"
+    assert "diffusion_pytorch_model.fp16.safetensors" not in fetched, "nor a variant that is not read"
+    Image.fromarray(sketch).save(tmp_path / "sketch.png")
+    Image.new("RGB", (32, 32), (230, 120, 40)).save(tmp_path / "warm.png")
+    command = ["paintsundo", "colorize", str(tmp_path / "sketch.png"), "-o", str(tmp_path / "out.png")]
+    command += ["--models", str(weights), "--reference", str(tmp_path / "warm.png"), "--prompt", "1girl"]
+    command += ["--steps", "2", "--device", "cpu"]
+    from paintsundo.neural_colorist import NeuralColorize, choose_colorist
+
+    chosen = choose_colorist("auto", NeuralColorize(models=weights))
+    assert chosen == ("procedural", "auto: no GPU for the neural colourist"), "the downloaded base is found"
+    result = subprocess.run([*command, "--engine", "neural"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((tmp_path / "out.png.json").read_text())["neural"]
+    assert manifest["base"] == str(base) and manifest["reference_by"] == "ip-adapter"
+
+
+def test_a_missing_or_wrong_repo_is_one_line_before_any_download(tiny_models, tiny_adapter, tmp_path):
+    from paintsundo.hub import COLORIST_BASE_REPO, COLORIST_IP_ADAPTER_REPO
+
+    repos = hub_repos(tiny_models, tiny_adapter, tmp_path)
+    weights = tmp_path / "weights"
+    missing = {name: folder for name, folder in repos.items() if name != COLORIST_BASE_REPO}
+    pickled = tmp_path / "pickled-adapter" / "models"
+    pickled.mkdir(parents=True)
+    (pickled / "ip-adapter_sd15.bin").write_bytes(b"a pickle")
+    wrong = repos | {COLORIST_IP_ADAPTER_REPO: str(pickled.parent)}
+    for hub, expected in [
+        (missing, f"no such model on the Hugging Face hub: {COLORIST_BASE_REPO}"),
+        (wrong, "is not an SD1.5 IP-Adapter in h94/IP-Adapter's layout: it has no"),
+    ]:
+        result = on_fake_hub(hub, "download", "--colorize", "--to", str(weights))
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode == 2 and len(lines) == 1 and expected in lines[0], result.stderr
+        assert not weights.exists(), "nothing is downloaded when a repo is wrong"

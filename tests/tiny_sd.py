@@ -1,11 +1,13 @@
-"""Tiny seeded Stable Diffusion 1.5 parts in the hub layout (a pipeline folder and a ControlNet
-folder), built from diffusers and transformers configs, for tests that load them as real weights."""
+"""Tiny seeded Stable Diffusion 1.5 parts in the hub layout (a pipeline folder, a ControlNet folder
+and an IP-Adapter in h94/IP-Adapter's layout), built from diffusers and transformers configs, for
+tests that load them as real weights."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from conftest import TINY_RELEASE
+from random_ip_adapter import write_ip_adapter
 
 TOKENIZER = TINY_RELEASE / "paints_undo_single_frame" / "tokenizer"  # SD1.5's CLIP tokenizer files
 
@@ -18,20 +20,11 @@ def write_tiny_sd(folder: Path, seed: int = 0) -> tuple[Path, Path]:
         ControlNetModel,
         DDIMScheduler,
         StableDiffusionPipeline,
-        UNet2DConditionModel,
     )
     from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
 
     torch.manual_seed(seed)
-    unet = UNet2DConditionModel(
-        sample_size=8,
-        block_out_channels=(32, 64),
-        layers_per_block=1,
-        down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"),
-        up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"),
-        cross_attention_dim=32,
-        attention_head_dim=4,
-    )
+    unet = _tiny_unet()
     vae = AutoencoderKL(
         block_out_channels=(32, 32, 32, 32),
         down_block_types=("DownEncoderBlock2D",) * 4,
@@ -61,3 +54,30 @@ def write_tiny_sd(folder: Path, seed: int = 0) -> tuple[Path, Path]:
                 parameter.normal_(0.0, 0.2)
     controlnet.save_pretrained(folder / "controlnet", safe_serialization=True)
     return folder / "base", folder / "controlnet"
+
+
+def write_tiny_ip_adapter(folder: Path, seed: int = 0) -> Path:
+    """An IP-Adapter for the tiny UNet, beside a tiny CLIP vision encoder, in h94/IP-Adapter's layout."""
+    import torch
+    from transformers import CLIPVisionConfig
+
+    torch.manual_seed(seed)
+    vision = CLIPVisionConfig(
+        hidden_size=32, intermediate_size=37, num_attention_heads=4, num_hidden_layers=2,
+        image_size=32, patch_size=8, projection_dim=16,
+    )  # fmt: skip
+    return write_ip_adapter(folder, _tiny_unet(), vision)
+
+
+def _tiny_unet():
+    from diffusers import UNet2DConditionModel
+
+    return UNet2DConditionModel(
+        sample_size=8,
+        block_out_channels=(32, 64),
+        layers_per_block=1,
+        down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"),
+        up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"),
+        cross_attention_dim=32,
+        attention_head_dim=4,
+    )

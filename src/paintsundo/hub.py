@@ -97,7 +97,6 @@ def download(to: str | Path | None = None) -> ModelPaths:
     """Fetch everything (resumable; huggingface_hub shows progress). Into `to` if given, else the cache."""
     require_extra("neural", ("huggingface_hub",), "downloading the weights")
     from huggingface_hub import hf_hub_download, snapshot_download
-    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
 
     root = Path(to) if to is not None else None
     try:
@@ -114,7 +113,7 @@ def download(to: str | Path | None = None) -> ModelPaths:
         tagger_dir = str(root / "misc") if root else None
         for name in TAGGER_FILES:
             tagger = Path(hf_hub_download(TAGGER_REPO, name, local_dir=tagger_dir)).parent
-    except (LocalEntryNotFoundError, HfHubHTTPError, OSError) as error:
+    except Exception as error:  # the hub's, its HTTP client's (which differs by version) or the disk's
         raise PaintsUndoError(
             f"download failed ({type(error).__name__}): without access to the Hugging Face Hub, fetch"
             f" {SINGLE_FRAME_REPO}, {MULTI_FRAME_REPO} and {', '.join(TAGGER_FILES)} from {TAGGER_REPO}"
@@ -123,3 +122,61 @@ def download(to: str | Path | None = None) -> ModelPaths:
             "models",
         ) from None
     return ModelPaths(folders[0], folders[1], tagger, str(root) if root else "the Hugging Face cache")
+
+
+# The neural colourist's weights: the base lineart_anime was trained on (Anything V3, converted to
+# diffusers layout with safetensors), the ControlNet itself, and the SD1.5 IP-Adapter for references.
+COLORIST_BASE_REPO = "ckpt/anything-v3.0"
+COLORIST_CONTROLNET_REPO = "lllyasviel/control_v11p_sd15s2_lineart_anime"
+COLORIST_IP_ADAPTER_REPO = "h94/IP-Adapter"
+
+
+@dataclass(frozen=True)
+class ColoristPaths:
+    """The colourist's model folders; None where a model was not found."""
+
+    base: Path | None
+    controlnet: Path | None
+    ip_adapter: Path | None
+
+
+def _colorist_layouts():
+    from paintsundo.weights.diffusers_folders import CONTROLNET, IP_ADAPTER, SD15_PIPELINE
+
+    return {
+        "base": (COLORIST_BASE_REPO, SD15_PIPELINE),
+        "controlnet": (COLORIST_CONTROLNET_REPO, CONTROLNET),
+        "ip_adapter": (COLORIST_IP_ADAPTER_REPO, IP_ADAPTER),
+    }
+
+
+def find_colorist_models(models_dir: str | Path | None = None) -> ColoristPaths:
+    """The downloaded colourist models, each looked for in the models folder given, then
+    $PAINTSUNDO_MODELS, then the Hugging Face cache (in the layout `download_colorist` writes)."""
+    from paintsundo.weights.diffusers_folders import cached_model, holds
+
+    roots = [Path(models_dir)] if models_dir is not None else []
+    if os.environ.get(ENVIRONMENT_VARIABLE):
+        roots.append(Path(os.environ[ENVIRONMENT_VARIABLE]))
+    found = {}
+    for setting, (repo, layout) in _colorist_layouts().items():
+        folders = [root / repo.split("/")[1] for root in roots]
+        found[setting] = next((each for each in folders if holds(each, layout)), None)
+        if found[setting] is None:
+            found[setting] = cached_model(repo, layout)
+    return ColoristPaths(**found)
+
+
+def download_colorist(to: str | Path | None = None) -> ColoristPaths:
+    """Fetch the colourist's base, ControlNet and IP-Adapter (resumable), into `to` or the cache."""
+    require_extra("neural", ("huggingface_hub",), "downloading the weights")
+    from paintsundo.weights.diffusers_folders import check_repo, fetch_model
+
+    for setting, (repo, layout) in _colorist_layouts().items():  # every repo sound before any download
+        check_repo(repo, layout, setting)
+    root = Path(to) if to is not None else None
+    folders = {
+        setting: fetch_model(repo, layout, setting, root / repo.split("/")[1] if root else None)
+        for setting, (repo, layout) in _colorist_layouts().items()
+    }
+    return ColoristPaths(**folders)

@@ -250,26 +250,33 @@ def colour_sketch(
     engine: str,
     base: str,
     controlnet: str,
+    ip_adapter: str,
     prompt: str,
     control: str,
     steps: float,
+    memory: str,
+    compile: bool,
     scratch: Scratch,
     progress: gr.Progress = gr.Progress(),  # noqa: B008
 ) -> tuple[str, list[str], str | None, list[str]]:
     """The coloured picture, its candidates, the video (if asked) and the downloads (PNGs, the
-    OpenRaster layers, the manifest, the video); the neural colourist with a base model given."""
+    OpenRaster layers, the manifest, the video); the neural colourist's models as given, where a box
+    is empty the downloaded ones."""
     from paintsundo.colorize import make_colorized
-    from paintsundo.neural_colorist import DEFAULT_CONTROLNET, NeuralColorize
+    from paintsundo.neural_colorist import NeuralColorize
 
     sketch, hints = editor_pictures(editor)
     folder = scratch.job_folder("colour-")
     try:
         neural = NeuralColorize(
             base=(base or "").strip() or None,
-            controlnet=(controlnet or "").strip() or DEFAULT_CONTROLNET,
+            controlnet=(controlnet or "").strip() or None,
+            ip_adapter=(ip_adapter or "").strip() or None,
             prompt=(prompt or "").strip() or None,
             control=control or "balanced",
             steps=int(steps or 20),
+            memory=memory or "fast",
+            compile=bool(compile),
         )
         result = make_colorized(
             sketch,

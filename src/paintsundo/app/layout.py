@@ -10,7 +10,7 @@ import gradio as gr
 
 from paintsundo.app import handlers
 from paintsundo.app.scratch import Scratch
-from paintsundo.neural_colorist import DEFAULT_CONTROLNET
+from paintsundo.hub import COLORIST_CONTROLNET_REPO
 from paintsundo.pipeline.settings import NEGATIVE_PROMPT, VIDEO_BUCKETS, KeyframeSettings, VideoSettings
 from paintsundo.procedural import BEHAVIOURS
 from paintsundo.settings import WORKFLOWS
@@ -58,7 +58,7 @@ def _colour_tab(scratch: Scratch) -> None:
                 elem_id="colour-editor",
             )
             reference = gr.File(
-                label="Reference (optional): its palette colours unscribbled regions",
+                label="Reference (optional): its colours, through the IP-Adapter or as a palette",
                 file_types=UPLOAD_TYPES,
                 type="filepath",
             )
@@ -75,21 +75,34 @@ def _colour_tab(scratch: Scratch) -> None:
                     value="auto",
                     label="Colourist (auto: neural with a base and a GPU)",
                 )
-                base = gr.Textbox(label="Base model: a folder or hub id (diffusers layout, safetensors)")
-                controlnet = gr.Textbox(value=DEFAULT_CONTROLNET, label="ControlNet: a folder or hub id")
+                downloaded = "empty: the downloaded one"
+                base = gr.Textbox(label=f"Base model: a folder or hub id (diffusers layout; {downloaded})")
+                controlnet = gr.Textbox(
+                    label=f"ControlNet: a folder or hub id ({downloaded}, else {COLORIST_CONTROLNET_REPO})"
+                )
+                ip_adapter = gr.Textbox(
+                    label=f"IP-Adapter for the reference: a folder or hub id ({downloaded})"
+                )
                 prompt = gr.Textbox(label="Prompt (empty: the tagger's tags for the sketch)")
                 with gr.Row():
                     control = gr.Radio(["strict", "balanced", "loose"], value="balanced", label="Control")
                     steps = gr.Slider(1, 50, value=20, step=1, label="Steps")
+                with gr.Row():
+                    memory = gr.Radio(
+                        ["fast", "low"], value="fast", label="Memory (low: layers come in as they run)"
+                    )
+                    compile = gr.Checkbox(value=False, label="Compile (faster after the first picture)")
             colour = gr.Button("Colour it", variant="primary", elem_id="colour-run")
         with gr.Column():
             picture = gr.Image(label="Coloured", type="filepath", elem_id="colour-picture")
             candidates = gr.Gallery(label="Candidates", columns=4, height="auto")
             video = gr.Video(label="Being coloured", autoplay=True, elem_id="colour-video")
             files = gr.File(label="Downloads: PNGs, layers (.ora), manifest, video", file_count="multiple")
+    inputs = [editor, reference, seed, count, frames, fps, film, engine, base, controlnet, ip_adapter]
+    inputs += [prompt, control, steps, memory, compile]
     colour.click(
         partial(handlers.colour_sketch, scratch=scratch),
-        [editor, reference, seed, count, frames, fps, film, engine, base, controlnet, prompt, control, steps],
+        inputs,
         [picture, candidates, video, files],
         api_name="colorize",
     )

@@ -75,6 +75,15 @@ Base = Annotated[
 ControlNet = Annotated[
     str | None, Opt(help="With --colorize: its ControlNet.", show_default=False, rich_help_panel=COLOURING)
 ]
+IpAdapter = Annotated[
+    str | None,
+    Opt(
+        "--ip-adapter",
+        help="With --colorize: its IP-Adapter, for --reference.",
+        show_default=False,
+        rich_help_panel=COLOURING,
+    ),
+]
 Prompt = Annotated[
     str | None, Opt(help="With --colorize: its prompt.", show_default=False, rich_help_panel=COLOURING)
 ]
@@ -105,6 +114,7 @@ def batch(
     models: options.Models = None,
     device: options.Device = None,
     memory: options.Memory = "auto",
+    compile: options.Compile = False,
     colorize: Colorize = False,
     count: Count = 1,
     layers: Layers = False,
@@ -112,6 +122,7 @@ def batch(
     reference: Reference = None,
     base: Base = None,
     controlnet: ControlNet = None,
+    ip_adapter: IpAdapter = None,
     prompt: Prompt = None,
     control: Control = "balanced",
     steps: Steps = 20,
@@ -132,6 +143,7 @@ def batch(
         size=size,
         device=device,
         memory=memory,
+        compile=compile,
     )
     if workers is not None and workers < 1:
         raise PaintsUndoError(f"--workers must be at least 1, got {workers}")
@@ -139,7 +151,10 @@ def batch(
     pictures = expand_inputs(inputs)  # a bad INPUTS fails here, before any progress is drawn
     run_options = {"format": format, **where, "retry_failed": retry_failed, "models": models and str(models)}
     if colorize:
-        neural = _neural_options(base, controlnet, prompt, control, steps, device, models)
+        neural = _neural_options(
+            {"base": base, "controlnet": controlnet, "ip_adapter": ip_adapter, "prompt": prompt},
+            control, steps, settings, models,
+        )  # fmt: skip
         run_options["colorize"] = _colorize_job(format, count, layers, video, reference, engine, neural)
     summary = _run_with_progress(pictures, out_dir, settings, quiet, run_options)
     console.print(
@@ -151,20 +166,15 @@ def batch(
 
 
 def _neural_options(
-    base: str | None,
-    controlnet: str | None,
-    prompt: str | None,
-    control: str,
-    steps: int,
-    device: str | None,
-    models: Path | None,
+    given: dict[str, str | None], control: str, steps: int, settings: Settings, models: Path | None
 ) -> dict:
-    """The neural colourist's options as the workers take them, checked here."""
-    from paintsundo.neural_colorist import DEFAULT_CONTROLNET, NeuralColorize
+    """The neural colourist's options as the workers take them, checked here: its models and prompt
+    as given; the memory mode low when asked for, else fast."""
+    from paintsundo.neural_colorist import NeuralColorize
 
     options = NeuralColorize(
-        base=base, controlnet=controlnet or DEFAULT_CONTROLNET, prompt=prompt, control=control, steps=steps,
-        device=device, models=models and str(models),
+        **given, control=control, steps=steps, device=settings.device, models=models and str(models),
+        memory="low" if settings.memory == "low" else "fast", compile=settings.compile,
     )  # fmt: skip
     return {name: str(value) if isinstance(value, Path) else value for name, value in vars(options).items()}
 

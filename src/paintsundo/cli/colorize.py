@@ -14,7 +14,7 @@ from paintsundo.cli.options import Opt
 from paintsundo.cli.parsing import resolve_timing
 from paintsundo.cli.progress import progress_bars
 from paintsundo.colorize import COLORIZE_ENGINES, MAX_CANDIDATES, make_colorized
-from paintsundo.neural_colorist import DEFAULT_CONTROLNET, NeuralColorize
+from paintsundo.neural_colorist import NeuralColorize
 from paintsundo.settings import Settings
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -38,13 +38,22 @@ Hints = Annotated[
     ),
 ]
 Reference = Annotated[
-    Path | None, Opt(help="A picture whose palette colours the regions no hint reaches.", show_default=False)
+    Path | None,
+    Opt(
+        help="A picture to take colours from: through the IP-Adapter with the neural colourist when"
+        " its weights are there, else its palette colours the regions no hint reaches.",
+        show_default=False,
+    ),
 ]
 Count = Annotated[
     int, Opt(help=f"Candidates from seeds SEED.. (1 to {MAX_CANDIDATES}), with a contact sheet.")
 ]
 Engine = Annotated[
-    str, Opt(help=f"{'|'.join(COLORIZE_ENGINES)}: auto is procedural until a neural one exists.")
+    str,
+    Opt(
+        help=f"{'|'.join(COLORIZE_ENGINES)}: auto is neural with a base model (given or downloaded) and a"
+        " GPU, else procedural."
+    ),
 ]
 Layers = Annotated[
     bool, Opt("--layers", help="Also write <output stem>.ora: paper, flats, shadows, highlights, lines.")
@@ -58,12 +67,30 @@ NEURAL = "Neural colourist"
 Base = Annotated[
     str | None,
     Opt(
-        help="An SD1.5 anime model in diffusers layout: a folder or hub id.",
+        help="An SD1.5 anime model in diffusers layout: a folder or hub id (default: the downloaded one).",
         show_default=False,
         rich_help_panel=NEURAL,
     ),
 ]
-ControlNet = Annotated[str, Opt(help="The lineart ControlNet: a folder or hub id.", rich_help_panel=NEURAL)]
+ControlNet = Annotated[
+    str | None,
+    Opt(
+        help="The lineart ControlNet: a folder or hub id (default: the downloaded one, else"
+        " lllyasviel/control_v11p_sd15s2_lineart_anime).",
+        show_default=False,
+        rich_help_panel=NEURAL,
+    ),
+]
+IpAdapter = Annotated[
+    str | None,
+    Opt(
+        "--ip-adapter",
+        help="An SD1.5 IP-Adapter in h94/IP-Adapter's layout, for --reference: a folder or hub id"
+        " (default: the downloaded one).",
+        show_default=False,
+        rich_help_panel=NEURAL,
+    ),
+]
 Prompt = Annotated[
     str | None,
     Opt(
@@ -121,7 +148,8 @@ def colorize(
     fps: Fps = None,
     quiet: Annotated[bool, Opt("--quiet", "-q", help="Print only errors.")] = False,
     base: Base = None,
-    controlnet: ControlNet = DEFAULT_CONTROLNET,
+    controlnet: ControlNet = None,
+    ip_adapter: IpAdapter = None,
     prompt: Prompt = None,
     negative_prompt: NegativePrompt = None,
     control: Control = "balanced",
@@ -138,18 +166,19 @@ def colorize(
     frame_count, frame_rate = resolve_timing(frames, fps, None)
     settings = Settings(frames=frame_count, fps=frame_rate, seed=seed)
     neural = NeuralColorize(
-        base,
-        controlnet,
-        prompt,
-        negative_prompt,
-        control,
-        steps,
-        cfg,
-        keep_lines,
-        device,
-        models,
-        memory,
-        compile,
+        base=base,
+        controlnet=controlnet,
+        ip_adapter=ip_adapter,
+        prompt=prompt,
+        negative_prompt=negative_prompt,
+        control=control,
+        steps=steps,
+        cfg=cfg,
+        keep_lines=keep_lines,
+        device=device,
+        models=models,
+        memory=memory,
+        compile=compile,
     )
     with progress_bars(console, quiet) as report:
         try:

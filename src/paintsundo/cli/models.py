@@ -23,14 +23,36 @@ def download(
         Path | None,
         typer.Option("--to", help="Folder to download into (default: the Hugging Face cache)."),
     ] = None,
+    colorize: Annotated[
+        bool,
+        typer.Option(
+            "--colorize",
+            help="Fetch the neural colourist's weights instead: its base model (Anything V3), the"
+            " lineart_anime ControlNet and the SD1.5 IP-Adapter (about 8.3 GB).",
+        ),
+    ] = False,
 ) -> None:
     """Fetch both Paints-UNDO models and the WD14 tagger with huggingface_hub (resumable)."""
+    if colorize:
+        _download_colorist(to)
+        return
     from paintsundo.hub import download as fetch
 
     paths = fetch(to)
     console.print(f"single-frame model: {paths.single_frame}")
     console.print(f"multi-frame model: {paths.multi_frame}")
     console.print(f"tagger: {paths.tagger}")
+    if to is not None:
+        console.print(f"use them with --models {to}, or set PAINTSUNDO_MODELS={to}")
+
+
+def _download_colorist(to: Path | None) -> None:
+    from paintsundo.hub import download_colorist
+
+    paths = download_colorist(to)
+    console.print(f"colourist base model: {paths.base}")
+    console.print(f"lineart ControlNet: {paths.controlnet}")
+    console.print(f"IP-Adapter: {paths.ip_adapter}")
     if to is not None:
         console.print(f"use them with --models {to}, or set PAINTSUNDO_MODELS={to}")
 
@@ -47,6 +69,7 @@ def doctor(models: options.Models = None) -> None:
     table.add_row("neural extra", "installed" if not missing else f"missing {', '.join(missing)}")
     if not missing:
         _weights_rows(table, models)
+        _colorist_rows(table, models)
         _device_rows(table)
     console.print(table)
 
@@ -70,6 +93,19 @@ def _weights_rows(table: Table, models: Path | None) -> None:
         ("tagger", found.tagger),
     ):
         table.add_row(f"  {name}", str(path))
+
+
+def _colorist_rows(table: Table, models: Path | None) -> None:
+    from paintsundo.hub import find_colorist_models
+
+    found = find_colorist_models(models)
+    table.add_row("colourist weights", "found" if found.base else "no base model downloaded")
+    for name, path in (
+        ("base", found.base),
+        ("controlnet", found.controlnet),
+        ("ip-adapter", found.ip_adapter),
+    ):
+        table.add_row(f"  {name}", str(path) if path else "not found")
 
 
 def _device_rows(table: Table) -> None:
