@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from paintsundo.engines import EngineChoice, choose_engine
+from paintsundo.engines import EngineChoice, choose_engine, gpu_devices
 from paintsundo.errors import PaintsUndoError
 from paintsundo.manifest import build_manifest
 from paintsundo.outputs import check_not_inputs, check_writable, resolve_output, sidecar, written_paths
@@ -59,7 +59,7 @@ def draw_process(
 ) -> Process:
     """The drawing process of a picture: index it for RGB uint8 frames (h w 3), blank to finished."""
     settings = settings or Settings()
-    choice = choose_engine(settings.engine, models, settings.device)
+    choice = _choose_engine(settings, models)
     return _run_engine(choice, _load(picture, settings, choice), settings, user_keyframes, progress)
 
 
@@ -102,7 +102,7 @@ def prepare_video(
     """
     started = time.perf_counter()
     settings = settings or Settings()
-    choice = choose_engine(settings.engine, models, settings.device)
+    choice = _choose_engine(settings, models)
     source = _load(picture, settings, choice)
     input_path = Path(picture) if isinstance(picture, (str, Path)) else None
     stem = name or (input_path.stem if input_path else "picture")
@@ -241,6 +241,27 @@ def _load(picture: PictureSource, settings: Settings, choice: EngineChoice) -> P
     return load_source(picture, "source" if choice.engine == "neural" else settings.size)
 
 
+def _choose_engine(settings: Settings, models: str | Path | None) -> EngineChoice:
+    """The engine for these settings; the GPUs asked for are checked before any work."""
+    choice = choose_engine(settings.engine, models, settings.device)
+    if choice.engine == "neural" and settings.gpus:
+        gpu_devices(settings.gpus)
+    return choice
+
+
+def _neural_pipeline(choice: EngineChoice, settings: Settings):
+    """The process's pipeline: on one device, or shared out between the GPUs asked for."""
+    if len(settings.gpus) > 1:
+        from paintsundo.pipeline.spread import shared_spread_pipeline
+
+        devices = tuple(gpu_devices(settings.gpus))
+        return shared_spread_pipeline(choice.models, devices, settings.memory, settings.compile)
+    from paintsundo.pipeline.paints_undo import shared_pipeline
+
+    device = f"cuda:{settings.gpus[0]}" if settings.gpus else choice.device
+    return shared_pipeline(choice.models, device, settings.memory, settings.compile)
+
+
 def _run_engine(
     choice: EngineChoice,
     picture: Picture,
@@ -249,9 +270,7 @@ def _run_engine(
     progress: Progress | None,
 ) -> Process:
     if choice.engine == "neural":
-        from paintsundo.pipeline.paints_undo import shared_pipeline
-
-        pipeline = shared_pipeline(choice.models, choice.device, settings.memory, settings.compile)
+        pipeline = _neural_pipeline(choice, settings)
         given = [(_load(source, settings, choice).pixels, step) for source, step in user_keyframes]
         return pipeline(
             picture.pixels,

@@ -26,6 +26,25 @@ def best_device() -> str:
     return "cpu"
 
 
+def visible_gpus() -> tuple[int, ...]:
+    """The numbers of the CUDA GPUs this process sees."""
+    import torch
+
+    return tuple(range(torch.cuda.device_count()))
+
+
+def gpu_devices(gpus: tuple[int, ...]) -> list[str]:
+    """The CUDA devices for GPU numbers, each checked to be there."""
+    import torch
+
+    count = torch.cuda.device_count()
+    absent = [gpu for gpu in gpus if gpu >= count]
+    if absent:
+        seen = f"GPUs 0 to {count - 1}" if count else "no CUDA GPU"
+        raise PaintsUndoError(f"GPU {absent[0]} is not there: this machine shows {seen}", "gpus")
+    return [f"cuda:{gpu}" for gpu in gpus]
+
+
 def _check_device(device: str) -> None:
     import torch
 

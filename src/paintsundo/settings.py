@@ -46,6 +46,7 @@ class Settings:
     device: str | None = None  # cuda, mps or cpu; None picks the best available
     memory: str = "auto"  # auto, fast, balanced or low (pipeline.placement.MemoryPlan)
     compile: bool = False  # torch.compile the UNets and VAE decoders: faster, after minutes of compiling
+    gpus: tuple[int, ...] = ()  # CUDA GPUs to share one picture's work out between; () the one device
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
@@ -74,6 +75,12 @@ class Settings:
         if self.memory not in MEMORY_MODES:
             raise PaintsUndoError(f"unknown memory mode {self.memory!r}: choose {', '.join(MEMORY_MODES)}")
         _check_neural(self.keyframe_settings, self.video_settings)
+        gpus = tuple(self.gpus)
+        if any(not isinstance(gpu, int) or gpu < 0 for gpu in gpus) or len(set(gpus)) != len(gpus):
+            raise PaintsUndoError(f"GPUs are distinct numbers from 0, like 0,1; got {list(gpus)}", "gpus")
+        if len(gpus) > 1 and self.device not in (None, "cuda"):
+            raise PaintsUndoError("sharing a picture between GPUs needs the CUDA device", "gpus")
+        object.__setattr__(self, "gpus", gpus)
         object.__setattr__(self, "behaviours", frozenset(self.behaviours))
         object.__setattr__(self, "stage_weights", stage_weights)
 
@@ -97,6 +104,8 @@ class Settings:
             values["stage_weights"] = tuple(values["stage_weights"].items())
         if "behaviours" in values:
             values["behaviours"] = frozenset(values["behaviours"])
+        if isinstance(values.get("gpus"), list):
+            values["gpus"] = tuple(values["gpus"])
         if isinstance(values.get("keyframe_settings"), dict):
             values["keyframe_settings"] = from_known_fields(KeyframeSettings, values["keyframe_settings"])
         if isinstance(values.get("video_settings"), dict):

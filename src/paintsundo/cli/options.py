@@ -106,6 +106,15 @@ Compile = Annotated[
         rich_help_panel=NEURAL,
     ),
 ]
+Gpus = Annotated[
+    str | None,
+    Opt(
+        help="Share one picture's keyframes and video segments out between these CUDA GPUs, each"
+        " with its own copy of the models: 0,1 or all (default: one GPU).",
+        show_default=False,
+        rich_help_panel=NEURAL,
+    ),
+]
 PRESETS_HELP = ", ".join(f"{name} ({keys}/{video})" for name, (keys, video) in PRESET_STEPS.items())
 Preset = Annotated[
     str,
@@ -182,6 +191,7 @@ class NeuralOptions:
     preset: str = "reference"
     compile: bool = False
     segment_batch: int | None = None
+    gpus: str | None = None
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> NeuralOptions:
@@ -221,7 +231,19 @@ class NeuralOptions:
             device=self.device,
             memory=self.memory,
             compile=self.compile,
+            gpus=_gpus(self.gpus),
         )
+
+
+def _gpus(text: str | None) -> tuple[int, ...]:
+    """GPU numbers from "0,1", or every visible one from "all"."""
+    if text is None:
+        return ()
+    if text.strip() == "all":
+        from paintsundo.engines import visible_gpus
+
+        return visible_gpus()
+    return _integers(text, "--gpus")
 
 
 def _integers(text: str, option: str) -> tuple[int, ...]:

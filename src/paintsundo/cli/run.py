@@ -49,6 +49,7 @@ def run(
     memory: options.Memory = "auto",
     preset: options.Preset = "reference",
     compile: options.Compile = False,
+    gpus: options.Gpus = None,
     prompt: options.Prompt = None,
     keyframe: options.KeyframeFiles = None,
     operation_steps: options.OperationSteps = None,

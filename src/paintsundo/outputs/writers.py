@@ -6,7 +6,6 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Protocol
 
-import av
 import numpy as np
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
@@ -25,6 +24,9 @@ class Mp4Writer:
     """H.264 in MP4, yuv420p so that every player plays it; frames go straight to the encoder."""
 
     def __init__(self, path: Path, fps: float, hold_frames: int, provenance: str) -> None:
+        import av  # FFmpeg's libraries load with it: only a video needs them
+
+        self._av = av
         self._container = av.open(str(path), mode="w", format="mp4", options={"movflags": "+faststart"})
         self._container.metadata.update(
             {"comment": provenance, "description": provenance, "encoder": "paintsundo"}
@@ -44,7 +46,7 @@ class Mp4Writer:
         self._last = frame
 
     def _encode(self, frame: np.ndarray) -> None:
-        picture = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
+        picture = self._av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
         for packet in self._stream.encode(picture):
             self._container.mux(packet)
 

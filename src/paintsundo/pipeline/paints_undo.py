@@ -49,7 +49,7 @@ from paintsundo.pipeline.models import (
 )
 from paintsundo.pipeline.placement import Placement, choose_plan
 from paintsundo.pipeline.settings import BLANK_STEP, KeyframeSettings, VideoSettings
-from paintsundo.pipeline.video import video_frames
+from paintsundo.pipeline.video import SegmentGroup, interpolate_groups, video_frames
 from paintsundo.tagger import Tagger
 from paintsundo.timeline import Event, Keyframe, Progress, Stage
 from paintsundo.weights.release import MULTI_FRAME, SINGLE_FRAME
@@ -108,7 +108,9 @@ class PaintsUndoPipeline:
     def _load(self, name: str, loader: Callable, folder: Path) -> SingleFrameModels | MultiFrameModels:
         """The model set, loaded, placed and (if asked) compiled on first use."""
         if name not in self._loaded:
-            models = self._loaded[name] = loader(folder, self.device)
+            # Weights that stay on the GPU are read straight onto it: no pass through CPU memory.
+            onto = self.device if self.plan.keep == "all" else None
+            models = self._loaded[name] = loader(folder, self.device, onto=onto)
             choose_attention_kernels(models.unet)
             if self.compile:  # first: it lays out the weights that the placement then packs
                 compile_blocks(models.unet)
@@ -154,6 +156,18 @@ class PaintsUndoPipeline:
         stages, events = segment_timeline(keyframes, video_settings.frames_per_segment)
         details = {**self.details(), "segment_batch": self.plan.segments_per_batch(video_settings)}
         return NeuralProcess(frames, stages, events, video_settings.prompt, details)
+
+    def segments(
+        self,
+        groups: list[SegmentGroup],
+        video_settings: VideoSettings,
+        segments: int,
+        progress: Progress | None = None,
+    ) -> list[np.ndarray]:
+        """Part of stage 3 on this pipeline's device: the frames of these groups' segments (t h w 3),
+        out of a video of `segments`; for a picture shared out between devices."""
+        with self._compiled_limits():
+            return interpolate_groups(self.multi, self.placement, groups, video_settings, progress, segments)
 
     def __call__(
         self,

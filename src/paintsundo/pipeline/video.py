@@ -71,7 +71,12 @@ def video_frames(
     groups = group_segments(
         list(itertools.pairwise(keyframes)), video_settings, placement.plan.segments_per_batch(video_settings)
     )
-    segments = interpolate_groups(models, placement, groups, video_settings, progress)
+    return joined_frames(interpolate_groups(models, placement, groups, video_settings, progress))
+
+
+def joined_frames(segments: list[np.ndarray]) -> list[np.ndarray]:
+    """Segments (most finished first) joined without each one's last frame, which is the next
+    one's first, and played from blank to finished."""
     frames = [frame for segment in segments for frame in segment[:-1]]
     return frames[::-1]
 
@@ -98,12 +103,14 @@ def interpolate_groups(
     groups: list[SegmentGroup],
     video_settings: VideoSettings,
     progress: Progress | None = None,
+    segments: int | None = None,
 ) -> list[np.ndarray]:
-    """Each segment's frames_per_segment frames (t h w 3 uint8), in segment order."""
+    """Each segment's frames_per_segment frames (t h w 3 uint8), in segment order. `segments` is the
+    video's count of them, for the progress labels, when the groups are only part of it."""
     for group in groups:
         require_multiple(group.size[1], group.size[0], 8 * 2 ** (len(models.unet.params.channel_mult) - 1))
     conditions = encode_conditions(models, placement, groups, video_settings)
-    segments = sum(len(group.indices) for group in groups)
+    segments = segments or sum(len(group.indices) for group in groups)
     latents = []
     for group, condition in zip(groups, conditions, strict=True):
         label = group.label(segments)

@@ -17,8 +17,9 @@ PICKLE_SUFFIXES = (".bin", ".ckpt", ".pt", ".pth", ".pkl", ".pickle")
 SHOWN = 3  # names quoted in a key error
 
 
-def load_state_dict_file(path: str | Path) -> dict[str, torch.Tensor]:
-    """Tensors of a .safetensors file; pickled checkpoints are refused, damaged files reported."""
+def load_state_dict_file(path: str | Path, device: str | torch.device = "cpu") -> dict[str, torch.Tensor]:
+    """Tensors of a .safetensors file, read straight onto `device`; pickled checkpoints are refused,
+    damaged files reported."""
     path = Path(path)
     if path.suffix.lower() in PICKLE_SUFFIXES:
         raise PaintsUndoError(
@@ -28,7 +29,7 @@ def load_state_dict_file(path: str | Path) -> dict[str, torch.Tensor]:
     if not path.is_file():
         raise PaintsUndoError(f"weights file not found: {path}")
     try:
-        return load_file(path)
+        return load_file(path, device=str(device))
     except (SafetensorError, OSError, ValueError, RuntimeError) as error:
         raise PaintsUndoError(f"{path} is truncated or corrupt ({error}); download it again") from None
 
@@ -39,7 +40,8 @@ def load_component(
     dtype: torch.dtype = torch.float32,
     device: str | torch.device = "cpu",
 ) -> nn.Module:
-    """Load one released component from its folder (config.json plus its safetensors file)."""
+    """Load one released component from its folder (config.json plus its safetensors file), its
+    weights read straight onto `device`."""
     folder = Path(folder)
     config = read_config(folder)
     with torch.device("meta"):
@@ -50,7 +52,7 @@ def load_component(
         if pickles:
             load_state_dict_file(folder / pickles[0])  # raises the refusal
         raise PaintsUndoError(f"weights file not found: {weights}")
-    return assign_weights(model, load_state_dict_file(weights), weights, dtype).to(device)
+    return assign_weights(model, load_state_dict_file(weights, device), weights, dtype).to(device)
 
 
 def assign_weights(

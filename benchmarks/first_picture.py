@@ -1,0 +1,203 @@
+"""The first picture a user meets, and one picture shared out between GPUs, at the released sizes
+with random weights written in the released layout. Prints tables.
+
+    python benchmarks/first_picture.py --part fresh  [--weights DIR] [--repeats 1]
+    python benchmarks/first_picture.py --part steady [--weights DIR] [--repeats 2] [--gpus 0,1]
+                                       [--variants eager,compile]
+
+The weights are written once into DIR (default: a folder under the system's temp folder, kept for the
+next part) with the tiny tokenizers and empty tagger files, which are never read, since the prompt is
+given. `fresh` times `python -m paintsundo run IMAGE --engine neural --prompt ... --format frames` as
+a fresh process from its start to its written frames, the figure a user meets, and reading the
+weights onto the GPU straight from the files against through CPU memory. `steady` runs the default
+job in this process on one GPU and shared out between the GPUs given (SpreadPipeline), after a
+warm-up job at 2 steps, and compares their frames.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+from safetensors.torch import save_file
+
+from paintsundo.hub import layout
+from paintsundo.pipeline.models import load_multi_frame, load_single_frame
+from paintsundo.pipeline.paints_undo import PaintsUndoPipeline
+from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
+from paintsundo.pipeline.spread import SpreadPipeline
+from paintsundo.weights import component
+from paintsundo.weights.release import MULTI_FRAME, SINGLE_FRAME
+from released_random import ROOT, TOKENIZERS, random_component
+
+PROMPT = "1girl, solo, smile"
+PICTURE = ROOT / "examples" / "1.jpg"
+NAMES = {
+    SINGLE_FRAME: ("text_encoder", "vae", "unet"),
+    MULTI_FRAME: ("text_encoder", "image_encoder", "image_projection", "vae", "unet"),
+}
+
+
+def write_weights(root: Path) -> Path:
+    """Both released models, random, in the released layout (as `paintsundo download --to` writes)."""
+    if (root / "complete").is_file():
+        return root
+    for repo, names in NAMES.items():
+        folder = root / repo
+        shutil.copytree(TOKENIZERS / repo / "tokenizer", folder / "tokenizer", dirs_exist_ok=True)
+        for name in names:
+            spec = component(repo, name)
+            model = random_component(repo, name, torch.device("cuda"), None)
+            (folder / name).mkdir(parents=True, exist_ok=True)
+            (folder / name / "config.json").write_text(json.dumps(spec.released_config))
+            state = {key: value.contiguous() for key, value in model.state_dict().items()}
+            save_file(state, str(folder / name / spec.weights))
+            del model, state
+    (root / "misc").mkdir(exist_ok=True)
+    for name in ("wd-v1-4-moat-tagger-v2.onnx", "wd-v1-4-moat-tagger-v2.csv"):
+        (root / "misc" / name).write_bytes(b"")  # never read: the prompt is given
+    (root / "complete").write_text("")
+    torch.cuda.empty_cache()
+    return root
+
+
+def fresh_run(weights: Path, output: Path, *options: str) -> float:
+    """Seconds from a fresh process's start to its written frames."""
+    command = [
+        sys.executable,
+        "-m",
+        "paintsundo",
+        "run",
+        str(PICTURE),
+        "-o",
+        str(output),
+        "--format",
+        "frames",
+    ]
+    command += ["--engine", "neural", "--prompt", PROMPT, "--models", str(weights), "-q", *options]
+    shutil.rmtree(output, ignore_errors=True)
+    started = time.perf_counter()
+    subprocess.run(command, check=True)
+    return time.perf_counter() - started
+
+
+def loading_seconds(weights: Path, onto: torch.device | None) -> float:
+    """Reading both models, onto the GPU directly or through CPU memory, until they are there."""
+    device = torch.device("cuda")
+    torch.cuda.synchronize()
+    started = time.perf_counter()
+    for loader, folder in (
+        (load_single_frame, "paints_undo_single_frame"),
+        (load_multi_frame, "paints_undo_multi_frame"),
+    ):
+        models = loader(weights / folder, device, onto=onto)
+        for module in vars(models).values():
+            if isinstance(module, torch.nn.Module):
+                module.to(device)
+    torch.cuda.synchronize()
+    spent = time.perf_counter() - started
+    del models
+    torch.cuda.empty_cache()
+    return spent
+
+
+def fresh_part(weights: Path, repeats: int) -> list[tuple[str, float]]:
+    rows = []
+    for onto, name in ((None, "through CPU memory"), (torch.device("cuda"), "straight onto the GPU")):
+        loading_seconds(weights, onto)  # the files into the page cache, as after a download
+        rows.append(
+            (f"read both models {name}", statistics.median(loading_seconds(weights, onto) for _ in range(3)))
+        )
+    with tempfile.TemporaryDirectory() as scratch:
+        output = Path(scratch) / "frames"
+        eager = [fresh_run(weights, output) for _ in range(repeats)]
+        rows.append(("a fresh `paintsundo run`, eager: start to written frames", statistics.median(eager)))
+    return rows
+
+
+def job(steps: int | None = None) -> tuple[KeyframeSettings, VideoSettings]:
+    """The default job, or the same at fewer steps."""
+    if steps:
+        return KeyframeSettings(steps=steps), VideoSettings(steps=steps)
+    return KeyframeSettings(), VideoSettings()
+
+
+def timed(pipeline, picture: np.ndarray, repeats: int) -> tuple[float, float, list[np.ndarray]]:
+    """Seconds of the warm-up job (2 steps: every shape once), the median job, and its frames."""
+    started = time.perf_counter()
+    pipeline(picture, *job(2), prompt=PROMPT)
+    torch.cuda.synchronize()
+    warm = time.perf_counter() - started
+    seconds, frames = [], None
+    for _ in range(repeats):
+        torch.cuda.synchronize()
+        started = time.perf_counter()
+        frames = pipeline(picture, *job(), prompt=PROMPT).frames
+        torch.cuda.synchronize()
+        seconds.append(time.perf_counter() - started)
+    return warm, statistics.median(seconds), frames
+
+
+def psnr(frames: list[np.ndarray], reference: list[np.ndarray]) -> float:
+    error = np.mean((np.stack(frames).astype(np.float64) - np.stack(reference).astype(np.float64)) ** 2)
+    return float("inf") if error == 0 else 10 * np.log10(255.0**2 / error)
+
+
+def steady_part(weights: Path, repeats: int, gpus: list[int], variants: list[str]) -> list[tuple]:
+    paths = layout(weights, "benchmark")
+    with Image.open(PICTURE) as image:
+        picture = np.asarray(image.convert("RGB"))
+    rows = []
+    for variant in variants:
+        compile = variant == "compile"
+        one = PaintsUndoPipeline(paths, f"cuda:{gpus[0]}", "fast", compile)
+        warm, median, reference = timed(one, picture, repeats)
+        rows.append((f"one GPU, {variant}", warm, median, 1.0, "baseline"))
+        del one
+        torch.cuda.empty_cache()
+        spread = SpreadPipeline(paths, [f"cuda:{gpu}" for gpu in gpus], "fast", compile)
+        warm, shared, frames = timed(spread, picture, repeats)
+        difference = int(np.abs(np.stack(frames).astype(int) - np.stack(reference).astype(int)).max())
+        quality = f"PSNR {psnr(frames, reference):.1f} dB, max {difference} levels"
+        rows.append((f"{len(gpus)} GPUs, {variant}", warm, shared, median / shared, quality))
+        del spread
+        torch.cuda.empty_cache()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", choices=("fresh", "steady"), required=True)
+    parser.add_argument(
+        "--weights", type=Path, default=Path(tempfile.gettempdir()) / "paintsundo-random-weights"
+    )
+    parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument("--gpus", default="0,1")
+    parser.add_argument("--variants", default="eager,compile")
+    args = parser.parse_args()
+    weights = write_weights(args.weights)
+    print(f"{torch.cuda.get_device_name()} x{torch.cuda.device_count()}, torch {torch.__version__}")
+    if args.part == "fresh":
+        for what, seconds in fresh_part(weights, args.repeats or 1):
+            print(f"{what:64} {seconds:8.2f} s")
+        return
+    gpus = [int(gpu) for gpu in args.gpus.split(",")]
+    rows = steady_part(weights, args.repeats or 2, gpus, args.variants.split(","))
+    heading = "default job (6 keyframes, 7 segments)"
+    print(f"{heading:40} {'warm-up s':>10} {'median s':>9} {'speed-up':>9}  frames")
+    for what, warm, median, speedup, quality in rows:
+        print(f"{what:40} {warm:10.1f} {median:9.2f} {speedup:8.2f}x  {quality}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+"""One picture shared out between devices: the schedule, and the same frames as one device makes,
+checked with two CPU "devices" on the tiny checkpoints in the released layout."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import TINY_RELEASE
+
+
+@pytest.mark.parametrize(("count", "parts"), [(6, 2), (7, 2), (4, 3), (2, 4), (1, 1), (5, 5), (9, 4)])
+def test_work_is_shared_in_contiguous_runs_that_differ_by_one_at_most(count, parts):
+    from paintsundo.pipeline.spread import share
+
+    runs = share(count, parts)
+    assert [index for run in runs for index in run] == list(range(count)), "every item once, in order"
+    sizes = [len(run) for run in runs]
+    assert len(runs) == min(count, parts) and min(sizes) >= 1
+    assert max(sizes) - min(sizes) <= 1 and sizes == sorted(sizes, reverse=True)
+
+
+@pytest.fixture(scope="module")
+def pipelines():
+    from paintsundo.hub import layout
+    from paintsundo.pipeline.paints_undo import PaintsUndoPipeline
+    from paintsundo.pipeline.spread import SpreadPipeline
+
+    paths = layout(TINY_RELEASE, "test")
+    return PaintsUndoPipeline(paths, "cpu"), SpreadPipeline(paths, ["cpu", "cpu"])
+
+
+def job():
+    from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
+
+    keys = KeyframeSettings(width=64, height=64, operation_steps=(400, 600, 800, 950, 999), steps=2)
+    # Five keyframes and two ends make six segments: three batches of two, two on one device.
+    return keys, VideoSettings(steps=2, buckets=((64, 64),), seed=7)
+
+
+def test_two_devices_make_the_frames_one_device_makes(pipelines, example_paths):
+    from PIL import Image
+
+    one, two = pipelines
+    picture = np.asarray(Image.open(example_paths[0]).convert("RGB").resize((96, 128)))
+    keys, video = job()
+    seen = []
+    alone = one(picture, keys, video, prompt="1girl")
+    shared = two(picture, keys, video, prompt="1girl", progress=lambda *report: seen.append(report))
+    assert [entry["operation_step"] for entry in shared.details["keyframes"]] == [
+        0,
+        400,
+        600,
+        800,
+        950,
+        999,
+        1000,
+    ]
+    assert shared.details["devices"] == ["cpu", "cpu"] and len(shared) == len(alone) == 6 * 15
+    difference = np.abs(np.stack(shared.frames).astype(int) - np.stack(alone.frames).astype(int))
+    assert difference.max() <= 2, "the same frames, up to rounding of a smaller keyframe batch"
+    assert shared.stages == alone.stages and shared.events == alone.events
+    assert {label for label, _, _ in seen} >= {"keyframes", "video 1-2/6"}, "the first device reports"
+
+
+def test_user_keyframes_keep_their_steps_when_shared_out(pipelines, example_paths):
+    from PIL import Image
+
+    _, two = pipelines
+    picture = np.asarray(Image.open(example_paths[1]).convert("RGB").resize((64, 64)))
+    keys, _ = job()
+    lines = np.zeros((64, 64, 3), np.uint8)
+    sequence = two.keyframes(picture, keys, "1girl", [(lines, 800)])
+    assert [(k.step, k.source) for k in sequence] == [
+        (0, "input"), (400, "generated"), (600, "generated"), (800, "user"),
+        (950, "generated"), (999, "generated"), (1000, "blank"),
+    ]  # fmt: skip
+    assert np.array_equal(sequence[3].picture, lines)
+
+
+def test_gpus_are_checked_before_any_work(tmp_path):
+    import os
+    import subprocess
+
+    from paintsundo.errors import PaintsUndoError
+    from paintsundo.settings import Settings
+
+    assert Settings(gpus=[1, 0]).gpus == (1, 0)
+    for wrong, message in [((0, 0), "distinct"), ((-1,), "distinct")]:
+        with pytest.raises(PaintsUndoError, match=message):
+            Settings(gpus=wrong)
+    with pytest.raises(PaintsUndoError, match="needs the CUDA device"):
+        Settings(gpus=(0, 1), device="cpu")
+    picture = TINY_RELEASE.parent / "kinds" / "pencil-turtle.png"
+    command = ["paintsundo", "run", str(picture), "-o", str(tmp_path / "o.mp4"), "--engine", "neural"]
+    command += ["--models", str(TINY_RELEASE), "--prompt", "1girl", "--gpus", "0,1"]
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}  # as on a machine without a GPU
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == "error: GPU 0 is not there: this machine shows no CUDA GPU (--gpus)"
+    assert not any(tmp_path.iterdir()), "nothing is written"
+
+
+def test_a_failure_on_one_device_is_raised_after_the_others_end(pipelines, monkeypatch):
+    from paintsundo.errors import PaintsUndoError
+
+    _, two = pipelines
+    ended = []
+
+    def fails(*args, **kwargs):
+        raise PaintsUndoError("out of memory on the second device")
+
+    def ends(*args, **kwargs):
+        ended.append(True)
+        return []
+
+    monkeypatch.setattr(two.pipelines[0], "keyframes", ends)
+    monkeypatch.setattr(two.pipelines[1], "keyframes", fails)
+    keys, _ = job()
+    with pytest.raises(PaintsUndoError, match="second device"):
+        two.keyframes(np.zeros((64, 64, 3), np.uint8), keys, "1girl")
+    assert ended == [True]
