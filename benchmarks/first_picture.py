@@ -10,8 +10,8 @@ next part) with the tiny tokenizers and empty tagger files, which are never read
 given. `fresh` times `python -m paintsundo run IMAGE --engine neural --prompt ... --format frames` as
 a fresh process from its start to its written frames, the figure a user meets, and reading the
 weights onto the GPU straight from the files against through CPU memory. `steady` runs the default
-job in this process on one GPU and shared out between the GPUs given (SpreadPipeline), after a
-warm-up job at 2 steps, and compares their frames.
+job on one GPU in this process, then shared out between the GPUs given (SpreadPipeline: a worker
+process per GPU), each after a warm-up job at 2 steps, and compares their frames.
 """
 
 from __future__ import annotations
@@ -170,7 +170,7 @@ def steady_part(weights: Path, repeats: int, gpus: list[int], variants: list[str
         difference = int(np.abs(np.stack(frames).astype(int) - np.stack(reference).astype(int)).max())
         quality = f"PSNR {psnr(frames, reference):.1f} dB, max {difference} levels"
         rows.append((f"{len(gpus)} GPUs, {variant}", warm, shared, median / shared, quality))
-        del spread
+        spread.close()
         torch.cuda.empty_cache()
     return rows
 

@@ -1,31 +1,26 @@
-"""One picture over several devices: each holds its own copy of the models, and the keyframes'
-operation steps and the video's segment batches are shared out between them, run side by side in
-threads (the GPU work releases the interpreter's lock).
+"""One picture over several devices: each device has a worker process holding its own copy of the
+models, and the keyframes' operation steps and the video's segment batches are shared out between
+them. Processes rather than threads, so that the host's share of the work (launching kernels,
+encoding the conditions) and compiling run apart, as the batch's workers do.
 
 The frames are those one device makes: every keyframe's noise comes from the seed alone and every
 segment's from the seed plus its number, and the segments keep the batches one device would form.
 Only the keyframes' sampling batch shrinks, which changes them by rounding at most.
-
-Compiling traces modules with process-wide hooks, which a module running in another thread trips
-over; so compiled pipelines take work of a shape they have not run yet one device at a time, and
-side by side from then on.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import itertools
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+import multiprocessing
+import queue
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, wait
 
 import numpy as np
-import torch
 
 from paintsundo.hub import ModelPaths
-from paintsundo.pipeline.acceleration import compile_limits, tuned_convolutions
 from paintsundo.pipeline.images import resize_and_center_crop
 from paintsundo.pipeline.paints_undo import (
     KeyframePicture,
@@ -35,10 +30,10 @@ from paintsundo.pipeline.paints_undo import (
     segment_timeline,
 )
 from paintsundo.pipeline.settings import BLANK_STEP, KeyframeSettings, VideoSettings
-from paintsundo.pipeline.video import group_segments, joined_frames
+from paintsundo.pipeline.video import SegmentGroup, group_segments, joined_frames
 from paintsundo.timeline import Keyframe, Progress
 
-Result = TypeVar("Result")
+POLL_SECONDS = 0.1  # how often the progress of the first worker is passed on while waiting
 
 
 def share(count: int, parts: int) -> list[range]:
@@ -55,14 +50,16 @@ def share(count: int, parts: int) -> list[range]:
 
 
 class SpreadPipeline:
-    """PaintsUndoPipeline's three stages with the work of one picture shared out between devices."""
+    """PaintsUndoPipeline's three stages with the work of one picture shared out between devices.
+    The workers start with the first picture and stay for the next ones, until `close`."""
 
     def __init__(
         self, paths: ModelPaths, devices: Sequence[str], memory: str = "auto", compile: bool = False
     ) -> None:
-        self.pipelines = [PaintsUndoPipeline(paths, device, memory, compile) for device in devices]
-        self.compile = compile
-        self._shapes_run: set[tuple] = set()  # the shapes of work every device has compiled for
+        self.paths, self.devices, self.memory, self.compile = paths, list(devices), memory, compile
+        self._workers: list[ProcessPoolExecutor] = []
+        self._reports: multiprocessing.Queue | None = None
+        self._details: list[dict] = []
 
     def keyframes(
         self,
@@ -78,20 +75,10 @@ class SpreadPipeline:
         wanted = [step for step in keyframe_settings.operation_steps if step not in taken]
         runs = [
             dataclasses.replace(keyframe_settings, operation_steps=tuple(wanted[run.start : run.stop]))
-            for run in share(len(wanted), len(self.pipelines))
+            for run in share(len(wanted), len(self.devices))
         ]
-        batches = tuple(len(run.operation_steps) for run in runs)
-        shape = ("keyframes", keyframe_settings.width, keyframe_settings.height, batches)
-        made = self._on_each(
-            [
-                lambda pipeline, run=run, first=index == 0: pipeline.keyframes(
-                    picture, run, prompt, (), progress if first else None
-                )
-                for index, run in enumerate(runs)
-            ],
-            shape,
-        )
-        middle = [keyframe for sequence in made for keyframe in sequence[1:-1]] + given
+        made = self._on_each(_worker_keyframes, [(picture, run, prompt) for run in runs], progress)
+        middle = [keyframe for sequence in made for keyframe in sequence] + given
         finished = resize_and_center_crop(picture, keyframe_settings.width, keyframe_settings.height)
         return [
             Keyframe(0, finished, "input"),
@@ -104,21 +91,11 @@ class SpreadPipeline:
     ) -> NeuralProcess:
         """Stage 3, the segment batches shared out (see PaintsUndoPipeline)."""
         pictures = [keyframe.picture for keyframe in keyframes]
-        first = self.pipelines[0]
-        batch = first.plan.segments_per_batch(video_settings)
+        batch = video_settings.segment_batch or self._segment_batch()
         groups = group_segments(list(itertools.pairwise(pictures)), video_settings, batch)
+        parts = [groups[run.start : run.stop] for run in share(len(groups), len(self.devices))]
         count = len(pictures) - 1
-        parts = [groups[run.start : run.stop] for run in share(len(groups), len(self.pipelines))]
-        shape = ("video", *((len(group.indices), group.size) for group in groups))
-        made = self._on_each(
-            [
-                lambda pipeline, part=part, index=index: pipeline.segments(
-                    part, video_settings, count, progress if index == 0 else None
-                )
-                for index, part in enumerate(parts)
-            ],
-            shape,
-        )
+        made = self._on_each(_worker_segments, [(part, video_settings, count) for part in parts], progress)
         frames = joined_frames([segment for segments in made for segment in segments])
         stages, events = segment_timeline(keyframes, video_settings.frames_per_segment)
         details = {**self.details(), "segment_batch": batch}
@@ -134,10 +111,9 @@ class SpreadPipeline:
         progress: Progress | None = None,
     ) -> NeuralProcess:
         """All three stages, as PaintsUndoPipeline runs them; the tagger runs on the first device."""
-        for pipeline in self.pipelines:
-            if pipeline.device.type == "cuda":
-                torch.cuda.reset_peak_memory_stats(pipeline.device)
-        prompt = self.pipelines[0].tag(picture, progress) if prompt is None else prompt
+        self._on_each(_worker_restart_peaks, [()] * len(self.devices), None)
+        if prompt is None:
+            prompt = self._on_each(_worker_tag, [(picture,)], progress)[0]
         keyframes = self.keyframes(picture, keyframe_settings, prompt, user_keyframes, progress)
         process = self.video(keyframes, video_settings, progress)
         listing = [{"operation_step": k.step, "source": k.source} for k in keyframes]
@@ -147,7 +123,7 @@ class SpreadPipeline:
 
     def details(self) -> dict:
         """The first device's details, with every device and its peak memory."""
-        each = [pipeline.details() for pipeline in self.pipelines]
+        each = self._details or [{"device": device} for device in self.devices]
         details = {**each[0], "devices": [entry["device"] for entry in each]}
         peaks = [entry["peak_gpu_memory_gib"] for entry in each if "peak_gpu_memory_gib" in entry]
         if peaks:
@@ -155,34 +131,111 @@ class SpreadPipeline:
             details["peak_gpu_memory_gib_each"] = peaks
         return details
 
-    def _on_each(self, work: list[Callable[[PaintsUndoPipeline], Result]], shape: tuple) -> list[Result]:
-        """work[i] on pipeline i, side by side (one at a time while compiled pipelines meet a new
-        `shape` of work); the first failure is raised once all have ended. Dynamo's limits and
-        cuDNN's tuning are process-wide switches, so they are set here, once, for every thread."""
-        if not work:
-            return []
-        limits = compile_limits() if self.compile else contextlib.nullcontext()
-        tuning = self.pipelines[0].plan.tune_convolutions
-        side_by_side = not self.compile or shape in self._shapes_run
-        with limits, tuned_convolutions(tuning), ThreadPoolExecutor(len(work) if side_by_side else 1) as pool:
-            futures = [
-                pool.submit(_on_device, pipeline, job)
-                for pipeline, job in zip(self.pipelines, work, strict=False)
-            ]
-            results = [future.result() for future in futures]
-        self._shapes_run.add(shape)
-        return results
+    def close(self) -> None:
+        """Stop the workers; their models go with them."""
+        for worker in self._workers:
+            worker.shutdown(wait=True, cancel_futures=True)
+        self._workers = []
 
+    def _segment_batch(self) -> int:
+        """The memory plan's segment batch, which every worker's plan shares (one mode for all)."""
+        self._start()
+        return self._workers[0].submit(_worker_segment_batch).result()
 
-def _on_device(pipeline: PaintsUndoPipeline, job: Callable[[PaintsUndoPipeline], Result]) -> Result:
-    if pipeline.device.type == "cuda":
-        torch.cuda.set_device(pipeline.device)  # per thread: what the pipeline's helpers take as current
-    return job(pipeline)
+    def _start(self) -> None:
+        if self._workers:
+            return
+        context = multiprocessing.get_context("spawn")  # CUDA cannot be forked
+        self._reports = context.Queue()
+        for index, device in enumerate(self.devices):
+            reports = self._reports if index == 0 else None  # the first worker's progress stands for all
+            options = (self.paths, device, self.memory, self.compile, reports)
+            self._workers.append(
+                ProcessPoolExecutor(1, mp_context=context, initializer=_worker_start, initargs=options)
+            )
+
+    def _on_each(self, task, arguments: list[tuple], progress: Progress | None) -> list:
+        """task(*arguments[i]) in worker i, side by side, passing the first worker's progress on;
+        the first failure is raised once all have ended."""
+        self._start()
+        futures: list[Future] = [
+            worker.submit(task, *each) for worker, each in zip(self._workers, arguments, strict=False)
+        ]
+        waiting = set(futures)
+        while waiting:
+            _, waiting = wait(waiting, timeout=POLL_SECONDS)
+            self._pass_on(progress)
+        self._pass_on(progress)
+        results = [future.result() for future in futures]
+        self._details = [details for _, details in results] + self._details[len(results) :]
+        return [result for result, _ in results]
+
+    def _pass_on(self, progress: Progress | None) -> None:
+        while True:
+            try:
+                report = self._reports.get_nowait()
+            except queue.Empty:
+                return
+            if progress:
+                progress(*report)
 
 
 @functools.lru_cache(maxsize=1)
 def shared_spread_pipeline(
     paths: ModelPaths, devices: tuple[str, ...], memory: str, compile: bool
 ) -> SpreadPipeline:
-    """One loaded spread pipeline per process, reused while its models, devices and mode stay."""
+    """One spread pipeline per process, reused while its models, devices and mode stay."""
     return SpreadPipeline(paths, devices, memory, compile)
+
+
+# In each worker process: its device's pipeline, and where it reports progress (the first only).
+_worker: dict[str, object] = {}
+
+
+def _worker_start(paths: ModelPaths, device: str, memory: str, compile: bool, reports) -> None:
+    if device.startswith("cuda"):
+        import torch
+
+        torch.cuda.set_device(torch.device(device))  # its context on its own GPU only
+    _worker.update(pipeline=PaintsUndoPipeline(paths, device, memory, compile), reports=reports)
+
+
+def _worker_progress() -> Progress | None:
+    reports = _worker["reports"]
+    return None if reports is None else (lambda label, done, total: reports.put((label, done, total)))
+
+
+def _worker_pipeline() -> PaintsUndoPipeline:
+    return _worker["pipeline"]  # type: ignore[return-value]
+
+
+def _worker_tag(picture: np.ndarray) -> tuple[str, dict]:
+    pipeline = _worker_pipeline()
+    return pipeline.tag(picture, _worker_progress()), pipeline.details()
+
+
+def _worker_keyframes(picture: np.ndarray, run: KeyframeSettings, prompt: str) -> tuple[list[Keyframe], dict]:
+    """The generated keyframes of these operation steps (without the input and the blank canvas)."""
+    pipeline = _worker_pipeline()
+    sequence = pipeline.keyframes(picture, run, prompt, (), _worker_progress())
+    return sequence[1:-1], pipeline.details()
+
+
+def _worker_segments(
+    groups: list[SegmentGroup], video_settings: VideoSettings, count: int
+) -> tuple[list[np.ndarray], dict]:
+    pipeline = _worker_pipeline()
+    return pipeline.segments(groups, video_settings, count, _worker_progress()), pipeline.details()
+
+
+def _worker_restart_peaks() -> tuple[None, dict]:
+    pipeline = _worker_pipeline()
+    if pipeline.device.type == "cuda":
+        import torch
+
+        torch.cuda.reset_peak_memory_stats(pipeline.device)
+    return None, pipeline.details()
+
+
+def _worker_segment_batch() -> int:
+    return _worker_pipeline().plan.segments_per_batch(VideoSettings())
