@@ -183,11 +183,7 @@ class PaintsUndoPipeline:
             torch.cuda.reset_peak_memory_stats(self.device)
         prompt = self.tag(picture, progress) if prompt is None else prompt
         keyframes = self.keyframes(picture, keyframe_settings, prompt, user_keyframes, progress)
-        process = self.video(keyframes, video_settings, progress)
-        listing = [{"operation_step": k.step, "source": k.source} for k in keyframes]
-        process.prompt = prompt
-        process.details.update(prompt=prompt, keyframes=listing)
-        return process
+        return with_keyframes_recorded(self.video(keyframes, video_settings, progress), keyframes, prompt)
 
     def _compiled_limits(self) -> contextlib.AbstractContextManager:
         """Compiled models run with Dynamo's limits raised for their shapes, for that run only."""
@@ -207,6 +203,14 @@ class PaintsUndoPipeline:
 def shared_pipeline(paths: ModelPaths, device: str, memory: str, compile: bool) -> PaintsUndoPipeline:
     """One loaded pipeline per process, reused while the models, device and memory mode stay the same."""
     return PaintsUndoPipeline(paths, device, memory, compile)
+
+
+def with_keyframes_recorded(process: NeuralProcess, keyframes: list[Keyframe], prompt: str) -> NeuralProcess:
+    """The process with its prompt, and each keyframe's step and source for the manifest."""
+    listing = [{"operation_step": k.step, "source": k.source} for k in keyframes]
+    process.prompt = prompt
+    process.details.update(prompt=prompt, keyframes=listing)
+    return process
 
 
 def place_user_keyframes(

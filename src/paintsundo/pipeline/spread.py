@@ -28,6 +28,7 @@ from paintsundo.pipeline.paints_undo import (
     PaintsUndoPipeline,
     place_user_keyframes,
     segment_timeline,
+    with_keyframes_recorded,
 )
 from paintsundo.pipeline.settings import BLANK_STEP, KeyframeSettings, VideoSettings
 from paintsundo.pipeline.video import SegmentGroup, group_segments, joined_frames
@@ -115,11 +116,7 @@ class SpreadPipeline:
         if prompt is None:
             prompt = self._on_each(_worker_tag, [(picture,)], progress)[0]
         keyframes = self.keyframes(picture, keyframe_settings, prompt, user_keyframes, progress)
-        process = self.video(keyframes, video_settings, progress)
-        listing = [{"operation_step": k.step, "source": k.source} for k in keyframes]
-        process.prompt = prompt
-        process.details.update(prompt=prompt, keyframes=listing)
-        return process
+        return with_keyframes_recorded(self.video(keyframes, video_settings, progress), keyframes, prompt)
 
     def details(self) -> dict:
         """The first device's details, with every device and its peak memory."""
