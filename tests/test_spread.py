@@ -115,3 +115,17 @@ def test_a_failure_in_a_worker_is_raised_in_one_line_and_the_workers_stay(pipeli
         two.keyframes(np.zeros((64, 64, 3), np.uint8), odd, "1girl")
     again = two.keyframes(np.zeros((64, 64, 3), np.uint8), keys, "1girl")
     assert len(again) == 7, "the workers go on to the next picture"
+
+
+def test_a_worker_that_dies_is_one_line_and_the_next_picture_starts_fresh_workers(pipelines):
+    from paintsundo.errors import PaintsUndoError
+
+    _, two = pipelines
+    keys, _ = job()
+    blank = np.zeros((64, 64, 3), np.uint8)
+    assert len(two.keyframes(blank, keys, "1girl")) == 7  # the workers are up
+    for process in list(two._workers[1]._processes.values()):  # as the system's OOM killer would
+        process.kill()
+    with pytest.raises(PaintsUndoError, match="the worker process for cpu stopped"):
+        two.keyframes(blank, keys, "1girl")
+    assert len(two.keyframes(blank, keys, "1girl")) == 7, "fresh workers take the next picture"

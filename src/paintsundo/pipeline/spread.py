@@ -17,9 +17,11 @@ import multiprocessing
 import queue
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
 
+from paintsundo.errors import PaintsUndoError
 from paintsundo.hub import ModelPaths
 from paintsundo.pipeline.images import resize_and_center_crop
 from paintsundo.pipeline.paints_undo import (
@@ -163,7 +165,20 @@ class SpreadPipeline:
             _, waiting = wait(waiting, timeout=POLL_SECONDS)
             self._pass_on(progress)
         self._pass_on(progress)
-        results = [future.result() for future in futures]
+        try:
+            results = [future.result() for future in futures]
+        except BrokenProcessPool:
+            gone = [
+                device
+                for device, future in zip(self.devices, futures, strict=False)
+                if isinstance(future.exception(), BrokenProcessPool)
+            ]
+            self.close()  # the next picture starts fresh workers
+            raise PaintsUndoError(
+                f"the worker process for {', '.join(gone)} stopped (killed, or out of host memory):"
+                " run again, with fewer GPUs if it recurs",
+                "gpus",
+            ) from None
         self._details = [details for _, details in results] + self._details[len(results) :]
         return [result for result, _ in results]
 
