@@ -260,19 +260,14 @@ def test_download_colorize_fetches_the_models_that_colorize_then_finds(
     fetched = {path.name for path in weights.rglob("*")}
     assert not fetched & {"Anything-V3.0.ckpt", "diffusion_pytorch_model.bin"}, "no pickle is fetched"
     assert "diffusion_pytorch_model.fp16.safetensors" not in fetched, "nor a variant that is not read"
-    Image.fromarray(sketch).save(tmp_path / "sketch.png")
-    Image.new("RGB", (32, 32), (230, 120, 40)).save(tmp_path / "warm.png")
-    command = ["paintsundo", "colorize", str(tmp_path / "sketch.png"), "-o", str(tmp_path / "out.png")]
-    command += ["--models", str(weights), "--reference", str(tmp_path / "warm.png"), "--prompt", "1girl"]
-    command += ["--steps", "2", "--device", "cpu"]
-    from paintsundo.neural_colorist import NeuralColorize, choose_colorist
+    from paintsundo.neural_colorist import NeuralColorize, choose_colorist, neural_candidates
 
+    found = NeuralColorize(models=weights, prompt="1girl", steps=2, device="cpu")
     chosen = choose_colorist("auto", NeuralColorize(models=weights))
     assert chosen == ("procedural", "auto: no GPU for the neural colourist"), "the downloaded base is found"
-    result = subprocess.run([*command, "--engine", "neural"], capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
-    manifest = json.loads((tmp_path / "out.png.json").read_text())["neural"]
-    assert manifest["base"] == str(base) and manifest["reference_by"] == "ip-adapter"
+    warm = np.full((32, 32, 3), (230, 120, 40), np.uint8)
+    _, details = neural_candidates(sketch, None, warm, 3, 1, found)
+    assert details["base"] == str(base) and details["reference_by"] == "ip-adapter"
 
 
 def test_a_missing_or_wrong_repo_is_one_line_before_any_download(tiny_models, tiny_adapter, tmp_path):
