@@ -170,13 +170,13 @@ def find_colorist_models(models_dir: str | Path | None = None) -> ColoristPaths:
 def download_colorist(to: str | Path | None = None) -> ColoristPaths:
     """Fetch the colourist's base, ControlNet and IP-Adapter (resumable), into `to` or the cache."""
     require_extra("neural", ("huggingface_hub",), "downloading the weights")
-    from paintsundo.weights.diffusers_folders import check_repo, fetch_model
+    from paintsundo.weights.diffusers_folders import check_repo, download_model
 
     for setting, (repo, layout) in _colorist_layouts().items():  # every repo sound before any download
         check_repo(repo, layout, setting)
     root = Path(to) if to is not None else None
     folders = {
-        setting: fetch_model(repo, layout, setting, root / repo.split("/")[1] if root else None)
+        setting: download_model(repo, layout, setting, root / repo.split("/")[1] if root else None)
         for setting, (repo, layout) in _colorist_layouts().items()
     }
     return ColoristPaths(**folders)

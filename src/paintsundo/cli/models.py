@@ -39,20 +39,25 @@ def download(
     from paintsundo.hub import download as fetch
 
     paths = fetch(to)
-    console.print(f"single-frame model: {paths.single_frame}")
-    console.print(f"multi-frame model: {paths.multi_frame}")
-    console.print(f"tagger: {paths.tagger}")
-    if to is not None:
-        console.print(f"use them with --models {to}, or set PAINTSUNDO_MODELS={to}")
+    _report_download(
+        [("single-frame model", paths.single_frame), ("multi-frame model", paths.multi_frame),
+         ("tagger", paths.tagger)], to,
+    )  # fmt: skip
 
 
 def _download_colorist(to: Path | None) -> None:
     from paintsundo.hub import download_colorist
 
     paths = download_colorist(to)
-    console.print(f"colourist base model: {paths.base}")
-    console.print(f"lineart ControlNet: {paths.controlnet}")
-    console.print(f"IP-Adapter: {paths.ip_adapter}")
+    _report_download(
+        [("colourist base model", paths.base), ("lineart ControlNet", paths.controlnet),
+         ("IP-Adapter", paths.ip_adapter)], to,
+    )  # fmt: skip
+
+
+def _report_download(written: list[tuple[str, Path | None]], to: Path | None) -> None:
+    for name, path in written:
+        console.print(f"{name}: {path}")
     if to is not None:
         console.print(f"use them with --models {to}, or set PAINTSUNDO_MODELS={to}")
 

@@ -153,9 +153,8 @@ class PaintsUndoPipeline:
         pictures = [keyframe.picture for keyframe in keyframes]
         with self._compiled_limits():
             frames = video_frames(self.multi, self.placement, pictures, video_settings, progress)
-        stages, events = segment_timeline(keyframes, video_settings.frames_per_segment)
-        details = {**self.details(), "segment_batch": self.plan.segments_per_batch(video_settings)}
-        return NeuralProcess(frames, stages, events, video_settings.prompt, details)
+        batch = self.plan.segments_per_batch(video_settings)
+        return video_process(frames, keyframes, video_settings, {**self.details(), "segment_batch": batch})
 
     def segments(
         self,
@@ -203,6 +202,14 @@ class PaintsUndoPipeline:
 def shared_pipeline(paths: ModelPaths, device: str, memory: str, compile: bool) -> PaintsUndoPipeline:
     """One loaded pipeline per process, reused while the models, device and memory mode stay the same."""
     return PaintsUndoPipeline(paths, device, memory, compile)
+
+
+def video_process(
+    frames: list[np.ndarray], keyframes: list[Keyframe], video_settings: VideoSettings, details: dict
+) -> NeuralProcess:
+    """The video's frames with a stage per segment and an event per keyframe."""
+    stages, events = segment_timeline(keyframes, video_settings.frames_per_segment)
+    return NeuralProcess(frames, stages, events, video_settings.prompt, details)
 
 
 def with_keyframes_recorded(process: NeuralProcess, keyframes: list[Keyframe], prompt: str) -> NeuralProcess:

@@ -29,7 +29,7 @@ from paintsundo.pipeline.paints_undo import (
     NeuralProcess,
     PaintsUndoPipeline,
     place_user_keyframes,
-    segment_timeline,
+    video_process,
     with_keyframes_recorded,
 )
 from paintsundo.pipeline.settings import BLANK_STEP, KeyframeSettings, VideoSettings
@@ -100,9 +100,7 @@ class SpreadPipeline:
         count = len(pictures) - 1
         made = self._on_each(_worker_segments, [(part, video_settings, count) for part in parts], progress)
         frames = joined_frames([segment for segments in made for segment in segments])
-        stages, events = segment_timeline(keyframes, video_settings.frames_per_segment)
-        details = {**self.details(), "segment_batch": batch}
-        return NeuralProcess(frames, stages, events, video_settings.prompt, details)
+        return video_process(frames, keyframes, video_settings, {**self.details(), "segment_batch": batch})
 
     def __call__(
         self,

@@ -103,9 +103,14 @@ def check_repo(repo: str, layout: ModelLayout, setting: str) -> None:
 def fetch_model(repo: str, layout: ModelLayout, setting: str, into: Path | None = None) -> Path:
     """Fetch what `layout` needs from a hub repo (resumable), into `into` or the cache, after checking
     the repo's listing, so that a wrong repo fails in one line before anything is downloaded."""
+    check_repo(repo, layout, setting)
+    return download_model(repo, layout, setting, into)
+
+
+def download_model(repo: str, layout: ModelLayout, setting: str, into: Path | None = None) -> Path:
+    """Download what `layout` needs from a hub repo already checked (see fetch_model)."""
     from huggingface_hub import snapshot_download
 
-    check_repo(repo, layout, setting)
     with _hub_errors(repo, setting):
         folder = snapshot_download(
             repo,
