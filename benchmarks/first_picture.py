@@ -2,14 +2,16 @@
 with random weights written in the released layout. Prints tables.
 
     python benchmarks/first_picture.py --part fresh  [--weights DIR] [--repeats 1]
+                                       [--steps load,eager,prepare,prepared]
     python benchmarks/first_picture.py --part steady [--weights DIR] [--repeats 2] [--gpus 0,1]
-                                       [--variants eager,compile]
+                                       [--variants eager,compile,prepared]
 
 The weights are written once into DIR (default: a folder under the system's temp folder, kept for the
 next part) with the tiny tokenizers and empty tagger files, which are never read, since the prompt is
 given. `fresh` times `python -m paintsundo run IMAGE --engine neural --prompt ... --format frames` as
-a fresh process from its start to its written frames, the figure a user meets, and reading the
-weights onto the GPU straight from the files against through CPU memory. `steady` runs the default
+a fresh process from its start to its written frames, the figure a user meets: unprepared (eager),
+then after `paintsundo compile` (also timed) has prepared the compiled work; and reading the weights
+onto the GPU straight from the files against through CPU memory. `steady` runs the default
 job on one GPU in this process, then shared out between the GPUs given (SpreadPipeline: a worker
 process per GPU), each after a warm-up job at 2 steps, and compares their frames.
 """
@@ -17,13 +19,16 @@ process per GPU), each after a warm-up job at 2 steps, and compares their frames
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +39,7 @@ from safetensors.torch import save_file
 from paintsundo.hub import layout
 from paintsundo.pipeline.models import load_multi_frame, load_single_frame
 from paintsundo.pipeline.paints_undo import PaintsUndoPipeline
+from paintsundo.pipeline.prepared import FOLDER_VARIABLE
 from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
 from paintsundo.pipeline.spread import SpreadPipeline
 from paintsundo.weights import component
@@ -111,18 +117,46 @@ def loading_seconds(weights: Path, onto: torch.device | None) -> float:
     return spent
 
 
-def fresh_part(weights: Path, repeats: int) -> list[tuple[str, float]]:
-    rows = []
-    for onto, name in ((None, "through CPU memory"), (torch.device("cuda"), "straight onto the GPU")):
-        loading_seconds(weights, onto)  # the files into the page cache, as after a download
-        rows.append(
-            (f"read both models {name}", statistics.median(loading_seconds(weights, onto) for _ in range(3)))
-        )
+def prepare(weights: Path) -> float:
+    """Seconds of `paintsundo compile` for the default job, as a fresh process."""
+    command = [sys.executable, "-m", "paintsundo", "compile", "--models", str(weights)]
+    started = time.perf_counter()
+    subprocess.run(command, check=True)
+    return time.perf_counter() - started
+
+
+def fresh_part(weights: Path, repeats: int, steps: list[str]) -> Iterator[tuple[str, float]]:
+    """Rows as they are measured: reading the weights, then fresh runs unprepared and prepared."""
+    if "load" in steps:
+        for onto, name in ((None, "through CPU memory"), (torch.device("cuda"), "straight onto the GPU")):
+            loading_seconds(weights, onto)  # the files into the page cache, as after a download
+            seconds = statistics.median(loading_seconds(weights, onto) for _ in range(3))
+            yield f"read both models {name}", seconds
     with tempfile.TemporaryDirectory() as scratch:
         output = Path(scratch) / "frames"
-        eager = [fresh_run(weights, output) for _ in range(repeats)]
-        rows.append(("a fresh `paintsundo run`, eager: start to written frames", statistics.median(eager)))
-    return rows
+        if "eager" in steps:
+            with compiled_cache(Path(scratch) / "none"):
+                eager = [fresh_run(weights, output) for _ in range(repeats)]
+            yield "a fresh `paintsundo run`, unprepared (eager)", statistics.median(eager)
+        if "prepare" in steps:
+            yield "`paintsundo compile` (once per machine)", prepare(weights)
+        if "prepared" in steps:
+            prepared = [fresh_run(weights, output) for _ in range(repeats)]
+            yield "a fresh `paintsundo run`, prepared", statistics.median(prepared)
+
+
+@contextlib.contextmanager
+def compiled_cache(folder: Path) -> Iterator[None]:
+    """Within: the processes started look for prepared compiled work in `folder`."""
+    before = os.environ.get(FOLDER_VARIABLE)
+    os.environ[FOLDER_VARIABLE] = str(folder)
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ[FOLDER_VARIABLE]
+        else:
+            os.environ[FOLDER_VARIABLE] = before
 
 
 def job(steps: int | None = None) -> tuple[KeyframeSettings, VideoSettings]:
@@ -159,7 +193,11 @@ def steady_part(weights: Path, repeats: int, gpus: list[int], variants: list[str
         picture = np.asarray(image.convert("RGB"))
     rows = []
     for variant in variants:
-        compile = variant == "compile"
+        compile = variant == "compile"  # "prepared" uses the packages `paintsundo compile` wrote
+        if variant == "eager":
+            os.environ[FOLDER_VARIABLE] = str(Path(tempfile.gettempdir()) / "paintsundo-no-packages")
+        else:
+            os.environ.pop(FOLDER_VARIABLE, None)
         one = PaintsUndoPipeline(paths, f"cuda:{gpus[0]}", "fast", compile)
         warm, median, reference = timed(one, picture, repeats)
         rows.append((f"one GPU, {variant}", warm, median, 1.0, "baseline"))
@@ -183,13 +221,14 @@ def main() -> None:
     )
     parser.add_argument("--repeats", type=int, default=None)
     parser.add_argument("--gpus", default="0,1")
-    parser.add_argument("--variants", default="eager,compile")
+    parser.add_argument("--variants", default="eager,compile,prepared")
+    parser.add_argument("--steps", default="load,eager,prepare,prepared", help="of the fresh part")
     args = parser.parse_args()
     weights = write_weights(args.weights)
     print(f"{torch.cuda.get_device_name()} x{torch.cuda.device_count()}, torch {torch.__version__}")
     if args.part == "fresh":
-        for what, seconds in fresh_part(weights, args.repeats or 1):
-            print(f"{what:64} {seconds:8.2f} s")
+        for what, seconds in fresh_part(weights, args.repeats or 1, args.steps.split(",")):
+            print(f"{what:64} {seconds:8.2f} s", flush=True)
         return
     gpus = [int(gpu) for gpu in args.gpus.split(",")]
     rows = steady_part(weights, args.repeats or 2, gpus, args.variants.split(","))

@@ -25,6 +25,7 @@ from paintsundo.timeline import Keyframe, Progress
 
 if TYPE_CHECKING:
     from paintsundo.pipeline.paints_undo import PaintsUndoPipeline
+    from paintsundo.pipeline.preparing import Preparation
 
 
 def tag(picture: PictureSource, *, models: str | Path | None = None) -> str:
@@ -143,6 +144,36 @@ def interpolate_pictures(
         with_contact_sheet=with_contact_sheet,
         progress=progress,
     )
+
+
+def plan_compiled_work(
+    settings: Settings | None = None,
+    *,
+    models: str | Path | None = None,
+    progress: Progress | None = None,
+) -> Preparation:
+    """Record the neural job's compiled-block calls at the settings' sizes (a short eager job on the
+    chosen GPU) and list those not yet prepared; `Preparation.compile` then builds their packages,
+    which later runs on this GPU load instead of compiling."""
+    settings = _neural_settings(settings)
+    choice = choose_engine("neural", models, settings.device)
+    from paintsundo.pipeline.preparing import plan_preparation
+
+    device = f"cuda:{settings.gpus[0]}" if settings.gpus else choice.device
+    return plan_preparation(
+        choice.models, device, settings.keyframe_settings, settings.video_settings, progress
+    )
+
+
+def compiled_work_state(device: str) -> str:
+    """For a CUDA device: "prepared", "unprepared", or "unloadable" (this torch build crashed loading
+    the packages it compiled, so runs stay eager); "eager" elsewhere."""
+    import torch
+
+    from paintsundo.pipeline.prepared import preparation_state
+
+    chosen = torch.device(device)
+    return preparation_state(chosen) if chosen.type == "cuda" else "eager"
 
 
 def _neural(settings: Settings | None, models: str | Path | None) -> tuple[Settings, PaintsUndoPipeline]:

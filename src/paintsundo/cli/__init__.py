@@ -49,7 +49,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def main() -> None:
-    from paintsundo.cli import batch, colorize, models, neural, run, webapp  # noqa: F401  (registers the commands)
+    from paintsundo.cli import batch, colorize, compiling, models, neural, run, webapp  # noqa: F401  (registers the commands)
 
     # The process's own settings, before anything starts CUDA; its workers inherit them.
     os.environ.update(allocator_environment(os.environ))

@@ -31,6 +31,14 @@ def download(
             " lineart_anime ControlNet and the SD1.5 IP-Adapter (about 8.3 GB).",
         ),
     ] = False,
+    compile: Annotated[
+        bool,
+        typer.Option(
+            "--compile",
+            help="Then prepare the compiled work for this GPU, as `paintsundo compile` does (minutes,"
+            " once; later runs load it in seconds).",
+        ),
+    ] = False,
 ) -> None:
     """Fetch both Paints-UNDO models and the WD14 tagger with huggingface_hub (resumable)."""
     if colorize:
@@ -43,6 +51,23 @@ def download(
         [("single-frame model", paths.single_frame), ("multi-frame model", paths.multi_frame),
          ("tagger", paths.tagger)], to,
     )  # fmt: skip
+    if compile:
+        from paintsundo.cli.compiling import prepare_compiled_work
+        from paintsundo.settings import Settings
+
+        prepare_compiled_work(Settings(engine="neural"), to, quiet=False)
+    elif _has_cuda():
+        console.print("for faster runs on this GPU, prepare the compiled work once: paintsundo compile")
+
+
+def _has_cuda() -> bool:
+    from paintsundo.extras import missing_neural_packages
+
+    if missing_neural_packages():
+        return False
+    import torch
+
+    return torch.cuda.is_available()
 
 
 def _download_colorist(to: Path | None) -> None:
@@ -122,6 +147,9 @@ def _device_rows(table: Table) -> None:
             free, total = torch.cuda.mem_get_info(index)
             name = torch.cuda.get_device_name(index)
             table.add_row(f"cuda:{index}", f"{name}, {free / 2**30:.1f} of {total / 2**30:.1f} GiB free")
+        from paintsundo.neural import compiled_work_state
+
+        table.add_row("compiled work", compiled_work_state("cuda:0"))
     elif torch.backends.mps.is_available():
         table.add_row("device", "Apple MPS")
     else:

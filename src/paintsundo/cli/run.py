@@ -102,6 +102,7 @@ def _draw(job: VideoJob, contact_sheet: bool, quiet: bool) -> None:
     """Run a checked job under progress bars and report what was written."""
     if not quiet:
         console.print(f"engine: {job.engine} ({job.engine_reason})")
+        _say_compiled_work(job)
     with progress_bars(console, quiet) as report:
         try:
             result = job.write(with_contact_sheet=contact_sheet, progress=report)
@@ -110,6 +111,33 @@ def _draw(job: VideoJob, contact_sheet: bool, quiet: bool) -> None:
             raise typer.Exit(130) from None
     if not quiet:
         report_result(result, job.settings.fps)
+
+
+def _say_compiled_work(job: VideoJob) -> None:
+    """Before a neural run on a GPU without prepared compiled work: that it runs eager, and the fix."""
+    settings = job.settings
+    if job.engine != "neural" or settings.compile or settings.memory not in ("auto", "fast"):
+        return
+    device = f"cuda:{settings.gpus[0]}" if settings.gpus else str(job.choice.device)
+    if device.startswith("cuda"):
+        from paintsundo.neural import compiled_work_state
+
+        if compiled_work_state(device) == "unprepared":
+            console.print(f"compiled work is not prepared for this GPU: the run is eager; {PREPARE_HINT}")
+
+
+def _say_prepared_calls(manifest: dict) -> None:
+    """After a run with prepared work: the calls that had no package, and packages that broke."""
+    calls = manifest.get("neural", {}).get("prepared_calls")
+    if not calls:
+        return
+    if calls["eager"]:
+        console.print(
+            f"{calls['eager']} block calls had no prepared package (another size or keyframe count)"
+            f" and ran eager; {PREPARE_HINT} with this run's neural options"
+        )
+    for broken in calls.get("broken", []):
+        console.print(f"a prepared package would not load and was removed ({broken}); {PREPARE_HINT}")
 
 
 def report_result(result: RunResult, fps: float) -> None:
@@ -128,7 +156,10 @@ def report_result(result: RunResult, fps: float) -> None:
     console.print(f"manifest: {result.manifest_path}")
     if result.contact_sheet:
         console.print(f"contact sheet: {result.contact_sheet}")
+    _say_prepared_calls(result.manifest)
 
+
+PREPARE_HINT = "`paintsundo compile` prepares it once (minutes; later runs load it in seconds)"
 
 # What may go with --from-manifest: where the run reads and writes, and how it reports.
 MANIFEST_COMPANIONS = {"image", "output", "format", "contact_sheet", "quiet", "models", "from_manifest"}

@@ -10,7 +10,7 @@ from diffusers.models.resnet import ResnetBlock2D
 from torch import nn
 from torch.nn.attention import SDPBackend
 
-from paintsundo.models.compiling import CompiledBlocks
+from paintsundo.models.compiling import CallRoute, CompiledBlocks, send_calls
 
 # Each block class is compiled once per distinct shape; the UNets have a few dozen.
 RECOMPILE_LIMIT = 64
@@ -54,12 +54,28 @@ def compile_blocks(model: CompiledBlocks, backend: str = "inductor") -> None:
 # The keyframe VAE's decoder (diffusers'), eager, spends half its time in GroupNorm statistics: one
 # picture at a time gives PyTorch's kernel 32 groups to share among the GPU's 132 processors. Compiled,
 # each residual block's norms are split reductions fused with their SiLUs.
+def image_decoder_blocks(decoder: nn.Module) -> list[nn.Module]:
+    """The keyframe VAE decoder's parts that are compiled: its residual blocks and output norm."""
+    return [*(m for m in decoder.modules() if isinstance(m, ResnetBlock2D)), decoder.conv_norm_out]
+
+
 def compile_image_decoder(decoder: nn.Module, backend: str = "inductor") -> None:
     """Compile the keyframe VAE decoder's residual blocks and output norm (again for each new size)."""
-    for module in decoder.modules():
-        if isinstance(module, ResnetBlock2D):
-            module.compile(dynamic=False, backend=backend)
-    decoder.conv_norm_out.compile(dynamic=False, backend=backend)
+    for module in image_decoder_blocks(decoder):
+        module.compile(dynamic=False, backend=backend)
+
+
+def route_compiled_calls(unet: CompiledBlocks, decoder: nn.Module, route: CallRoute) -> None:
+    """Hand the calls of every part `compile_blocks` / `compile_image_decoder` would compile to
+    `route` (prepared compiled work), with the same channels-last weights."""
+    use_channels_last(unet)
+    unet.route_calls(route)
+    if isinstance(decoder, CompiledBlocks):
+        use_channels_last(decoder)
+        decoder.route_calls(route)
+    else:
+        for module in image_decoder_blocks(decoder):
+            send_calls(module, route)
 
 
 @contextlib.contextmanager

@@ -31,11 +31,13 @@ import torch
 
 from paintsundo.errors import PaintsUndoError
 from paintsundo.hub import ModelPaths
+from paintsundo.models.compiling import CallRoute
 from paintsundo.pipeline.acceleration import (
     choose_attention_kernels,
     compile_blocks,
     compile_image_decoder,
     compile_limits,
+    route_compiled_calls,
 )
 from paintsundo.pipeline.images import resize_and_center_crop
 from paintsundo.pipeline.keyframes import keyframe_sequence
@@ -48,6 +50,7 @@ from paintsundo.pipeline.models import (
     planned_bytes,
 )
 from paintsundo.pipeline.placement import Placement, choose_plan
+from paintsundo.pipeline.prepared import CallCounts, PreparedWork, prepared_work
 from paintsundo.pipeline.settings import BLANK_STEP, KeyframeSettings, VideoSettings
 from paintsundo.pipeline.video import SegmentGroup, interpolate_groups, video_frames
 from paintsundo.tagger import Tagger
@@ -82,10 +85,19 @@ class NeuralProcess:
 
 class PaintsUndoPipeline:
     """The released models of one device, loaded when first needed and kept for the next pictures
-    (the app and batch workers reuse one), placed by the memory plan chosen for this device."""
+    (the app and batch workers reuse one), placed by the memory plan chosen for this device.
+
+    `compile` compiles the blocks in this process. Otherwise, while the weights stay on the GPU, the
+    blocks' calls go to the compiled work prepared for this machine if there is any (prepared.py),
+    or to `calls` if given (the preparation's recorder)."""
 
     def __init__(
-        self, paths: ModelPaths, device: str | torch.device, memory: str = "auto", compile: bool = False
+        self,
+        paths: ModelPaths,
+        device: str | torch.device,
+        memory: str = "auto",
+        compile: bool = False,
+        calls: CallRoute | None = None,
     ) -> None:
         self.paths, self.device, self.compile = paths, torch.device(device), compile
         sizes = [
@@ -94,6 +106,9 @@ class PaintsUndoPipeline:
         ]
         self.plan, self.plan_reason = choose_plan(memory, self.device, sizes)
         self.placement = Placement(self.device, self.plan)
+        if calls is None and not compile and self.plan.keep == "all":
+            calls = prepared_work(self.device)
+        self.calls = calls
         self._loaded: dict[str, SingleFrameModels | MultiFrameModels] = {}
         self._tagger: Tagger | None = None
 
@@ -118,6 +133,8 @@ class PaintsUndoPipeline:
                     compile_blocks(models.vae.decoder)
                 else:
                     compile_image_decoder(models.vae.decoder)
+            elif self.calls is not None:
+                route_compiled_calls(models.unet, models.vae.decoder, self.calls)
             self.placement.add_stage(modules_of(models))
         return self._loaded[name]
 
@@ -180,6 +197,8 @@ class PaintsUndoPipeline:
         """All three stages: tag (unless a prompt is given), make the keyframes, fill the video."""
         if self.device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(self.device)
+        if isinstance(self.calls, PreparedWork):
+            self.calls.counts = CallCounts()  # per picture, for its manifest
         prompt = self.tag(picture, progress) if prompt is None else prompt
         keyframes = self.keyframes(picture, keyframe_settings, prompt, user_keyframes, progress)
         return with_keyframes_recorded(self.video(keyframes, video_settings, progress), keyframes, prompt)
@@ -193,6 +212,11 @@ class PaintsUndoPipeline:
         details = {"device": str(self.device), "memory": self.plan.mode, "memory_choice": self.plan_reason}
         if self.compile:
             details["compiled"] = True
+        if isinstance(self.calls, PreparedWork):
+            counts = self.calls.counts
+            details["prepared_calls"] = {"prepared": counts.prepared, "eager": counts.eager}
+            if counts.broken:
+                details["prepared_calls"]["broken"] = counts.broken
         if self.device.type == "cuda":
             details["peak_gpu_memory_gib"] = round(torch.cuda.max_memory_allocated(self.device) / 2**30, 3)
         return details
