@@ -129,3 +129,11 @@ def test_a_worker_that_dies_is_one_line_and_the_next_picture_starts_fresh_worker
     with pytest.raises(PaintsUndoError, match="the worker process for cpu stopped"):
         two.keyframes(blank, keys, "1girl")
     assert len(two.keyframes(blank, keys, "1girl")) == 7, "fresh workers take the next picture"
+
+
+def test_how_each_devices_block_calls_ran_is_reported_together():
+    from paintsundo.pipeline.spread import _summed_calls
+
+    each = [{"prepared": 40, "eager": 2}, {"prepared": 38, "eager": 0, "broken": ["a.pt2: cut"]}]
+    assert _summed_calls(each) == {"prepared": 78, "eager": 2, "broken": ["a.pt2: cut"]}
+    assert _summed_calls(each[:1]) == {"prepared": 40, "eager": 2}, "no broken list when none broke"

@@ -195,13 +195,17 @@ class PaintsUndoPipeline:
         progress: Progress | None = None,
     ) -> NeuralProcess:
         """All three stages: tag (unless a prompt is given), make the keyframes, fill the video."""
-        if self.device.type == "cuda":
-            torch.cuda.reset_peak_memory_stats(self.device)
-        if isinstance(self.calls, PreparedWork):
-            self.calls.counts = CallCounts()  # per picture, for its manifest
+        self.start_picture()
         prompt = self.tag(picture, progress) if prompt is None else prompt
         keyframes = self.keyframes(picture, keyframe_settings, prompt, user_keyframes, progress)
         return with_keyframes_recorded(self.video(keyframes, video_settings, progress), keyframes, prompt)
+
+    def start_picture(self) -> None:
+        """What the manifest reports is per picture: the peak GPU memory, how the block calls ran."""
+        if self.device.type == "cuda":
+            torch.cuda.reset_peak_memory_stats(self.device)
+        if isinstance(self.calls, PreparedWork):
+            self.calls.counts = CallCounts()
 
     def _compiled_limits(self) -> contextlib.AbstractContextManager:
         """Compiled models run with Dynamo's limits raised for their shapes, for that run only."""

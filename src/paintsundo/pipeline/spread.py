@@ -112,20 +112,23 @@ class SpreadPipeline:
         progress: Progress | None = None,
     ) -> NeuralProcess:
         """All three stages, as PaintsUndoPipeline runs them; the tagger runs on the first device."""
-        self._on_each(_worker_restart_peaks, [()] * len(self.devices), None)
+        self._on_each(_worker_start_picture, [()] * len(self.devices), None)
         if prompt is None:
             prompt = self._on_each(_worker_tag, [(picture,)], progress)[0]
         keyframes = self.keyframes(picture, keyframe_settings, prompt, user_keyframes, progress)
         return with_keyframes_recorded(self.video(keyframes, video_settings, progress), keyframes, prompt)
 
     def details(self) -> dict:
-        """The first device's details, with every device and its peak memory."""
+        """The first device's details, with every device, its peak memory and how its calls ran."""
         each = self._details or [{"device": device} for device in self.devices]
         details = {**each[0], "devices": [entry["device"] for entry in each]}
         peaks = [entry["peak_gpu_memory_gib"] for entry in each if "peak_gpu_memory_gib" in entry]
         if peaks:
             details["peak_gpu_memory_gib"] = max(peaks)
             details["peak_gpu_memory_gib_each"] = peaks
+        counts = [entry["prepared_calls"] for entry in each if "prepared_calls" in entry]
+        if counts:
+            details["prepared_calls"] = _summed_calls(counts)
         return details
 
     def close(self) -> None:
@@ -238,12 +241,16 @@ def _worker_segments(
     return pipeline.segments(groups, video_settings, count, _worker_progress()), pipeline.details()
 
 
-def _worker_restart_peaks() -> tuple[None, dict]:
-    pipeline = _worker_pipeline()
-    if pipeline.device.type == "cuda":
-        import torch
+def _summed_calls(counts: list[dict]) -> dict:
+    """How the devices' block calls ran, together (see PaintsUndoPipeline.details)."""
+    summed = {kind: sum(count[kind] for count in counts) for kind in ("prepared", "eager")}
+    broken = [package for count in counts for package in count.get("broken", [])]
+    return {**summed, "broken": broken} if broken else summed
 
-        torch.cuda.reset_peak_memory_stats(pipeline.device)
+
+def _worker_start_picture() -> tuple[None, dict]:
+    pipeline = _worker_pipeline()
+    pipeline.start_picture()
     return None, pipeline.details()
 
 
