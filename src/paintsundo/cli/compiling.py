@@ -36,8 +36,6 @@ def prepare_compiled_work(settings: Settings, models: Path | None, quiet: bool) 
     """Record the job's block calls, say how long compiling them takes, then compile them."""
     from paintsundo.neural import plan_compiled_work
 
-    if not quiet:
-        console.print("recording the job's block calls: two sampling steps, eager (about a minute)")
     with progress_bars(console, quiet) as report:
         preparation = plan_compiled_work(settings, models=models, progress=report)
     count = len(preparation.calls)

@@ -208,6 +208,8 @@ def plan_preparation(
     check_compiler()
     if preparation_state(device) == "unloadable":
         raise PaintsUndoError(UNLOADABLE_MESSAGE.format(torch=torch.__version__, how="earlier"), "compile")
+    if progress:
+        progress("recording the block calls (two steps, eager)", 0, 1)
     recorder = CallRecorder()
     pipeline = PaintsUndoPipeline(paths, device, "fast", calls=recorder)
     picture = np.full((keyframe_settings.height, keyframe_settings.width, 3), 255, np.uint8)
