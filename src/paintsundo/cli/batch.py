@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from paintsundo.cli import app, options
 from paintsundo.cli.options import Opt
 from paintsundo.cli.parsing import resolve_timing
+from paintsundo.cli.run import say_if_unprepared
 from paintsundo.errors import PaintsUndoError
 from paintsundo.settings import FORMATS, Settings
 
@@ -148,6 +149,8 @@ def batch(
     if workers is not None and workers < 1:
         raise PaintsUndoError(f"--workers must be at least 1, got {workers}")
     where = _where(engine, workers, gpus, use_ray, ray_address)
+    if engine == "neural" and not colorize and where["gpus"] and not quiet:
+        say_if_unprepared(settings, f"cuda:{where['gpus'][0]}")
     pictures = expand_inputs(inputs)  # a bad INPUTS fails here, before any progress is drawn
     run_options = {"format": format, **where, "retry_failed": retry_failed, "models": models and str(models)}
     if colorize:

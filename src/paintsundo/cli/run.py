@@ -115,15 +115,19 @@ def _draw(job: VideoJob, contact_sheet: bool, quiet: bool) -> None:
 
 def _say_compiled_work(job: VideoJob) -> None:
     """Before a neural run on a GPU without prepared compiled work: that it runs eager, and the fix."""
-    settings = job.settings
-    if job.engine != "neural" or settings.compile or settings.memory not in ("auto", "fast"):
-        return
-    device = f"cuda:{settings.gpus[0]}" if settings.gpus else str(job.choice.device)
-    if device.startswith("cuda"):
-        from paintsundo.neural import compiled_work_state
+    if job.engine == "neural":
+        gpus = job.settings.gpus
+        say_if_unprepared(job.settings, f"cuda:{gpus[0]}" if gpus else str(job.choice.device))
 
-        if compiled_work_state(device) == "unprepared":
-            console.print(f"compiled work is not prepared for this GPU: the run is eager; {PREPARE_HINT}")
+
+def say_if_unprepared(settings: Settings, device: str) -> None:
+    """One line when this GPU has no prepared compiled work for a run that would use it."""
+    if settings.compile or settings.memory not in ("auto", "fast") or not device.startswith("cuda"):
+        return
+    from paintsundo.neural import compiled_work_state
+
+    if compiled_work_state(device) == "unprepared":
+        console.print(f"compiled work is not prepared for this GPU: the run is eager; {PREPARE_HINT}")
 
 
 def _say_prepared_calls(manifest: dict) -> None:
