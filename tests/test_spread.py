@@ -35,8 +35,8 @@ def pipelines():
 def job():
     from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
 
-    keys = KeyframeSettings(width=64, height=64, operation_steps=(400, 600, 800, 950, 999), steps=2)
-    # Five keyframes and two ends make six segments: three batches of two, two on one device.
+    keys = KeyframeSettings(width=64, height=64, operation_steps=(400, 999), steps=2)
+    # Two keyframes and two ends make three segments: a batch of two on one device, of one on the other.
     return keys, VideoSettings(steps=2, buckets=((64, 64),), seed=7)
 
 
@@ -49,20 +49,13 @@ def test_two_devices_make_the_frames_one_device_makes(pipelines, example_paths):
     seen = []
     alone = one(picture, keys, video, prompt="1girl")
     shared = two(picture, keys, video, prompt="1girl", progress=lambda *report: seen.append(report))
-    assert [entry["operation_step"] for entry in shared.details["keyframes"]] == [
-        0,
-        400,
-        600,
-        800,
-        950,
-        999,
-        1000,
-    ]
-    assert shared.details["devices"] == ["cpu", "cpu"] and len(shared) == len(alone) == 6 * 15
+    steps = [entry["operation_step"] for entry in shared.details["keyframes"]]
+    assert steps == [0, 400, 999, 1000]
+    assert shared.details["devices"] == ["cpu", "cpu"] and len(shared) == len(alone) == 3 * 15
     difference = np.abs(np.stack(shared.frames).astype(int) - np.stack(alone.frames).astype(int))
     assert difference.max() <= 2, "the same frames, up to rounding of a smaller keyframe batch"
     assert shared.stages == alone.stages and shared.events == alone.events
-    assert {label for label, _, _ in seen} >= {"keyframes", "video 1-2/6"}, "the first device reports"
+    assert {label for label, _, _ in seen} >= {"keyframes", "video 1-2/3"}, "the first device reports"
 
 
 def test_user_keyframes_keep_their_steps_when_shared_out(pipelines, example_paths):
@@ -74,10 +67,9 @@ def test_user_keyframes_keep_their_steps_when_shared_out(pipelines, example_path
     lines = np.zeros((64, 64, 3), np.uint8)
     sequence = two.keyframes(picture, keys, "1girl", [(lines, 800)])
     assert [(k.step, k.source) for k in sequence] == [
-        (0, "input"), (400, "generated"), (600, "generated"), (800, "user"),
-        (950, "generated"), (999, "generated"), (1000, "blank"),
+        (0, "input"), (400, "generated"), (800, "user"), (999, "generated"), (1000, "blank"),
     ]  # fmt: skip
-    assert np.array_equal(sequence[3].picture, lines)
+    assert np.array_equal(sequence[2].picture, lines)
 
 
 def test_gpus_are_checked_before_any_work(tmp_path):
@@ -114,7 +106,7 @@ def test_a_failure_in_a_worker_is_raised_in_one_line_and_the_workers_stay(pipeli
     with pytest.raises(PaintsUndoError, match="multiples of 16"):
         two.keyframes(np.zeros((64, 64, 3), np.uint8), odd, "1girl")
     again = two.keyframes(np.zeros((64, 64, 3), np.uint8), keys, "1girl")
-    assert len(again) == 7, "the workers go on to the next picture"
+    assert len(again) == 4, "the workers go on to the next picture"
 
 
 def test_a_worker_that_dies_is_one_line_and_the_next_picture_starts_fresh_workers(pipelines):
@@ -123,12 +115,12 @@ def test_a_worker_that_dies_is_one_line_and_the_next_picture_starts_fresh_worker
     _, two = pipelines
     keys, _ = job()
     blank = np.zeros((64, 64, 3), np.uint8)
-    assert len(two.keyframes(blank, keys, "1girl")) == 7  # the workers are up
+    assert len(two.keyframes(blank, keys, "1girl")) == 4  # the workers are up
     for process in list(two._workers[1]._processes.values()):  # as the system's OOM killer would
         process.kill()
     with pytest.raises(PaintsUndoError, match="the worker process for cpu stopped"):
         two.keyframes(blank, keys, "1girl")
-    assert len(two.keyframes(blank, keys, "1girl")) == 7, "fresh workers take the next picture"
+    assert len(two.keyframes(blank, keys, "1girl")) == 4, "fresh workers take the next picture"
 
 
 def test_how_each_devices_block_calls_ran_is_reported_together():
