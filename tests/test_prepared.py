@@ -179,3 +179,23 @@ def test_the_command_refuses_a_cpu_in_one_line_and_says_what_ran_eager(tmp_path,
     said = capsys.readouterr().err
     assert "4 block calls had no prepared package" in said and "a.pt2: cut" in said
     assert said.count("paintsundo compile") == 2
+
+
+def test_the_app_says_when_compiled_work_is_not_prepared_for_its_gpu(monkeypatch):
+    import paintsundo.neural
+    from paintsundo.app.layout import build
+    from paintsundo.app.scratch import Scratch
+    from paintsundo.app.server import compiled_work_note
+
+    assert compiled_work_note() == "", "no GPU here: nothing to prepare"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    for state, said in [("unprepared", True), ("prepared", False), ("unloadable", False)]:
+        monkeypatch.setattr(paintsundo.neural, "compiled_work_state", lambda device, state=state: state)
+        assert ("`paintsundo compile` prepares it once" in compiled_work_note()) == said
+    note = "Compiled work is not prepared for this GPU"
+    scratch = Scratch()
+    try:
+        page = build([], scratch, None, True, "", note)
+    finally:
+        scratch.remove()
+    assert any(note in str(part.get("props", {}).get("value", "")) for part in page.config["components"])

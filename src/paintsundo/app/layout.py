@@ -28,7 +28,12 @@ DOWNLOAD_HOWTO = (
 
 
 def build(
-    examples: list[str], scratch: Scratch, models: str | None, neural_ready: bool, reason: str
+    examples: list[str],
+    scratch: Scratch,
+    models: str | None,
+    neural_ready: bool,
+    reason: str,
+    neural_note: str = "",
 ) -> gr.Blocks:
     with gr.Blocks(title="paintsundo", delete_cache=CACHE_SWEEP) as page:
         gr.Markdown(
@@ -40,6 +45,8 @@ def build(
         with gr.Tab("Paints-UNDO (neural)"):
             if not neural_ready:
                 gr.Markdown(DOWNLOAD_HOWTO.format(reason=reason), elem_id="neural-unavailable")
+            elif neural_note:
+                gr.Markdown(neural_note, elem_id="neural-note")
             _neural_tab(examples, scratch, models, neural_ready)
         with gr.Tab("Sketch → colour"):
             _colour_tab(scratch)

@@ -30,11 +30,26 @@ def neural_status(models: str | Path | None) -> tuple[bool, str]:
     return (True, "") if found else (False, "its weights were not found")
 
 
+def compiled_work_note() -> str:
+    """For a GPU without prepared compiled work: that the neural engine runs eager, and the fix."""
+    import torch
+
+    from paintsundo.neural import compiled_work_state
+
+    if not torch.cuda.is_available() or compiled_work_state("cuda") != "unprepared":
+        return ""
+    return (
+        "Compiled work is not prepared for this GPU, so pictures run eager. `paintsundo compile`"
+        " prepares it once (minutes); restart the app after it."
+    )
+
+
 def build_app(scratch: Scratch, models: str | Path | None = None, concurrency: int = 1) -> gr.Blocks:
     """The page, writing into `scratch`, with a queue that runs `concurrency` jobs at a time so GPU
     jobs never overlap."""
     ready, reason = neural_status(models)
-    page = build(bundled_examples(), scratch, str(models) if models else None, ready, reason)
+    note = compiled_work_note() if ready else ""
+    page = build(bundled_examples(), scratch, str(models) if models else None, ready, reason, note)
     return page.queue(default_concurrency_limit=concurrency, max_size=64)
 
 
