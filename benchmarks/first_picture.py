@@ -44,7 +44,7 @@ from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
 from paintsundo.pipeline.spread import SpreadPipeline
 from paintsundo.weights import component
 from paintsundo.weights.release import MULTI_FRAME, SINGLE_FRAME
-from released_random import ROOT, TOKENIZERS, random_component
+from released_random import ROOT, TOKENIZERS, median_seconds, random_component, synchronised_seconds
 
 PROMPT = "1girl, solo, smile"
 PICTURE = ROOT / "examples" / "1.jpg"
@@ -168,18 +168,9 @@ def job(steps: int | None = None) -> tuple[KeyframeSettings, VideoSettings]:
 
 def timed(pipeline, picture: np.ndarray, repeats: int) -> tuple[float, float, list[np.ndarray]]:
     """Seconds of the warm-up job (2 steps: every shape once), the median job, and its frames."""
-    started = time.perf_counter()
-    pipeline(picture, *job(2), prompt=PROMPT)
-    torch.cuda.synchronize()
-    warm = time.perf_counter() - started
-    seconds, frames = [], None
-    for _ in range(repeats):
-        torch.cuda.synchronize()
-        started = time.perf_counter()
-        frames = pipeline(picture, *job(), prompt=PROMPT).frames
-        torch.cuda.synchronize()
-        seconds.append(time.perf_counter() - started)
-    return warm, statistics.median(seconds), frames
+    warm, _ = synchronised_seconds(lambda: pipeline(picture, *job(2), prompt=PROMPT))
+    median, frames = median_seconds(lambda: pipeline(picture, *job(), prompt=PROMPT).frames, repeats)
+    return warm, median, frames
 
 
 def psnr(frames: list[np.ndarray], reference: list[np.ndarray]) -> float:

@@ -13,9 +13,7 @@ same in both runs.
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +24,7 @@ from torch import nn
 from first_picture import PICTURE, PROMPT, job, psnr, write_weights
 from paintsundo.hub import layout
 from paintsundo.pipeline.paints_undo import PaintsUndoPipeline
+from released_random import median_seconds
 
 E4M3 = torch.float8_e4m3fn
 E4M3_MAX = torch.finfo(E4M3).max
@@ -103,18 +102,6 @@ def first_call(unet: nn.Module, run) -> tuple[tuple, dict]:
     return seen[0]
 
 
-def timed(function, repeats: int):
-    """The median seconds of `repeats` calls, and the last call's result."""
-    seconds = []
-    for _ in range(repeats):
-        torch.cuda.synchronize()
-        started = time.perf_counter()
-        result = function()
-        torch.cuda.synchronize()
-        seconds.append(time.perf_counter() - started)
-    return statistics.median(seconds), result
-
-
 def unet_rows(pipeline: PaintsUndoPipeline, picture: np.ndarray) -> list[tuple]:
     """Each UNet's first call in the 2-step job, in fp16 then FP8: error, times, layers replaced."""
     calls = {}
@@ -127,7 +114,9 @@ def unet_rows(pipeline: PaintsUndoPipeline, picture: np.ndarray) -> list[tuple]:
     unets = {"single-frame": pipeline.single.unet, "video": pipeline.multi.unet}
 
     def each_call() -> dict:
-        return {name: timed(lambda u=u, c=calls[name]: u(*c[0], **c[1]), 10) for name, u in unets.items()}
+        return {
+            name: median_seconds(lambda u=u, c=calls[name]: u(*c[0], **c[1]), 10) for name, u in unets.items()
+        }
 
     with torch.inference_mode():
         fp16 = each_call()
@@ -156,14 +145,18 @@ def main() -> None:
         picture = np.asarray(image.convert("RGB"))
     pipeline = PaintsUndoPipeline(layout(weights, "benchmark"), "cuda", "fast")
     pipeline(picture, *job(2), prompt=PROMPT)  # warm-up
-    fp16_job, reference = timed(lambda: pipeline(picture, *job(), prompt=PROMPT).frames, args.repeats)
+
+    def whole_job() -> list[np.ndarray]:
+        return pipeline(picture, *job(), prompt=PROMPT).frames
+
+    fp16_job, reference = median_seconds(whole_job, args.repeats)
     print(f"default job, fp16 eager: {fp16_job:.2f} s", flush=True)
     rows = unet_rows(pipeline, picture)
     print(f"{'one UNet call, eager':52} {'rel. error':>10} {'fp16 ms':>9} {'fp8 ms':>9}")
     for what, error, fp16_s, fp8_s in rows:
         print(f"{what:52} {error:10.2e} {1e3 * fp16_s:9.2f} {1e3 * fp8_s:9.2f}", flush=True)
     pipeline(picture, *job(2), prompt=PROMPT)  # warm-up of the FP8 kernels
-    fp8_job, frames = timed(lambda: pipeline(picture, *job(), prompt=PROMPT).frames, args.repeats)
+    fp8_job, frames = median_seconds(whole_job, args.repeats)
     difference = int(np.abs(np.stack(frames).astype(int) - np.stack(reference).astype(int)).max())
     print(f"{'default job, eager':52} {'fp16 s':>10} {'fp8 s':>9} {'frames against fp16'}")
     print(

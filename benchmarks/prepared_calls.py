@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import argparse
 import faulthandler
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +25,7 @@ from paintsundo.pipeline.paints_undo import PaintsUndoPipeline
 from paintsundo.pipeline.prepared import CallRecorder, PreparedWork, module_tensors, package_name
 from paintsundo.pipeline.preparing import RECORDING_STEPS, Preparation
 from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
+from released_random import median_seconds
 
 
 def recorded_calls(weights: Path, stage: str) -> list:
@@ -46,17 +45,6 @@ def recorded_calls(weights: Path, stage: str) -> list:
     return list(recorder.calls.values())
 
 
-def timed(function, repeats: int = 5) -> float:
-    seconds = []
-    for _ in range(repeats):
-        torch.cuda.synchronize()
-        started = time.perf_counter()
-        function()
-        torch.cuda.synchronize()
-        seconds.append(time.perf_counter() - started)
-    return statistics.median(seconds)
-
-
 def compare(call, runner) -> tuple[float, float, float]:
     """(relative error, eager ms, prepared ms) of one call on random inputs of its shapes."""
     args, kwargs = pytree.tree_map_only(
@@ -70,8 +58,8 @@ def compare(call, runner) -> tuple[float, float, float]:
         prepared = runner(weights, args, kwargs)
         ours, reference = pytree.tree_leaves(prepared)[0].float(), pytree.tree_leaves(eager)[0].float()
         error = float((ours - reference).norm() / reference.norm())
-        eager_s = timed(lambda: run_eager(call.module, call.method, args, kwargs))
-        prepared_s = timed(lambda: runner(weights, args, kwargs))
+        eager_s, _ = median_seconds(lambda: run_eager(call.module, call.method, args, kwargs), 5)
+        prepared_s, _ = median_seconds(lambda: runner(weights, args, kwargs), 5)
     return error, 1e3 * eager_s, 1e3 * prepared_s
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import statistics
 import time
 from pathlib import Path
 
@@ -67,6 +68,12 @@ def synchronised_seconds(action) -> tuple[float, object]:
     result = action()
     synchronise()
     return time.perf_counter() - started, result
+
+
+def median_seconds(action, repeats: int) -> tuple[float, object]:
+    """The median of `repeats` synchronised timings of `action`, and the last call's result."""
+    timings = [synchronised_seconds(action) for _ in range(repeats)]
+    return statistics.median(seconds for seconds, _ in timings), timings[-1][1]
 
 
 @contextlib.contextmanager

@@ -65,9 +65,19 @@ def compile_image_decoder(decoder: nn.Module, backend: str = "inductor") -> None
         module.compile(dynamic=False, backend=backend)
 
 
+def compile_models(unet: CompiledBlocks, decoder: nn.Module) -> None:
+    """Compile a model set's UNet and its VAE decoder: the video decoder declares its blocks, the
+    keyframe decoder (diffusers') is compiled by `compile_image_decoder`."""
+    compile_blocks(unet)
+    if isinstance(decoder, CompiledBlocks):
+        compile_blocks(decoder)
+    else:
+        compile_image_decoder(decoder)
+
+
 def route_compiled_calls(unet: CompiledBlocks, decoder: nn.Module, route: CallRoute) -> None:
-    """Hand the calls of every part `compile_blocks` / `compile_image_decoder` would compile to
-    `route` (prepared compiled work), with the same channels-last weights."""
+    """Hand the calls of every part `compile_models` would compile to `route` (prepared compiled
+    work), with the same channels-last weights."""
     use_channels_last(unet)
     unet.route_calls(route)
     if isinstance(decoder, CompiledBlocks):

@@ -106,8 +106,7 @@ def keyframe_sequence(
     """[input] + keyframes by operation step + [blank]; user keyframes replace generated ones at
     their step and add the rest."""
     user = user or []
-    taken = {keyframe.step for keyframe in user}
-    wanted = tuple(step for step in keyframe_settings.operation_steps if step not in taken)
+    wanted = steps_to_generate(keyframe_settings, user)
     report = (lambda done, total: progress("keyframes", done, total)) if progress else None
     if wanted:
         run = dataclasses.replace(keyframe_settings, operation_steps=wanted)
@@ -118,6 +117,17 @@ def keyframe_sequence(
             [],
         )
     middle = [Keyframe(step, image, "generated") for step, image in zip(wanted, generated, strict=True)]
-    middle = sorted(middle + user, key=lambda keyframe: keyframe.step)
+    return framed_sequence(finished, middle + user)
+
+
+def steps_to_generate(keyframe_settings: KeyframeSettings, user: list[Keyframe]) -> tuple[int, ...]:
+    """The operation steps whose keyframes are generated: those no user keyframe takes."""
+    taken = {keyframe.step for keyframe in user}
+    return tuple(step for step in keyframe_settings.operation_steps if step not in taken)
+
+
+def framed_sequence(finished: np.ndarray, middle: list[Keyframe]) -> list[Keyframe]:
+    """The finished picture, the keyframes by operation step, then the blank canvas."""
     blank = np.full_like(finished, 255)
-    return [Keyframe(0, finished, "input"), *middle, Keyframe(BLANK_STEP, blank, "blank")]
+    ordered = sorted(middle, key=lambda keyframe: keyframe.step)
+    return [Keyframe(0, finished, "input"), *ordered, Keyframe(BLANK_STEP, blank, "blank")]

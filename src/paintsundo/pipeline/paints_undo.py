@@ -34,9 +34,8 @@ from paintsundo.hub import ModelPaths
 from paintsundo.models.compiling import CallRoute
 from paintsundo.pipeline.acceleration import (
     choose_attention_kernels,
-    compile_blocks,
-    compile_image_decoder,
     compile_limits,
+    compile_models,
     route_compiled_calls,
 )
 from paintsundo.pipeline.images import resize_and_center_crop
@@ -128,11 +127,7 @@ class PaintsUndoPipeline:
             models = self._loaded[name] = loader(folder, self.device, onto=onto)
             choose_attention_kernels(models.unet)
             if self.compile:  # first: it lays out the weights that the placement then packs
-                compile_blocks(models.unet)
-                if isinstance(models, MultiFrameModels):
-                    compile_blocks(models.vae.decoder)
-                else:
-                    compile_image_decoder(models.vae.decoder)
+                compile_models(models.unet, models.vae.decoder)
             elif self.calls is not None:
                 route_compiled_calls(models.unet, models.vae.decoder, self.calls)
             self.placement.add_stage(modules_of(models))

@@ -231,10 +231,9 @@ def preparation_state(device: torch.device) -> str:
 
 def prepared_work(device: torch.device) -> PreparedWork | None:
     """The route for this device's compiled blocks, if any package is prepared for its machine key."""
-    if device.type != "cuda":
+    if device.type != "cuda" or preparation_state(device) != "prepared":
         return None
-    work = PreparedWork.for_device(device)
-    return work if packages_in(work.folder) else None
+    return PreparedWork.for_device(device)
 
 
 @contextlib.contextmanager

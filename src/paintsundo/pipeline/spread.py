@@ -24,6 +24,7 @@ import numpy as np
 from paintsundo.errors import PaintsUndoError
 from paintsundo.hub import ModelPaths
 from paintsundo.pipeline.images import resize_and_center_crop
+from paintsundo.pipeline.keyframes import framed_sequence, steps_to_generate
 from paintsundo.pipeline.paints_undo import (
     KeyframePicture,
     NeuralProcess,
@@ -32,7 +33,7 @@ from paintsundo.pipeline.paints_undo import (
     video_process,
     with_keyframes_recorded,
 )
-from paintsundo.pipeline.settings import BLANK_STEP, KeyframeSettings, VideoSettings
+from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
 from paintsundo.pipeline.video import SegmentGroup, group_segments, joined_frames
 from paintsundo.timeline import Keyframe, Progress
 
@@ -74,20 +75,15 @@ class SpreadPipeline:
     ) -> list[Keyframe]:
         """Stage 2, the operation steps still to generate shared out (see PaintsUndoPipeline)."""
         keyframe_settings, given = place_user_keyframes(keyframe_settings, user_keyframes)
-        taken = {keyframe.step for keyframe in given}
-        wanted = [step for step in keyframe_settings.operation_steps if step not in taken]
+        wanted = steps_to_generate(keyframe_settings, given)
         runs = [
-            dataclasses.replace(keyframe_settings, operation_steps=tuple(wanted[run.start : run.stop]))
+            dataclasses.replace(keyframe_settings, operation_steps=wanted[run.start : run.stop])
             for run in share(len(wanted), len(self.devices))
         ]
         made = self._on_each(_worker_keyframes, [(picture, run, prompt) for run in runs], progress)
         middle = [keyframe for sequence in made for keyframe in sequence] + given
         finished = resize_and_center_crop(picture, keyframe_settings.width, keyframe_settings.height)
-        return [
-            Keyframe(0, finished, "input"),
-            *sorted(middle, key=lambda keyframe: keyframe.step),
-            Keyframe(BLANK_STEP, np.full_like(finished, 255), "blank"),
-        ]
+        return framed_sequence(finished, middle)
 
     def video(
         self, keyframes: list[Keyframe], video_settings: VideoSettings, progress: Progress | None = None
