@@ -78,6 +78,9 @@ def test_the_machine_folder_changes_with_torch_the_gpu_and_our_code(monkeypatch,
     monkeypatch.undo()
     monkeypatch.setattr(prepared, "code_digest", lambda: "changed")
     assert prepared.machine_folder(cpu, tmp_path) != folder, "our models changed: packages are stale"
+    monkeypatch.undo()
+    monkeypatch.setattr(prepared, "cpu_identity", lambda: "another processor")
+    assert prepared.machine_folder(cpu, tmp_path) != folder, "a package's C++ is built for its CPU"
     monkeypatch.setenv(prepared.FOLDER_VARIABLE, str(tmp_path / "cache"))
     assert prepared.compiled_folder() == tmp_path / "cache"
 
@@ -136,7 +139,7 @@ def test_unprepared_gpu_runs_find_nothing_and_compiling_in_process_routes_nothin
 def test_a_package_built_ahead_is_used_by_the_next_run(recorded, tmp_path):
     """One real AOTInductor package (a small block, on the CPU), exported and built by the functions
     that `paintsundo compile` runs in its worker processes."""
-    from paintsundo.pipeline.prepared import PreparedWork, package_name
+    from paintsundo.pipeline.prepared import PreparedWork, load_package, package_name
     from paintsundo.pipeline.preparing import compile_exported, export_call
 
     paths, plain, calls = recorded
@@ -149,6 +152,8 @@ def test_a_package_built_ahead_is_used_by_the_next_run(recorded, tmp_path):
     process = run_with(paths, work)
     assert process.details["prepared_calls"]["prepared"] > 0
     assert largest_difference(process.frames, plain) <= 1, "the same frames, up to rounding"
+    with pytest.raises(ValueError, match="the package takes"):
+        load_package(package, -1)(smallest.args, smallest.kwargs)  # the block's weights left out
 
 
 def test_a_torch_build_that_cannot_load_its_packages_is_found_before_the_rest_are_built(recorded, tmp_path):
@@ -199,3 +204,43 @@ def test_the_app_says_when_compiled_work_is_not_prepared_for_its_gpu(monkeypatch
     finally:
         scratch.remove()
     assert any(note in str(part.get("props", {}).get("value", "")) for part in page.config["components"])
+
+
+# A library that carries its own copy of libstdc++ and uses std::locale, as the packages that some
+# torch builds write do (their loader crashed on the device until the runtime was shared).
+LOCALE_USER = """
+#include <regex>
+#include <string>
+extern "C" int matches(const char* text) {
+  return std::regex_match(std::string(text), std::regex("(cpu|cuda)(:[0-9]+)?")) ? 1 : 0;
+}
+"""
+LOAD_IT = """
+import ctypes, sys, torch
+if sys.argv[2] == "shared":
+    from paintsundo.pipeline.prepared import share_cpp_runtime
+    share_cpp_runtime()
+print(ctypes.CDLL(sys.argv[1]).matches(b"cuda:0"))
+"""
+
+
+def test_a_library_with_its_own_cpp_runtime_loads_once_the_runtime_is_shared(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from torch._inductor import config
+
+    source, library = tmp_path / "locale_user.cpp", tmp_path / "locale_user.so"
+    source.write_text(LOCALE_USER)
+    compiler = os.environ.get("CXX") or config.cpp.cxx[-1]
+    build = [compiler, "-shared", "-fPIC", "-O1", "-static-libstdc++", "-o", str(library), str(source)]
+    subprocess.run(build, check=True)
+
+    def load(how: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-c", LOAD_IT, str(library), how]
+        return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+    assert load("alone").returncode != 0, "two C++ runtimes in one process: the hazard is real here"
+    shared = load("shared")
+    assert shared.returncode == 0 and shared.stdout.strip() == "1", shared.stderr[-500:]

@@ -10,10 +10,12 @@ found. A call with no package runs eager and is counted, so that the run can say
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import functools
 import hashlib
 import json
 import os
+import platform
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -63,6 +65,19 @@ def _version(distribution: str) -> str:
         return "absent"
 
 
+@functools.cache
+def cpu_identity() -> str:
+    """The processor's architecture and instruction-set extensions: a package's C++ is built for them."""
+    flags = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith(("flags", "Features")):  # x86, then Arm
+                flags = " ".join(sorted(line.partition(":")[2].split()))
+                break
+    identity = f"{platform.machine()} {flags or platform.processor()}"
+    return hashlib.sha256(identity.encode()).hexdigest()[:16]
+
+
 def machine_key(device: torch.device) -> dict[str, str]:
     """Everything besides the call itself that decides a package: the GPU and the software."""
     if device.type == "cuda":
@@ -71,6 +86,7 @@ def machine_key(device: torch.device) -> dict[str, str]:
     else:
         gpu, capability = device.type, ""
     return {
+        "cpu": cpu_identity(),
         "gpu": gpu,
         "capability": capability,
         "torch": torch.__version__,
@@ -135,6 +151,49 @@ class CallCounts:
     broken: list[str] = field(default_factory=list)  # packages that would not load
 
 
+class PackageRunner:
+    """One loaded AOTInductor package, called with the same arguments as the block call it replaces.
+
+    It drives torch's C++ loader itself. torch's Python loader first compares the package's CPU
+    vector extensions with this machine's by building test programs with the C++ compiler, which
+    took 43 s of a fresh process on the device; the machine key already keeps packages to the
+    machine (CPU included) that built them.
+    """
+
+    def __init__(self, path: Path, device_index: int) -> None:
+        share_cpp_runtime()
+        self.loader = torch._C._aoti.AOTIModelPackageLoader(str(path), "model", False, 1, device_index)
+        inputs, outputs = self.loader.get_call_spec()
+        self.input_spec = pytree.treespec_loads(inputs)
+        self.output_spec = pytree.treespec_loads(outputs)
+        self._checked = False
+
+    def __call__(self, *args: Any) -> Any:
+        leaves, structure = pytree.tree_flatten((args, {}))
+        if not self._checked:  # the first call's arguments must have the exported structure
+            if structure != self.input_spec:
+                raise ValueError(f"arguments shaped {structure}, the package takes {self.input_spec}")
+            self._checked = True
+        outputs = self.loader.boxed_run([leaf for leaf in leaves if isinstance(leaf, torch.Tensor)])
+        return pytree.tree_unflatten(outputs, self.output_spec)
+
+
+def load_package(path: Path, device_index: int) -> PackageRunner:
+    """Load one AOTInductor package (device_index -1 for a CPU package)."""
+    return PackageRunner(path, device_index)
+
+
+@functools.cache
+def share_cpp_runtime() -> None:
+    """Put the process's libstdc++ into the global symbol scope, for the packages' libraries."""
+    # Some torch builds (2.11.0+cu130 on the device) link libstdc++ statically into each package's
+    # library. A second C++ runtime in a process that already has one (torch's) crashes in
+    # std::locale as the library starts. With the loaded libstdc++ global, the library's copy
+    # resolves to it, as under LD_PRELOAD.
+    with contextlib.suppress(OSError):  # not loaded, or not a glibc system: nothing to share
+        ctypes.CDLL("libstdc++.so.6", mode=os.RTLD_GLOBAL | os.RTLD_NOLOAD)
+
+
 class PreparedWork:
     """The route of a model's compiled blocks when packages are prepared: each call runs its shape's
     package if there is one, else eager. Packages load on first use and stay loaded."""
@@ -174,7 +233,7 @@ class PreparedWork:
         if not path.is_file():
             return None
         try:
-            return torch._inductor.aoti_load_package(str(path), device_index=self._device_index())
+            return load_package(path, self._device_index())
         except Exception as error:  # cut short or damaged: run eager, say so, and let it be rebuilt
             reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             self.counts.broken.append(f"{path.name}: {reason}")

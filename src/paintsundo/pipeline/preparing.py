@@ -34,6 +34,7 @@ from paintsundo.pipeline.prepared import (
     UNLOADABLE,
     CallRecorder,
     RecordedCall,
+    load_package,
     machine_folder,
     machine_key,
     module_tensors,
@@ -165,7 +166,7 @@ class Preparation:
 
     def _check_loads(self, package: Path) -> None:
         index = self.device.index if self.device.index is not None else -1
-        loader = multiprocessing.get_context("spawn").Process(target=load_package, args=(str(package), index))
+        loader = multiprocessing.get_context("spawn").Process(target=probe_load, args=(str(package), index))
         loader.start()
         loader.join()
         if loader.exitcode != 0:
@@ -175,9 +176,9 @@ class Preparation:
             raise PaintsUndoError(UNLOADABLE_MESSAGE.format(torch=torch.__version__, how=how), "compile")
 
 
-def load_package(package: str, device_index: int) -> None:
+def probe_load(package: str, device_index: int) -> None:
     """Load a package: run in a process of its own, so that a crash in the loader is only reported."""
-    torch._inductor.aoti_load_package(package, device_index=device_index)
+    load_package(Path(package), device_index)
 
 
 def check_compiler() -> None:
