@@ -139,7 +139,7 @@ def test_unprepared_gpu_runs_find_nothing_and_compiling_in_process_routes_nothin
 def test_a_package_built_ahead_is_used_by_the_next_run(recorded, tmp_path):
     """One real AOTInductor package (a small block, on the CPU), exported and built by the functions
     that `paintsundo compile` runs in its worker processes."""
-    from paintsundo.pipeline.prepared import PreparedWork, load_package, package_name
+    from paintsundo.pipeline.prepared import PackageRunner, PreparedWork, package_name
     from paintsundo.pipeline.preparing import compile_exported, export_call
 
     paths, plain, calls = recorded
@@ -153,7 +153,7 @@ def test_a_package_built_ahead_is_used_by_the_next_run(recorded, tmp_path):
     assert process.details["prepared_calls"]["prepared"] > 0
     assert largest_difference(process.frames, plain) <= 1, "the same frames, up to rounding"
     with pytest.raises(ValueError, match="the package takes"):
-        load_package(package, -1)(smallest.args, smallest.kwargs)  # the block's weights left out
+        PackageRunner(package, -1)(smallest.args, smallest.kwargs)  # the block's weights left out
 
 
 def test_a_torch_build_that_cannot_load_its_packages_is_found_before_the_rest_are_built(recorded, tmp_path):

@@ -161,6 +161,7 @@ class PackageRunner:
     """
 
     def __init__(self, path: Path, device_index: int) -> None:
+        """Load the package at `path` onto CUDA device `device_index` (-1 for a CPU package)."""
         share_cpp_runtime()
         self.loader = torch._C._aoti.AOTIModelPackageLoader(str(path), "model", False, 1, device_index)
         inputs, outputs = self.loader.get_call_spec()
@@ -176,11 +177,6 @@ class PackageRunner:
             self._checked = True
         outputs = self.loader.boxed_run([leaf for leaf in leaves if isinstance(leaf, torch.Tensor)])
         return pytree.tree_unflatten(outputs, self.output_spec)
-
-
-def load_package(path: Path, device_index: int) -> PackageRunner:
-    """Load one AOTInductor package (device_index -1 for a CPU package)."""
-    return PackageRunner(path, device_index)
 
 
 @functools.cache
@@ -233,7 +229,7 @@ class PreparedWork:
         if not path.is_file():
             return None
         try:
-            return load_package(path, self._device_index())
+            return PackageRunner(path, self._device_index())
         except Exception as error:  # cut short or damaged: run eager, say so, and let it be rebuilt
             reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             self.counts.broken.append(f"{path.name}: {reason}")

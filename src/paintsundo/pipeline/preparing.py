@@ -33,8 +33,8 @@ from paintsundo.pipeline.paints_undo import PaintsUndoPipeline
 from paintsundo.pipeline.prepared import (
     UNLOADABLE,
     CallRecorder,
+    PackageRunner,
     RecordedCall,
-    load_package,
     machine_folder,
     machine_key,
     module_tensors,
@@ -178,7 +178,7 @@ class Preparation:
 
 def probe_load(package: str, device_index: int) -> None:
     """Load a package: run in a process of its own, so that a crash in the loader is only reported."""
-    load_package(Path(package), device_index)
+    PackageRunner(Path(package), device_index)
 
 
 def check_compiler() -> None:
