@@ -186,7 +186,9 @@ def share_cpp_runtime() -> None:
     # library. A second C++ runtime in a process that already has one (torch's) crashes in
     # std::locale as the library starts. With the loaded libstdc++ global, the library's copy
     # resolves to it, as under LD_PRELOAD.
-    with contextlib.suppress(OSError):  # not loaded, or not a glibc system: nothing to share
+    if not hasattr(os, "RTLD_NOLOAD"):
+        return  # Windows: no dlopen scopes
+    with contextlib.suppress(OSError):  # libstdc++ not loaded (another C++ runtime): nothing to share
         ctypes.CDLL("libstdc++.so.6", mode=os.RTLD_GLOBAL | os.RTLD_NOLOAD)
 
 
