@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import shutil
 import signal
 import subprocess
@@ -112,9 +113,7 @@ def print_backtrace(route: str, path: Path, device: str, weights_as_inputs: bool
     call = f"import aoti_loader as a; a.LOADS[{route!r}]({str(path)!r}, {device!r}, {weights_as_inputs})"
     command = ["cuda-gdb", "-batch", "-ex", "run", "-ex", "bt 30", "--args", sys.executable, "-c", call]
     here = str(Path(__file__).parent)
-    result = subprocess.run(
-        command, capture_output=True, text=True, env={**__import__("os").environ, "PYTHONPATH": here}
-    )
+    result = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": here})
     print("\n".join((result.stdout + result.stderr).splitlines()[-45:]), flush=True)
 
 

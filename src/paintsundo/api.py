@@ -258,7 +258,7 @@ def _neural_pipeline(choice: EngineChoice, settings: Settings):
         return shared_spread_pipeline(choice.models, devices, settings.memory, settings.compile)
     from paintsundo.pipeline.paints_undo import shared_pipeline
 
-    device = f"cuda:{settings.gpus[0]}" if settings.gpus else choice.device
+    device = choice.first_device(settings.gpus)
     return shared_pipeline(choice.models, device, settings.memory, settings.compile)
 
 

@@ -15,6 +15,10 @@ class EngineChoice:
     models: object = None  # hub.ModelPaths for the neural engine
     device: str = "cpu"
 
+    def first_device(self, gpus: tuple[int, ...]) -> str:
+        """Where a one-device pipeline runs: the first GPU asked for, else the chosen device."""
+        return f"cuda:{gpus[0]}" if gpus else self.device
+
 
 def best_device() -> str:
     import torch

@@ -159,7 +159,7 @@ def plan_compiled_work(
     choice = choose_engine("neural", models, settings.device)
     from paintsundo.pipeline.preparing import plan_preparation
 
-    device = f"cuda:{settings.gpus[0]}" if settings.gpus else choice.device
+    device = choice.first_device(settings.gpus)
     return plan_preparation(
         choice.models, device, settings.keyframe_settings, settings.video_settings, progress
     )

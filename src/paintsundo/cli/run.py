@@ -116,8 +116,7 @@ def _draw(job: VideoJob, contact_sheet: bool, quiet: bool) -> None:
 def _say_compiled_work(job: VideoJob) -> None:
     """Before a neural run on a GPU without prepared compiled work: that it runs eager, and the fix."""
     if job.engine == "neural":
-        gpus = job.settings.gpus
-        say_if_unprepared(job.settings, f"cuda:{gpus[0]}" if gpus else str(job.choice.device))
+        say_if_unprepared(job.settings, job.choice.first_device(job.settings.gpus))
 
 
 def say_if_unprepared(settings: Settings, device: str) -> None:

@@ -2,8 +2,8 @@
 as an AOTInductor package (torch.export, then `aoti_compile_and_package`) in the user's cache.
 
 A package takes the block's weights as inputs, so one package serves every block of that class and
-shape. Packages sit in one folder per machine key (GPU, torch, CUDA, Triton, diffusers and our model
-code): anything that changes the compiled code changes the folder, so a stale package is never
+shape. Packages sit in one folder per machine key (CPU, GPU, torch, CUDA, Triton, diffusers and our
+model code): anything that changes the compiled code changes the folder, so a stale package is never
 found. A call with no package runs eager and is counted, so that the run can say what to prepare.
 """
 
@@ -199,7 +199,7 @@ class PreparedWork:
     def __init__(self, folder: Path, device: torch.device) -> None:
         self.folder, self.device = folder, device
         self.counts = CallCounts()
-        self._runners: dict[tuple, Any] = {}
+        self._runners: dict[tuple, PackageRunner | None] = {}
         # By block, read on its first call (once the weights are placed): its tensors and their layout.
         self._weights: dict[int, tuple[dict[str, torch.Tensor], tuple]] = {}
 
@@ -220,13 +220,13 @@ class PreparedWork:
         """The route for this device's machine key (whether or not anything is prepared for it)."""
         return cls(machine_folder(device), device)
 
-    def runner(self, signature: tuple) -> Any:
+    def runner(self, signature: tuple) -> PackageRunner | None:
         """The loaded package of a call signature, or None if there is none (loaded once)."""
         if signature not in self._runners:
             self._runners[signature] = self._load(signature)
         return self._runners[signature]
 
-    def _load(self, signature: tuple) -> Any:
+    def _load(self, signature: tuple) -> PackageRunner | None:
         path = self.folder / package_name(signature)
         if not path.is_file():
             return None
@@ -280,7 +280,10 @@ def packages_in(folder: Path) -> list[Path]:
 
 def preparation_state(device: torch.device) -> str:
     """ "prepared", "unprepared", or "unloadable" (this torch build cannot load its packages)."""
-    folder = machine_folder(device)
+    return _folder_state(machine_folder(device))
+
+
+def _folder_state(folder: Path) -> str:
     if (folder / UNLOADABLE).is_file():
         return "unloadable"
     return "prepared" if packages_in(folder) else "unprepared"
@@ -288,9 +291,10 @@ def preparation_state(device: torch.device) -> str:
 
 def prepared_work(device: torch.device) -> PreparedWork | None:
     """The route for this device's compiled blocks, if any package is prepared for its machine key."""
-    if device.type != "cuda" or preparation_state(device) != "prepared":
+    if device.type != "cuda":
         return None
-    return PreparedWork.for_device(device)
+    folder = machine_folder(device)
+    return PreparedWork(folder, device) if _folder_state(folder) == "prepared" else None
 
 
 @contextlib.contextmanager
