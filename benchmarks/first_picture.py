@@ -205,6 +205,8 @@ def steady_part(weights: Path, repeats: int, gpus: list[int], variants: list[str
         rows.append((f"one GPU, {variant}", warm, median, 1.0, "baseline"))
         del one
         torch.cuda.empty_cache()
+        if len(gpus) == 1:
+            continue
         spread = SpreadPipeline(paths, [f"cuda:{gpu}" for gpu in gpus], "fast", compile)
         warm, shared, frames = timed(spread, picture, repeats)
         difference = int(np.abs(np.stack(frames).astype(int) - np.stack(reference).astype(int)).max())

@@ -104,7 +104,7 @@ def tiny_neural_settings():
 
 def relative_error(ours, reference) -> float:
     """|ours - reference| / |reference| of two tensors, in the Frobenius norm."""
-    return float((ours - reference).norm() / reference.norm())
+    return float(((ours - reference).norm() / reference.norm()).detach())
 
 
 @pytest.fixture(scope="module")

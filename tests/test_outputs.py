@@ -14,6 +14,7 @@ import pytest
 from PIL import Image
 
 from paintsundo import PaintsUndoError, Settings, draw_process, make_video
+from paintsundo.outputs.writers import PngFramesWriter
 from paintsundo.picture import load_picture
 
 FAST = Settings(frames=24, fps=4, size="96x128", hold=0.5)
@@ -78,9 +79,21 @@ def test_png_frames_folder_holds_exact_frames(small_png, tmp_path):
     files = sorted(result.output.glob("frame_*.png"))
     assert len(files) == FAST.frames
     process = draw_process(small_png, FAST)
-    with Image.open(files[10]) as frame:
-        np.testing.assert_array_equal(np.asarray(frame), process.frame(10))
-        assert "synthetic" in frame.text["Description"].lower()
+    for index, file in enumerate(files):  # written on several threads: each in its place
+        with Image.open(file) as frame:
+            np.testing.assert_array_equal(np.asarray(frame), process.frame(index))
+            assert "synthetic" in frame.text["Description"].lower()
+
+
+def test_a_frame_that_cannot_be_written_fails_the_png_writer(tmp_path):
+    writer = PngFramesWriter(tmp_path / "missing", "provenance", threads=2)
+    frame = np.zeros((8, 8, 3), np.uint8)
+    with pytest.raises(OSError):  # the writer runs a few frames ahead: from `add` or `close`
+        try:
+            for _ in range(10):
+                writer.add(frame)
+        finally:
+            writer.close()
 
 
 def test_one_rule_for_output_paths(small_png, tmp_path):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import collections
+import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from fractions import Fraction
 from pathlib import Path
 from typing import Protocol
@@ -96,20 +99,32 @@ def png_provenance(provenance: str) -> PngInfo:
 
 
 class PngFramesWriter:
-    """A folder of numbered PNG frames; each carries the provenance in a text chunk."""
+    """A folder of numbered PNG frames; each carries the provenance in a text chunk. Frames are
+    compressed on a few threads, since Pillow lets go of the GIL while it encodes; the first
+    failure is raised by `add` or `close`."""
 
-    def __init__(self, folder: Path, provenance: str) -> None:
+    def __init__(self, folder: Path, provenance: str, threads: int | None = None) -> None:
         self._folder = folder
         self._info = png_provenance(provenance)
         self._count = 0
+        self._threads = threads or min(8, os.cpu_count() or 1)
+        self._pool = ThreadPoolExecutor(self._threads, thread_name_prefix="png")
+        self._pending: collections.deque[Future] = collections.deque()
 
     def add(self, frame: np.ndarray) -> None:
         path = self._folder / f"frame_{self._count:05d}.png"
-        Image.fromarray(frame).save(path, pnginfo=self._info, compress_level=1)
+        picture = Image.fromarray(np.array(frame))  # a copy: a drawing may reuse its canvas
+        self._pending.append(self._pool.submit(picture.save, path, pnginfo=self._info, compress_level=1))
         self._count += 1
+        while len(self._pending) > 2 * self._threads:  # a few frames ahead, not the whole video
+            self._pending.popleft().result()
 
     def close(self) -> None:
-        pass
+        try:
+            while self._pending:
+                self._pending.popleft().result()
+        finally:
+            self._pool.shutdown(cancel_futures=True)
 
 
 def open_writer(format: str, path: Path, fps: float, hold_seconds: float, provenance: str) -> FrameWriter:

@@ -90,8 +90,8 @@ def route_compiled_calls(unet: CompiledBlocks, decoder: nn.Module, route: CallRo
 
 @contextlib.contextmanager
 def tuned_convolutions(enabled: bool = True) -> Iterator[None]:
-    """Within: cuDNN times its algorithms for each new convolution shape and keeps the fastest. The
-    UNets repeat their shapes every step, so the first call's timing pays back many times over."""
+    """Within: cuDNN times its algorithms for each new convolution shape and keeps the fastest, for
+    the rest of the process: worth it only where a process runs many jobs of the same shapes."""
     before = torch.backends.cudnn.benchmark
     torch.backends.cudnn.benchmark = enabled
     try:
