@@ -16,6 +16,7 @@ import os
 import shutil
 import tempfile
 import time
+import warnings
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,6 +109,8 @@ def _start_worker(threads: int) -> None:
     from torch._inductor import config
 
     config.compile_threads = threads  # the worker's share of the machine's cores for Triton
+    # torch 2.11 reading its own saved graphs warns, once per package, of a check it makes itself.
+    warnings.filterwarnings("ignore", r".*LeafSpec.* is deprecated", FutureWarning)
 
 
 def compile_workers() -> tuple[int, int]:
