@@ -24,6 +24,19 @@ def test_procedural_engine_and_cli_never_import_torch():
     assert result.stdout.strip() == ""
 
 
+
+def test_the_commands_start_without_the_drawing_code():
+    """Every command's start (its options and help) loads no engine: not torch, nor the procedural
+    engine's scikit-image and SciPy; each loads when a command runs."""
+    code = (
+        "import sys; from paintsundo.cli import batch, colorize, compiling, models, neural, run, webapp;"
+        "heavy = ('torch', 'diffusers', 'skimage', 'scipy');"
+        "print(','.join(sorted(m for m in heavy if m in sys.modules)))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == ""
+
+
 def imported_modules(path) -> set[str]:
     names = set()
     for node in ast.walk(ast.parse(path.read_text())):

@@ -28,11 +28,8 @@ from paintsundo.outputs.writers import png_provenance
 from paintsundo.picture import Picture, PictureSource, load_source
 from paintsundo.procedural import DrawingProcess
 from paintsundo.procedural.workflows.colouring import colouring_layers
-from paintsundo.settings import Settings
+from paintsundo.settings import COLORIZE_ENGINES, MAX_CANDIDATES, Settings
 from paintsundo.timeline import Progress
-
-COLORIZE_ENGINES = ("auto", "procedural", "neural")
-MAX_CANDIDATES = 16
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,9 @@ ENGINES = ("auto", "procedural", "neural")
 WORKFLOWS = ("auto", *WORKFLOW_NAMES)
 StageWeights = tuple[tuple[str, float], ...]  # (stage, relative length) for the stages given
 FORMATS = ("mp4", "gif", "webp", "frames")
+# Colouring a line drawing: who colours it, and how many candidates one run may make.
+COLORIZE_ENGINES = ("auto", "procedural", "neural")
+MAX_CANDIDATES = 16
 DEFAULT_LONG_SIDE = 640
 DEFAULT_FRAMES = 105  # 7 segments of 15 frames, as the reference app makes
 DEFAULT_FPS = 4.0

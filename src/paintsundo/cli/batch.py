@@ -15,7 +15,7 @@ from paintsundo.cli.options import Opt
 from paintsundo.cli.parsing import resolve_timing
 from paintsundo.cli.run import say_if_unprepared
 from paintsundo.errors import PaintsUndoError
-from paintsundo.settings import FORMATS, Settings
+from paintsundo.settings import FORMATS, MAX_CANDIDATES, Settings
 
 if TYPE_CHECKING:
     from paintsundo.batch import BatchSummary, ColorizeJob
@@ -186,7 +186,6 @@ def _colorize_job(
     format: str, count: int, layers: bool, video: bool, reference: Path | None, engine: str, neural: dict
 ) -> ColorizeJob:
     from paintsundo.batch import ColorizeJob
-    from paintsundo.colorize import MAX_CANDIDATES
 
     if not 1 <= count <= MAX_CANDIDATES:
         raise PaintsUndoError(f"--count must be between 1 and {MAX_CANDIDATES}, got {count}")

@@ -13,9 +13,7 @@ from paintsundo.cli import app, options
 from paintsundo.cli.options import Opt
 from paintsundo.cli.parsing import resolve_timing
 from paintsundo.cli.progress import progress_bars
-from paintsundo.colorize import COLORIZE_ENGINES, MAX_CANDIDATES, make_colorized
-from paintsundo.neural_colorist import NeuralColorize
-from paintsundo.settings import Settings
+from paintsundo.settings import COLORIZE_ENGINES, MAX_CANDIDATES, Settings
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -163,6 +161,10 @@ def colorize(
 ) -> None:
     """Colour SKETCH from colour scribbles (--hints): the lines stay as drawn, each region takes its
     scribble's colour, then cel shadows and highlights."""
+    # The colouring code (scikit-image, OpenCV) loads only to colour, not for every command's start.
+    from paintsundo.colorize import make_colorized
+    from paintsundo.neural_colorist import NeuralColorize
+
     frame_count, frame_rate = resolve_timing(frames, fps, None)
     settings = Settings(frames=frame_count, fps=frame_rate, seed=seed)
     neural = NeuralColorize(

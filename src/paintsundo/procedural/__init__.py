@@ -9,6 +9,15 @@ from paintsundo.procedural.timeline import BEHAVIOURS
 
 # The workflows an artist can follow (see `workflows`); "auto" tells them apart from the picture.
 WORKFLOW_NAMES = ("cel", "painting", "graphic", "pencil")
+# Each workflow's stages in drawing order, here rather than in the workflow modules, so that help
+# texts can name them without importing the drawing code.
+WORKFLOW_STAGES = {
+    "cel": ("sketch", "lineart", "flat", "shading", "detail"),
+    "painting": ("block-in", "forms", "focus", "accents"),
+    "graphic": ("shapes", "details", "finish"),
+    "pencil": ("construction", "contours", "lines", "tone"),
+    "colouring": ("lineart", "flat", "shading", "highlights"),
+}
 
 __all__ = ["BEHAVIOURS", "WORKFLOW_NAMES", "DrawingProcess"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from paintsundo.procedural import WORKFLOW_STAGES
 from paintsundo.procedural.analysis import SKETCH_COLOUR, Layers, region_means
 from paintsundo.procedural.behaviours import Behaviours, Roles
 from paintsundo.procedural.construction import construction_marks
@@ -95,7 +96,7 @@ def shadow_times(layers: Layers, rng: np.random.Generator) -> np.ndarray:
 WORKFLOW = Workflow(
     name="cel",
     summary="line art: sketch, clean lines, flat colours, shading, highlights",
-    stages=("sketch", "lineart", "flat", "shading", "detail"),
+    stages=WORKFLOW_STAGES["cel"],
     weights=(0.14, 0.24, 0.22, 0.22, 0.18),
     roles=Roles(lines="lineart", colour="flat", rendering="shading"),
     schedule=schedule,

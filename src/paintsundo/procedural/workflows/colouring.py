@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from paintsundo.procedural import WORKFLOW_STAGES
 from paintsundo.procedural.analysis import Layers, region_means
 from paintsundo.procedural.behaviours import Behaviours, Roles
 from paintsundo.procedural.render import RevealFrames
@@ -114,7 +115,7 @@ def schedule(
 WORKFLOW = Workflow(
     name="colouring",
     summary="colouring one's own line art: the lines in order, flat colours, shadows, highlights",
-    stages=("lineart", "flat", "shading", "highlights"),
+    stages=WORKFLOW_STAGES["colouring"],
     weights=(0.3, 0.3, 0.22, 0.18),
     roles=Roles(lines="lineart", colour="flat", rendering="shading"),
     schedule=schedule,

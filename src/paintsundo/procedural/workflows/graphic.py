@@ -7,6 +7,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from paintsundo.procedural import WORKFLOW_STAGES
 from paintsundo.procedural.analysis import Layers, region_means
 from paintsundo.procedural.behaviours import Behaviours, Roles
 from paintsundo.procedural.render import RevealFrames
@@ -131,7 +132,7 @@ def paced(*times: np.ndarray) -> list[np.ndarray]:
 WORKFLOW = Workflow(
     name="graphic",
     summary="flat graphics: big shapes in their final colours, then small ones, then the finish",
-    stages=("shapes", "details", "finish"),
+    stages=WORKFLOW_STAGES["graphic"],
     weights=(0.56, 0.36, 0.08),  # flat art has little left to finish: a short last stage
     roles=Roles(lines=None, colour="shapes", rendering="details"),
     schedule=schedule,

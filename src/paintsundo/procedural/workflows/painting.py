@@ -8,6 +8,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from paintsundo.procedural import WORKFLOW_STAGES
 from paintsundo.procedural.analysis import REFERENCE_SIDE, Layers, region_means
 from paintsundo.procedural.behaviours import Behaviours, Roles
 from paintsundo.procedural.masses import paint_masses
@@ -134,7 +135,7 @@ def _turned(picture: np.ndarray, block_colour: np.ndarray, scale: float) -> np.n
 WORKFLOW = Workflow(
     name="painting",
     summary="painting: toned ground, masses back to front, forms, the near parts in focus, a last pass",
-    stages=("block-in", "forms", "focus", "accents"),
+    stages=WORKFLOW_STAGES["painting"],
     weights=(0.26, 0.22, 0.3, 0.22),
     roles=Roles(lines=None, colour="block-in", rendering="forms"),
     schedule=schedule,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from paintsundo.procedural import WORKFLOW_STAGES
 from paintsundo.procedural.analysis import Layers
 from paintsundo.procedural.behaviours import Behaviours, Roles
 from paintsundo.procedural.construction import construction_marks
@@ -97,7 +98,7 @@ def _masses(layers: Layers, rng: np.random.Generator) -> np.ndarray:
 WORKFLOW = Workflow(
     name="pencil",
     summary="pencil or ink: construction, contours, clean lines, tone",
-    stages=("construction", "contours", "lines", "tone"),
+    stages=WORKFLOW_STAGES["pencil"],
     weights=(0.18, 0.24, 0.3, 0.28),
     roles=Roles(lines="lines", colour="tone", rendering="tone"),
     schedule=schedule,
