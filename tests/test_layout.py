@@ -24,7 +24,6 @@ def test_procedural_engine_and_cli_never_import_torch():
     assert result.stdout.strip() == ""
 
 
-
 def test_the_commands_start_without_the_drawing_code():
     """Every command's start (its options and help) loads no engine: not torch, nor the procedural
     engine's scikit-image and SciPy; each loads when a command runs."""

@@ -224,7 +224,10 @@ def editor_pictures(editor: dict | None) -> tuple[np.ndarray, np.ndarray | None]
     value: its background, and its layers laid over one another."""
     background = (editor or {}).get("background")
     if background is None:
-        raise gr.Error("Upload a line drawing first (PNG, JPEG or WebP).")
+        raise gr.Error(
+            "No line drawing arrived: upload one (PNG, JPEG or WebP), or if it was still uploading,"
+            " press Colour it again."
+        )
     sketch = np.asarray(Image.fromarray(background).convert("RGB"))
     hints = None
     for layer in (editor or {}).get("layers") or []:
