@@ -1,7 +1,7 @@
 """The first picture a user meets, and one picture shared out between GPUs, at the released sizes
 with random weights written in the released layout. Prints tables.
 
-    python benchmarks/first_picture.py --part fresh  [--weights DIR] [--repeats 1]
+    python benchmarks/first_picture.py --part fresh  [--weights DIR] [--repeats 1] [--isolated]
                                        [--steps load,eager,prepare,prepared]
     python benchmarks/first_picture.py --part steady [--weights DIR] [--repeats 2] [--gpus 0,1]
                                        [--variants eager,compile,prepared]
@@ -10,7 +10,8 @@ The weights are written once into DIR (default: a folder under the system's temp
 next part) with the tiny tokenizers and empty tagger files, which are never read, since the prompt is
 given. `fresh` times `python -m paintsundo run IMAGE --engine neural --prompt ... --format frames` as
 a fresh process from its start to its written frames, the figure a user meets: unprepared (eager),
-then after `paintsundo compile` (also timed) has prepared the compiled work; and reading the weights
+then after `paintsundo compile` (also timed) has prepared the compiled work (`--isolated`: the fresh
+runs see only what `pip install "paintsundo[neural]"` installs, see isolated.py); and reading the weights
 onto the GPU straight from the files against through CPU memory. `steady` runs the default
 job on one GPU in this process, then shared out between the GPUs given (SpreadPipeline: a worker
 process per GPU), each after a warm-up job at 2 steps, and compares their frames.
@@ -36,6 +37,7 @@ import torch
 from PIL import Image
 from safetensors.torch import save_file
 
+from isolated import isolated_environment
 from paintsundo.hub import layout
 from paintsundo.pipeline.models import load_multi_frame, load_single_frame
 from paintsundo.pipeline.paints_undo import PaintsUndoPipeline
@@ -77,11 +79,13 @@ def write_weights(root: Path) -> Path:
     return root
 
 
-def fresh_run(weights: Path, output: Path, *options: str) -> float:
-    """Seconds from a fresh process's start to its written frames. Its manifest's split is printed:
-    the process's start (imports) before the run's clock starts, the engine, the writing."""
+def fresh_run(weights: Path, output: Path, environment: dict | None = None) -> float:
+    """Seconds from a fresh process's start to its written frames (in `environment`, isolated.py's,
+    if given). Its manifest's split is printed: the process's start (imports) before the run's clock
+    starts, the engine, the writing."""
     command = [
         sys.executable,
+        *(["-S"] if environment else []),
         "-m",
         "paintsundo",
         "run",
@@ -91,10 +95,10 @@ def fresh_run(weights: Path, output: Path, *options: str) -> float:
         "--format",
         "frames",
     ]
-    command += ["--engine", "neural", "--prompt", PROMPT, "--models", str(weights), "-q", *options]
+    command += ["--engine", "neural", "--prompt", PROMPT, "--models", str(weights), "-q"]
     shutil.rmtree(output, ignore_errors=True)
     started = time.perf_counter()
-    subprocess.run(command, check=True)
+    subprocess.run(command, check=True, env=environment)
     seconds = time.perf_counter() - started
     written = [*output.parent.glob(f"{output.name}.json"), *output.glob("*.json")]  # file, or folder
     manifest = json.loads(written[0].read_text())
@@ -136,7 +140,9 @@ def prepare(weights: Path) -> float:
     return time.perf_counter() - started
 
 
-def fresh_part(weights: Path, repeats: int, steps: list[str]) -> Iterator[tuple[str, float]]:
+def fresh_part(
+    weights: Path, repeats: int, steps: list[str], environment: dict | None
+) -> Iterator[tuple[str, float]]:
     """Rows as they are measured: reading the weights, then fresh runs unprepared and prepared."""
     if "load" in steps:
         for onto, name in ((None, "through CPU memory"), (torch.device("cuda"), "straight onto the GPU")):
@@ -147,12 +153,12 @@ def fresh_part(weights: Path, repeats: int, steps: list[str]) -> Iterator[tuple[
         output = Path(scratch) / "frames"
         if "eager" in steps:
             with compiled_cache(Path(scratch) / "none"):
-                eager = [fresh_run(weights, output) for _ in range(repeats)]
+                eager = [fresh_run(weights, output, environment) for _ in range(repeats)]
             yield "a fresh `paintsundo run`, unprepared (eager)", statistics.median(eager)
         if "prepare" in steps:
             yield "`paintsundo compile` (once per machine)", prepare(weights)
         if "prepared" in steps:
-            prepared = [fresh_run(weights, output) for _ in range(repeats)]
+            prepared = [fresh_run(weights, output, environment) for _ in range(repeats)]
             yield "a fresh `paintsundo run`, prepared", statistics.median(prepared)
 
 
@@ -227,12 +233,17 @@ def main() -> None:
     parser.add_argument("--gpus", default="0,1")
     parser.add_argument("--variants", default="eager,compile,prepared")
     parser.add_argument("--steps", default="load,eager,prepare,prepared", help="of the fresh part")
+    parser.add_argument(
+        "--isolated", action="store_true", help="fresh runs see only paintsundo[neural]'s dependencies"
+    )
     args = parser.parse_args()
     weights = write_weights(args.weights)
     print(f"{torch.cuda.get_device_name()} x{torch.cuda.device_count()}, torch {torch.__version__}")
     if args.part == "fresh":
-        for what, seconds in fresh_part(weights, args.repeats or 1, args.steps.split(",")):
-            print(f"{what:64} {seconds:8.2f} s", flush=True)
+        with tempfile.TemporaryDirectory() as folder:
+            environment = isolated_environment(Path(folder)) if args.isolated else None
+            for what, seconds in fresh_part(weights, args.repeats or 1, args.steps.split(","), environment):
+                print(f"{what:64} {seconds:8.2f} s", flush=True)
         return
     gpus = [int(gpu) for gpu in args.gpus.split(",")]
     rows = steady_part(weights, args.repeats or 2, gpus, args.variants.split(","))

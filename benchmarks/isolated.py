@@ -1,0 +1,103 @@
+"""A fresh process that imports what a user's would: only the distributions `pip install
+"paintsundo[neural]"` brings, not everything else installed beside them.
+
+A benchmark machine's environment often holds much more (peft, scikit-learn, ...). diffusers and
+transformers import some of those whenever they are installed, and scan every installed
+distribution at import, so a fresh process there pays for packages a user need not have.
+
+    python benchmarks/isolated.py [--extras neural] -- COMMAND ...   # runs COMMAND isolated
+
+`isolated_environment(folder)` fills `folder` with links to the dependency closure of paintsundo and
+its extras, each found where this process finds it, and returns the variables that run Python
+without its site-packages (`-S`, as the command's first option), on those links and this checkout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import os
+import subprocess
+import sys
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+import tomllib
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def wanted_requirements(extras: tuple[str, ...]) -> list[Requirement]:
+    """paintsundo's own requirements and those of its extras, from the checkout's pyproject.toml."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    texts = [*project["dependencies"]]
+    for extra in extras:
+        texts += project["optional-dependencies"][extra]
+    return [Requirement(text) for text in texts]
+
+
+def needed_by(distribution: metadata.Distribution, extras: set[str]) -> list[Requirement]:
+    """What a distribution requires, for the extras asked of it, on this machine."""
+    needed = []
+    for text in distribution.requires or []:
+        requirement = Requirement(text)
+        marker = requirement.marker
+        if marker is None or any(marker.evaluate({"extra": extra}) for extra in extras | {""}):
+            needed.append(requirement)
+    return needed
+
+
+def top_level_paths(distribution: metadata.Distribution) -> set[Path]:
+    """The top-level files and folders a distribution installed (packages, .libs, its dist-info)."""
+    paths = set()
+    for file in distribution.files or []:
+        first = file.parts[0]
+        if first != "..":  # scripts and data outside site-packages
+            paths.add(Path(distribution.locate_file(first)))
+    return paths
+
+
+def isolated_environment(folder: Path, extras: tuple[str, ...] = ("neural",)) -> dict[str, str]:
+    """Links in `folder` to paintsundo's dependency closure, compiled to bytecode as pip leaves it
+    (untimed); the variables for a `python -S` process on them. Prints what is not installed."""
+    pending = wanted_requirements(extras)
+    seen: set[str] = set()
+    while pending:
+        requirement = pending.pop()
+        name = canonicalize_name(requirement.name)
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            distribution = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            print(f"  (isolated: {name} is not installed here)", flush=True)
+            continue
+        for path in top_level_paths(distribution):
+            link = folder / path.name
+            if path.exists() and not link.exists():
+                link.symlink_to(path)
+        pending += needed_by(distribution, set(requirement.extras))
+    compileall.compile_dir(folder, quiet=1, workers=os.cpu_count() or 1)
+    compileall.compile_dir(ROOT / "src", quiet=1)
+    environment = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    environment["PYTHONPATH"] = os.pathsep.join([str(folder), str(ROOT / "src")])
+    return environment
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--extras", default="neural")
+    parser.add_argument("command", nargs=argparse.REMAINDER)
+    args = parser.parse_args()
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    with tempfile.TemporaryDirectory() as folder:
+        environment = isolated_environment(Path(folder), tuple(filter(None, args.extras.split(","))))
+        sys.exit(subprocess.run([sys.executable, "-S", *command], env=environment).returncode)
+
+
+if __name__ == "__main__":
+    main()
