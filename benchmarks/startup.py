@@ -1,0 +1,55 @@
+"""What a fresh process spends before any picture: starting the command, importing torch, importing the
+neural pipeline. Prints a table of medians over fresh processes, as installed here and, beside it,
+seeing only paintsundo[neural]'s dependencies (isolated.py).
+
+    python benchmarks/startup.py [--repeats 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from isolated import isolated_environment
+
+PIPELINE = "import paintsundo.pipeline.paints_undo as pipeline"
+START_CUDA = "pipeline.torch.cuda.is_available() and pipeline.torch.cuda.init()"
+ROWS = (
+    ("`paintsundo --help` (the command's start)", ["-m", "paintsundo", "--help"]),
+    ("import torch", ["-c", "import torch"]),
+    ("import the neural pipeline (torch, diffusers, transformers)", ["-c", PIPELINE]),
+    ("the same, and start CUDA (where there is a GPU)", ["-c", f"{PIPELINE}; {START_CUDA}"]),
+)
+
+
+def seconds(arguments: list[str], environment: dict | None) -> float:
+    """Wall seconds of one fresh Python process."""
+    command = [sys.executable, *(["-S"] if environment else []), *arguments]
+    started = time.perf_counter()
+    subprocess.run(command, check=True, env=environment, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        isolated = isolated_environment(Path(folder))
+        print(f"{'fresh process, median of ' + str(args.repeats):64} {'installed':>10} {'isolated':>10}")
+        for what, arguments in ROWS:
+            medians = []
+            for environment in (None, isolated):
+                seconds(arguments, environment)  # the files into the page cache
+                runs = [seconds(arguments, environment) for _ in range(args.repeats)]
+                medians.append(statistics.median(runs))
+            print(f"{what:64} {medians[0]:9.2f}s {medians[1]:9.2f}s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
