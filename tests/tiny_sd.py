@@ -39,9 +39,10 @@ def write_tiny_sd(folder: Path, seed: int = 0) -> tuple[Path, Path]:
         )
     )
     tokenizer = CLIPTokenizer.from_pretrained(str(TOKENIZER))
-    scheduler = DDIMScheduler(
-        beta_schedule="scaled_linear", beta_start=0.00085, beta_end=0.012, clip_sample=False
-    )
+    scheduler = DDIMScheduler(  # as Stable Diffusion 1.5 configures it
+        beta_schedule="scaled_linear", beta_start=0.00085, beta_end=0.012, clip_sample=False,
+        set_alpha_to_one=False, steps_offset=1,
+    )  # fmt: skip
     base = StableDiffusionPipeline(
         vae=vae, text_encoder=text, tokenizer=tokenizer, unet=unet, scheduler=scheduler,
         safety_checker=None, feature_extractor=None, requires_safety_checker=False,

@@ -100,8 +100,10 @@ def export_call(call: RecordedCall) -> torch.export.ExportedProgram:
 
 def compile_exported(exported_file: str, package: str) -> None:
     """AOTInductor-compile a saved exported graph into a package, written whole or not at all."""
-    exported = torch.export.load(exported_file)
-    with staged_file(Path(package)) as temporary:
+    with warnings.catch_warnings(), staged_file(Path(package)) as temporary:
+        # torch copying its own graphs warns of a check it makes itself (2.11 to 2.13), per package.
+        warnings.filterwarnings("ignore", r".*LeafSpec.* is deprecated", FutureWarning)
+        exported = torch.export.load(exported_file)
         torch._inductor.aoti_compile_and_package(exported, package_path=str(temporary))
 
 
@@ -109,8 +111,6 @@ def _start_worker(threads: int) -> None:
     from torch._inductor import config
 
     config.compile_threads = threads  # the worker's share of the machine's cores for Triton
-    # torch 2.11 reading its own saved graphs warns, once per package, of a check it makes itself.
-    warnings.filterwarnings("ignore", r".*LeafSpec.* is deprecated", FutureWarning)
 
 
 def compile_workers() -> tuple[int, int]:
