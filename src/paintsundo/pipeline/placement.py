@@ -26,7 +26,7 @@ class MemoryPlan:
     keyframe_decode_batch: int | None = None  # keyframes decoded at a time (None: all together)
     segment_batch: int = 1  # video segments sampled together, unless the settings say
     # cuDNN times its algorithms for each new convolution shape: in a fresh process the timing cost
-    # 6.2 s of the first picture against 0.4 s a job saved afterwards (docs/performance.md), so off.
+    # the first picture 5 s against 0.4 s a job saved afterwards (docs/performance.md), so off.
     tune_convolutions: bool = False
 
     def segments_per_batch(self, video: VideoSettings) -> int:
