@@ -37,7 +37,7 @@ import torch
 from PIL import Image
 from safetensors.torch import save_file
 
-from isolated import isolated_environment
+from isolated import isolated_environment, python
 from paintsundo.hub import layout
 from paintsundo.pipeline.models import load_multi_frame, load_single_frame
 from paintsundo.pipeline.paints_undo import PaintsUndoPipeline
@@ -79,13 +79,13 @@ def write_weights(root: Path) -> Path:
     return root
 
 
-def fresh_run(weights: Path, output: Path, environment: dict | None = None) -> float:
-    """Seconds from a fresh process's start to its written frames (in `environment`, isolated.py's,
-    if given). Its manifest's split is printed: the process's start (imports) before the run's clock
-    starts, the engine, the writing."""
+def fresh_run(weights: Path, output: Path, isolated: dict | None = None) -> float:
+    """Seconds from a fresh process's start to its written frames (isolated, given isolated.py's
+    variables). Its manifest's split is printed: the process's start (imports) before the run's
+    clock starts, the engine, the writing."""
+    interpreter, environment = python(isolated)
     command = [
-        sys.executable,
-        *(["-S"] if environment else []),
+        *interpreter,
         "-m",
         "paintsundo",
         "run",
@@ -141,7 +141,7 @@ def prepare(weights: Path) -> float:
 
 
 def fresh_part(
-    weights: Path, repeats: int, steps: list[str], environment: dict | None
+    weights: Path, repeats: int, steps: list[str], isolated: dict | None
 ) -> Iterator[tuple[str, float]]:
     """Rows as they are measured: reading the weights, then fresh runs unprepared and prepared."""
     if "load" in steps:
@@ -153,12 +153,12 @@ def fresh_part(
         output = Path(scratch) / "frames"
         if "eager" in steps:
             with compiled_cache(Path(scratch) / "none"):
-                eager = [fresh_run(weights, output, environment) for _ in range(repeats)]
+                eager = [fresh_run(weights, output, isolated) for _ in range(repeats)]
             yield "a fresh `paintsundo run`, unprepared (eager)", statistics.median(eager)
         if "prepare" in steps:
             yield "`paintsundo compile` (once per machine)", prepare(weights)
         if "prepared" in steps:
-            prepared = [fresh_run(weights, output, environment) for _ in range(repeats)]
+            prepared = [fresh_run(weights, output, isolated) for _ in range(repeats)]
             yield "a fresh `paintsundo run`, prepared", statistics.median(prepared)
 
 
@@ -241,8 +241,8 @@ def main() -> None:
     print(f"{torch.cuda.get_device_name()} x{torch.cuda.device_count()}, torch {torch.__version__}")
     if args.part == "fresh":
         with tempfile.TemporaryDirectory() as folder:
-            environment = isolated_environment(Path(folder)) if args.isolated else None
-            for what, seconds in fresh_part(weights, args.repeats or 1, args.steps.split(","), environment):
+            isolated = isolated_environment(Path(folder)) if args.isolated else None
+            for what, seconds in fresh_part(weights, args.repeats or 1, args.steps.split(","), isolated):
                 print(f"{what:64} {seconds:8.2f} s", flush=True)
         return
     gpus = [int(gpu) for gpu in args.gpus.split(",")]

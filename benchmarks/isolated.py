@@ -8,8 +8,9 @@ distribution at import, so a fresh process there pays for packages a user need n
     python benchmarks/isolated.py [--extras neural] -- COMMAND ...   # runs COMMAND isolated
 
 `isolated_environment(folder)` fills `folder` with links to the dependency closure of paintsundo and
-its extras, each found where this process finds it, and returns the variables that run Python
-without its site-packages (`-S`, as the command's first option), on those links and this checkout.
+its extras, each found where this process finds it, and returns the variables to change; `python`
+gives the command line and environment of a process without its site-packages (`-S`), on those
+links and this checkout.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def top_level_paths(distribution: metadata.Distribution) -> set[Path]:
 
 def isolated_environment(folder: Path, extras: tuple[str, ...] = ("neural",)) -> dict[str, str]:
     """Links in `folder` to paintsundo's dependency closure, compiled to bytecode as pip leaves it
-    (untimed); the variables for a `python -S` process on them. Prints what is not installed."""
+    (untimed); the variables a `python -S` process on them needs. Prints what is not installed."""
     pending = wanted_requirements(extras)
     seen: set[str] = set()
     while pending:
@@ -83,9 +84,15 @@ def isolated_environment(folder: Path, extras: tuple[str, ...] = ("neural",)) ->
         pending += needed_by(distribution, set(requirement.extras))
     compileall.compile_dir(folder, quiet=1, workers=os.cpu_count() or 1)
     compileall.compile_dir(ROOT / "src", quiet=1)
-    environment = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-    environment["PYTHONPATH"] = os.pathsep.join([str(folder), str(ROOT / "src")])
-    return environment
+    return {"PYTHONPATH": os.pathsep.join([str(folder), str(ROOT / "src")])}
+
+
+def python(isolated: dict[str, str] | None) -> tuple[list[str], dict[str, str] | None]:
+    """The interpreter's command line and environment for a fresh process: isolated if given the
+    variables, on this process's environment as it is at the call."""
+    if isolated is None:
+        return [sys.executable], None
+    return [sys.executable, "-S"], {**os.environ, **isolated}
 
 
 def main() -> None:
@@ -94,9 +101,10 @@ def main() -> None:
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args()
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    extras = tuple(filter(None, args.extras.split(",")))
     with tempfile.TemporaryDirectory() as folder:
-        environment = isolated_environment(Path(folder), tuple(filter(None, args.extras.split(","))))
-        sys.exit(subprocess.run([sys.executable, "-S", *command], env=environment).returncode)
+        interpreter, environment = python(isolated_environment(Path(folder), extras))
+        sys.exit(subprocess.run([*interpreter, *command], env=environment).returncode)
 
 
 if __name__ == "__main__":

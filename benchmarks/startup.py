@@ -10,12 +10,11 @@ from __future__ import annotations
 import argparse
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from isolated import isolated_environment
+from isolated import isolated_environment, python
 
 PIPELINE = "import paintsundo.pipeline.paints_undo as pipeline"
 START_CUDA = "pipeline.torch.cuda.is_available() and pipeline.torch.cuda.init()"
@@ -27,11 +26,11 @@ ROWS = (
 )
 
 
-def seconds(arguments: list[str], environment: dict | None) -> float:
-    """Wall seconds of one fresh Python process."""
-    command = [sys.executable, *(["-S"] if environment else []), *arguments]
+def seconds(arguments: list[str], isolated: dict | None) -> float:
+    """Wall seconds of one fresh Python process (isolated, given isolated.py's variables)."""
+    interpreter, environment = python(isolated)
     started = time.perf_counter()
-    subprocess.run(command, check=True, env=environment, stdout=subprocess.DEVNULL)
+    subprocess.run([*interpreter, *arguments], check=True, env=environment, stdout=subprocess.DEVNULL)
     return time.perf_counter() - started
 
 
@@ -44,9 +43,9 @@ def main() -> None:
         print(f"{'fresh process, median of ' + str(args.repeats):64} {'installed':>10} {'isolated':>10}")
         for what, arguments in ROWS:
             medians = []
-            for environment in (None, isolated):
-                seconds(arguments, environment)  # the files into the page cache
-                runs = [seconds(arguments, environment) for _ in range(args.repeats)]
+            for variables in (None, isolated):
+                seconds(arguments, variables)  # the files into the page cache
+                runs = [seconds(arguments, variables) for _ in range(args.repeats)]
                 medians.append(statistics.median(runs))
             print(f"{what:64} {medians[0]:9.2f}s {medians[1]:9.2f}s", flush=True)
 
