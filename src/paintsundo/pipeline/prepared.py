@@ -115,7 +115,13 @@ def _leaf_signature(value: Any) -> Any:
 def call_signature(module: nn.Module, method: str, args: tuple, kwargs: dict, weights: tuple) -> tuple:
     """What decides a call's compiled code: the block's class, its weights' layout (`weights_layout`),
     and the arguments' shapes, strides and dtypes with any other values, in their structure."""
-    leaves, structure = pytree.tree_flatten((args, kwargs))
+    return flat_call_signature(module, method, *pytree.tree_flatten((args, kwargs)), weights)
+
+
+def flat_call_signature(
+    module: nn.Module, method: str, leaves: list, structure: pytree.TreeSpec, weights: tuple
+) -> tuple:
+    """`call_signature` of a call whose arguments are already flattened."""
     return (
         f"{type(module).__module__}.{type(module).__qualname__}.{method}",
         weights,
@@ -167,14 +173,20 @@ class PackageRunner:
         inputs, outputs = self.loader.get_call_spec()
         self.input_spec = pytree.treespec_loads(inputs)
         self.output_spec = pytree.treespec_loads(outputs)
-        self._checked = False
+        self.checked = False  # whether a call's arguments had the exported structure
 
     def __call__(self, *args: Any) -> Any:
+        """Run with the exported call's arguments; their structure is checked on the first call."""
         leaves, structure = pytree.tree_flatten((args, {}))
-        if not self._checked:  # the first call's arguments must have the exported structure
+        if not self.checked:
             if structure != self.input_spec:
                 raise ValueError(f"arguments shaped {structure}, the package takes {self.input_spec}")
-            self._checked = True
+            self.checked = True
+        return self.run(leaves)
+
+    def run(self, leaves: list) -> Any:
+        """Run with the arguments already flattened, in the exported structure (unchecked): the
+        tensors are passed, the other values are part of the package."""
         outputs = self.loader.boxed_run([leaf for leaf in leaves if isinstance(leaf, torch.Tensor)])
         return pytree.tree_unflatten(outputs, self.output_spec)
 
@@ -208,12 +220,15 @@ class PreparedWork:
             tensors = module_tensors(module)
             self._weights[id(module)] = tensors, weights_layout(tensors)
         tensors, layout = self._weights[id(module)]
-        runner = self.runner(call_signature(module, method, args, kwargs, layout))
+        leaves, structure = pytree.tree_flatten((args, kwargs))
+        runner = self.runner(flat_call_signature(module, method, leaves, structure, layout))
         if runner is None:
             self.counts.eager += 1
             return run_eager(module, method, args, kwargs)
         self.counts.prepared += 1
-        return runner(tensors, args, kwargs)
+        if not runner.checked:  # once a package's structure is checked, its signature keeps it
+            return runner(tensors, args, kwargs)
+        return runner.run([*tensors.values(), *leaves])  # a dict's leaves are its values, in order
 
     @classmethod
     def for_device(cls, device: torch.device) -> PreparedWork:
