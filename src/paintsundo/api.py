@@ -256,9 +256,12 @@ def _neural_pipeline(choice: EngineChoice, settings: Settings):
 
         devices = tuple(gpu_devices(settings.gpus))
         return shared_spread_pipeline(choice.models, devices, settings.memory, settings.compile)
-    from paintsundo.pipeline.paints_undo import shared_pipeline
+    from paintsundo.pipeline.device_start import start_device
 
     device = choice.first_device(settings.gpus)
+    start_device(device)  # while the pipeline's modules import
+    from paintsundo.pipeline.paints_undo import shared_pipeline
+
     return shared_pipeline(choice.models, device, settings.memory, settings.compile)
 
 

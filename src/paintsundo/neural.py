@@ -180,6 +180,9 @@ def _neural(settings: Settings | None, models: str | Path | None) -> tuple[Setti
     """The settings for the neural engine, and the process's pipeline for them."""
     settings = _neural_settings(settings)
     choice = choose_engine("neural", models, settings.device)  # first: it says what is missing
+    from paintsundo.pipeline.device_start import start_device
+
+    start_device(choice.device)  # while the pipeline's modules import
     from paintsundo.pipeline.paints_undo import shared_pipeline
 
     return settings, shared_pipeline(choice.models, choice.device, settings.memory, settings.compile)

@@ -22,9 +22,9 @@ import contextlib
 import dataclasses
 import functools
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -109,22 +109,43 @@ class PaintsUndoPipeline:
             calls = prepared_work(self.device)
         self.calls = calls
         self._loaded: dict[str, SingleFrameModels | MultiFrameModels] = {}
+        self._reading: dict[str, Future] = {}
+        self._reader: ThreadPoolExecutor | None = None
         self._tagger: Tagger | None = None
 
     @property
     def single(self) -> SingleFrameModels:
-        return self._load("single", load_single_frame, self.paths.single_frame)
+        return self._load("single")
 
     @property
     def multi(self) -> MultiFrameModels:
-        return self._load("multi", load_multi_frame, self.paths.multi_frame)
+        return self._load("multi")
 
-    def _load(self, name: str, loader: Callable, folder: Path) -> SingleFrameModels | MultiFrameModels:
-        """The model set, loaded, placed and (if asked) compiled on first use."""
+    def read_ahead(self, name: str) -> None:
+        """Start reading a model set ("single" or "multi") on a background thread, so that its
+        reading overlaps the work before its first use, where its failure is then raised. Only while
+        the weights stay put (a plan that moves them needs the memory for the work at hand) and
+        nothing compiles in this process (the reader's meta-device build would show in Dynamo's
+        guards, which read the default device process-wide)."""
+        if name in self._loaded or name in self._reading or self.plan.keep != "all" or self.compile:
+            return
+        if self._reader is None:
+            self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="paintsundo-read")
+        self._reading[name] = self._reader.submit(self._read, name)
+
+    def _read(self, name: str) -> SingleFrameModels | MultiFrameModels:
+        # Weights that stay on the GPU are read straight onto it: no pass through CPU memory.
+        onto = self.device if self.plan.keep == "all" else None
+        if name == "single":
+            return load_single_frame(self.paths.single_frame, self.device, onto=onto)
+        return load_multi_frame(self.paths.multi_frame, self.device, onto=onto)
+
+    def _load(self, name: str) -> SingleFrameModels | MultiFrameModels:
+        """The model set, loaded (or taken from its reading ahead), placed and (if asked) compiled
+        on first use."""
         if name not in self._loaded:
-            # Weights that stay on the GPU are read straight onto it: no pass through CPU memory.
-            onto = self.device if self.plan.keep == "all" else None
-            models = self._loaded[name] = loader(folder, self.device, onto=onto)
+            reading = self._reading.pop(name, None)
+            models = self._loaded[name] = reading.result() if reading else self._read(name)
             choose_attention_kernels(models.unet)
             if self.compile:  # first: it lays out the weights that the placement then packs
                 compile_models(models.unet, models.vae.decoder)
@@ -191,6 +212,8 @@ class PaintsUndoPipeline:
     ) -> NeuralProcess:
         """All three stages: tag (unless a prompt is given), make the keyframes, fill the video."""
         self.start_picture()
+        self._load("single")  # the keyframes' models first, then the video's are read meanwhile
+        self.read_ahead("multi")
         prompt = self.tag(picture, progress) if prompt is None else prompt
         keyframes = self.keyframes(picture, keyframe_settings, prompt, user_keyframes, progress)
         return with_keyframes_recorded(self.video(keyframes, video_settings, progress), keyframes, prompt)
