@@ -2,7 +2,7 @@
 with random weights written in the released layout. Prints tables.
 
     python benchmarks/first_picture.py --part fresh  [--weights DIR] [--repeats 1] [--isolated]
-                                       [--steps load,eager,prepare,prepared]
+                                       [--steps load,eager,prepare,prepared] [--baseline DIR]
     python benchmarks/first_picture.py --part steady [--weights DIR] [--repeats 2] [--gpus 0,1]
                                        [--variants eager,compile,prepared]
 
@@ -11,8 +11,9 @@ next part) with the tiny tokenizers and empty tagger files, which are never read
 given. `fresh` times `python -m paintsundo run IMAGE --engine neural --prompt ... --format frames` as
 a fresh process from its start to its written frames, the figure a user meets: unprepared (eager),
 then after `paintsundo compile` (also timed) has prepared the compiled work (`--isolated`: the fresh
-runs see only what `pip install "paintsundo[neural]"` installs, see isolated.py); and reading the weights
-onto the GPU straight from the files against through CPU memory. `steady` runs the default
+runs see only what `pip install "paintsundo[neural]"` installs, see isolated.py; `--baseline`: each
+fresh run alternates with one importing paintsundo from DIR, another version's src folder); and
+reading the weights onto the GPU straight from the files against through CPU memory. `steady` runs the default
 job on one GPU in this process, then shared out between the GPUs given (SpreadPipeline: a worker
 process per GPU), each after a warm-up job at 2 steps, and compares their frames.
 """
@@ -79,11 +80,11 @@ def write_weights(root: Path) -> Path:
     return root
 
 
-def fresh_run(weights: Path, output: Path, isolated: dict | None = None) -> float:
+def fresh_run(weights: Path, output: Path, isolated: dict | None, source: Path | None = None) -> float:
     """Seconds from a fresh process's start to its written frames (isolated, given isolated.py's
-    variables). Its manifest's split is printed: the process's start (imports) before the run's
-    clock starts, the engine, the writing."""
-    interpreter, environment = python(isolated)
+    variables; paintsundo from `source` if given). Its manifest's split is printed: the process's
+    start (imports) before the run's clock starts, the engine, the writing."""
+    interpreter, environment = python(isolated, source)
     command = [
         *interpreter,
         "-m",
@@ -141,7 +142,7 @@ def prepare(weights: Path) -> float:
 
 
 def fresh_part(
-    weights: Path, repeats: int, steps: list[str], isolated: dict | None
+    weights: Path, repeats: int, steps: list[str], isolated: dict | None, baseline: Path | None
 ) -> Iterator[tuple[str, float]]:
     """Rows as they are measured: reading the weights, then fresh runs unprepared and prepared."""
     if "load" in steps:
@@ -153,13 +154,25 @@ def fresh_part(
         output = Path(scratch) / "frames"
         if "eager" in steps:
             with compiled_cache(Path(scratch) / "none"):
-                eager = [fresh_run(weights, output, isolated) for _ in range(repeats)]
-            yield "a fresh `paintsundo run`, unprepared (eager)", statistics.median(eager)
+                yield from fresh_rows("unprepared (eager)", weights, output, isolated, baseline, repeats)
         if "prepare" in steps:
             yield "`paintsundo compile` (once per machine)", prepare(weights)
         if "prepared" in steps:
-            prepared = [fresh_run(weights, output, isolated) for _ in range(repeats)]
-            yield "a fresh `paintsundo run`, prepared", statistics.median(prepared)
+            yield from fresh_rows("prepared", weights, output, isolated, baseline, repeats)
+
+
+def fresh_rows(
+    what: str, weights: Path, output: Path, isolated: dict | None, baseline: Path | None, repeats: int
+) -> Iterator[tuple[str, float]]:
+    """Median fresh runs, and those of the baseline's code in turn with them when one is given."""
+    sources = {"": None} if baseline is None else {" (baseline)": baseline, "": None}
+    seconds: dict[str, list[float]] = {label: [] for label in sources}
+    for _ in range(repeats):
+        for label, source in sources.items():
+            print(f"  a fresh run, {what}{label}:", flush=True)
+            seconds[label].append(fresh_run(weights, output, isolated, source))
+    for label, runs in seconds.items():
+        yield f"a fresh `paintsundo run`, {what}{label}", statistics.median(runs)
 
 
 @contextlib.contextmanager
@@ -236,13 +249,16 @@ def main() -> None:
     parser.add_argument(
         "--isolated", action="store_true", help="fresh runs see only paintsundo[neural]'s dependencies"
     )
+    parser.add_argument("--baseline", type=Path, help="another version's src folder, run in turn")
     args = parser.parse_args()
     weights = write_weights(args.weights)
     print(f"{torch.cuda.get_device_name()} x{torch.cuda.device_count()}, torch {torch.__version__}")
     if args.part == "fresh":
         with tempfile.TemporaryDirectory() as folder:
             isolated = isolated_environment(Path(folder)) if args.isolated else None
-            for what, seconds in fresh_part(weights, args.repeats or 1, args.steps.split(","), isolated):
+            for what, seconds in fresh_part(
+                weights, args.repeats or 1, args.steps.split(","), isolated, args.baseline
+            ):
                 print(f"{what:64} {seconds:8.2f} s", flush=True)
         return
     gpus = [int(gpu) for gpu in args.gpus.split(",")]

@@ -87,12 +87,20 @@ def isolated_environment(folder: Path, extras: tuple[str, ...] = ("neural",)) ->
     return {"PYTHONPATH": os.pathsep.join([str(folder), str(ROOT / "src")])}
 
 
-def python(isolated: dict[str, str] | None) -> tuple[list[str], dict[str, str] | None]:
+def python(
+    isolated: dict[str, str] | None, source: Path | None = None
+) -> tuple[list[str], dict[str, str] | None]:
     """The interpreter's command line and environment for a fresh process: isolated if given the
-    variables, on this process's environment as it is at the call."""
-    if isolated is None:
-        return [sys.executable], None
-    return [sys.executable, "-S"], {**os.environ, **isolated}
+    variables, on this process's environment as it is at the call; importing paintsundo from
+    `source` (a copy of another version's src folder, compiled here) in place of this checkout's."""
+    interpreter = [sys.executable] if isolated is None else [sys.executable, "-S"]
+    variables = dict(isolated or {})
+    if source is not None:
+        compileall.compile_dir(source, quiet=1)
+        paths = variables.get("PYTHONPATH", os.environ.get("PYTHONPATH", "")).split(os.pathsep)
+        others = [path for path in paths if path != str(ROOT / "src")]
+        variables["PYTHONPATH"] = os.pathsep.join([str(source), *others])
+    return interpreter, ({**os.environ, **variables} if variables else None)
 
 
 def main() -> None:
