@@ -409,8 +409,9 @@ def test_a_whole_picture_reads_the_video_models_on_another_thread(monkeypatch, t
 
     load_multi_frame = module.load_multi_frame
     monkeypatch.setattr(module, "load_multi_frame", recorded_reading)
-    job = KeyframeSettings(width=64, height=64, operation_steps=(400, 999), steps=2), VideoSettings(
-        steps=2, buckets=((64, 64),)
+    job = (
+        KeyframeSettings(width=64, height=64, operation_steps=(400, 999), steps=2),
+        VideoSettings(steps=2, buckets=((64, 64),)),
     )
     picture = np.full((64, 64, 3), 200, np.uint8)
     frames = {}
