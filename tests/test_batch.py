@@ -230,10 +230,10 @@ def test_neural_batch_loads_the_models_once_per_worker(folder, tmp_path, monkeyp
     loads = []
     original = paints_undo.PaintsUndoPipeline._load
 
-    def counting(self, name, loader, path):
+    def counting(self, name):
         if name not in self._loaded:
             loads.append(name)
-        return original(self, name, loader, path)
+        return original(self, name)
 
     monkeypatch.setattr(paints_undo.PaintsUndoPipeline, "_load", counting)
     paints_undo.shared_pipeline.cache_clear()
