@@ -15,6 +15,7 @@ from paintsundo.models.resampler import ResamplerParams
 from paintsundo.models.unet3d import UNet3DParams
 from paintsundo.models.video_vae import VideoVAEParams
 from paintsundo.weights import COMPONENTS, component, load_component, load_state_dict_file
+from paintsundo.weights.loading import loaded_bytes
 
 TINY_UNET3D = dataclasses.replace(
     UNet3DParams(),
@@ -119,6 +120,15 @@ def test_tiny_fp16_checkpoints_load_through_the_public_loader(tmp_path, key):
     assert next(half.parameters()).dtype == torch.float16
 
 
+@pytest.mark.parametrize("key", sorted(TINY_CONFIGS))
+def test_what_weights_take_loaded_is_read_from_the_header_alone(tmp_path, key):
+    write_checkpoint(tmp_path, *key)
+    folder = tmp_path / key[0] / key[1]
+    for dtype in (torch.float16, torch.float32):
+        loaded = load_component(folder, component(*key), dtype=dtype).state_dict().values()
+        assert loaded_bytes(folder, component(*key), dtype) == sum(t.nbytes for t in loaded)
+
+
 def test_the_released_layout_loads_every_component():
     assert [c.key for c in COMPONENTS] == [
         "single_frame__unet",
@@ -179,6 +189,8 @@ def test_truncated_and_corrupt_files(checkpoint):
     path.write_bytes(b"\xff" * 64)
     with pytest.raises(PaintsUndoError, match="truncated or corrupt"):
         load(folder)
+    with pytest.raises(PaintsUndoError, match="truncated or corrupt"):
+        loaded_bytes(folder, component("paints_undo_multi_frame", "image_projection"), torch.float16)
 
 
 def test_pickled_checkpoints_are_refused_unread(checkpoint):
@@ -188,6 +200,8 @@ def test_pickled_checkpoints_are_refused_unread(checkpoint):
     trap.write_bytes(b"not even read: a pickle could run code")
     with pytest.raises(PaintsUndoError, match=r"refusing to load .*pytorch_model\.bin: pickled"):
         load(folder)
+    with pytest.raises(PaintsUndoError, match=r"refusing to load .*pytorch_model\.bin: pickled"):
+        loaded_bytes(folder, component("paints_undo_multi_frame", "image_projection"), torch.float16)
     with pytest.raises(PaintsUndoError, match="refusing"):
         load_state_dict_file(folder / "weights.ckpt")
 

@@ -10,7 +10,7 @@ from torch import nn
 
 from paintsundo.errors import PaintsUndoError
 from paintsundo.weights import component, load_component
-from paintsundo.weights.loading import read_config
+from paintsundo.weights.loading import loaded_bytes
 from paintsundo.weights.release import MULTI_FRAME, SINGLE_FRAME
 
 SINGLE_FRAME_NAMES = ("text_encoder", "vae", "unet")
@@ -82,15 +82,12 @@ def load_multi_frame(
 
 
 def planned_bytes(folder: Path, repo: str, device: torch.device, dtype: torch.dtype | None = None) -> int:
-    """What a model set's weights will take once loaded, from its configs alone (nothing is read)."""
-    total = 0
-    for name in SINGLE_FRAME_NAMES if repo == SINGLE_FRAME else MULTI_FRAME_NAMES:
-        spec = component(repo, name)
-        with torch.device("meta"):
-            model = spec.build(read_config(folder / name))
-        size = component_dtype(repo, name, device, dtype).itemsize
-        total += sum(t.numel() for t in model.state_dict().values()) * size
-    return total
+    """What a model set's weights will take once loaded, from its files' headers (no weights are read)."""
+    names = SINGLE_FRAME_NAMES if repo == SINGLE_FRAME else MULTI_FRAME_NAMES
+    return sum(
+        loaded_bytes(folder / name, component(repo, name), component_dtype(repo, name, device, dtype))
+        for name in names
+    )
 
 
 def modules_of(models: SingleFrameModels | MultiFrameModels) -> list[nn.Module]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import torch
-from safetensors import SafetensorError
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file
 from torch import nn
 
@@ -46,13 +47,39 @@ def load_component(
     config = read_config(folder)
     with torch.device("meta"):
         model = component.build(config)
+    weights = weights_file(folder, component)
+    return assign_weights(model, load_state_dict_file(weights, device), weights, dtype).to(device)
+
+
+def weights_file(folder: Path, component: Component) -> Path:
+    """The component's safetensors file in its folder; a pickled checkpoint in its place is refused."""
     weights = folder / component.weights
     if not weights.is_file():
         pickles = sorted(p.name for p in folder.iterdir() if p.suffix.lower() in PICKLE_SUFFIXES)
         if pickles:
             load_state_dict_file(folder / pickles[0])  # raises the refusal
         raise PaintsUndoError(f"weights file not found: {weights}")
-    return assign_weights(model, load_state_dict_file(weights, device), weights, dtype).to(device)
+    return weights
+
+
+def loaded_bytes(folder: str | Path, component: Component, dtype: torch.dtype) -> int:
+    """What a component's weights take once loaded in `dtype` (floating-point tensors; the others
+    keep theirs), from its file's header alone: nothing else is read."""
+    folder = Path(folder)
+    read_config(folder)  # the folder and its config are checked as loading checks them
+    path = weights_file(folder, component)
+    total = 0
+    try:
+        with safe_open(path, framework="pt") as weights:
+            for name in weights.keys():  # noqa: SIM118 (a safetensors handle is not a dict)
+                tensor = weights.get_slice(name)
+                stored = tensor.get_dtype()  # "F16", "BF16", "I64", ...
+                floating = stored.startswith(("F", "BF"))
+                size = dtype.itemsize if floating else int("".join(filter(str.isdigit, stored)) or 8) // 8
+                total += math.prod(tensor.get_shape()) * size
+    except (SafetensorError, OSError, ValueError) as error:
+        raise PaintsUndoError(f"{path} is truncated or corrupt ({error}); download it again") from None
+    return total
 
 
 def assign_weights(
