@@ -7,7 +7,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -23,6 +23,10 @@ from paintsundo.picture import Picture, PictureSource, load_source
 from paintsundo.procedural import DrawingProcess
 from paintsundo.settings import Settings
 from paintsundo.timeline import Progress
+
+if TYPE_CHECKING:
+    from paintsundo.hub import ModelPaths
+    from paintsundo.pipeline.paints_undo import PaintsUndoPipeline
 
 # A user keyframe: a picture, and its operation step (1..999) or None (see `place_user_keyframes`).
 UserKeyframe = tuple[PictureSource, int | None]
@@ -256,13 +260,19 @@ def _neural_pipeline(choice: EngineChoice, settings: Settings):
 
         devices = tuple(gpu_devices(settings.gpus))
         return shared_spread_pipeline(choice.models, devices, settings.memory, settings.compile)
-    from paintsundo.pipeline.device_start import start_device
-
     device = choice.first_device(settings.gpus)
-    start_device(device)  # while the pipeline's modules import
+    return started_pipeline(choice.models, device, settings.memory, settings.compile)
+
+
+def started_pipeline(models: ModelPaths, device: str, memory: str, compile: bool) -> PaintsUndoPipeline:
+    """The process's pipeline of one device (`shared_pipeline`), the device started and the weights
+    read onto it (where the memory plan keeps them there) while the pipeline's modules import."""
+    from paintsundo.pipeline.device_start import start_early
+
+    start_early(models, device, memory)
     from paintsundo.pipeline.paints_undo import shared_pipeline
 
-    return shared_pipeline(choice.models, device, settings.memory, settings.compile)
+    return shared_pipeline(models, device, memory, compile)
 
 
 def _run_engine(

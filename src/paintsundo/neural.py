@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image
 
-from paintsundo.api import Process, RunResult, UserKeyframe, prepare_video
+from paintsundo.api import Process, RunResult, UserKeyframe, prepare_video, started_pipeline
 from paintsundo.engines import choose_engine
 from paintsundo.errors import PaintsUndoError
 from paintsundo.outputs import check_not_inputs, written_paths
@@ -180,12 +180,7 @@ def _neural(settings: Settings | None, models: str | Path | None) -> tuple[Setti
     """The settings for the neural engine, and the process's pipeline for them."""
     settings = _neural_settings(settings)
     choice = choose_engine("neural", models, settings.device)  # first: it says what is missing
-    from paintsundo.pipeline.device_start import start_device
-
-    start_device(choice.device)  # while the pipeline's modules import
-    from paintsundo.pipeline.paints_undo import shared_pipeline
-
-    return settings, shared_pipeline(choice.models, choice.device, settings.memory, settings.compile)
+    return settings, started_pipeline(choice.models, choice.device, settings.memory, settings.compile)
 
 
 def _neural_settings(settings: Settings | None) -> Settings:

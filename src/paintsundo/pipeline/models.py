@@ -90,5 +90,11 @@ def planned_bytes(folder: Path, repo: str, device: torch.device, dtype: torch.dt
     )
 
 
+def weight_files(folder: Path, repo: str) -> list[Path]:
+    """A model set's safetensors files, in the order `load_single_frame` and `load_multi_frame` read them."""
+    names = SINGLE_FRAME_NAMES if repo == SINGLE_FRAME else MULTI_FRAME_NAMES
+    return [folder / name / component(repo, name).weights for name in names]
+
+
 def modules_of(models: SingleFrameModels | MultiFrameModels) -> list[nn.Module]:
     return [getattr(models, f.name) for f in fields(models) if isinstance(getattr(models, f.name), nn.Module)]

@@ -75,6 +75,13 @@ def choose_plan(mode: str, device: torch.device, stage_bytes: list[int]) -> tupl
     return plan, f"auto: {free / GIB:.1f} GiB free, weights {everything / GIB:.1f} GiB"
 
 
+def keeps_all_once_read(mode: str, device: torch.device, stage_bytes: list[int]) -> bool:
+    """Whether the plan for `mode` keeps every model on `device` even once all of them are already
+    read onto it: then reading them there before the pipeline chooses its plan changes neither."""
+    doubled = [2 * size for size in stage_bytes]  # "auto" sees the read weights as used memory
+    return device.type == "cuda" and choose_plan(mode, device, doubled)[0].keep == "all"
+
+
 class Placement:
     """Moves modules on and off the device following a MemoryPlan. On the CPU the bookkeeping runs
     but nothing is copied (tests check the plans there)."""

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 import math
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 from safetensors import SafetensorError, safe_open
@@ -12,7 +16,9 @@ from safetensors.torch import load_file
 from torch import nn
 
 from paintsundo.errors import PaintsUndoError
-from paintsundo.weights.release import Component
+
+if TYPE_CHECKING:
+    from paintsundo.weights.release import Component
 
 PICKLE_SUFFIXES = (".bin", ".ckpt", ".pt", ".pth", ".pkl", ".pickle")
 SHOWN = 3  # names quoted in a key error
@@ -29,10 +35,48 @@ def load_state_dict_file(path: str | Path, device: str | torch.device = "cpu") -
         )
     if not path.is_file():
         raise PaintsUndoError(f"weights file not found: {path}")
+    with _reads_lock:
+        reading = _reads.pop((path.absolute(), str(device)), None)
+    return reading.result() if reading is not None else _read(path, device)
+
+
+def _read(path: Path, device: str | torch.device) -> dict[str, torch.Tensor]:
     try:
         return load_file(path, device=str(device))
     except (SafetensorError, OSError, ValueError, RuntimeError) as error:
         raise PaintsUndoError(f"{path} is truncated or corrupt ({error}); download it again") from None
+
+
+# Files being read ahead, by path and device, until load_state_dict_file takes their tensors.
+_reads: dict[tuple[Path, str], Future] = {}
+_reads_lock = threading.Lock()
+
+
+def read_ahead(paths: Sequence[Path], device: str | torch.device) -> threading.Thread | None:
+    """Begin reading safetensors files onto `device`, one after another, on a background thread:
+    `load_state_dict_file` then takes a file's tensors from its reading (waiting for it if need be),
+    and a failure is raised there. Files absent, or already being read, are left out; returns the
+    thread, or None if there was nothing to read."""
+    chosen = []
+    with _reads_lock:
+        for path in (Path(path).absolute() for path in paths):
+            key = (path, str(device))
+            if path.suffix == ".safetensors" and path.is_file() and key not in _reads:
+                _reads[key] = Future()
+                chosen.append((path, _reads[key]))
+    if not chosen:
+        return None
+    thread = threading.Thread(target=_read_each, args=(chosen, device), name="paintsundo-read-ahead")
+    thread.start()
+    return thread
+
+
+def _read_each(chosen: list[tuple[Path, Future]], device: str | torch.device) -> None:
+    for path, reading in chosen:
+        try:
+            reading.set_result(_read(path, device))
+        except Exception as error:  # raised where the file is loaded
+            reading.set_exception(error)
 
 
 def load_component(

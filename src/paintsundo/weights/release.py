@@ -11,14 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
-from diffusers import AutoencoderKL
 from torch import nn
-from transformers import CLIPTextConfig, CLIPVisionConfig
 
-from paintsundo.models.clip_vision import AnyAspectClipVision
 from paintsundo.models.resampler import Resampler, ResamplerParams
-from paintsundo.models.single_frame import SingleFrameUNet, SingleFrameUNetParams
-from paintsundo.models.text_encoder import ClipTextEncoder
 from paintsundo.models.unet3d import UNet3D, UNet3DParams
 from paintsundo.models.video_vae import VideoVAE, VideoVAEParams
 
@@ -28,19 +23,33 @@ DIFFUSERS_WEIGHTS = "diffusion_pytorch_model.safetensors"
 HUB_WEIGHTS = "model.safetensors"
 
 
+# The builders that need diffusers or transformers import them when called: what the release holds
+# (its files, dtypes and configs) is known without them, before a run has imported them.
 def _single_frame_unet(config: dict[str, Any]) -> nn.Module:
+    from paintsundo.models.single_frame import SingleFrameUNet, SingleFrameUNetParams
+
     return SingleFrameUNet.from_config(SingleFrameUNetParams(config).diffusers_config())
 
 
 def _autoencoder_kl(config: dict[str, Any]) -> nn.Module:
+    from diffusers import AutoencoderKL
+
     return AutoencoderKL.from_config(config)
 
 
 def _clip_text(config: dict[str, Any]) -> nn.Module:
+    from transformers import CLIPTextConfig
+
+    from paintsundo.models.text_encoder import ClipTextEncoder
+
     return ClipTextEncoder(CLIPTextConfig.from_dict(config))
 
 
 def _clip_vision(config: dict[str, Any]) -> nn.Module:
+    from transformers import CLIPVisionConfig
+
+    from paintsundo.models.clip_vision import AnyAspectClipVision
+
     return AnyAspectClipVision(CLIPVisionConfig.from_dict(config))
 
 
