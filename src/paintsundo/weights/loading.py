@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 PICKLE_SUFFIXES = (".bin", ".ckpt", ".pt", ".pth", ".pkl", ".pickle")
 SHOWN = 3  # names quoted in a key error
+# Bytes per element of the safetensors dtypes that loading keeps as stored (the floating ones it casts).
+STORED_BYTES = {"BOOL": 1, "U8": 1, "I8": 1, "U16": 2, "I16": 2, "U32": 4, "I32": 4, "U64": 8, "I64": 8}
 
 
 def load_state_dict_file(path: str | Path, device: str | torch.device = "cpu") -> dict[str, torch.Tensor]:
@@ -119,7 +121,7 @@ def loaded_bytes(folder: str | Path, component: Component, dtype: torch.dtype) -
                 tensor = weights.get_slice(name)
                 stored = tensor.get_dtype()  # "F16", "BF16", "I64", ...
                 floating = stored.startswith(("F", "BF"))
-                size = dtype.itemsize if floating else int("".join(filter(str.isdigit, stored)) or 8) // 8
+                size = dtype.itemsize if floating else STORED_BYTES[stored]
                 total += math.prod(tensor.get_shape()) * size
     except (SafetensorError, OSError, ValueError) as error:
         raise PaintsUndoError(f"{path} is truncated or corrupt ({error}); download it again") from None
