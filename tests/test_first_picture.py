@@ -124,7 +124,7 @@ def test_weights_are_read_onto_the_gpu_early_only_where_the_plan_keeps_them_ther
     from paintsundo.hub import layout
 
     monkeypatch.setattr(placement, "free_gpu_memory", lambda device: free_gib * 2**30)
-    monkeypatch.setattr(device_start, "planned_bytes", lambda folder, repo, device: int(1.5 * 2**30))
+    monkeypatch.setattr(device_start, "stage_bytes", lambda models, device: [int(1.5 * 2**30)] * 2)
     assert placement.choose_plan(memory, torch.device("cuda"), [int(1.5 * 2**30)] * 2)[0].keep == (
         "all" if memory in ("auto", "fast") else "stage"
     )

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from paintsundo.hub import ModelPaths
-from paintsundo.pipeline.models import planned_bytes, weight_files
+from paintsundo.pipeline.models import stage_bytes, weight_files
 from paintsundo.pipeline.placement import keeps_all_once_read
 from paintsundo.weights.loading import read_ahead
 from paintsundo.weights.release import MULTI_FRAME, SINGLE_FRAME
@@ -65,7 +65,8 @@ def _start(device: torch.device, then: Callable[[], object] | None) -> None:
 
 
 def _read_weights(models: ModelPaths, device: torch.device, memory: str) -> None:
-    sets = ((models.single_frame, SINGLE_FRAME), (models.multi_frame, MULTI_FRAME))
-    sizes = [planned_bytes(folder, repo, device) for folder, repo in sets]
-    if keeps_all_once_read(memory, device, sizes):
-        read_ahead([path for folder, repo in sets for path in weight_files(folder, repo)], device)
+    if keeps_all_once_read(memory, device, stage_bytes(models, device)):
+        files = weight_files(models.single_frame, SINGLE_FRAME) + weight_files(
+            models.multi_frame, MULTI_FRAME
+        )
+        read_ahead(files, device)

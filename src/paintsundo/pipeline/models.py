@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from paintsundo.errors import PaintsUndoError
+from paintsundo.hub import ModelPaths
 from paintsundo.weights import component, load_component
 from paintsundo.weights.loading import loaded_bytes
 from paintsundo.weights.release import MULTI_FRAME, SINGLE_FRAME
@@ -83,17 +84,27 @@ def load_multi_frame(
 
 def planned_bytes(folder: Path, repo: str, device: torch.device, dtype: torch.dtype | None = None) -> int:
     """What a model set's weights will take once loaded, from its files' headers (no weights are read)."""
-    names = SINGLE_FRAME_NAMES if repo == SINGLE_FRAME else MULTI_FRAME_NAMES
     return sum(
         loaded_bytes(folder / name, component(repo, name), component_dtype(repo, name, device, dtype))
-        for name in names
+        for name in component_names(repo)
     )
+
+
+def stage_bytes(paths: ModelPaths, device: torch.device) -> list[int]:
+    """What each stage's model set will take once loaded (the keyframes', then the video's)."""
+    return [
+        planned_bytes(paths.single_frame, SINGLE_FRAME, device),
+        planned_bytes(paths.multi_frame, MULTI_FRAME, device),
+    ]
 
 
 def weight_files(folder: Path, repo: str) -> list[Path]:
     """A model set's safetensors files, in the order `load_single_frame` and `load_multi_frame` read them."""
-    names = SINGLE_FRAME_NAMES if repo == SINGLE_FRAME else MULTI_FRAME_NAMES
-    return [folder / name / component(repo, name).weights for name in names]
+    return [folder / name / component(repo, name).weights for name in component_names(repo)]
+
+
+def component_names(repo: str) -> tuple[str, ...]:
+    return SINGLE_FRAME_NAMES if repo == SINGLE_FRAME else MULTI_FRAME_NAMES
 
 
 def modules_of(models: SingleFrameModels | MultiFrameModels) -> list[nn.Module]:

@@ -46,7 +46,7 @@ from paintsundo.pipeline.models import (
     load_multi_frame,
     load_single_frame,
     modules_of,
-    planned_bytes,
+    stage_bytes,
 )
 from paintsundo.pipeline.placement import Placement, choose_plan
 from paintsundo.pipeline.prepared import CallCounts, PreparedWork, prepared_work
@@ -54,7 +54,6 @@ from paintsundo.pipeline.settings import BLANK_STEP, KeyframeSettings, VideoSett
 from paintsundo.pipeline.video import SegmentGroup, interpolate_groups, video_frames
 from paintsundo.tagger import Tagger
 from paintsundo.timeline import Event, Keyframe, Progress, Stage
-from paintsundo.weights.release import MULTI_FRAME, SINGLE_FRAME
 
 # A user's keyframe, loaded: a picture (RGB uint8) and its operation step, or None to spread it.
 KeyframePicture = tuple[np.ndarray, int | None]
@@ -99,11 +98,7 @@ class PaintsUndoPipeline:
         calls: CallRoute | None = None,
     ) -> None:
         self.paths, self.device, self.compile = paths, torch.device(device), compile
-        sizes = [
-            planned_bytes(paths.single_frame, SINGLE_FRAME, self.device),
-            planned_bytes(paths.multi_frame, MULTI_FRAME, self.device),
-        ]
-        self.plan, self.plan_reason = choose_plan(memory, self.device, sizes)
+        self.plan, self.plan_reason = choose_plan(memory, self.device, stage_bytes(paths, self.device))
         self.placement = Placement(self.device, self.plan)
         if calls is None and not compile and self.plan.keep == "all":
             calls = prepared_work(self.device)
