@@ -156,12 +156,18 @@ def test_browser_colours_a_sketch_from_a_scribble_drawn_with_the_mouse(offline_a
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1600})
+        page_errors = []
+        page.on("pageerror", lambda error: page_errors.append(str(error)))
         page.goto(offline_app)
         page.get_by_role("tab", name="Sketch → colour").click()
-        page.locator("#colour-editor input[type=file]").first.set_input_files(str(TURTLE))
-        zoom = page.locator("#colour-editor").get_by_text(re.compile(r"^\d+%$"))
-        zoom.wait_for(timeout=30_000)
-        canvas = page.locator("#colour-editor canvas").first
+        editor = page.locator("#colour-editor")
+        # The zoom shows once the editor is set up. A picture given before that breaks the editor
+        # (gradio 6.31: page errors, then every value it sends is empty), as it did in loaded CI.
+        zoom = editor.get_by_text(re.compile(r"^\d+%$"))
+        zoom.wait_for(timeout=60_000)
+        editor.locator("input[type=file]").first.set_input_files(str(TURTLE))
+        editor.get_by_text("Upload an image").wait_for(state="hidden", timeout=60_000)
+        canvas = editor.locator("canvas").first
         view = settled(lambda: (zoom.inner_text(), canvas.bounding_box()))  # once the picture is in
         scale = int(view[0][:-1]) / 100  # the picture sits centred in the canvas at this zoom
         box = view[1]
@@ -175,9 +181,9 @@ def test_browser_colours_a_sketch_from_a_scribble_drawn_with_the_mouse(offline_a
         for x in range(260, 340, 5):  # a stroke across the shell with the default brush
             page.mouse.move(*on_canvas(x, 190 + (x - 260) / 4))
         page.mouse.up()
-        # The editor takes in a stroke after the mouse is up; a click within that moment sent no
-        # line drawing once in CI (gradio 6.31). Only the uploads at the click show on the network.
+        # The editor takes in a stroke after the mouse is up, and nothing on the page shows when.
         page.wait_for_timeout(1_000)
+        assert not page_errors, page_errors
         page.locator("#colour-run").click()
         picture = page.locator("#colour-picture img")
         picture.wait_for(state="attached", timeout=120_000)
