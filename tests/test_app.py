@@ -202,8 +202,9 @@ def test_browser_colours_a_sketch_from_a_scribble_drawn_with_the_mouse(offline_a
 
 
 def test_an_editor_value_without_its_line_drawing_says_what_to_do():
-    """The scribbles without the drawing under them (never uploaded, or sent while it was still
-    uploading) get one message that covers both; with the drawing, its scribbles come back."""
+    """The scribbles without the drawing under them (never uploaded, or lost by an editor that
+    broke in the browser) get one message that covers both; with the drawing, its scribbles come
+    back."""
     import gradio as gr
     import numpy as np
 
@@ -211,7 +212,7 @@ def test_an_editor_value_without_its_line_drawing_says_what_to_do():
 
     scribble = np.zeros((8, 8, 4), np.uint8)
     scribble[2:4, 2:6] = (200, 40, 40, 255)
-    with pytest.raises(gr.Error, match=r"No line drawing arrived.*again"):
+    with pytest.raises(gr.Error, match=r"No line drawing arrived.*reload the page"):
         editor_pictures({"background": None, "layers": [scribble], "composite": scribble})
     sketch, hints = editor_pictures({"background": np.full((8, 8, 3), 255, np.uint8), "layers": [scribble]})
     assert sketch.shape == (8, 8, 3) and (hints == scribble).all()

@@ -225,8 +225,8 @@ def editor_pictures(editor: dict | None) -> tuple[np.ndarray, np.ndarray | None]
     background = (editor or {}).get("background")
     if background is None:
         raise gr.Error(
-            "No line drawing arrived: upload one (PNG, JPEG or WebP), or if it was still uploading,"
-            " press Colour it again."
+            "No line drawing arrived: upload one (PNG, JPEG or WebP). If one shows in the editor,"
+            " reload the page and upload it again."
         )
     sketch = np.asarray(Image.fromarray(background).convert("RGB"))
     hints = None
