@@ -45,8 +45,7 @@ from paintsundo.pipeline.paints_undo import PaintsUndoPipeline
 from paintsundo.pipeline.prepared import FOLDER_VARIABLE
 from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
 from paintsundo.pipeline.spread import SpreadPipeline
-from paintsundo.weights import component
-from paintsundo.weights.release import MULTI_FRAME, SINGLE_FRAME
+from paintsundo.weights.release import MULTI_FRAME, SINGLE_FRAME, component
 from released_random import ROOT, TOKENIZERS, median_seconds, random_component, synchronised_seconds
 
 PROMPT = "1girl, solo, smile"

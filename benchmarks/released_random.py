@@ -12,8 +12,7 @@ from torch import nn
 
 from paintsundo.pipeline.models import MultiFrameModels, SingleFrameModels
 from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
-from paintsundo.weights import component
-from paintsundo.weights.release import MULTI_FRAME, SINGLE_FRAME
+from paintsundo.weights.release import MULTI_FRAME, SINGLE_FRAME, component
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKENIZERS = ROOT / "tests" / "data" / "tiny-release"  # ids below every vocabulary size; only shapes matter

@@ -78,7 +78,8 @@ def test_files_read_ahead_are_taken_by_the_loader_and_read_once(monkeypatch, tmp
 
     import paintsundo.weights.loading as loading
     from paintsundo.errors import PaintsUndoError
-    from paintsundo.weights import component, load_component
+    from paintsundo.weights.loading import load_component
+    from paintsundo.weights.release import component
 
     shutil.copytree(TINY, tmp_path / "models")
     folder = tmp_path / "models" / "paints_undo_multi_frame"

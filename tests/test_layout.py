@@ -24,6 +24,25 @@ def test_procedural_engine_and_cli_never_import_torch():
     assert result.stdout.strip() == ""
 
 
+def test_colouring_without_a_neural_colourist_imports_no_torch(tmp_path):
+    """Where no base model is found, `colorize` takes the procedural colourist, and looking for the
+    neural one's folders loads no torch (2-3 s of a run that takes seconds)."""
+    sketch, hints = (
+        ROOT / "tests" / "data" / "kinds" / "pencil-turtle.png",
+        ROOT / "docs" / "colorize" / "turtle.hints.png",
+    )
+    argv = ["paintsundo", "colorize", str(sketch), "--hints", str(hints), "-o", str(tmp_path / "t.png")]
+    code = (
+        "import atexit, sys; from paintsundo.cli import main;"
+        "atexit.register(lambda: print('heavy:' + ','.join(sorted("
+        "m for m in ('torch', 'diffusers', 'transformers') if m in sys.modules))));"
+        f"sys.argv = {argv!r}; main()"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "heavy:" and (tmp_path / "t.png").is_file()
+
+
 def test_the_commands_start_without_the_drawing_code():
     """Every command's start (its options and help) loads no engine: not torch, nor the procedural
     engine's scikit-image and SciPy; each loads when a command runs."""

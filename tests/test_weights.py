@@ -14,8 +14,8 @@ from paintsundo.errors import PaintsUndoError
 from paintsundo.models.resampler import ResamplerParams
 from paintsundo.models.unet3d import UNet3DParams
 from paintsundo.models.video_vae import VideoVAEParams
-from paintsundo.weights import COMPONENTS, component, load_component, load_state_dict_file
-from paintsundo.weights.loading import loaded_bytes
+from paintsundo.weights.loading import load_component, load_state_dict_file, loaded_bytes
+from paintsundo.weights.release import COMPONENTS, component
 
 TINY_UNET3D = dataclasses.replace(
     UNet3DParams(),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-from paintsundo.weights import COMPONENTS
+from paintsundo.weights.release import COMPONENTS
 
 
 def write_key_listings(out_dir: Path) -> list[Path]:

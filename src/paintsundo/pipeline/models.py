@@ -10,9 +10,8 @@ from torch import nn
 
 from paintsundo.errors import PaintsUndoError
 from paintsundo.hub import ModelPaths
-from paintsundo.weights import component, load_component
-from paintsundo.weights.loading import loaded_bytes
-from paintsundo.weights.release import MULTI_FRAME, SINGLE_FRAME
+from paintsundo.weights.loading import load_component, loaded_bytes
+from paintsundo.weights.release import MULTI_FRAME, SINGLE_FRAME, component
 
 SINGLE_FRAME_NAMES = ("text_encoder", "vae", "unet")
 MULTI_FRAME_NAMES = ("text_encoder", "image_encoder", "image_projection", "vae", "unet")

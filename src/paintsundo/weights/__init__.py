@@ -1,6 +1,3 @@
-"""Loading the released Paints-UNDO checkpoints: layout, strict key checks, safetensors only."""
-
-from paintsundo.weights.loading import assign_weights, load_component, load_state_dict_file
-from paintsundo.weights.release import COMPONENTS, Component, component
-
-__all__ = ["COMPONENTS", "Component", "assign_weights", "component", "load_component", "load_state_dict_file"]
+"""Loading the released Paints-UNDO checkpoints (`release`: layout; `loading`: strict key checks,
+safetensors only) and checking diffusers-era model folders (`diffusers_folders`). The package itself
+imports nothing, so the folder checks run without torch."""
