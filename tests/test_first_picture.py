@@ -157,7 +157,7 @@ def test_the_early_start_imports_neither_diffusers_nor_transformers():
     import sys
 
     code = (
-        "import sys, paintsundo.pipeline.device_start, paintsundo.weights;"
+        "import sys, paintsundo.pipeline.device_start, paintsundo.weights.release;"
         "print(sorted(m for m in ('diffusers', 'transformers') if m in sys.modules))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -53,13 +53,12 @@ def _tokenizer(folder: Path) -> object:
 def _load(
     folder: Path,
     repo: str,
-    names: tuple[str, ...],
     device: torch.device,
     dtype: torch.dtype | None,
     onto: torch.device | None,
 ) -> dict:
     loaded = {"tokenizer": _tokenizer(folder / "tokenizer")}
-    for name in names:
+    for name in component_names(repo):
         spec = component(repo, name)
         weights_dtype = component_dtype(repo, name, device, dtype)
         loaded[name] = load_component(folder / name, spec, weights_dtype, onto or torch.device("cpu"))
@@ -71,14 +70,14 @@ def load_single_frame(
 ) -> SingleFrameModels:
     """From a paints_undo_single_frame folder, in `device`'s dtype. The weights are read onto `onto`
     (the GPU, when they are to stay there), else into CPU memory until a stage needs them."""
-    return SingleFrameModels(**_load(folder, SINGLE_FRAME, SINGLE_FRAME_NAMES, device, dtype, onto))
+    return SingleFrameModels(**_load(folder, SINGLE_FRAME, device, dtype, onto))
 
 
 def load_multi_frame(
     folder: Path, device: torch.device, dtype: torch.dtype | None = None, onto: torch.device | None = None
 ) -> MultiFrameModels:
     """From a paints_undo_multi_frame folder (as load_single_frame)."""
-    return MultiFrameModels(**_load(folder, MULTI_FRAME, MULTI_FRAME_NAMES, device, dtype, onto))
+    return MultiFrameModels(**_load(folder, MULTI_FRAME, device, dtype, onto))
 
 
 def planned_bytes(folder: Path, repo: str, device: torch.device, dtype: torch.dtype | None = None) -> int:
