@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import ROOT
+from conftest import ROOT, manifest_lines
 
 TURTLE = ROOT / "tests" / "data" / "kinds" / "pencil-turtle.png"  # Apache-2.0, lllyasviel/ControlNet
+PALETTE = ROOT / "examples" / "2.jpg"  # a reference: a sketch needs hints or one to be coloured
 RED, BLUE, YELLOW, GREEN = (220, 50, 50), (50, 90, 220), (240, 210, 60), (60, 170, 90)
 
 
@@ -237,12 +238,15 @@ def test_the_video_runs_from_blank_through_the_lines_to_the_picture():
 @pytest.mark.parametrize(
     ("make_args", "message"),
     [
-        (lambda d: [str(d / "blank.png")], "the sketch has no lines"),
+        (lambda d: [str(d / "blank.png"), "--reference", str(PALETTE)], "the sketch has no lines"),
         (
             lambda d: [str(TURTLE), "--hints", str(d / "small.png")],
             "the hints are 100x80 but the sketch is 480x480",
         ),
-        (lambda d: [str(ROOT / "examples" / "1.jpg")], "does not look like a line drawing"),
+        (
+            lambda d: [str(ROOT / "examples" / "1.jpg"), "--reference", str(PALETTE)],
+            "does not look like a line drawing",
+        ),
         (lambda d: [str(TURTLE), "--hints", str(d / "empty.png")], "the hints file has no scribbles"),
         (lambda d: ["--hints", str(d / "empty.png")], "Missing argument 'SKETCH'"),
         (lambda d: [str(TURTLE), "--engine", "neural"], "the neural colourist needs a base model"),
@@ -272,13 +276,15 @@ def test_a_colouring_batch_finds_hints_by_name_and_resumes(tmp_path):
     sketch = shapes()
     Image.fromarray(sketch).save(sketches / "shapes.png")
     Image.fromarray(scribbles(sketch.shape, STROKES[:1])).save(sketches / "shapes.hints.png")
-    Image.fromarray(shapes(ink=60.0)).save(sketches / "plain.png")  # no hints: coloured paper only
+    Image.fromarray(shapes(ink=60.0)).save(sketches / "plain.png")  # no hints: nothing to colour from
     out = tmp_path / "out"
     job = ColorizeJob(layers=True)
     first = run_batch(str(sketches), out, Settings(frames=12), colorize=job)
-    assert (first.done, first.failed, first.skipped) == (2, 0, 0), "the hints file is not a sketch"
-    assert {"shapes.png", "shapes.ora", "plain.png", "batch.jsonl"} <= {p.name for p in out.iterdir()}
-    assert not (out / "shapes.hints.png").exists()
+    assert (first.done, first.failed, first.skipped) == (1, 1, 0), "the hints file is not a sketch"
+    assert {"shapes.png", "shapes.ora", "batch.jsonl"} <= {p.name for p in out.iterdir()}
+    assert not (out / "shapes.hints.png").exists() and not (out / "plain.png").exists(), "never a copy"
+    plain = next(line for line in manifest_lines(out / "batch.jsonl") if line["input"].endswith("plain.png"))
+    assert plain["status"] == "failed" and "paint its scribbles into plain.hints.png" in plain["error"]
     with Image.open(out / "shapes.png") as picture:
         assert np.asarray(picture.convert("RGB"))[110, 90].tolist() != [255, 255, 255], "the red circle"
     again = run_batch(str(sketches), out, Settings(frames=12), colorize=job)

@@ -57,6 +57,7 @@ def colorize(
     picture (RGB uint8, the sketch's size). `neural` holds the neural colourist's models and settings."""
     neural = neural or NeuralColorize()
     chosen, _ = _choose_engine(engine, neural)
+    _check_something_to_colour(chosen, hints, reference)
     inputs = _load_inputs(sketch, hints, reference)
     return _candidates(chosen, inputs, seed, 1, neural)[0][0]
 
@@ -78,12 +79,14 @@ def make_colorized(
 ) -> ColorizeResult:
     """Colour a line drawing and write the picture (PNG) with its manifest; with `count` > 1 also
     the other candidates (seeds seed+1 ...) and a contact sheet of all; with `layers` an OpenRaster
-    file of the first; with `video` a video of it being drawn (`video_settings`: frames, fps, ...)."""
+    file of the first; with `video` a video of it being drawn (`video_settings`:
+    frames, fps, ...). The procedural colourist needs hints or a reference."""
     started = time.perf_counter()
     neural = neural or NeuralColorize()
     chosen, reason = _choose_engine(engine, neural)
     if not 1 <= count <= MAX_CANDIDATES:
         raise PaintsUndoError(f"count must be between 1 and {MAX_CANDIDATES}, got {count}", "count")
+    _check_something_to_colour(chosen, hints, reference)
     inputs = _load_inputs(sketch, hints, reference)
     target = _output_path(sketch, output)
     paths = _written(target, count, seed, layers)
@@ -112,6 +115,19 @@ def _choose_engine(engine: str, neural: NeuralColorize) -> tuple[str, str]:
     if engine not in COLORIZE_ENGINES:
         raise PaintsUndoError(f"unknown engine {engine!r}: choose {', '.join(COLORIZE_ENGINES)}", "engine")
     return choose_colorist(engine, neural)
+
+
+def _check_something_to_colour(
+    engine: str, hints: PictureSource | None, reference: PictureSource | None
+) -> None:
+    """The procedural colourist takes every colour from the hints or the reference: with neither,
+    the picture would be the sketch unchanged (the neural colourist needs neither)."""
+    if engine == "procedural" and hints is None and reference is None:
+        raise PaintsUndoError(
+            "nothing to colour the sketch from: give hints (colour scribbles over it) or a reference"
+            " picture, or colour it with the neural colourist, which needs neither",
+            "hints",
+        )
 
 
 def _candidates(

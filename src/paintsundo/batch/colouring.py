@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from paintsundo.batch.items import BatchItem, input_sha256, item_seed, settings_hash
+from paintsundo.errors import PaintsUndoError
 from paintsundo.outputs import sidecar
 from paintsundo.settings import Settings
 
@@ -52,19 +53,29 @@ def colour_item(item: BatchItem, settings: Settings, job: ColorizeJob) -> str:
     from paintsundo.neural_colorist import NeuralColorize
 
     video = item.output.with_suffix(f".{job.video}") if job.video else None
-    result = make_colorized(
-        item.input,
-        item.output,
-        hints=hints_for(item.input),
-        reference=job.reference,
-        seed=item.seed,
-        count=job.count,
-        layers=job.layers,
-        video=video,
-        video_settings=settings,
-        engine=job.engine,
-        neural=NeuralColorize(**job.neural) if job.neural else None,
-    )
+    hints = hints_for(item.input)
+    try:
+        result = make_colorized(
+            item.input,
+            item.output,
+            hints=hints,
+            reference=job.reference,
+            seed=item.seed,
+            count=job.count,
+            layers=job.layers,
+            video=video,
+            video_settings=settings,
+            engine=job.engine,
+            neural=NeuralColorize(**job.neural) if job.neural else None,
+        )
+    except PaintsUndoError as error:
+        if hints is None and error.setting == "hints":  # nothing to colour from: say where hints go
+            raise PaintsUndoError(
+                f"no hints beside it: paint its scribbles into {item.input.stem}{HINTS_MARK}.png, or give"
+                " the batch a reference picture, or colour with the neural colourist",
+                "hints",
+            ) from None
+        raise
     return result.manifest["engine"]
 
 

@@ -58,7 +58,8 @@ def read_hints(hints: np.ndarray, sketch: np.ndarray, barrier: np.ndarray, paper
         marked = cv2.morphologyEx(marked.view(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)).view(bool)
     if not marked.any():
         raise PaintsUndoError(
-            "the hints file has no scribbles: paint colours over the sketch (or leave out the hints)",
+            "the hints file has no scribbles: paint colours into the regions of the sketch, on a"
+            " transparent layer or over a copy of the sketch",
             "hints",
         )
     return _strokes(colour.astype(np.uint8), marked)
