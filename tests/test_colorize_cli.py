@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -38,3 +39,25 @@ def test_a_sketch_with_neither_hints_nor_a_reference_is_refused_not_copied(drawi
     assert not (sketch.parent / "out.png").exists()
     with pytest.raises(PaintsUndoError, match="nothing to colour the sketch from"):
         colorize(sketch, engine="procedural")
+
+
+def test_hints_flattened_onto_black_are_refused_and_onto_white_colour(drawing):
+    """A transparent scribble layer saved without its transparency: onto black, every region would
+    take the black and the lines would be lost; onto white, the white is paper and no hint."""
+    from paintsundo.colorist import colorize_layers
+
+    sketch, hints = drawing
+    layer = Image.open(hints).convert("RGBA")
+    for paper, name in [((0, 0, 0, 255), "black.png"), ((255, 255, 255, 255), "white.png")]:
+        Image.alpha_composite(Image.new("RGBA", layer.size, paper), layer).convert("RGB").save(
+            sketch.parent / name
+        )
+    flattened = sketch.parent / "black.png"
+    result = run_command(str(sketch), "--hints", str(flattened), "-o", str(sketch.parent / "o.png"))
+    line = one_error_line(result)
+    assert "of the hints file is one colour (RGB 0, 0, 0)" in line and "transparent background" in line
+    assert "--hints" in line and not (sketch.parent / "o.png").exists()
+    drawn = np.asarray(Image.open(sketch).convert("RGB"))
+    white = np.asarray(Image.open(sketch.parent / "white.png").convert("RGBA"))
+    layers = colorize_layers(drawn, white, seed=1)
+    assert tuple(np.rint(layers.flats[110, 90]).astype(int)) == STROKES[0][2], "the red circle"

@@ -17,6 +17,10 @@ LINE_MARGIN = 2  # pixels: in an opaque file, a JPEG's ringing along the lines i
 MIXED_STROKE = 40.0  # levels of spread: a scribble this varied is touching scribbles of several colours
 COLOUR_STEP = 48  # levels: such touching scribbles are told apart by colours this far apart
 MIN_STROKE = 6  # pixels: smaller specks are the anti-aliased fringe of a stroke, not a hint
+# One colour other than the sketch's over more than this share of the picture is a background that
+# was filled in (a transparent layer flattened onto black, say), not scribbles: each region would
+# take it and the lines would be lost under it.
+FILLED_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,7 @@ def read_hints(hints: np.ndarray, sketch: np.ndarray, barrier: np.ndarray, paper
             "hints",
         )
     colour, alpha = hints[..., :3].astype(np.int16), hints[..., 3]
+    _refuse_filled(colour, alpha >= 128, sketch)
     if (alpha < 255).any():
         marked = (alpha >= 128) & ~barrier
     else:
@@ -63,6 +68,25 @@ def read_hints(hints: np.ndarray, sketch: np.ndarray, barrier: np.ndarray, paper
             "hints",
         )
     return _strokes(colour.astype(np.uint8), marked)
+
+
+def _refuse_filled(colour: np.ndarray, opaque: np.ndarray, sketch: np.ndarray) -> None:
+    """Refuse a hints picture that one colour other than the sketch's mostly covers."""
+    differs = opaque & (np.abs(colour - sketch.astype(np.int16)).max(axis=-1) > SAME_AS_SKETCH)
+    coarse = (colour[differs] >> 3).astype(np.int32)  # 32 levels a channel: JPEG noise stays one colour
+    keys = (coarse[:, 0] * 32 + coarse[:, 1]) * 32 + coarse[:, 2]
+    counts = np.bincount(keys)
+    if counts.size == 0 or counts.max() <= FILLED_SHARE * differs.size:
+        return
+    share = counts.max() / differs.size
+    levels = np.median(colour[differs][keys == counts.argmax()], axis=0)
+    filled = ", ".join(str(int(level)) for level in levels)
+    raise PaintsUndoError(
+        f"{share:.0%} of the hints file is one colour (RGB {filled}), not the sketch's: its background"
+        " was filled in, as when a layer loses its transparency on saving. Scribble on a transparent"
+        " background and save it as PNG, or paint over a copy of the sketch",
+        "hints",
+    )
 
 
 def _strokes(colour: np.ndarray, marked: np.ndarray) -> Hints:
