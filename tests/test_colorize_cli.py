@@ -3,13 +3,24 @@ be coloured, and where the video goes."""
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
+import sys
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from test_colorize import STROKES, run_command, scribbles, shapes
+
+# The suite's machine may have a GPU: without one, auto takes the procedural colourist.
+NO_GPU = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
+# As on the README's first install, which has no extras.
+BASE_INSTALL = (
+    "import sys\nfor name in ('torch', 'diffusers', 'transformers'): sys.modules[name] = None\n"
+    "from paintsundo.cli import main\nmain()"
+)
 
 
 @pytest.fixture
@@ -26,6 +37,46 @@ def one_error_line(result: subprocess.CompletedProcess) -> str:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error:"), lines
     return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--engine", "procedural", "--prompt", "1girl"], "--prompt is for the neural colourist"),
+        (["--engine", "procedural", "--base", "foo"], "--base is for the neural colourist"),
+        (["--engine", "procedural", "--no-keep-lines"], "--no-keep-lines is for the neural colourist"),
+        (["--engine", "procedural", "--steps", "20"], "--steps is for the neural colourist"),
+        (["--frames", "10"], "--frames sets the video, and none is asked for: add --video"),
+        (["--fps", "8"], "--fps sets the video, and none is asked for: add --video"),
+    ],
+)
+def test_options_that_would_be_ignored_are_refused(drawing, args, message):
+    sketch, hints = drawing
+    before = set(sketch.parent.iterdir())
+    result = run_command(str(sketch), "--hints", str(hints), "-o", str(sketch.parent / "out.png"), *args)
+    assert message in one_error_line(result)
+    assert set(sketch.parent.iterdir()) == before, "no output"
+
+
+@pytest.mark.parametrize(
+    ("launch", "reason"),
+    [
+        (["paintsundo"], "auto: no GPU for the neural colourist"),
+        ([sys.executable, "-c", BASE_INSTALL], "auto: the neural extra is not installed"),
+    ],
+)
+def test_neural_options_auto_passed_over_are_named_with_the_true_reason(drawing, launch, reason):
+    """Auto took the procedural colourist: the neural options given were not used, and the note and
+    the manifest say why, not that no base model was given."""
+    sketch, hints = drawing
+    out = sketch.parent / "out.png"
+    command = [*launch, "colorize", str(sketch), "--hints", str(hints), "-o", str(out), "--base", "foo"]
+    command += ["--prompt", "1girl"]
+    result = subprocess.run(command, capture_output=True, text=True, env=NO_GPU, timeout=120)
+    assert result.returncode == 0, result.stderr
+    note = f"note: --base, --prompt not used: the procedural colourist ran ({reason})"
+    assert result.stderr.splitlines()[0] == note, result.stderr
+    assert json.loads((sketch.parent / "out.png.json").read_text())["engine_reason"] == reason
 
 
 def test_a_sketch_with_neither_hints_nor_a_reference_is_refused_not_copied(drawing):

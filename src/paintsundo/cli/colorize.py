@@ -13,6 +13,7 @@ from paintsundo.cli import app, options
 from paintsundo.cli.options import Opt
 from paintsundo.cli.parsing import resolve_timing
 from paintsundo.cli.progress import progress_bars
+from paintsundo.errors import PaintsUndoError
 from paintsundo.settings import COLORIZE_ENGINES, MAX_CANDIDATES, Settings
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -60,7 +61,7 @@ Video = Annotated[
     Path | None,
     Opt(help="Also write a video of the drawing being coloured (.mp4, .gif, .webp).", show_default=False),
 ]
-Frames = Annotated[int | None, Opt(help="The video's frames (default: 105).", show_default=False)]
+Frames = Annotated[int | None, Opt(help="With --video: its frames (default: 105).", show_default=False)]
 NEURAL = "Neural colourist"
 Base = Annotated[
     str | None,
@@ -128,11 +129,20 @@ Device = Annotated[
     str | None,
     Opt(help="cuda or cpu (default: cuda when there).", show_default=False, rich_help_panel=NEURAL),
 ]
-Fps = Annotated[float | None, Opt(help="The video's frames per second (default: 4).", show_default=False)]
+Fps = Annotated[
+    float | None, Opt(help="With --video: its frames per second (default: 4).", show_default=False)
+]
+# The options only the neural colourist reads, and those only a video reads.
+NEURAL_ONLY = (
+    "base", "controlnet", "ip_adapter", "prompt", "negative_prompt", "control", "steps", "cfg", "keep_lines",
+    "device", "models", "memory", "compile",
+)  # fmt: skip
+VIDEO_ONLY = ("frames", "fps")
 
 
 @app.command()
 def colorize(
+    context: typer.Context,
     sketch: Sketch,
     output: Output = None,
     hints: Hints = None,
@@ -165,6 +175,8 @@ def colorize(
     from paintsundo.colorize import make_colorized
     from paintsundo.neural_colorist import NeuralColorize
 
+    neural_flags = _given_flags(context, NEURAL_ONLY)
+    _refuse_unused(neural_flags, engine, _given_flags(context, VIDEO_ONLY) if video is None else [])
     frame_count, frame_rate = resolve_timing(frames, fps, None)
     settings = Settings(frames=frame_count, fps=frame_rate, seed=seed)
     neural = NeuralColorize(
@@ -203,9 +215,40 @@ def colorize(
             raise typer.Exit(130) from None
     if quiet:
         return
+    if neural_flags and result.manifest["engine"] == "procedural":
+        console.print(
+            f"note: {', '.join(neural_flags)} not used: the procedural colourist ran"
+            f" ({result.manifest['engine_reason']})"
+        )
     console.print(f"wrote {result.output} ({result.manifest['engine']} colourist)")
     for path in (*result.candidates[1:], result.contact_sheet, result.layers):
         if path is not None:
             console.print(f"wrote {path}")
     if result.video is not None:
         console.print(f"wrote {result.video.output}")
+
+
+def _given_flags(context: typer.Context, names: tuple[str, ...]) -> list[str]:
+    """The flags of these options given on the command line (or by environment), as spelt there."""
+    flags = []
+    for param in context.command.params:
+        source = context.get_parameter_source(param.name)
+        if param.name in names and source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT"):
+            negated = param.secondary_opts and context.params[param.name] is False
+            flags.append(max(param.secondary_opts if negated else param.opts, key=len))
+    return flags
+
+
+def _refuse_unused(neural_flags: list[str], engine: str, video_flags: list[str]) -> None:
+    """Refuse options that would be ignored: the neural colourist's when the procedural one is asked
+    for, and the video's without a video."""
+    if engine == "procedural" and neural_flags:
+        raise PaintsUndoError(
+            f"{neural_flags[0]} is for the neural colourist, and --engine procedural does not run it:"
+            f" leave {neural_flags[0]} out, or use --engine neural (or auto)"
+        )
+    if video_flags:
+        raise PaintsUndoError(
+            f"{video_flags[0]} sets the video, and none is asked for: add --video PATH, or leave"
+            f" {video_flags[0]} out"
+        )
