@@ -112,3 +112,19 @@ def test_hints_flattened_onto_black_are_refused_and_onto_white_colour(drawing):
     white = np.asarray(Image.open(sketch.parent / "white.png").convert("RGBA"))
     layers = colorize_layers(drawn, white, seed=1)
     assert tuple(np.rint(layers.flats[110, 90]).astype(int)) == STROKES[0][2], "the red circle"
+
+
+@pytest.mark.parametrize("video", ["new/", "existing"])
+def test_a_video_into_a_folder_is_named_after_the_sketch(drawing, video):
+    sketch, hints = drawing
+    (sketch.parent / "existing").mkdir()
+    folder = sketch.parent / video
+    result = run_command(
+        str(sketch), "--hints", str(hints), "-o", str(sketch.parent / "v2.png"),
+        "--video", str(folder) + ("/" if video.endswith("/") else ""), "--frames", "8",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert sorted(path.name for path in folder.iterdir()) == [
+        "shapes.mp4", "shapes.mp4.contact.png", "shapes.mp4.json"
+    ]  # fmt: skip
+    assert f"wrote {folder / 'shapes.mp4'}" in result.stderr

@@ -19,7 +19,7 @@ from paintsundo.api import RunResult, prepare_video
 from paintsundo.colorist import ColourLayers, colorize_layers
 from paintsundo.errors import PaintsUndoError
 from paintsundo.neural_colorist import NeuralColorize, choose_colorist, neural_candidates
-from paintsundo.outputs import check_not_inputs, check_writable, sidecar
+from paintsundo.outputs import check_not_inputs, check_writable, resolve_output, sidecar, written_paths
 from paintsundo.outputs.atomic import Staging
 from paintsundo.outputs.contact_sheet import picture_sheet
 from paintsundo.outputs.openraster import RasterLayer, write_openraster
@@ -79,8 +79,8 @@ def make_colorized(
 ) -> ColorizeResult:
     """Colour a line drawing and write the picture (PNG) with its manifest; with `count` > 1 also
     the other candidates (seeds seed+1 ...) and a contact sheet of all; with `layers` an OpenRaster
-    file of the first; with `video` a video of it being drawn (`video_settings`:
-    frames, fps, ...). The procedural colourist needs hints or a reference."""
+    file of the first; with `video` (a file, or a folder to hold <sketch>.mp4) a video of it being
+    drawn (`video_settings`: frames, fps, ...). The procedural colourist needs hints or a reference."""
     started = time.perf_counter()
     neural = neural or NeuralColorize()
     chosen, reason = _choose_engine(engine, neural)
@@ -90,14 +90,15 @@ def make_colorized(
     inputs = _load_inputs(sketch, hints, reference)
     target = _output_path(sketch, output)
     paths = _written(target, count, seed, layers)
-    check_not_inputs([*paths.values(), *([Path(video)] if video else [])], [sketch, hints, reference])
+    film = None if video is None else _video_path(sketch, video)
+    check_not_inputs([*paths.values(), *(written_paths(film) if film else [])], [sketch, hints, reference])
     check_writable(target)
     report = progress or (lambda stage, done, total: None)
     report("colouring", 0, count)
     candidates, details = _candidates(chosen, inputs, seed, count, neural)
     report("colouring", count, count)
     coloured = time.perf_counter()
-    filmed = _film(candidates[0], video, video_settings, seed, progress) if video else None
+    filmed = _film(candidates[0], film, video_settings, seed, progress) if film else None
     manifest = _manifest(inputs, (sketch, hints, reference), candidates, paths, seed, filmed)
     manifest.update(engine=chosen, engine_reason=reason, timings={"colour": round(coloured - started, 4)})
     manifest["provenance"] = colouring_provenance_text(chosen)
@@ -152,10 +153,16 @@ def _load_inputs(
     return drawing, scribbles, palette
 
 
+def _named_after(sketch: PictureSource) -> tuple[str, Path]:
+    """The name outputs take after the sketch, and the folder they go to by default."""
+    if isinstance(sketch, (str, Path)):
+        return Path(sketch).stem, Path(sketch).parent
+    return "sketch", Path.cwd()
+
+
 def _output_path(sketch: PictureSource, output: str | Path | None) -> Path:
     """OUT.png as given, or <sketch>_colored.png beside the sketch (or in the folder given)."""
-    stem = Path(sketch).stem if isinstance(sketch, (str, Path)) else "sketch"
-    folder = Path(sketch).parent if isinstance(sketch, (str, Path)) else Path.cwd()
+    stem, folder = _named_after(sketch)
     text = None if output is None else str(output)
     if text is None or text.endswith(("/", "\\")) or Path(text).is_dir():
         return (folder if text is None else Path(text)) / f"{stem}_colored.png"
@@ -163,6 +170,16 @@ def _output_path(sketch: PictureSource, output: str | Path | None) -> Path:
     if path.suffix.lower() != ".png":
         raise PaintsUndoError(f"the coloured picture is written as PNG: name it {path.stem}.png", "output")
     return path
+
+
+def _video_path(sketch: PictureSource, video: str | Path) -> Path:
+    """The video as named, or <sketch>.mp4 in a folder (a path ending in a slash, or one that is a
+    folder), by the rule `run` follows."""
+    stem, folder = _named_after(sketch)
+    try:
+        return resolve_output(stem, folder, video, None)[0]
+    except PaintsUndoError as error:
+        raise PaintsUndoError(str(error), "video") from None
 
 
 def _written(target: Path, count: int, seed: int, layers: bool) -> dict[str, Path]:
@@ -201,7 +218,7 @@ def colouring_process(layers: ColourLayers, settings: Settings | None = None) ->
 
 
 def _film(
-    layers: ColourLayers, video: str | Path, settings: Settings | None, seed: int, progress: Progress | None
+    layers: ColourLayers, video: Path, settings: Settings | None, seed: int, progress: Progress | None
 ) -> RunResult:
     """The forward drawing process of a coloured sketch, written as a video with its manifest."""
     height, width = layers.flats.shape[:2]

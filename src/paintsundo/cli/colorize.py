@@ -58,8 +58,12 @@ Layers = Annotated[
     bool, Opt("--layers", help="Also write <output stem>.ora: paper, flats, shadows, highlights, lines.")
 ]
 Video = Annotated[
-    Path | None,
-    Opt(help="Also write a video of the drawing being coloured (.mp4, .gif, .webp).", show_default=False),
+    str | None,  # str, not Path: a trailing slash (a folder) must survive
+    Opt(
+        help="Also write a video of the drawing being coloured (.mp4, .gif, .webp), or into a folder"
+        " (ends in /, or is one) as <sketch>.mp4.",
+        show_default=False,
+    ),
 ]
 Frames = Annotated[int | None, Opt(help="With --video: its frames (default: 105).", show_default=False)]
 NEURAL = "Neural colourist"
