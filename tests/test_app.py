@@ -15,6 +15,7 @@ from pathlib import Path
 import av
 import pytest
 from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
 from playwright.sync_api import sync_playwright
 
 from conftest import EXAMPLES, ROOT
@@ -109,6 +110,19 @@ def test_bad_uploads_show_an_error_and_the_app_keeps_serving(offline_app, tmp_pa
         handle_file(str(EXAMPLES / "3.jpg")), 12, 4, 1, [], 128, api_name="/draw"
     )
     assert frame_count(result[0]) == 12 + 4
+
+
+def test_a_bad_upload_is_named_as_uploaded_and_logged_in_one_line(offline_app, tmp_path, capfd):
+    bad = tmp_path / "my notes.png"
+    bad.write_text("not a picture\n" * 40)
+    with pytest.raises(AppError) as refused:
+        client(offline_app, tmp_path).predict(handle_file(str(bad)), 12, 4, 1, [], 128, api_name="/draw")
+    message = str(refused.value)
+    assert message.startswith("input is not an image") and message.endswith(": my notes.png"), message
+    log = capfd.readouterr().err
+    assert "Traceback" not in log, log
+    logged = [line for line in log.splitlines() if "my notes.png" in line]
+    assert logged == [f"error shown in the page: {message}"], log
 
 
 def test_oversized_uploads_are_refused_in_the_page(offline_app, tmp_path):
