@@ -15,6 +15,7 @@ from pathlib import Path
 import av
 import pytest
 from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
 from playwright.sync_api import sync_playwright
 
 from conftest import EXAMPLES, ROOT
@@ -109,6 +110,19 @@ def test_bad_uploads_show_an_error_and_the_app_keeps_serving(offline_app, tmp_pa
         handle_file(str(EXAMPLES / "3.jpg")), 12, 4, 1, [], 128, api_name="/draw"
     )
     assert frame_count(result[0]) == 12 + 4
+
+
+def test_a_bad_upload_is_named_as_uploaded_and_logged_in_one_line(offline_app, tmp_path, capfd):
+    bad = tmp_path / "my notes.png"
+    bad.write_text("not a picture\n" * 40)
+    with pytest.raises(AppError) as refused:
+        client(offline_app, tmp_path).predict(handle_file(str(bad)), 12, 4, 1, [], 128, api_name="/draw")
+    message = str(refused.value)
+    assert message.startswith("input is not an image") and message.endswith(": my notes.png"), message
+    log = capfd.readouterr().err
+    assert "Traceback" not in log, log
+    logged = [line for line in log.splitlines() if "my notes.png" in line]
+    assert logged == [f"error shown in the page: {message}"], log
 
 
 def test_oversized_uploads_are_refused_in_the_page(offline_app, tmp_path):
@@ -365,3 +379,38 @@ def test_the_colour_tab_runs_the_neural_colourist(offline_app, tmp_path):
     recorded = json.loads(Path(manifest).read_text())
     assert recorded["engine"] == "neural" and recorded["neural"]["control"] == "strict"
     assert video is None and len(candidates) == 1
+
+
+@pytest.mark.parametrize("port", ["taken", "99999"])
+def test_a_port_the_app_cannot_listen_on_is_one_line(port):
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        given = str(holder.getsockname()[1]) if port == "taken" else port
+        result = subprocess.run(
+            ["paintsundo", "app", "--port", given], capture_output=True, text=True, timeout=60
+        )
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ") and given in lines[0] and lines[0].endswith("(--port)")
+    expected = "choose another port, or leave the port out" if port == "taken" else "from 1 to 65535"
+    assert expected in lines[0], lines[0]
+
+
+def test_without_a_port_the_app_takes_a_free_one():
+    with socket.socket() as holder:
+        try:  # 7860, Gradio's first, is taken: by this test, or already by another program
+            holder.bind(("127.0.0.1", 7860))
+            holder.listen()
+        except OSError:
+            pass
+        server = subprocess.Popen(
+            ["paintsundo", "app"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        try:
+            announced = server.stdout.readline()
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    assert "paintsundo app running at http://127.0.0.1:" in announced, announced
+    assert ":7860/" not in announced

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from paintsundo.errors import PaintsUndoError
-from paintsundo.extras import require_extra
+from paintsundo.extras import NEURAL_PACKAGES, require_extra
 
 SINGLE_FRAME_REPO = "lllyasviel/paints_undo_single_frame"
 MULTI_FRAME_REPO = "lllyasviel/paints_undo_multi_frame"
@@ -93,9 +93,49 @@ def missing_weights_message() -> str:
     )
 
 
+# What to do where the hub cannot be reached.
+FETCH_ELSEWHERE = (
+    f"fetch {SINGLE_FRAME_REPO}, {MULTI_FRAME_REPO} and {', '.join(TAGGER_FILES)} from {TAGGER_REPO}"
+    " elsewhere, put them in DIR/paints_undo_single_frame, DIR/paints_undo_multi_frame and DIR/misc,"
+    " and give DIR as the models folder"
+)
+HUB_TIMEOUT = 5.0  # seconds for the hub to answer one request before it counts as unreachable
+
+
+def require_download_extras(user: str) -> None:
+    """Before any fetch, in one line: fetching needs huggingface_hub, and the gigabytes fetched are
+    of use only to `user`, which needs the rest of the neural extra."""
+    require_extra("neural", ("huggingface_hub",), "downloading the weights")
+    require_extra("neural", NEURAL_PACKAGES, f"{user}, which the weights are for,")
+
+
+def check_hub_reachable(instead: str, setting: str) -> None:
+    """Before any fetch: whether the hub answers at all, found in seconds (each of huggingface_hub's
+    requests retries for half a minute); where it does not, one line saying so and to do `instead`."""
+    from huggingface_hub import constants
+    from huggingface_hub.utils import get_session
+
+    if constants.HF_HUB_OFFLINE:
+        raise PaintsUndoError(
+            f"HF_HUB_OFFLINE is set, so the Hugging Face Hub is not asked: unset it, or {instead}", setting
+        )
+    try:
+        status = get_session().head(constants.ENDPOINT, timeout=HUB_TIMEOUT).status_code
+        reason = f"HTTP {status}" if status >= 500 else None  # a proxy's answer for an unreachable hub
+    except Exception as error:  # the HTTP client's, which differs by huggingface_hub version
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    if reason is not None:
+        raise PaintsUndoError(
+            f"cannot reach the Hugging Face Hub at {constants.ENDPOINT} ({reason}): check this machine's"
+            f" connection, or {instead}",
+            setting,
+        )
+
+
 def download(to: str | Path | None = None) -> ModelPaths:
     """Fetch everything (resumable; huggingface_hub shows progress). Into `to` if given, else the cache."""
-    require_extra("neural", ("huggingface_hub",), "downloading the weights")
+    require_download_extras("the neural engine")
+    check_hub_reachable(FETCH_ELSEWHERE, "models")
     from huggingface_hub import hf_hub_download, snapshot_download
 
     root = Path(to) if to is not None else None
@@ -115,10 +155,8 @@ def download(to: str | Path | None = None) -> ModelPaths:
             tagger = Path(hf_hub_download(TAGGER_REPO, name, local_dir=tagger_dir)).parent
     except Exception as error:  # the hub's, its HTTP client's (which differs by version) or the disk's
         raise PaintsUndoError(
-            f"download failed ({type(error).__name__}): without access to the Hugging Face Hub, fetch"
-            f" {SINGLE_FRAME_REPO}, {MULTI_FRAME_REPO} and {', '.join(TAGGER_FILES)} from {TAGGER_REPO}"
-            " elsewhere, put them in DIR/paints_undo_single_frame, DIR/paints_undo_multi_frame and DIR/misc,"
-            " and give DIR as the models folder",
+            f"download failed ({type(error).__name__}): without access to the Hugging Face Hub,"
+            f" {FETCH_ELSEWHERE}",
             "models",
         ) from None
     return ModelPaths(folders[0], folders[1], tagger, str(root) if root else "the Hugging Face cache")
@@ -169,7 +207,12 @@ def find_colorist_models(models_dir: str | Path | None = None) -> ColoristPaths:
 
 def download_colorist(to: str | Path | None = None) -> ColoristPaths:
     """Fetch the colourist's base, ControlNet and IP-Adapter (resumable), into `to` or the cache."""
-    require_extra("neural", ("huggingface_hub",), "downloading the weights")
+    require_download_extras("the neural colourist")
+    check_hub_reachable(
+        "run `paintsundo download --colorize --to DIR` on a machine with internet and give DIR as the"
+        " models folder",
+        "models",
+    )
     from paintsundo.weights.diffusers_folders import check_repo, download_model
 
     for setting, (repo, layout) in _colorist_layouts().items():  # every repo sound before any download

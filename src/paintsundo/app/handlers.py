@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import sys
 from pathlib import Path
 
 import gradio as gr
@@ -35,9 +36,19 @@ def gradio_progress(progress: gr.Progress) -> Progress:
     return report
 
 
+def page_error(message: str, *uploads: str | None) -> gr.Error:
+    """A user's mistake as a message in the page, with each upload named as the user named it
+    rather than where Gradio keeps it; the server's log gets it as one line, not a traceback."""
+    for upload in filter(None, uploads):
+        for kept in {upload, str(Path(upload))}:
+            message = message.replace(kept, Path(upload).name)
+    print(f"error shown in the page: {message}", file=sys.stderr, flush=True)
+    return gr.Error(message, print_exception=False)
+
+
 def require_upload(upload: str | None) -> str:
     if not upload:
-        raise gr.Error("Upload a picture first (PNG, JPEG or WebP).")
+        raise page_error("Upload a picture first (PNG, JPEG or WebP).")
     return upload
 
 
@@ -94,7 +105,7 @@ def draw_procedural(
         downloads, _ = write_outputs(process, source, settings, scratch, None, gradio_progress(progress))
         return downloads
     except PaintsUndoError as error:
-        raise gr.Error(str(error)) from None
+        raise page_error(str(error), source) from None
 
 
 def tag(upload: str | None, models: str | None) -> str:
@@ -103,7 +114,7 @@ def tag(upload: str | None, models: str | None) -> str:
     try:
         return tag_picture(require_upload(upload), models=models)
     except PaintsUndoError as error:
-        raise gr.Error(str(error)) from None
+        raise page_error(str(error), upload) from None
 
 
 def generate_keyframes(
@@ -140,9 +151,9 @@ def generate_keyframes(
         settings = Settings(engine="neural", prompt=prompt or None, keyframe_settings=keyframe_settings)
         _, made = keyframe_list(source, settings, models=models, progress=gradio_progress(progress))
     except ValueError:
-        raise gr.Error("Operation steps are whole numbers separated by commas, like 400,600,800.") from None
+        raise page_error("Operation steps are whole numbers separated by commas, like 400,600,800.") from None
     except PaintsUndoError as error:
-        raise gr.Error(str(error)) from None
+        raise page_error(str(error), source) from None
     folder = scratch.job_folder("keyframes-")
     info = png_provenance(provenance_text("neural"))
     files = []
@@ -174,11 +185,11 @@ def chosen_keyframes(files: list[str], order: str) -> list[str]:
     try:
         picked = [files[int(part)] for part in order.replace(",", " ").split()]
     except (ValueError, IndexError):
-        raise gr.Error(
+        raise page_error(
             f"Keyframe order: use the numbers 0 to {len(files) - 1} shown under the keyframes."
         ) from None
     if len(picked) < 2:
-        raise gr.Error("Keep at least two keyframes: the video runs from one to the next.")
+        raise page_error("Keep at least two keyframes: the video runs from one to the next.")
     return picked
 
 
@@ -215,7 +226,7 @@ def generate_video(
             process, picked[0], settings, scratch, models, report, keep_frames=True
         )
     except PaintsUndoError as error:
-        raise gr.Error(str(error)) from None
+        raise page_error(str(error), *picked) from None
     return outputs[0], outputs[1], outputs[2], frames
 
 
@@ -224,7 +235,7 @@ def editor_pictures(editor: dict | None) -> tuple[np.ndarray, np.ndarray | None]
     value: its background, and its layers laid over one another."""
     background = (editor or {}).get("background")
     if background is None:
-        raise gr.Error(
+        raise page_error(
             "No line drawing arrived: upload one (PNG, JPEG or WebP). If one shows in the editor,"
             " reload the page and upload it again."
         )
@@ -296,7 +307,7 @@ def colour_sketch(
             progress=gradio_progress(progress),
         )
     except PaintsUndoError as error:
-        raise gr.Error(str(error)) from None
+        raise page_error(str(error), reference) from None
     video = str(result.video.output) if result.video else None
     downloads = [str(path) for path in (*result.candidates, result.layers, result.manifest_path)]
     return (

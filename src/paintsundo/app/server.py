@@ -8,15 +8,16 @@ from pathlib import Path
 
 import gradio as gr
 
+from paintsundo.app import check_address
 from paintsundo.app.layout import build, bundled_examples
 from paintsundo.app.scratch import Scratch
+from paintsundo.errors import PaintsUndoError
 
 MAX_UPLOAD = "25mb"
 
 
 def neural_status(models: str | Path | None) -> tuple[bool, str]:
     """Whether the neural engine can run here, and if not, why (one line)."""
-    from paintsundo.errors import PaintsUndoError
     from paintsundo.extras import missing_neural_packages
     from paintsundo.hub import find_models
 
@@ -64,20 +65,27 @@ def serve(
     """The app, served in the background until the block ends; then every file it wrote is removed.
 
     It binds to localhost unless told otherwise; the page's `local_url` says where it is."""
+    check_address(host, port)
     owned = scratch is None
     scratch = scratch or Scratch()
     try:
         with scratch.gradio_files():
             page = build_app(scratch, models)
-            page.launch(
-                server_name=host,
-                server_port=port,
-                share=share,
-                max_file_size=MAX_UPLOAD,
-                show_error=True,
-                quiet=True,
-                prevent_thread_lock=True,
-            )
+            try:
+                page.launch(
+                    server_name=host,
+                    server_port=port,
+                    share=share,
+                    max_file_size=MAX_UPLOAD,
+                    show_error=True,
+                    quiet=True,
+                    prevent_thread_lock=True,
+                )
+            except OSError as error:  # the port taken since the check, or all of Gradio's own range
+                reason = str(error).split(". ")[0]
+                raise PaintsUndoError(
+                    f"cannot serve on {host} ({reason}): choose another port", "port"
+                ) from None
             try:
                 yield page
             finally:

@@ -12,11 +12,13 @@ from rich.console import Console
 from rich.markup import escape
 
 from paintsundo._version import __version__
+from paintsundo.cli.help_format import Group, Typer
 from paintsundo.errors import PaintsUndoError
 from paintsundo.pipeline.settings import allocator_environment
 
-app = typer.Typer(
+app = Typer(
     name="paintsundo",
+    cls=Group,
     help="Turn a finished picture into a video of it being drawn.",
     invoke_without_command=True,  # bare `paintsundo` shows the help (see _root)
     add_completion=False,

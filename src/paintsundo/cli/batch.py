@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from paintsundo.cli import app, options
+from paintsundo.cli.help_format import one_of
 from paintsundo.cli.options import Opt
 from paintsundo.cli.parsing import resolve_timing
 from paintsundo.cli.run import say_if_unprepared
@@ -25,7 +26,7 @@ console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 Inputs = Annotated[str, typer.Argument(help="A folder, a glob like 'art/*.png', or a .txt list of paths.")]
 OutDir = Annotated[Path, Opt("-o", "--output", help="Folder for the videos and batch.jsonl.")]
-Format = Annotated[str, Opt(help=f"One of {'|'.join(FORMATS)}.")]
+Format = Annotated[str, Opt(metavar=one_of(FORMATS), help=f"One of {'|'.join(FORMATS)}.")]
 Frames = Annotated[int | None, Opt(help="Frames of drawing (default: 105).", show_default=False)]
 Seed = Annotated[int, Opt(help="Base seed; each picture's comes from it and the picture's hash.")]
 Size = Annotated[str | None, Opt(help="WIDTHxHEIGHT or the long side.", show_default=False)]
@@ -88,7 +89,14 @@ IpAdapter = Annotated[
 Prompt = Annotated[
     str | None, Opt(help="With --colorize: its prompt.", show_default=False, rich_help_panel=COLOURING)
 ]
-Control = Annotated[str, Opt(help="With --colorize: strict|balanced|loose.", rich_help_panel=COLOURING)]
+Control = Annotated[
+    str,
+    Opt(
+        metavar=one_of(options.COLOURIST_CONTROLS),
+        help="With --colorize: strict|balanced|loose.",
+        rich_help_panel=COLOURING,
+    ),
+]
 Steps = Annotated[
     int, Opt(help="With --colorize: the neural colourist's sampling steps.", rich_help_panel=COLOURING)
 ]
@@ -128,7 +136,7 @@ def batch(
     control: Control = "balanced",
     steps: Steps = 20,
 ) -> None:
-    """Draw every picture of INPUTS into OUT_DIR (or colour every sketch, with --colorize); run it
+    """Draw every picture of INPUTS into the --output folder (or colour every sketch, with --colorize); run it
     again to skip what is finished."""
     from paintsundo.batch import expand_inputs
 

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from paintsundo.cli import app, options
+from paintsundo.cli.help_format import one_of
 from paintsundo.cli.options import Opt
 from paintsundo.cli.parsing import resolve_timing
 from paintsundo.cli.progress import progress_bars
@@ -50,8 +51,9 @@ Count = Annotated[
 Engine = Annotated[
     str,
     Opt(
+        metavar=one_of(COLORIZE_ENGINES),
         help=f"{'|'.join(COLORIZE_ENGINES)}: auto is neural with a base model (given or downloaded) and a"
-        " GPU, else procedural."
+        " GPU, else procedural.",
     ),
 ]
 Layers = Annotated[
@@ -107,7 +109,12 @@ NegativePrompt = Annotated[
     Opt(help="What it must not show (default: the demo's).", show_default=False, rich_help_panel=NEURAL),
 ]
 Control = Annotated[
-    str, Opt(help="How closely it follows the lines: strict|balanced|loose.", rich_help_panel=NEURAL)
+    str,
+    Opt(
+        metavar=one_of(options.COLOURIST_CONTROLS),
+        help="How closely it follows the lines: strict|balanced|loose.",
+        rich_help_panel=NEURAL,
+    ),
 ]
 Steps = Annotated[int, Opt(help="Sampling steps.", rich_help_panel=NEURAL)]
 Cfg = Annotated[float, Opt(help="Classifier-free guidance scale.", rich_help_panel=NEURAL)]
@@ -122,7 +129,9 @@ KeepLines = Annotated[
 Memory = Annotated[
     str,
     Opt(
-        help="fast: the models stay on the GPU; low: each layer comes in as it runs.", rich_help_panel=NEURAL
+        metavar=one_of(options.COLOURIST_MEMORY_MODES),
+        help="fast: the models stay on the GPU; low: each layer comes in as it runs.",
+        rich_help_panel=NEURAL,
     ),
 ]
 Compile = Annotated[

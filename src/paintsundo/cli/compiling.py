@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
 import typer
 
@@ -22,12 +21,13 @@ def compile_work(
     keyframe_size: options.KeyframeSize = None,
     buckets: options.Buckets = None,
     segment_batch: options.SegmentBatch = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    quiet: options.Quiet = False,
 ) -> None:
-    """Compile the neural engine's blocks ahead of time for this GPU and the job's sizes (the default
-    job unless told), into the user's cache: later runs, the app and batch workers load them in
-    seconds instead of compiling. Needs a CUDA GPU and a C++ compiler; GPUs of
-    one model share the packages."""
+    """Prepare the neural engine's compiled work for this GPU, once (minutes).
+
+    Compiles its blocks ahead of time for this GPU and the job's sizes (the default job unless
+    told), into the user's cache: later runs, the app and batch workers load them in seconds
+    instead of compiling. Needs a CUDA GPU and a C++ compiler; GPUs of one model share them."""
     settings = options.NeuralOptions.from_params(context.params).apply(Settings(engine="neural"))
     prepare_compiled_work(settings, models, quiet)
 

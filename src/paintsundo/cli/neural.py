@@ -8,10 +8,11 @@ from typing import Annotated
 import typer
 
 from paintsundo.cli import app, options
+from paintsundo.cli.help_format import one_of
 from paintsundo.cli.progress import progress_bars
 from paintsundo.cli.run import console, report_result
 from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
-from paintsundo.settings import Settings
+from paintsundo.settings import FORMATS, Settings
 
 Arg = typer.Argument
 
@@ -41,7 +42,7 @@ def keyframes(
     keyframe_steps: options.KeyframeSteps = None,
     keyframe_cfg: options.KeyframeCfg = KeyframeSettings.cfg,
     keyframe_seed: options.KeyframeSeed = KeyframeSettings.seed,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    quiet: options.Quiet = False,
 ) -> None:
     """Stage 2 alone: the tagger's prompt and the keyframes, as PNGs plus keyframes.json."""
     from paintsundo.neural import make_keyframes
@@ -68,10 +69,14 @@ def interpolate(
     earlier: Annotated[Path, Arg(help="The less finished picture (where the video starts).")],
     later: Annotated[Path, Arg(help="The more finished picture (where it ends).")],
     output: Annotated[str | None, typer.Option("-o", "--output", help="Output video or folder.")] = None,
-    format: Annotated[str | None, typer.Option(help="mp4, gif, webp or frames.")] = None,
+    format: Annotated[
+        str | None, typer.Option(metavar=one_of(FORMATS), help="mp4, gif, webp or frames.")
+    ] = None,
     fps: Annotated[float, typer.Option(help="Frames per second.")] = 4.0,
     hold: Annotated[float, typer.Option(help="Seconds to hold the last frame.")] = 1.0,
-    contact_sheet: Annotated[bool, typer.Option("--contact-sheet")] = False,
+    contact_sheet: Annotated[
+        bool, typer.Option("--contact-sheet", help="Also write <output>.contact.png, a grid of frames.")
+    ] = False,
     models: options.Models = None,
     device: options.Device = None,
     memory: options.Memory = "auto",
@@ -83,7 +88,7 @@ def interpolate(
     video_seed: options.VideoSeed = VideoSettings.seed,
     buckets: options.Buckets = None,
     segment_batch: options.SegmentBatch = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    quiet: options.Quiet = False,
 ) -> None:
     """Stage 3 alone: a video from EARLIER to LATER, one segment of the multi-frame model."""
     from paintsundo.neural import interpolate_pictures

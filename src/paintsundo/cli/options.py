@@ -9,18 +9,24 @@ from typing import Annotated, Any
 
 import typer
 
+from paintsundo.cli.help_format import one_of
 from paintsundo.errors import PaintsUndoError
-from paintsundo.pipeline.settings import PRESET_STEPS, KeyframeSettings, VideoSettings
+from paintsundo.pipeline.settings import MEMORY_MODES, PRESET_STEPS, KeyframeSettings, VideoSettings
 from paintsundo.procedural import WORKFLOW_STAGES
 from paintsundo.settings import ENGINES, FORMATS, WORKFLOWS, Settings, parse_buckets, parse_size
 
 Opt = typer.Option
 NEURAL = "Neural engine"
+# The neural colourist's values, written out: its module loads the colouring code, which a
+# command's start does without.
+COLOURIST_CONTROLS = ("strict", "balanced", "loose")
+COLOURIST_MEMORY_MODES = ("fast", "low")
 
-Engine = Annotated[str, Opt(help=f"Engine: {'|'.join(ENGINES)}.")]
+Engine = Annotated[str, Opt(metavar=one_of(ENGINES), help=f"Engine: {'|'.join(ENGINES)}.")]
 Workflow = Annotated[
     str,
     Opt(
+        metavar=one_of(WORKFLOWS),
         help=f"How the procedural engine's artist works: {'|'.join(WORKFLOWS)} (auto: told from the"
         " picture, and the manifest says why).",
     ),
@@ -61,7 +67,12 @@ Size = Annotated[
     Opt(help="WIDTHxHEIGHT (cropped to fill), or the long side alone (default: 640).", show_default=False),
 ]
 Format = Annotated[
-    str | None, Opt(help=f"One of {'|'.join(FORMATS)} (default: from the -o suffix).", show_default=False)
+    str | None,
+    Opt(
+        metavar=one_of(FORMATS),
+        help=f"One of {'|'.join(FORMATS)} (default: from the -o suffix).",
+        show_default=False,
+    ),
 ]
 Hold = Annotated[float, Opt(help="Seconds to hold the finished picture at the end.")]
 ContactSheet = Annotated[
@@ -93,6 +104,7 @@ Device = Annotated[
 Memory = Annotated[
     str,
     Opt(
+        metavar=one_of(MEMORY_MODES),
         help="fast (every model stays on the GPU, about 10 GiB), balanced (one stage's models),"
         " low (only the model at work, under 6 GiB) or auto (the fastest that fits).",
         rich_help_panel=NEURAL,
@@ -119,6 +131,7 @@ PRESETS_HELP = ", ".join(f"{name} ({keys}/{video})" for name, (keys, video) in P
 Preset = Annotated[
     str,
     Opt(
+        metavar=one_of(PRESET_STEPS),
         help=f"Sampling steps, keyframes/video: {PRESETS_HELP}.",
         rich_help_panel=NEURAL,
     ),

@@ -18,7 +18,9 @@ def serve(
     host: Annotated[
         str, typer.Option(help="Address to bind; the default serves only this machine.")
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port.")] = 7860,
+    port: Annotated[
+        int | None, typer.Option(help="Port (default: the first free one from 7860).", show_default=False)
+    ] = None,
     share: Annotated[
         bool, typer.Option("--share", help="Also publish a temporary public gradio.live link.")
     ] = False,
