@@ -170,14 +170,15 @@ def test_workers_die_with_a_killed_parent(folder, tmp_path):
     assert sorted(out.iterdir()) == written, "nothing is written after the batch died"
 
 
-def test_ctrl_c_stops_the_whole_batch_and_says_what_finished(folder, tmp_path):
+@pytest.mark.parametrize(("stop", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_ctrl_c_or_sigterm_stops_the_whole_batch_and_says_what_finished(folder, tmp_path, stop, status):
     out = tmp_path / "out"
     process = paintsundo_batch(folder, out, "--workers", "2", *SLOW)
     wait_for_records(out / "batch.jsonl", 1)
     workers = children(process.pid)
-    process.send_signal(signal.SIGINT)  # to the parent alone, as `kill -INT` does
+    process.send_signal(stop)  # to the parent alone, as `kill` does
     _, errors = process.communicate(timeout=30)
-    assert process.returncode == 130, errors
+    assert process.returncode == status, errors
     *failures, last = errors.strip().splitlines()
     assert all(line.startswith("failed: ") for line in failures), errors
     records = manifest_lines(out / "batch.jsonl")

@@ -23,6 +23,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
+INTERRUPTED = 130  # 128 + SIGINT: what a command stopped by Ctrl-C exits with (SIGTERM: 128 + 15)
+_stopped_by: list[int] = []  # the signal that stopped the command, if one other than SIGINT did
 
 
 def _show_version(value: bool) -> None:
@@ -45,6 +47,7 @@ def _root(
 
 
 def _interrupt(signum: int, frame: object) -> None:
+    _stopped_by.append(signum)
     raise KeyboardInterrupt
 
 
@@ -66,9 +69,11 @@ def main() -> None:
         command = context.command_path if context is not None else "paintsundo"
         fail(f"{error.format_message()} (see `{command} --help`)", error.exit_code)
     except typer.Abort:
-        status = 130
+        status = INTERRUPTED
     except PaintsUndoError as error:
         fail(with_flag(error), 2)
+    if status == INTERRUPTED and _stopped_by:  # the shell's convention: 128 + the signal's number
+        status = 128 + _stopped_by[0]
     sys.exit(status if isinstance(status, int) else 0)
 
 

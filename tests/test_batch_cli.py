@@ -1,0 +1,66 @@
+"""`paintsundo batch` as a user runs it: what fails before any picture starts, messages printed as
+plain text, and the exit status of a command stopped by SIGTERM."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+TINY = ["--frames", "8", "--size", "64"]
+# The command on an install without some packages (as on the README's first install, with no extras).
+WITHOUT = (
+    "import sys\nfor name in {names!r}: sys.modules[name] = None\nfrom paintsundo.cli import main\nmain()"
+)
+
+
+@pytest.fixture
+def art(tmp_path: Path) -> Path:
+    """Two tiny pictures."""
+    folder = tmp_path / "art"
+    folder.mkdir()
+    for index in range(2):
+        Image.new("RGB", (48, 64), (index * 120, 80, 40)).save(folder / f"a{index}.png")
+    return folder
+
+
+def paintsundo(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(["paintsundo", *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def one_error_line(result: subprocess.CompletedProcess) -> str:
+    """The message of a run that failed as a user's mistake: status 2, one `error:` line."""
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    return lines[0].removeprefix("error: ")
+
+
+def last_line(result: subprocess.CompletedProcess) -> str:
+    return result.stderr.strip().splitlines()[-1]
+
+
+def files_under(folder: Path) -> list[str]:
+    return sorted(str(path.relative_to(folder)) for path in folder.rglob("*"))
+
+
+def test_sigterm_stops_a_run_with_143_and_leaves_nothing(art, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    command = ["paintsundo", "run", str(art / "a0.png"), "-o", str(out / "long.mp4")]
+    process = subprocess.Popen(
+        [*command, "--frames", "400", "--size", "1024"], stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 60
+    while not any(out.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert any(out.iterdir()), "the run never started writing"
+    process.send_signal(signal.SIGTERM)
+    _, errors = process.communicate(timeout=60)
+    assert process.returncode == 128 + signal.SIGTERM, errors
+    assert "interrupted" in errors and "Traceback" not in errors
+    assert list(out.iterdir()) == [], "no partial files"
