@@ -48,6 +48,18 @@ def files_under(folder: Path) -> list[str]:
     return sorted(str(path.relative_to(folder)) for path in folder.rglob("*"))
 
 
+def test_messages_keep_their_brackets(art, tmp_path):
+    """Paths and errors are printed as they are, never read as Rich markup."""
+    broken = art / "broken[neural].png"
+    broken.write_bytes(b"not a picture")
+    result = paintsundo("batch", str(art), "-o", "out", *TINY, cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert f"failed: {broken}: " in result.stderr
+    drawn = paintsundo("run", str(art / "a0.png"), "-o", "[draft].mp4", *TINY, cwd=tmp_path)
+    assert drawn.returncode == 0, drawn.stderr
+    assert "wrote [draft].mp4" in drawn.stderr and "manifest: [draft].mp4.json" in drawn.stderr
+
+
 def test_sigterm_stops_a_run_with_143_and_leaves_nothing(art, tmp_path):
     out = tmp_path / "out"
     out.mkdir()

@@ -9,7 +9,7 @@ from typing import NoReturn
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 
 from paintsundo._version import __version__
 from paintsundo.errors import PaintsUndoError
@@ -22,7 +22,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-errors = Console(stderr=True, highlight=False, soft_wrap=True)
+# Messages are plain text: a path or an extra's name in [brackets] must not be taken for Rich markup.
+errors = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 INTERRUPTED = 130  # 128 + SIGINT: what a command stopped by Ctrl-C exits with (SIGTERM: 128 + 15)
 _stopped_by: list[int] = []  # the signal that stopped the command, if one other than SIGINT did
 
@@ -91,5 +92,5 @@ def with_flag(error: PaintsUndoError) -> str:
 
 def fail(message: str, status: int) -> NoReturn:
     """Print one `error:` line and leave with `status`."""
-    errors.print(f"[red]error:[/red] {escape(message)}")
+    errors.print(Text.assemble(("error:", "red"), f" {message}"))
     sys.exit(status)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.text import Text
 
 from paintsundo.cli import app, options
 from paintsundo.cli.options import Opt
@@ -20,7 +21,7 @@ from paintsundo.settings import FORMATS, MAX_CANDIDATES, Settings
 if TYPE_CHECKING:
     from paintsundo.batch import BatchSummary, ColorizeJob
 
-console = Console(stderr=True, highlight=False, soft_wrap=True)
+console = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 
 Inputs = Annotated[str, typer.Argument(help="A folder, a glob like 'art/*.png', or a .txt list of paths.")]
@@ -223,10 +224,10 @@ def _run_with_progress(
     from paintsundo.batch import BatchInterrupted, run_batch
 
     columns = (
-        TextColumn("pictures"),
+        TextColumn("pictures", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"),
+        TextColumn("{task.fields[rate]}", markup=False),
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=console, disable=quiet) as bars:
@@ -237,7 +238,9 @@ def _run_with_progress(
             if record is None:
                 started.append(time.perf_counter())
             elif record["status"] == "failed":
-                bars.console.print(f"[red]failed:[/red] {record['input']}: {record['error']}")
+                bars.console.print(
+                    Text.assemble(("failed:", "red"), f" {record['input']}: {record['error']}")
+                )
             elapsed = time.perf_counter() - started[0]
             rate = f"{finished / elapsed * 60:.1f}/min" if finished and elapsed > 0 else ""
             bars.update(task, completed=finished, total=total, rate=rate)
