@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -46,6 +47,38 @@ def last_line(result: subprocess.CompletedProcess) -> str:
 
 def files_under(folder: Path) -> list[str]:
     return sorted(str(path.relative_to(folder)) for path in folder.rglob("*"))
+
+
+@pytest.mark.parametrize(
+    ("output", "message"),
+    [
+        ("notes.txt/videos", "notes.txt is a file, not a folder"),  # a folder that cannot be made
+        ("notes.txt", "notes.txt is a file, not a folder"),
+        ("/proc/paintsundo-videos", "cannot write output folder /proc/paintsundo-videos: "),
+        ("/proc", "cannot write output folder /proc: "),  # a folder that takes no new files
+    ],
+)
+def test_an_output_folder_that_cannot_be_written_is_one_line(art, tmp_path, output, message):
+    (tmp_path / "notes.txt").write_text("mine\n")
+    before = files_under(tmp_path)
+    result = paintsundo("batch", str(art), "-o", output, *TINY, cwd=tmp_path)
+    assert message in one_error_line(result)
+    assert files_under(tmp_path) == before and (tmp_path / "notes.txt").read_text() == "mine\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "the neural engine needs torch, diffusers: install paintsundo[neural]"),
+        (["--colorize"], "the neural colourist needs torch, diffusers: install paintsundo[neural]"),
+    ],
+)
+def test_a_neural_batch_without_the_neural_extra_fails_once_before_any_picture(art, tmp_path, args, message):
+    script = WITHOUT.format(names=["torch", "diffusers"])
+    command = [sys.executable, "-c", script, "batch", str(art), "-o", "out", "--engine", "neural", *args]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert one_error_line(result).startswith(message)
+    assert not (tmp_path / "out").exists()
 
 
 def test_messages_keep_their_brackets(art, tmp_path):

@@ -19,6 +19,8 @@ from paintsundo.batch.ray_workers import RayOptions, run_on_ray
 from paintsundo.batch.records import MANIFEST_NAME, ManifestWriter, read_records, rewrite, split_finished
 from paintsundo.batch.work import crashed_record, made_as_asked, process_item
 from paintsundo.errors import PaintsUndoError
+from paintsundo.extras import NEURAL_PACKAGES, require_extra
+from paintsundo.outputs import check_writable
 from paintsundo.outputs.atomic import remove_stale_partials
 from paintsundo.settings import Settings
 
@@ -56,6 +58,39 @@ def _resume(
     return todo, sum(1 for key, record in kept.items() if key in keys and record["status"] == "failed")
 
 
+def _check_asked(
+    settings: Settings, workers: int | None, ray: RayOptions | None, colorize: ColorizeJob | None
+) -> None:
+    """Fail on what cannot run at all before anything is written, rather than once per picture."""
+    if workers is not None and workers < 1:
+        raise PaintsUndoError(f"workers must be at least 1, got {workers}", "workers")
+    if colorize is not None and ray is not None:
+        raise PaintsUndoError("colouring batches run on local workers, not on Ray yet: leave Ray out", "ray")
+    if ray is not None:  # the cluster's machines, not this one, need the neural extra
+        require_extra("ray", ("ray",), "running on Ray")
+    elif colorize is not None and colorize.engine == "neural":
+        require_extra("neural", NEURAL_PACKAGES, "the neural colourist")
+    elif colorize is None and settings.engine == "neural":
+        require_extra("neural", NEURAL_PACKAGES, "the neural engine")
+
+
+def _open_output(
+    out: Path, items: list, retry_failed: bool, on_disk: Callable[[BatchItem], bool]
+) -> tuple[list, int, ManifestWriter]:
+    """The output folder made, its manifest resumed (see _resume) and opened for appending; a
+    folder that cannot be written fails here, in one line, before any picture is started."""
+    manifest = out / MANIFEST_NAME
+    check_writable(manifest)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        todo, failed_before = _resume(manifest, items, retry_failed, on_disk)
+        return todo, failed_before, ManifestWriter(manifest)
+    except OSError as error:  # what the folder's permissions do not tell: a read-only disk, /proc
+        raise PaintsUndoError(
+            f"cannot write output folder {out}: {error.strerror or error}; choose another folder"
+        ) from None
+
+
 def run_batch(
     inputs: str | list[Path],
     out_dir: str | Path,
@@ -77,17 +112,13 @@ def run_batch(
     per GPU, each loading the models once). With `ray`, actors on a Ray cluster (default: one per GPU
     for GPU work, else one per CPU). With `colorize`, `inputs` are line drawings to colour, each with
     its hints beside it (sketch.hints.png), and `format` is not used."""
-    if workers is not None and workers < 1:
-        raise PaintsUndoError(f"workers must be at least 1, got {workers}", "workers")
-    if colorize is not None and ray is not None:
-        raise PaintsUndoError("colouring batches run on local workers, not on Ray yet: leave Ray out", "ray")
+    _check_asked(settings, workers, ray, colorize)
     started = time.perf_counter()
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     paths = expand_inputs(inputs) if isinstance(inputs, str) else inputs
     items, on_disk = _plan(paths, out, settings, format, colorize)
+    todo, failed_before, writer = _open_output(out, items, retry_failed, on_disk)
     manifest = out / MANIFEST_NAME
-    todo, failed_before = _resume(manifest, items, retry_failed, on_disk)
     counts = {"done": 0, "failed": 0}
 
     def summary() -> BatchSummary:
@@ -97,7 +128,6 @@ def run_batch(
 
     if progress:
         progress(0, len(todo), None)
-    writer = ManifestWriter(manifest)
     if ray is not None:
         records = run_on_ray(todo, settings.to_json(), format, models, workers, ray, MAX_ATTEMPTS)
     else:

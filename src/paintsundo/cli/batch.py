@@ -220,7 +220,8 @@ def _where(
 def _run_with_progress(
     pictures: list[Path], out_dir: Path, settings: Settings, quiet: bool, run_options: dict
 ) -> BatchSummary:
-    """The batch under a Rich bar with its rate; Ctrl-C ends it with one line on what finished."""
+    """The batch under a Rich bar with its rate; Ctrl-C ends it with one line on what finished.
+    The bar starts with the first picture: a batch that fails before one starts shows only its error."""
     from paintsundo.batch import BatchInterrupted, run_batch
 
     columns = (
@@ -230,31 +231,32 @@ def _run_with_progress(
         TextColumn("{task.fields[rate]}", markup=False),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=console, disable=quiet) as bars:
-        task = bars.add_task("batch", total=None, rate="")
-        started = []
+    bars = Progress(*columns, console=console, disable=quiet)
+    task = bars.add_task("batch", total=None, rate="")
+    started = []
 
-        def report(finished: int, total: int, record: dict | None) -> None:
-            if record is None:
-                started.append(time.perf_counter())
-            elif record["status"] == "failed":
-                bars.console.print(
-                    Text.assemble(("failed:", "red"), f" {record['input']}: {record['error']}")
-                )
-            elapsed = time.perf_counter() - started[0]
-            rate = f"{finished / elapsed * 60:.1f}/min" if finished and elapsed > 0 else ""
-            bars.update(task, completed=finished, total=total, rate=rate)
+    def report(finished: int, total: int, record: dict | None) -> None:
+        if record is None:
+            started.append(time.perf_counter())
+            bars.start()
+        elif record["status"] == "failed":
+            bars.console.print(Text.assemble(("failed:", "red"), f" {record['input']}: {record['error']}"))
+        elapsed = time.perf_counter() - started[0]
+        rate = f"{finished / elapsed * 60:.1f}/min" if finished and elapsed > 0 else ""
+        bars.update(task, completed=finished, total=total, rate=rate)
 
-        try:
-            return run_batch(pictures, out_dir, settings, progress=report, **run_options)
-        except BatchInterrupted as stop:
-            done = stop.summary
+    try:
+        return run_batch(pictures, out_dir, settings, progress=report, **run_options)
+    except BatchInterrupted as stop:
+        done = stop.summary
+    finally:
+        if started:
             bars.stop()
-            console.print(
-                f"interrupted: {done.done} done and {done.failed} failed, {done.skipped} finished before"
-                f" this run (recorded in {done.manifest}); run the same command again to do the rest"
-            )
-            raise typer.Exit(130) from None
+    console.print(
+        f"interrupted: {done.done} done and {done.failed} failed, {done.skipped} finished before"
+        f" this run (recorded in {done.manifest}); run the same command again to do the rest"
+    )
+    raise typer.Exit(130)
 
 
 def _all_gpus() -> list[str]:
