@@ -44,11 +44,11 @@ def test_rerun_does_nothing_and_a_deleted_output_is_redone_alone(folder, tmp_pat
     run_batch(str(folder), out, FAST)
     before = (out / "batch.jsonl").read_text()
     again = run_batch(str(folder), out, FAST)
-    assert (again.done, again.skipped) == (0, 12) and again.failed == 2, "earlier failures still count"
+    assert (again.done, again.failed, again.skipped) == (0, 2, 10), "each picture counted once"
     assert (out / "batch.jsonl").read_text() == before
     (out / "p03.mp4").unlink()
     redo = run_batch(str(folder), out, FAST)
-    assert (redo.done, redo.skipped) == (1, 11) and (out / "p03.mp4").is_file()
+    assert (redo.done, redo.failed, redo.skipped) == (1, 2, 9) and (out / "p03.mp4").is_file()
     records = manifest_lines(out / "batch.jsonl")
     assert len(records) == 12 and len({r["key"] for r in records}) == 12, "one line per picture"
     retried = run_batch(str(folder), out, FAST, retry_failed=True)

@@ -93,6 +93,16 @@ def test_messages_keep_their_brackets(art, tmp_path):
     assert "wrote [draft].mp4" in drawn.stderr and "manifest: [draft].mp4.json" in drawn.stderr
 
 
+def test_a_rerun_counts_each_picture_once(art, tmp_path):
+    for name in ("broken.png", "empty.png"):
+        (art / name).write_bytes(b"not a picture" if name == "broken.png" else b"")
+    first = paintsundo("batch", str(art), "-o", "out", *TINY, "-q", cwd=tmp_path)
+    assert last_line(first).startswith("2 done, 2 failed, 0 already finished"), first.stderr
+    again = paintsundo("batch", str(art), "-o", "out", *TINY, "-q", cwd=tmp_path)
+    assert last_line(again).startswith("0 done, 2 failed, 2 already finished"), again.stderr
+    assert again.returncode == 1, "the failed pictures still fail the batch"
+
+
 def test_sigterm_stops_a_run_with_143_and_leaves_nothing(art, tmp_path):
     out = tmp_path / "out"
     out.mkdir()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -33,7 +34,7 @@ MAX_ATTEMPTS = 3  # a picture whose worker process dies this often is recorded a
 class BatchSummary:
     done: int
     failed: int  # this run, plus earlier failures that were not retried
-    skipped: int
+    skipped: int  # done by an earlier run; with done and failed, each picture is counted once
     seconds: float
     manifest: Path
 
@@ -48,14 +49,15 @@ class BatchInterrupted(KeyboardInterrupt):
 
 def _resume(
     manifest: Path, items: list, retry_failed: bool, on_disk: Callable[[BatchItem], bool]
-) -> tuple[list, int]:
-    """What is left to draw, and how many of the pictures had failed before; the manifest keeps
-    the records of the rest. `on_disk` says whether an item's output is there, made as asked."""
+) -> tuple[list, Counter]:
+    """What is left to draw, and how the rest ended in earlier runs (done or failed, a count per
+    picture); the manifest keeps the records of the rest. `on_disk` says whether an item's output
+    is there, made as asked."""
     remove_stale_partials(manifest.parent)  # a killed run's temporary files, not a running one's
     kept, todo = split_finished(read_records(manifest), items, retry_failed, on_disk)
     rewrite(manifest, kept)
-    keys = {item.key for item in items}
-    return todo, sum(1 for key, record in kept.items() if key in keys and record["status"] == "failed")
+    redo = {item.key for item in todo}
+    return todo, Counter(kept[item.key]["status"] for item in items if item.key not in redo)
 
 
 def _check_asked(
@@ -76,15 +78,15 @@ def _check_asked(
 
 def _open_output(
     out: Path, items: list, retry_failed: bool, on_disk: Callable[[BatchItem], bool]
-) -> tuple[list, int, ManifestWriter]:
+) -> tuple[list, Counter, ManifestWriter]:
     """The output folder made, its manifest resumed (see _resume) and opened for appending; a
     folder that cannot be written fails here, in one line, before any picture is started."""
     manifest = out / MANIFEST_NAME
     check_writable(manifest)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        todo, failed_before = _resume(manifest, items, retry_failed, on_disk)
-        return todo, failed_before, ManifestWriter(manifest)
+        todo, earlier = _resume(manifest, items, retry_failed, on_disk)
+        return todo, earlier, ManifestWriter(manifest)
     except OSError as error:  # what the folder's permissions do not tell: a read-only disk, /proc
         raise PaintsUndoError(
             f"cannot write output folder {out}: {error.strerror or error}; choose another folder"
@@ -117,14 +119,14 @@ def run_batch(
     out = Path(out_dir)
     paths = expand_inputs(inputs) if isinstance(inputs, str) else inputs
     items, on_disk = _plan(paths, out, settings, format, colorize)
-    todo, failed_before, writer = _open_output(out, items, retry_failed, on_disk)
+    todo, earlier, writer = _open_output(out, items, retry_failed, on_disk)
     manifest = out / MANIFEST_NAME
     counts = {"done": 0, "failed": 0}
 
     def summary() -> BatchSummary:
-        failed = counts["failed"] + failed_before
+        failed = counts["failed"] + earlier["failed"]
         elapsed = time.perf_counter() - started
-        return BatchSummary(counts["done"], failed, len(items) - len(todo), elapsed, manifest)
+        return BatchSummary(counts["done"], failed, earlier["done"], elapsed, manifest)
 
     if progress:
         progress(0, len(todo), None)
