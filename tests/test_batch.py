@@ -44,11 +44,11 @@ def test_rerun_does_nothing_and_a_deleted_output_is_redone_alone(folder, tmp_pat
     run_batch(str(folder), out, FAST)
     before = (out / "batch.jsonl").read_text()
     again = run_batch(str(folder), out, FAST)
-    assert (again.done, again.skipped) == (0, 12) and again.failed == 2, "earlier failures still count"
+    assert (again.done, again.failed, again.skipped) == (0, 2, 10), "each picture counted once"
     assert (out / "batch.jsonl").read_text() == before
     (out / "p03.mp4").unlink()
     redo = run_batch(str(folder), out, FAST)
-    assert (redo.done, redo.skipped) == (1, 11) and (out / "p03.mp4").is_file()
+    assert (redo.done, redo.failed, redo.skipped) == (1, 2, 9) and (out / "p03.mp4").is_file()
     records = manifest_lines(out / "batch.jsonl")
     assert len(records) == 12 and len({r["key"] for r in records}) == 12, "one line per picture"
     retried = run_batch(str(folder), out, FAST, retry_failed=True)
@@ -170,14 +170,15 @@ def test_workers_die_with_a_killed_parent(folder, tmp_path):
     assert sorted(out.iterdir()) == written, "nothing is written after the batch died"
 
 
-def test_ctrl_c_stops_the_whole_batch_and_says_what_finished(folder, tmp_path):
+@pytest.mark.parametrize(("stop", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_ctrl_c_or_sigterm_stops_the_whole_batch_and_says_what_finished(folder, tmp_path, stop, status):
     out = tmp_path / "out"
     process = paintsundo_batch(folder, out, "--workers", "2", *SLOW)
     wait_for_records(out / "batch.jsonl", 1)
     workers = children(process.pid)
-    process.send_signal(signal.SIGINT)  # to the parent alone, as `kill -INT` does
+    process.send_signal(stop)  # to the parent alone, as `kill` does
     _, errors = process.communicate(timeout=30)
-    assert process.returncode == 130, errors
+    assert process.returncode == status, errors
     *failures, last = errors.strip().splitlines()
     assert all(line.startswith("failed: ") for line in failures), errors
     records = manifest_lines(out / "batch.jsonl")

@@ -59,7 +59,7 @@ def test_ray_gives_the_same_outputs_as_local_workers(local_ray, folder, tmp_path
     assert sidecar["input"]["path"] == str(folder / "p00.png")
     assert sidecar["output"]["path"] == str((tmp_path / "ray" / "p00.mp4").resolve())
     again = run_batch(str(folder), tmp_path / "ray", FAST, ray=RayOptions())
-    assert (again.done, again.skipped) == (0, 12), "a rerun on Ray skips what is finished"
+    assert (again.done, again.failed, again.skipped) == (0, 2, 10), "a rerun on Ray skips what is finished"
 
 
 def test_a_killed_ray_worker_loses_and_duplicates_nothing(local_ray, folder, tmp_path):
@@ -96,8 +96,19 @@ def test_ray_runs_the_neural_engine_on_tiny_checkpoints(local_ray, folder, tmp_p
 
 def test_without_ray_installed_the_error_says_what_to_install(folder, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)
-    with pytest.raises(PaintsUndoError, match=r"needs Ray: install paintsundo\[ray\]"):
+    with pytest.raises(PaintsUndoError, match=r"running on Ray needs ray: install paintsundo\[ray\]"):
         run_batch(str(folder), tmp_path / "out", FAST, ray=RayOptions())
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_cli_without_ray_installed_fails_before_it_shows_or_writes_anything(folder, tmp_path):
+    script = "import sys\nsys.modules['ray'] = None\nfrom paintsundo.cli import main\nmain()"
+    out = tmp_path / "out"
+    command = [sys.executable, "-c", script, "batch", str(folder), "-o", str(out), "--ray"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr == "error: running on Ray needs ray: install paintsundo[ray]\n"
+    assert not out.exists(), "no manifest, no folder"
 
 
 def test_cli_starts_and_stops_its_own_local_ray(folder, tmp_path):

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import time
+import types
+from collections import Counter
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -19,6 +23,8 @@ from paintsundo.batch.ray_workers import RayOptions, run_on_ray
 from paintsundo.batch.records import MANIFEST_NAME, ManifestWriter, read_records, rewrite, split_finished
 from paintsundo.batch.work import crashed_record, made_as_asked, process_item
 from paintsundo.errors import PaintsUndoError
+from paintsundo.extras import NEURAL_PACKAGES, require_extra
+from paintsundo.outputs import check_writable
 from paintsundo.outputs.atomic import remove_stale_partials
 from paintsundo.settings import Settings
 
@@ -31,7 +37,7 @@ MAX_ATTEMPTS = 3  # a picture whose worker process dies this often is recorded a
 class BatchSummary:
     done: int
     failed: int  # this run, plus earlier failures that were not retried
-    skipped: int
+    skipped: int  # done by an earlier run; with done and failed, each picture is counted once
     seconds: float
     manifest: Path
 
@@ -46,14 +52,48 @@ class BatchInterrupted(KeyboardInterrupt):
 
 def _resume(
     manifest: Path, items: list, retry_failed: bool, on_disk: Callable[[BatchItem], bool]
-) -> tuple[list, int]:
-    """What is left to draw, and how many of the pictures had failed before; the manifest keeps
-    the records of the rest. `on_disk` says whether an item's output is there, made as asked."""
+) -> tuple[list, Counter]:
+    """What is left to draw, and how the rest ended in earlier runs (done or failed, a count per
+    picture); the manifest keeps the records of the rest. `on_disk` says whether an item's output
+    is there, made as asked."""
     remove_stale_partials(manifest.parent)  # a killed run's temporary files, not a running one's
     kept, todo = split_finished(read_records(manifest), items, retry_failed, on_disk)
     rewrite(manifest, kept)
-    keys = {item.key for item in items}
-    return todo, sum(1 for key, record in kept.items() if key in keys and record["status"] == "failed")
+    redo = {item.key for item in todo}
+    return todo, Counter(kept[item.key]["status"] for item in items if item.key not in redo)
+
+
+def _check_asked(
+    settings: Settings, workers: int | None, ray: RayOptions | None, colorize: ColorizeJob | None
+) -> None:
+    """Fail on what cannot run at all before anything is written, rather than once per picture."""
+    if workers is not None and workers < 1:
+        raise PaintsUndoError(f"workers must be at least 1, got {workers}", "workers")
+    if colorize is not None and ray is not None:
+        raise PaintsUndoError("colouring batches run on local workers, not on Ray yet: leave Ray out", "ray")
+    if ray is not None:  # the cluster's machines, not this one, need the neural extra
+        require_extra("ray", ("ray",), "running on Ray")
+    elif colorize is not None and colorize.engine == "neural":
+        require_extra("neural", NEURAL_PACKAGES, "the neural colourist")
+    elif colorize is None and settings.engine == "neural":
+        require_extra("neural", NEURAL_PACKAGES, "the neural engine")
+
+
+def _open_output(
+    out: Path, items: list, retry_failed: bool, on_disk: Callable[[BatchItem], bool]
+) -> tuple[list, Counter, ManifestWriter]:
+    """The output folder made, its manifest resumed (see _resume) and opened for appending; a
+    folder that cannot be written fails here, in one line, before any picture is started."""
+    manifest = out / MANIFEST_NAME
+    check_writable(manifest)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        todo, earlier = _resume(manifest, items, retry_failed, on_disk)
+        return todo, earlier, ManifestWriter(manifest)
+    except OSError as error:  # what the folder's permissions do not tell: a read-only disk, /proc
+        raise PaintsUndoError(
+            f"cannot write output folder {out}: {error.strerror or error}; choose another folder"
+        ) from None
 
 
 def run_batch(
@@ -77,27 +117,22 @@ def run_batch(
     per GPU, each loading the models once). With `ray`, actors on a Ray cluster (default: one per GPU
     for GPU work, else one per CPU). With `colorize`, `inputs` are line drawings to colour, each with
     its hints beside it (sketch.hints.png), and `format` is not used."""
-    if workers is not None and workers < 1:
-        raise PaintsUndoError(f"workers must be at least 1, got {workers}", "workers")
-    if colorize is not None and ray is not None:
-        raise PaintsUndoError("colouring batches run on local workers, not on Ray yet: leave Ray out", "ray")
+    _check_asked(settings, workers, ray, colorize)
     started = time.perf_counter()
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     paths = expand_inputs(inputs) if isinstance(inputs, str) else inputs
     items, on_disk = _plan(paths, out, settings, format, colorize)
+    todo, earlier, writer = _open_output(out, items, retry_failed, on_disk)
     manifest = out / MANIFEST_NAME
-    todo, failed_before = _resume(manifest, items, retry_failed, on_disk)
     counts = {"done": 0, "failed": 0}
 
     def summary() -> BatchSummary:
-        failed = counts["failed"] + failed_before
+        failed = counts["failed"] + earlier["failed"]
         elapsed = time.perf_counter() - started
-        return BatchSummary(counts["done"], failed, len(items) - len(todo), elapsed, manifest)
+        return BatchSummary(counts["done"], failed, earlier["done"], elapsed, manifest)
 
     if progress:
         progress(0, len(todo), None)
-    writer = ManifestWriter(manifest)
     if ray is not None:
         records = run_on_ray(todo, settings.to_json(), format, models, workers, ray, MAX_ATTEMPTS)
     else:
@@ -173,9 +208,11 @@ def _run_local(
             initargs=(os.getpid(), stop, slots),
         )
         try:
-            futures = {
-                pool.submit(process_item, item, settings, format, models, colorize): item for item in pending
-            }
+            with _main_script_hidden():  # the pool starts its processes as the pictures are submitted
+                futures = {
+                    pool.submit(process_item, item, settings, format, models, colorize): item
+                    for item in pending
+                }
             pending = []
             for future in as_completed(futures):
                 item = futures[future]
@@ -196,3 +233,20 @@ def _run_local(
             raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextmanager
+def _main_script_hidden() -> Iterator[None]:
+    """Start spawned workers without the caller's __main__ module.
+
+    A spawned process first runs the parent's main script again (so that functions defined there
+    can be unpickled), and a script that calls run_batch without an `if __name__ == "__main__":`
+    guard would start its whole batch again in each worker, which multiprocessing refuses with a
+    RuntimeError. The workers run only paintsundo's functions: they need nothing from that script.
+    """
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main

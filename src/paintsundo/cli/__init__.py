@@ -9,7 +9,7 @@ from typing import NoReturn
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 
 from paintsundo._version import __version__
 from paintsundo.cli.help_format import Group, Typer
@@ -24,7 +24,10 @@ app = Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-errors = Console(stderr=True, highlight=False, soft_wrap=True)
+# Messages are plain text: a path or an extra's name in [brackets] must not be taken for Rich markup.
+errors = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
+INTERRUPTED = 130  # 128 + SIGINT: what a command stopped by Ctrl-C exits with (SIGTERM: 128 + 15)
+_stopped_by: list[int] = []  # the signal that stopped the command, if one other than SIGINT did
 
 
 def _show_version(value: bool) -> None:
@@ -47,6 +50,7 @@ def _root(
 
 
 def _interrupt(signum: int, frame: object) -> None:
+    _stopped_by.append(signum)
     raise KeyboardInterrupt
 
 
@@ -68,9 +72,11 @@ def main() -> None:
         command = context.command_path if context is not None else "paintsundo"
         fail(f"{error.format_message()} (see `{command} --help`)", error.exit_code)
     except typer.Abort:
-        status = 130
+        status = INTERRUPTED
     except PaintsUndoError as error:
         fail(with_flag(error), 2)
+    if status == INTERRUPTED and _stopped_by:  # the shell's convention: 128 + the signal's number
+        status = 128 + _stopped_by[0]
     sys.exit(status if isinstance(status, int) else 0)
 
 
@@ -88,5 +94,5 @@ def with_flag(error: PaintsUndoError) -> str:
 
 def fail(message: str, status: int) -> NoReturn:
     """Print one `error:` line and leave with `status`."""
-    errors.print(f"[red]error:[/red] {escape(message)}")
+    errors.print(Text.assemble(("error:", "red"), f" {message}"))
     sys.exit(status)

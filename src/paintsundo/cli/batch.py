@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.text import Text
 
 from paintsundo.cli import app, options
 from paintsundo.cli.help_format import one_of
@@ -21,7 +22,7 @@ from paintsundo.settings import FORMATS, MAX_CANDIDATES, Settings
 if TYPE_CHECKING:
     from paintsundo.batch import BatchSummary, ColorizeJob
 
-console = Console(stderr=True, highlight=False, soft_wrap=True)
+console = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 
 Inputs = Annotated[str, typer.Argument(help="A folder, a glob like 'art/*.png', or a .txt list of paths.")]
@@ -227,39 +228,43 @@ def _where(
 def _run_with_progress(
     pictures: list[Path], out_dir: Path, settings: Settings, quiet: bool, run_options: dict
 ) -> BatchSummary:
-    """The batch under a Rich bar with its rate; Ctrl-C ends it with one line on what finished."""
+    """The batch under a Rich bar with its rate; Ctrl-C ends it with one line on what finished.
+    The bar starts with the first picture: a batch that fails before one starts shows only its error."""
     from paintsundo.batch import BatchInterrupted, run_batch
 
     columns = (
-        TextColumn("pictures"),
+        TextColumn("pictures", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"),
+        TextColumn("{task.fields[rate]}", markup=False),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=console, disable=quiet) as bars:
-        task = bars.add_task("batch", total=None, rate="")
-        started = []
+    bars = Progress(*columns, console=console, disable=quiet)
+    task = bars.add_task("batch", total=None, rate="")
+    started = []
 
-        def report(finished: int, total: int, record: dict | None) -> None:
-            if record is None:
-                started.append(time.perf_counter())
-            elif record["status"] == "failed":
-                bars.console.print(f"[red]failed:[/red] {record['input']}: {record['error']}")
-            elapsed = time.perf_counter() - started[0]
-            rate = f"{finished / elapsed * 60:.1f}/min" if finished and elapsed > 0 else ""
-            bars.update(task, completed=finished, total=total, rate=rate)
+    def report(finished: int, total: int, record: dict | None) -> None:
+        if record is None:
+            started.append(time.perf_counter())
+            bars.start()
+        elif record["status"] == "failed":
+            bars.console.print(Text.assemble(("failed:", "red"), f" {record['input']}: {record['error']}"))
+        elapsed = time.perf_counter() - started[0]
+        rate = f"{finished / elapsed * 60:.1f}/min" if finished and elapsed > 0 else ""
+        bars.update(task, completed=finished, total=total, rate=rate)
 
-        try:
-            return run_batch(pictures, out_dir, settings, progress=report, **run_options)
-        except BatchInterrupted as stop:
-            done = stop.summary
+    try:
+        return run_batch(pictures, out_dir, settings, progress=report, **run_options)
+    except BatchInterrupted as stop:
+        done = stop.summary
+    finally:
+        if started:
             bars.stop()
-            console.print(
-                f"interrupted: {done.done} done and {done.failed} failed, {done.skipped} finished before"
-                f" this run (recorded in {done.manifest}); run the same command again to do the rest"
-            )
-            raise typer.Exit(130) from None
+    console.print(
+        f"interrupted: {done.done} done and {done.failed} failed, {done.skipped} finished before"
+        f" this run (recorded in {done.manifest}); run the same command again to do the rest"
+    )
+    raise typer.Exit(130)
 
 
 def _all_gpus() -> list[str]:

@@ -17,7 +17,7 @@ from paintsundo.cli.progress import progress_bars
 from paintsundo.errors import PaintsUndoError
 from paintsundo.settings import COLORIZE_ENGINES, MAX_CANDIDATES, Settings
 
-console = Console(stderr=True, highlight=False, soft_wrap=True)
+console = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 Sketch = Annotated[Path, typer.Argument(help="The line drawing: dark lines on light paper (PNG, JPEG, ...).")]
 Output = Annotated[

@@ -9,12 +9,13 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from paintsundo._version import __version__
 from paintsundo.cli import app, options
 
 # What these commands report is their output, so it goes to stdout.
-console = Console(highlight=False, soft_wrap=True)
+console = Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 
 @app.command()
@@ -111,7 +112,7 @@ def _weights_rows(table: Table, models: Path | None) -> None:
     try:
         found = find_models(models)
     except PaintsUndoError as error:
-        table.add_row("weights", f"[red]{error}[/red]")
+        table.add_row("weights", Text(str(error), style="red"))
         return
     if found is None:
         table.add_row("weights", f"not found: {missing_weights_message()}")

@@ -13,7 +13,12 @@ from paintsundo.timeline import Progress as ProgressCallback
 
 @contextmanager
 def progress_bars(console: Console, quiet: bool) -> Iterator[ProgressCallback]:
-    columns = (TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description:<12}", markup=False),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(
         *columns, console=console, disable=quiet or not console.is_terminal, transient=True
     ) as bars:

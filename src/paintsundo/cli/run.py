@@ -18,7 +18,7 @@ from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
 from paintsundo.procedural import BEHAVIOURS
 from paintsundo.settings import Settings
 
-console = Console(stderr=True, highlight=False, soft_wrap=True)
+console = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 
 @app.command()

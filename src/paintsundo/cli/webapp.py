@@ -10,7 +10,7 @@ from rich.console import Console
 from paintsundo.cli import app, options
 from paintsundo.extras import require_extra
 
-console = Console(stderr=True, highlight=False, soft_wrap=True)
+console = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 
 @app.command(name="app")
