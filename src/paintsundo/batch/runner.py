@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import sys
 import time
-import types
 from collections import Counter
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -208,11 +205,9 @@ def _run_local(
             initargs=(os.getpid(), stop, slots),
         )
         try:
-            with _main_script_hidden():  # the pool starts its processes as the pictures are submitted
-                futures = {
-                    pool.submit(process_item, item, settings, format, models, colorize): item
-                    for item in pending
-                }
+            futures = {
+                pool.submit(process_item, item, settings, format, models, colorize): item for item in pending
+            }
             pending = []
             for future in as_completed(futures):
                 item = futures[future]
@@ -234,19 +229,3 @@ def _run_local(
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
-
-@contextmanager
-def _main_script_hidden() -> Iterator[None]:
-    """Start spawned workers without the caller's __main__ module.
-
-    A spawned process first runs the parent's main script again (so that functions defined there
-    can be unpickled), and a script that calls run_batch without an `if __name__ == "__main__":`
-    guard would start its whole batch again in each worker, which multiprocessing refuses with a
-    RuntimeError. The workers run only paintsundo's functions: they need nothing from that script.
-    """
-    main = sys.modules["__main__"]
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        yield
-    finally:
-        sys.modules["__main__"] = main
