@@ -27,6 +27,9 @@ MAX_SIDE = 8192
 MIN_SIDE = 32  # smaller, a video shows nothing of the drawing
 LEGACY_NAMES = {"keyframes": "keyframe_settings", "video": "video_settings"}
 MAX_ASPECT = 8.0  # longer than 8:1, a video is a strip: crop the picture or give a size
+# A stage weight is 0 (the stage left out) or in this range: only the ratios count, and bounded
+# weights keep each stage's share of the frames finite (a weight of 1e308 overflowed it).
+STAGE_WEIGHT_RANGE = (0.001, 1000.0)
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,8 @@ class Settings:
             parse_size(self.size)
         if self.workflow not in WORKFLOWS:
             raise PaintsUndoError(f"unknown workflow {self.workflow!r}: choose one of {', '.join(WORKFLOWS)}")
-        stage_weights = tuple((str(name), float(weight)) for name, weight in dict(self.stage_weights).items())
+        named = self.stage_weights.items() if isinstance(self.stage_weights, dict) else self.stage_weights
+        stage_weights = tuple((str(name), float(weight)) for name, weight in named)
         check_stage_weights(stage_weights)
         unknown = set(self.behaviours) - set(BEHAVIOURS)
         if unknown:
@@ -136,8 +140,22 @@ def _check_neural(keyframes: KeyframeSettings, video: VideoSettings) -> None:
 
 
 def check_stage_weights(weights: StageWeights) -> None:
-    if any(not math.isfinite(weight) or weight < 0 for _, weight in weights):
-        raise PaintsUndoError("stage weights must be non-negative numbers, like sketch=0.3")
+    """Each stage named once, with 0 or a weight in STAGE_WEIGHT_RANGE."""
+    names = [name for name, _ in weights]
+    twice = next((name for name in names if names.count(name) > 1), None)
+    if twice is not None:
+        raise PaintsUndoError(
+            f"stage {twice!r} is named twice: name each stage once, like sketch=0.3,detail=0.1",
+            "stage_weights",
+        )
+    low, high = STAGE_WEIGHT_RANGE
+    for name, weight in weights:
+        if not (weight == 0 or low <= weight <= high):  # NaN fails both
+            raise PaintsUndoError(
+                f"stage weight {name}={weight:g} is out of range: give 0 to leave the stage out, or"
+                f" a number from {low:g} to {high:g} (only the ratios count)",
+                "stage_weights",
+            )
 
 
 def parse_size(text: str) -> tuple[int, int] | int:

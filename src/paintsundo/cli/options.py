@@ -11,7 +11,7 @@ import typer
 
 from paintsundo.errors import PaintsUndoError
 from paintsundo.pipeline.settings import PRESET_STEPS, KeyframeSettings, VideoSettings
-from paintsundo.procedural import WORKFLOW_STAGES
+from paintsundo.procedural import WORKFLOW_NAMES, WORKFLOW_STAGES
 from paintsundo.settings import ENGINES, FORMATS, WORKFLOWS, Settings, parse_buckets, parse_size
 
 Opt = typer.Option
@@ -28,7 +28,7 @@ Workflow = Annotated[
 STAGES_HELP = (
     "Relative stage lengths by name, e.g. sketch=0.3: stages not named keep their workflow's defaults,"
     " only the ratios count, 0 leaves a stage out. The stages: "
-    + "; ".join(f"{name} {', '.join(stages)}" for name, stages in WORKFLOW_STAGES.items())
+    + "; ".join(f"{name} {', '.join(WORKFLOW_STAGES[name])}" for name in WORKFLOW_NAMES)
     + "."
 )
 Fps = Annotated[float | None, Opt(help="Frames per second (default: 4).", show_default=False)]
