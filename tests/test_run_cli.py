@@ -60,3 +60,25 @@ def test_the_stages_help_lists_only_the_stages_run_accepts():
     shown = help_text("run")
     assert "pencil construction, contours, lines, tone." in shown, shown
     assert "colouring" not in shown and "highlights" not in shown
+
+
+@pytest.mark.parametrize(
+    ("timing", "message"),
+    [
+        (
+            ["--duration", "1e9"],
+            "--duration 1e+09 with 105 frames gives 1.05e-07 fps; fps must be between 0.1 and 240:"
+            " give a duration between 0.4375 and 1050 s",
+        ),
+        (
+            ["--duration", "1e9", "--fps", "4"],
+            "--duration 1e+09 at 4 fps gives 4e+09 frames; frames must be at most 100000:"
+            " give a duration up to 25000 s",
+        ),
+        (["--duration", "5", "--fps", "1e308"], "fps must be between 0.1 and 240, got 1e+308 (--fps)"),
+    ],
+)
+def test_a_duration_out_of_range_names_the_option_and_its_limits(small_png, tmp_path, timing, message):
+    line = one_error_line(paintsundo("run", str(small_png), "--size", "64", *timing, cwd=tmp_path))
+    assert line == f"error: {message}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["picture.png"]

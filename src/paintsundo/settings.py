@@ -22,6 +22,7 @@ MAX_CANDIDATES = 16
 DEFAULT_LONG_SIDE = 640
 DEFAULT_FRAMES = 105  # 7 segments of 15 frames, as the reference app makes
 DEFAULT_FPS = 4.0
+FPS_RANGE = (0.1, 240.0)
 MAX_FRAMES = 100_000
 MAX_SIDE = 8192
 MIN_SIDE = 32  # smaller, a video shows nothing of the drawing
@@ -58,9 +59,11 @@ class Settings:
         if self.engine not in ENGINES:
             raise PaintsUndoError(f"unknown engine {self.engine!r}: choose one of {', '.join(ENGINES)}")
         if not 2 <= self.frames <= MAX_FRAMES:
-            raise PaintsUndoError(f"frames must be between 2 and {MAX_FRAMES}, got {self.frames}")
-        if not (math.isfinite(self.fps) and 0.1 <= self.fps <= 240):
-            raise PaintsUndoError(f"fps must be between 0.1 and 240, got {self.fps}")
+            raise PaintsUndoError(f"frames must be between 2 and {MAX_FRAMES}, got {self.frames}", "frames")
+        if not (math.isfinite(self.fps) and FPS_RANGE[0] <= self.fps <= FPS_RANGE[1]):
+            raise PaintsUndoError(
+                f"fps must be between {FPS_RANGE[0]:g} and {FPS_RANGE[1]:g}, got {self.fps}", "fps"
+            )
         if not (math.isfinite(self.hold) and 0 <= self.hold <= 3600):
             raise PaintsUndoError(f"hold must be between 0 and 3600 seconds, got {self.hold}")
         if not 0 <= self.seed < 2**63:
