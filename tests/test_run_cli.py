@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -81,4 +82,38 @@ def test_the_stages_help_lists_only_the_stages_run_accepts():
 def test_a_duration_out_of_range_names_the_option_and_its_limits(small_png, tmp_path, timing, message):
     line = one_error_line(paintsundo("run", str(small_png), "--size", "64", *timing, cwd=tmp_path))
     assert line == f"error: {message}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["picture.png"]
+
+
+def test_a_recorded_run_repeats_into_the_format_of_its_output_name(small_png, tmp_path):
+    made = paintsundo("run", str(small_png), "-o", str(tmp_path / "st1.mp4"), *TINY)
+    assert made.returncode == 0, made.stderr
+    again = tmp_path / "again.gif"
+    result = paintsundo("run", "--from-manifest", str(tmp_path / "st1.mp4.json"), "-o", str(again))
+    assert result.returncode == 0, result.stderr
+    assert again.read_bytes().startswith(b"GIF8")
+    assert json.loads((tmp_path / "again.gif.json").read_text())["output"]["format"] == "gif"
+
+
+def test_a_recorded_run_refuses_another_picture_and_names_the_flag_given(small_png, tmp_path):
+    made = paintsundo("run", str(small_png), "-o", str(tmp_path / "st1.mp4"), *TINY)
+    assert made.returncode == 0, made.stderr
+    recorded = str(tmp_path / "st1.mp4.json")
+    other = tmp_path / "other.png"
+    other.write_bytes(small_png.read_bytes() + b"another picture")
+    repeat = ["run", "--from-manifest", recorded, "-o", "x.mp4"]
+    line = one_error_line(paintsundo(*repeat, str(other), cwd=tmp_path))
+    assert line == (
+        f"error: {other} is not the picture the manifest recorded (st1.mp4.json's input was"
+        f" {small_png.resolve()}): give that picture, or leave IMAGE out"
+    )
+    line = one_error_line(paintsundo(*repeat, "--no-flip", cwd=tmp_path))
+    assert "so --no-flip would be ignored: drop --no-flip," in line
+    assert not (tmp_path / "x.mp4").exists()
+
+
+def test_frames_named_like_a_video_are_a_suffix_that_disagrees(small_png, tmp_path):
+    result = paintsundo("run", str(small_png), *TINY, "--format", "frames", "-o", "f/fr.mp4", cwd=tmp_path)
+    line = one_error_line(result)
+    assert "the output 'fr.mp4' ends in '.mp4' but the format asked for is frames" in line
     assert sorted(p.name for p in tmp_path.iterdir()) == ["picture.png"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import click
 import typer
 from rich.console import Console
 
@@ -13,6 +14,7 @@ from paintsundo.cli.parsing import parse_stage_weights, resolve_timing
 from paintsundo.cli.progress import progress_bars
 from paintsundo.errors import PaintsUndoError
 from paintsundo.manifest import read_manifest
+from paintsundo.outputs import SUFFIXES
 from paintsundo.picture import file_sha256
 from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
 from paintsundo.procedural import BEHAVIOURS
@@ -176,11 +178,17 @@ def _refuse_overrides(context: typer.Context) -> None:
         if param.name not in MANIFEST_COMPANIONS and _given(context, param.name)
     ]
     if given:
-        flag = max(given[0].opts, key=len)
+        flag = _flag_given(context, given[0])
         raise PaintsUndoError(
             f"--from-manifest repeats the recorded run with its own settings, so {flag} would be ignored:"
             f" drop {flag}, or edit the manifest's settings"
         )
+
+
+def _flag_given(context: typer.Context, param: click.Parameter) -> str:
+    """The flag as it was typed: --no-flip for a switch turned off."""
+    turned_off = getattr(param, "secondary_opts", None) and context.params[param.name] is False
+    return max(param.secondary_opts if turned_off else param.opts, key=len)
 
 
 def _given(context: typer.Context, name: str) -> bool:
@@ -197,5 +205,18 @@ def _from_manifest(
     if not image.exists():
         raise PaintsUndoError(f"the manifest's input is gone: {image} (pass the picture as IMAGE)")
     if file_sha256(image) != recorded.input_sha256:
+        if image.resolve() != recorded.input_path.resolve():
+            raise PaintsUndoError(
+                f"{image} is not the picture the manifest recorded ({path.name}'s input was"
+                f" {recorded.input_path}): give that picture, or leave IMAGE out"
+            )
         raise PaintsUndoError(f"{image} has changed since the manifest was written (its sha256 differs)")
-    return image, recorded.settings, output or str(recorded.output), format or recorded.format
+    format = format or _recorded_format(output, recorded.format)
+    return image, recorded.settings, output or str(recorded.output), format
+
+
+def _recorded_format(output: str | None, recorded: str) -> str | None:
+    """The recorded run's format, unless -o names a file whose suffix gives one (None: that suffix)."""
+    if output is None or output.endswith(("/", "\\")) or Path(output).is_dir():
+        return recorded
+    return None if Path(output).suffix.lower() in SUFFIXES else recorded
