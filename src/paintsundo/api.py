@@ -187,6 +187,7 @@ class VideoJob:
             engine_reason=self.engine_reason,
             settings=self.settings,
             input_path=self.input_path,
+            seeds_used=self._seeds_used(process),
             input_sha256=self.picture.sha256,
             source_size=self.picture.source_size,
             output=self.output,
@@ -203,6 +204,15 @@ class VideoJob:
         if getattr(process, "choice", None):
             manifest["workflow"] = process.choice  # which workflow drew it, and why
         return manifest
+
+    def _seeds_used(self, process: Process) -> dict[str, int]:
+        """The seeds that drew this process: the procedural engine's, or each neural stage's run."""
+        if self.engine != "neural":
+            return {"procedural": self.settings.procedural_seed}
+        video = {"video": self.settings.video_settings.seed}
+        if "keyframes_given" in getattr(process, "details", {}):  # the video stage alone
+            return video
+        return {"keyframes": self.settings.keyframe_settings.seed, **video}
 
 
 def _write_frames(
@@ -298,7 +308,7 @@ def _run_engine(
     return DrawingProcess(
         picture.pixels,
         frames=settings.frames,
-        seed=settings.seed,
+        seed=settings.procedural_seed,
         workflow=settings.workflow,
         stage_weights=dict(settings.stage_weights),
         behaviours=settings.behaviours,

@@ -55,7 +55,16 @@ Duration = Annotated[
     float | None,
     Opt(help="Seconds of drawing; give at most two of --frames, --fps, --duration.", show_default=False),
 ]
-Seed = Annotated[int, Opt(help="Seed: the same seed gives the same video.")]
+Seed = Annotated[
+    int | None,
+    Opt(
+        help="Seed: the same seed gives the same result. It drives the procedural engine and both"
+        " neural stages, except a stage given its own (--keyframe-seed, --video-seed). Not given,"
+        " the procedural engine uses 12345 and the neural engine the reference app's seeds:"
+        " keyframes 12345, video 123.",
+        show_default=False,
+    ),
+]
 Size = Annotated[
     str | None,
     Opt(help="WIDTHxHEIGHT (cropped to fill), or the long side alone (default: 640).", show_default=False),
@@ -155,7 +164,10 @@ KeyframeSteps = Annotated[
     int | None, Opt(help="Keyframe sampling steps (default: the preset's).", rich_help_panel=NEURAL)
 ]
 KeyframeCfg = Annotated[float, Opt(help="Keyframe CFG scale.", rich_help_panel=NEURAL)]
-KeyframeSeed = Annotated[int, Opt(help="Keyframe seed.", rich_help_panel=NEURAL)]
+KeyframeSeed = Annotated[
+    int | None,
+    Opt(help="Keyframe seed (default: --seed, else 12345).", show_default=False, rich_help_panel=NEURAL),
+]
 VideoPrompt = Annotated[
     str, Opt(help="Video prompt (the reference keeps it generic).", rich_help_panel=NEURAL)
 ]
@@ -163,7 +175,14 @@ VideoSteps = Annotated[
     int | None, Opt(help="Video sampling steps (default: the preset's).", rich_help_panel=NEURAL)
 ]
 VideoCfg = Annotated[float, Opt(help="Video CFG scale.", rich_help_panel=NEURAL)]
-VideoSeed = Annotated[int, Opt(help="Video seed; segment i uses seed + i.", rich_help_panel=NEURAL)]
+VideoSeed = Annotated[
+    int | None,
+    Opt(
+        help="Video seed; segment i uses seed + i (default: --seed, else 123).",
+        show_default=False,
+        rich_help_panel=NEURAL,
+    ),
+]
 Buckets = Annotated[
     str | None,
     Opt(
@@ -180,11 +199,11 @@ class NeuralOptions:
     keyframe_size: str | None = None
     keyframe_steps: int | None = None
     keyframe_cfg: float = KeyframeSettings.cfg
-    keyframe_seed: int = KeyframeSettings.seed
+    keyframe_seed: int | None = None
     video_prompt: str = VideoSettings.prompt
     video_steps: int | None = None
     video_cfg: float = VideoSettings.cfg
-    video_seed: int = VideoSettings.seed
+    video_seed: int | None = None
     buckets: str | None = None
     device: str | None = None
     memory: str = "auto"
@@ -205,7 +224,7 @@ class NeuralOptions:
             raise PaintsUndoError(f"--segment-batch must be between 1 and 64, got {self.segment_batch}")
         keyframe_steps, video_steps = PRESET_STEPS[self.preset]
         keyframe_settings = KeyframeSettings(
-            steps=self.keyframe_steps or keyframe_steps, cfg=self.keyframe_cfg, seed=self.keyframe_seed
+            steps=self.keyframe_steps or keyframe_steps, cfg=self.keyframe_cfg
         )
         if self.operation_steps:
             keyframe_settings = dataclasses.replace(
@@ -218,7 +237,6 @@ class NeuralOptions:
             prompt=self.video_prompt,
             steps=self.video_steps or video_steps,
             cfg=self.video_cfg,
-            seed=self.video_seed,
             segment_batch=self.segment_batch,
         )
         if self.buckets:
@@ -226,6 +244,8 @@ class NeuralOptions:
         return dataclasses.replace(
             settings,
             prompt=self.prompt,
+            keyframe_seed=self.keyframe_seed,
+            video_seed=self.video_seed,
             keyframe_settings=keyframe_settings,
             video_settings=video_settings,
             device=self.device,
