@@ -117,3 +117,28 @@ def test_frames_named_like_a_video_are_a_suffix_that_disagrees(small_png, tmp_pa
     line = one_error_line(result)
     assert "the output 'fr.mp4' ends in '.mp4' but the format asked for is frames" in line
     assert sorted(p.name for p in tmp_path.iterdir()) == ["picture.png"]
+
+
+@pytest.mark.parametrize(
+    "neural",
+    [["--prompt", "hi"], ["--gpus", "0,1"], ["--compile"], ["--device", "cuda"], ["--models", "/none"]],
+)
+def test_the_procedural_engine_asked_for_refuses_the_neural_engines_options(small_png, tmp_path, neural):
+    result = paintsundo("run", str(small_png), *TINY, "--engine", "procedural", *neural, cwd=tmp_path)
+    line = one_error_line(result)
+    assert line == (
+        f"error: {neural[0]} is for the neural engine only, but --engine procedural was asked for:"
+        " drop it, or choose --engine neural"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["picture.png"]
+
+
+def test_auto_says_which_neural_options_the_procedural_engine_did_not_use(small_png, tmp_path):
+    out = tmp_path / "auto.gif"
+    result = paintsundo("run", str(small_png), "-o", str(out), *TINY, "--prompt", "hi", "--compile")
+    assert result.returncode == 0, result.stderr
+    assert (
+        "not used by the procedural engine: --compile, --prompt (neural engine only);"
+        " auto chose it: no neural weights found" in result.stderr
+    ), result.stderr
+    assert out.is_file()

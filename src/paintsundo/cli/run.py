@@ -67,16 +67,37 @@ def run(
     segment_batch: options.SegmentBatch = None,
 ) -> None:
     """Turn IMAGE into a video of it being drawn: blank canvas, sketch, lines, colour, shading, finished."""
+    neural_flags = []
     if from_manifest is not None:
         _refuse_overrides(context)
         image, settings, output, format = _from_manifest(from_manifest, image, output, format)
     elif image is None:
         raise PaintsUndoError("give an IMAGE to draw, or --from-manifest FILE")
     else:
+        neural_flags = _neural_flags_given(context)
         settings = options.NeuralOptions.from_params(context.params).apply(_settings(context.params))
     user = options.parse_keyframes(keyframe)
     job = prepare_video(image, output, settings, format=format, models=models, user_keyframes=user)
-    _draw(job, contact_sheet, quiet)
+    _draw(job, contact_sheet, quiet, neural_flags)
+
+
+def _neural_flags_given(context: typer.Context) -> list[str]:
+    """The neural engine's options typed on the command line, refused when the procedural engine is
+    asked for. User keyframes are left to the library, which says what they need."""
+    given = [
+        _flag_given(context, param)
+        for param in context.command.params
+        if getattr(param, "rich_help_panel", None) == options.NEURAL
+        and param.name != "keyframe"
+        and _given(context, param.name)
+    ]
+    if given and context.params["engine"] == "procedural":
+        are, them = ("is", "it") if len(given) == 1 else ("are", "them")
+        raise PaintsUndoError(
+            f"{', '.join(given)} {are} for the neural engine only, but --engine procedural was asked"
+            f" for: drop {them}, or choose --engine neural"
+        )
+    return given
 
 
 def _settings(params: dict) -> Settings:
@@ -100,10 +121,16 @@ def _settings(params: dict) -> Settings:
     )
 
 
-def _draw(job: VideoJob, contact_sheet: bool, quiet: bool) -> None:
-    """Run a checked job under progress bars and report what was written."""
+def _draw(job: VideoJob, contact_sheet: bool, quiet: bool, neural_flags: list[str]) -> None:
+    """Run a checked job under progress bars and report what was written; the neural engine's
+    options given to a run that auto gave to the procedural engine are named as not used."""
     if not quiet:
         console.print(f"engine: {job.engine} ({job.engine_reason})")
+        if neural_flags and job.engine == "procedural":
+            console.print(
+                f"not used by the procedural engine: {', '.join(neural_flags)} (neural engine only);"
+                f" auto chose it: {job.engine_reason.removeprefix('auto: ')}"
+            )
         _say_compiled_work(job)
     with progress_bars(console, quiet) as report:
         try:
