@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,23 @@ def test_auto_says_which_neural_options_the_procedural_engine_did_not_use(small_
         " auto chose it: no neural weights found" in result.stderr
     ), result.stderr
     assert out.is_file()
+
+
+# The command as on an install without the neural extra.
+BLOCKED = (
+    "import sys\nfor name in ('torch', 'diffusers'): sys.modules[name] = None\n"
+    "from paintsundo.cli import main\nmain()"
+)
+
+
+def test_user_keyframes_without_the_neural_extra_say_both_what_to_install_and_choose(small_png, tmp_path):
+    """As on the README's first install, which has no extras."""
+    mine = f"{small_png}@800"
+    command = [sys.executable, "-c", BLOCKED, "run", str(small_png), *TINY, "--keyframe", mine]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    line = one_error_line(result)
+    assert line == (
+        "error: user keyframes need the neural engine, and it needs torch, diffusers: install"
+        " paintsundo[neural] (after the torch build for your machine), then choose it (--engine)"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["picture.png"]

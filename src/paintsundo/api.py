@@ -13,6 +13,7 @@ import numpy as np
 
 from paintsundo.engines import EngineChoice, choose_engine, gpu_devices
 from paintsundo.errors import PaintsUndoError
+from paintsundo.extras import NEURAL_PACKAGES, require_extra
 from paintsundo.manifest import build_manifest
 from paintsundo.outputs import check_not_inputs, check_writable, resolve_output, sidecar, written_paths
 from paintsundo.outputs.atomic import Staging
@@ -63,7 +64,7 @@ def draw_process(
 ) -> Process:
     """The drawing process of a picture: index it for RGB uint8 frames (h w 3), blank to finished."""
     settings = settings or Settings()
-    choice = _choose_engine(settings, models)
+    choice = _choose_engine(settings, models, user_keyframes)
     return _run_engine(choice, _load(picture, settings, choice), settings, user_keyframes, progress)
 
 
@@ -106,7 +107,7 @@ def prepare_video(
     """
     started = time.perf_counter()
     settings = settings or Settings()
-    choice = _choose_engine(settings, models)
+    choice = _choose_engine(settings, models, user_keyframes)
     source = _load(picture, settings, choice)
     input_path = Path(picture) if isinstance(picture, (str, Path)) else None
     stem = name or (input_path.stem if input_path else "picture")
@@ -255,12 +256,26 @@ def _load(picture: PictureSource, settings: Settings, choice: EngineChoice) -> P
     return load_source(picture, "source" if choice.engine == "neural" else settings.size)
 
 
-def _choose_engine(settings: Settings, models: str | Path | None) -> EngineChoice:
-    """The engine for these settings; the GPUs asked for are checked before any work."""
+def _choose_engine(
+    settings: Settings, models: str | Path | None, user_keyframes: Sequence[UserKeyframe] = ()
+) -> EngineChoice:
+    """The engine for these settings; the GPUs asked for, and that user keyframes go to the neural
+    engine, are checked before any work."""
     choice = choose_engine(settings.engine, models, settings.device)
     if choice.engine == "neural" and settings.gpus:
         gpu_devices(settings.gpus)
+    if user_keyframes and choice.engine != "neural":
+        _refuse_user_keyframes()
     return choice
+
+
+def _refuse_user_keyframes() -> None:
+    """User keyframes need the neural engine; where its extra is missing, that is said too."""
+    try:
+        require_extra("neural", NEURAL_PACKAGES, "user keyframes need the neural engine, and it")
+    except PaintsUndoError as missing:
+        raise PaintsUndoError(f"{missing}, then choose it", "engine") from None
+    raise PaintsUndoError("user keyframes need the neural engine: choose it", "engine")
 
 
 def _neural_pipeline(choice: EngineChoice, settings: Settings):
@@ -303,8 +318,6 @@ def _run_engine(
             given,
             progress,
         )
-    if user_keyframes:
-        raise PaintsUndoError("user keyframes need the neural engine: choose it", "engine")
     return DrawingProcess(
         picture.pixels,
         frames=settings.frames,
