@@ -163,3 +163,46 @@ def test_user_keyframes_without_the_neural_extra_say_both_what_to_install_and_ch
         " paintsundo[neural] (after the torch build for your machine), then choose it (--engine)"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["picture.png"]
+
+
+def odd_pictures(folder: Path) -> dict[str, Path]:
+    """A 1x1 picture, a blank white one, and an animated GIF."""
+    from PIL import Image
+
+    Image.new("RGB", (1, 1), (200, 30, 30)).save(folder / "dot.png")
+    Image.new("RGB", (300, 400), "white").save(folder / "blank.png")
+    frames = [Image.new("RGB", (80, 80), colour) for colour in ("red", "blue", "green")]
+    for index, frame in enumerate(frames):  # something to draw on each frame
+        frame.paste((255, 255, 255), (index * 10, 10, index * 10 + 30, 40))
+    frames[0].save(folder / "moving.gif", save_all=True, append_images=frames[1:], duration=100)
+    return {name: folder / name for name in ("dot.png", "blank.png", "moving.gif")}
+
+
+@pytest.mark.parametrize(
+    ("name", "warnings"),
+    [
+        (
+            "dot.png",
+            [
+                "the picture is only 1x1 pixels, enlarged 64 times to 64x64: its video shows little;"
+                " give a larger picture",
+                "the picture is one flat colour, rgb(200, 30, 30): its video shows nothing being drawn",
+            ],
+        ),
+        (
+            "blank.png",
+            ["the picture is one flat colour, rgb(255, 255, 255): its video shows nothing being drawn"],
+        ),
+        ("moving.gif", ["the picture is an animation of 3 frames: only its first frame is drawn"]),
+    ],
+)
+def test_pictures_that_show_little_are_drawn_with_a_warning_each(tmp_path, name, warnings):
+    picture = odd_pictures(tmp_path)[name]
+    out = tmp_path / "out.mp4"
+    result = paintsundo("run", str(picture), "-o", str(out), *TINY)
+    assert result.returncode == 0, result.stderr
+    said = [
+        line.removeprefix("warning: ") for line in result.stderr.splitlines() if line.startswith("warning:")
+    ]
+    assert said == warnings
+    assert json.loads((tmp_path / "out.mp4.json").read_text())["warnings"] == warnings

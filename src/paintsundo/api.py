@@ -141,6 +141,11 @@ class VideoJob:
     def engine_reason(self) -> str:
         return self.choice.reason
 
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What the run goes on with but the user should know (see `Picture.warnings`)."""
+        return self.picture.warnings
+
     def write(
         self,
         *,
@@ -189,6 +194,7 @@ class VideoJob:
             settings=self.settings,
             input_path=self.input_path,
             seeds_used=self._seeds_used(process),
+            warnings=list(self.warnings),
             input_sha256=self.picture.sha256,
             source_size=self.picture.source_size,
             output=self.output,
