@@ -20,7 +20,7 @@ MAX_PIXELS = 100_000_000
 QUARTER_TURNS = {5, 6, 7, 8}
 # Enlarged more than this, a picture has too few pixels to show anything being drawn.
 MAX_ENLARGEMENT = 4.0
-FLAT_SPREAD = 8  # levels: a picture whose channels vary less is one flat colour, with nothing to draw
+FLAT_SPREAD = 8  # levels: a picture whose channels vary by no more is one flat colour, nothing to draw
 
 
 @dataclass(frozen=True)
@@ -82,10 +82,10 @@ def load_picture(path: str | Path, size: str | None = None, transparency: bool =
         raise PaintsUndoError(
             f"cannot read image {path}: {_first_line(error)} (is the file truncated or corrupt?)"
         ) from None
-    notes = picture_warnings(pixels, source_size)
+    warned = picture_warnings(pixels, source_size)
     if frames > 1:
-        notes = (f"the picture is an animation of {frames} frames: only its first frame is drawn", *notes)
-    return Picture(pixels=pixels, sha256=file_sha256(path), source_size=source_size, warnings=notes)
+        warned = (f"the picture is an animation of {frames} frames: only its first frame is drawn", *warned)
+    return Picture(pixels=pixels, sha256=file_sha256(path), source_size=source_size, warnings=warned)
 
 
 def picture_from_array(pixels: np.ndarray, size: str | None = None, transparency: bool = False) -> Picture:
@@ -97,26 +97,26 @@ def picture_from_array(pixels: np.ndarray, size: str | None = None, transparency
     _refuse_bombs(image, Path("<array>"))
     digest = hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
     pixels = _to_rgb_at_size(image, _target(image.size, size), transparency)
-    notes = picture_warnings(pixels, image.size)
-    return Picture(pixels=pixels, sha256=digest, source_size=image.size, warnings=notes)
+    warned = picture_warnings(pixels, image.size)
+    return Picture(pixels=pixels, sha256=digest, source_size=image.size, warnings=warned)
 
 
 def picture_warnings(pixels: np.ndarray, source_size: tuple[int, int]) -> tuple[str, ...]:
     """What a run can draw but shows little of: a picture enlarged far past its pixels, or one flat
     colour."""
-    notes = []
+    warned = []
     width, height = source_size
     enlargement = max(pixels.shape[:2]) / max(width, height)
     if enlargement > MAX_ENLARGEMENT:
-        notes.append(
+        warned.append(
             f"the picture is only {width}x{height} pixels, enlarged {enlargement:.3g} times to"
             f" {pixels.shape[1]}x{pixels.shape[0]}: its video shows little; give a larger picture"
         )
     colours = pixels[..., :3].reshape(-1, 3)
     if (colours.max(axis=0).astype(int) - colours.min(axis=0) <= FLAT_SPREAD).all():
         rgb = ", ".join(str(round(level)) for level in colours.mean(axis=0))
-        notes.append(f"the picture is one flat colour, rgb({rgb}): its video shows nothing being drawn")
-    return tuple(notes)
+        warned.append(f"the picture is one flat colour, rgb({rgb}): its video shows nothing being drawn")
+    return tuple(warned)
 
 
 def load_source(source: PictureSource, size: str | None = None, transparency: bool = False) -> Picture:
