@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -288,10 +289,12 @@ def test_neural_steps_with_tiny_checkpoints(tmp_path):
         shown, order = app.predict([handle_file(str(EXAMPLES / "1.jpg"))], api_name="/add_keyframes")
         assert len(shown) == 5 and order == "0 1 2 3 4", "the user's keyframe joins the gallery as number 4"
         video, sheet, downloads, frames = app.predict(
-            "0 4 2 3", "1girl", 123, 7.5, 2, 4, "48x64", api_name="/video"
+            "0 4 2 3", "1girl", 5, 7.5, 2, 4, "48x64", api_name="/video"
         )
         assert frame_count(video) == 3 * 15 + 4 and len(frames) == 45
         assert Path(sheet).suffix == ".png" and len(downloads) == 4
+        manifest = json.loads(Path(downloads[3]).read_text())
+        assert manifest["seeds_used"] == {"video": 5}, "the video tab's seed drives the video"
 
 
 def start_app(tmp_path: Path, port: int) -> subprocess.Popen:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import av
 import pytest
-from PIL import Image
+from PIL import Image, ImageSequence
 
 from conftest import ROOT
 
@@ -78,6 +78,9 @@ def test_run_neural_writes_a_video_and_manifest(small_png, tmp_path):
     assert (tmp_path / "neural.mp4.contact.png").is_file()
     assert manifest["neural"]["memory"] == "balanced" and manifest["neural"]["memory_choice"] == "asked for"
     assert manifest["neural"]["segment_batch"] == 2, "the balanced plan's"
+    assert manifest["seed"] is None and manifest["seeds_used"] == {"keyframes": 12345, "video": 123}, (
+        "no seed given: the reference app's pair"
+    )
 
 
 def test_tag_prints_the_prompt(tmp_path):
@@ -131,6 +134,7 @@ def test_interpolate_between_two_pictures(small_png, example_paths, tmp_path):
     assert result.returncode == 0, result.stderr
     manifest = json.loads((tmp_path / "between.gif.json").read_text())
     assert manifest["output"]["frames"] == 15 and manifest["neural"]["keyframes_given"] == 2
+    assert manifest["seeds_used"] == {"video": 123}, "no keyframe was made: the video's seed alone"
 
 
 def test_neural_commands_never_write_over_their_inputs(small_png, example_paths, tmp_path):
@@ -212,3 +216,41 @@ def test_api_reports_progress_per_stage_and_uses_user_keyframes_alone(small_png,
     assert seen["video 1-2/3"][-1] == (2, 2)
     assert len(process) == 3 * 15
     assert [e.detail["source"] for e in process.events] == ["blank", "user", "user", "input"]
+
+
+def gif_frames(path: Path) -> list[bytes]:
+    with Image.open(path) as animation:
+        return [frame.convert("RGB").tobytes() for frame in ImageSequence.Iterator(animation)]
+
+
+def test_the_seed_drives_both_neural_stages_unless_a_stage_has_its_own(small_png, tmp_path):
+    quick = ["--engine", "neural", *SMALL, "--operation-steps", "999", "--prompt", "1girl", "--hold", "0"]
+    runs = {"seven": ["--seed", "7"], "eight": ["--seed", "8", "--video-seed", "5"]}
+    for name, seeds in runs.items():
+        made = paintsundo("run", str(small_png), "-o", str(tmp_path / f"{name}.gif"), *quick, *seeds)
+        assert made.returncode == 0, made.stderr
+    seven, eight = (json.loads((tmp_path / f"{name}.gif.json").read_text()) for name in runs)
+    assert seven["seed"] == 7 and seven["seeds_used"] == {"keyframes": 7, "video": 7}
+    assert seven["settings"]["keyframe_settings"]["seed"] == seven["settings"]["video_settings"]["seed"] == 7
+    assert eight["seed"] == 8 and eight["seeds_used"] == {"keyframes": 8, "video": 5}
+    assert gif_frames(tmp_path / "seven.gif") != gif_frames(tmp_path / "eight.gif")
+
+
+def test_settings_batch_and_manifests_follow_one_seed_rule():
+    """The API's rule is the command's: the seed drives both stages, a stage's own seed wins, and
+    none gives the reference app's pair; a batch's picture seed counts as given."""
+    from paintsundo.batch.work import seeded
+    from paintsundo.settings import Settings
+
+    def seeds(settings: Settings) -> tuple[int, int, int]:
+        return settings.procedural_seed, settings.keyframe_settings.seed, settings.video_settings.seed
+
+    assert seeds(Settings()) == (12345, 12345, 123)
+    assert seeds(Settings(seed=7)) == (7, 7, 7)
+    assert seeds(Settings(seed=7, keyframe_seed=3)) == (7, 3, 7)
+    assert seeds(seeded(Settings(), 99)) == (99, 99, 99)
+    assert seeds(seeded(Settings(video_seed=5), 99)) == (99, 99, 5)
+    assert Settings.from_json(Settings(seed=7, video_seed=5).to_json()) == Settings(seed=7, video_seed=5)
+    earlier = Settings().to_json() | {"seed": 12345}  # before the rule: every seed written out
+    del earlier["keyframe_seed"], earlier["video_seed"]
+    assert seeds(Settings.from_json(earlier)) == (12345, 12345, 123), "an earlier manifest repeats as it ran"

@@ -198,7 +198,7 @@ def test_settings_validate_their_values():
         Settings(frames=1)
     with pytest.raises(PaintsUndoError, match="behaviour"):
         Settings(behaviours=frozenset({"dance"}))
-    with pytest.raises(PaintsUndoError, match="stage weights must be non-negative"):
+    with pytest.raises(PaintsUndoError, match="stage weight sketch=-1 is out of range"):
         Settings(stage_weights=(("sketch", -1.0),))
     with pytest.raises(PaintsUndoError, match="unknown workflow"):
         Settings(workflow="sculpture")

@@ -150,6 +150,24 @@ def test_tiny_inputs_work_end_to_end(tmp_path):
     assert load_picture(tmp_path / "tiny.png").pixels.shape == (640, 640, 3)
 
 
+def test_pictures_that_show_little_say_why_and_the_others_say_nothing(tmp_path, example_paths):
+    """A run goes on with them; the picture says why its video will show little."""
+    from paintsundo.picture import picture_from_array
+
+    noise = np.random.default_rng(0).integers(0, 255, (16, 16, 3), dtype=np.uint8)
+    assert load_picture(save(tmp_path, Image.fromarray(noise), "tiny.png"), "64").warnings == ()
+    enlarged = load_picture(tmp_path / "tiny.png").warnings
+    assert enlarged == (
+        "the picture is only 16x16 pixels, enlarged 40 times to 640x640: its video shows little;"
+        " give a larger picture",
+    )
+    grey = picture_from_array(np.full((50, 40), 128, np.uint8), "64").warnings
+    assert grey == (
+        "the picture is one flat colour, rgb(128, 128, 128): its video shows nothing being drawn",
+    )
+    assert load_picture(example_paths[0], "64").warnings == ()
+
+
 def test_large_inputs_are_downscaled_before_any_work(tmp_path):
     big = Image.new("RGB", (4000, 3000), (90, 120, 150))
     picture = load_picture(save(tmp_path, big, "big.jpg"), None)

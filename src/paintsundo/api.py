@@ -13,6 +13,7 @@ import numpy as np
 
 from paintsundo.engines import EngineChoice, choose_engine, gpu_devices
 from paintsundo.errors import PaintsUndoError
+from paintsundo.extras import NEURAL_PACKAGES, require_extra
 from paintsundo.manifest import build_manifest
 from paintsundo.outputs import check_not_inputs, check_writable, resolve_output, sidecar, written_paths
 from paintsundo.outputs.atomic import Staging
@@ -63,7 +64,7 @@ def draw_process(
 ) -> Process:
     """The drawing process of a picture: index it for RGB uint8 frames (h w 3), blank to finished."""
     settings = settings or Settings()
-    choice = _choose_engine(settings, models)
+    choice = _choose_engine(settings, models, user_keyframes)
     return _run_engine(choice, _load(picture, settings, choice), settings, user_keyframes, progress)
 
 
@@ -106,7 +107,7 @@ def prepare_video(
     """
     started = time.perf_counter()
     settings = settings or Settings()
-    choice = _choose_engine(settings, models)
+    choice = _choose_engine(settings, models, user_keyframes)
     source = _load(picture, settings, choice)
     input_path = Path(picture) if isinstance(picture, (str, Path)) else None
     stem = name or (input_path.stem if input_path else "picture")
@@ -139,6 +140,11 @@ class VideoJob:
     @property
     def engine_reason(self) -> str:
         return self.choice.reason
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What the run goes on with but the user should know (see `Picture.warnings`)."""
+        return self.picture.warnings
 
     def write(
         self,
@@ -187,6 +193,8 @@ class VideoJob:
             engine_reason=self.engine_reason,
             settings=self.settings,
             input_path=self.input_path,
+            seeds_used=self._seeds_used(process),
+            warnings=list(self.warnings),
             input_sha256=self.picture.sha256,
             source_size=self.picture.source_size,
             output=self.output,
@@ -203,6 +211,15 @@ class VideoJob:
         if getattr(process, "choice", None):
             manifest["workflow"] = process.choice  # which workflow drew it, and why
         return manifest
+
+    def _seeds_used(self, process: Process) -> dict[str, int]:
+        """The seeds that drew this process: the procedural engine's, or each neural stage's run."""
+        if self.engine != "neural":
+            return {"procedural": self.settings.procedural_seed}
+        video = {"video": self.settings.video_settings.seed}
+        if "keyframes_given" in getattr(process, "details", {}):  # the video stage alone
+            return video
+        return {"keyframes": self.settings.keyframe_settings.seed, **video}
 
 
 def _write_frames(
@@ -245,12 +262,26 @@ def _load(picture: PictureSource, settings: Settings, choice: EngineChoice) -> P
     return load_source(picture, "source" if choice.engine == "neural" else settings.size)
 
 
-def _choose_engine(settings: Settings, models: str | Path | None) -> EngineChoice:
-    """The engine for these settings; the GPUs asked for are checked before any work."""
+def _choose_engine(
+    settings: Settings, models: str | Path | None, user_keyframes: Sequence[UserKeyframe] = ()
+) -> EngineChoice:
+    """The engine for these settings; the GPUs asked for, and that user keyframes go to the neural
+    engine, are checked before any work."""
     choice = choose_engine(settings.engine, models, settings.device)
     if choice.engine == "neural" and settings.gpus:
         gpu_devices(settings.gpus)
+    if user_keyframes and choice.engine != "neural":
+        _refuse_user_keyframes()
     return choice
+
+
+def _refuse_user_keyframes() -> None:
+    """User keyframes need the neural engine; where its extra is missing, that is said too."""
+    try:
+        require_extra("neural", NEURAL_PACKAGES, "user keyframes need the neural engine, and it")
+    except PaintsUndoError as missing:
+        raise PaintsUndoError(f"{missing}, then choose it", "engine") from None
+    raise PaintsUndoError("user keyframes need the neural engine: choose it", "engine")
 
 
 def _neural_pipeline(choice: EngineChoice, settings: Settings):
@@ -293,12 +324,10 @@ def _run_engine(
             given,
             progress,
         )
-    if user_keyframes:
-        raise PaintsUndoError("user keyframes need the neural engine: choose it", "engine")
     return DrawingProcess(
         picture.pixels,
         frames=settings.frames,
-        seed=settings.seed,
+        seed=settings.procedural_seed,
         workflow=settings.workflow,
         stage_weights=dict(settings.stage_weights),
         behaviours=settings.behaviours,

@@ -212,8 +212,9 @@ def colouring_process(layers: ColourLayers, settings: Settings | None = None) ->
         layers.highlights_opacity > 0,
     )
     stage_weights = dict(settings.stage_weights)
+    seed = settings.procedural_seed
     return DrawingProcess(
-        picture, settings.frames, settings.seed, "colouring", stage_weights, settings.behaviours, layers=known
+        picture, settings.frames, seed, "colouring", stage_weights, settings.behaviours, layers=known
     )
 
 

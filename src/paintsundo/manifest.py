@@ -20,6 +20,8 @@ def build_manifest(
     engine: str,
     engine_reason: str,
     settings: Settings,
+    seeds_used: dict[str, int],
+    warnings: list[str],
     input_path: Path | None,
     input_sha256: str,
     source_size: tuple[int, int],
@@ -38,7 +40,9 @@ def build_manifest(
         "version": __version__,
         "engine": engine,
         "engine_reason": engine_reason,
-        "seed": settings.seed,
+        "seed": settings.seed,  # as given; None: none was
+        "seeds_used": seeds_used,
+        "warnings": warnings,
         "settings": settings.to_json(),
         "input": {
             "path": str(input_path.resolve()) if input_path else None,

@@ -18,6 +18,9 @@ PictureSource = str | Path | np.ndarray | Image.Image
 MAX_PIXELS = 100_000_000
 # EXIF orientations that turn the stored picture a quarter turn: its upright width is its stored height.
 QUARTER_TURNS = {5, 6, 7, 8}
+# Enlarged more than this, a picture has too few pixels to show anything being drawn.
+MAX_ENLARGEMENT = 4.0
+FLAT_SPREAD = 8  # levels: a picture whose channels vary by no more is one flat colour, nothing to draw
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,9 @@ class Picture:
     pixels: np.ndarray
     sha256: str
     source_size: tuple[int, int]  # width, height of the upright picture (after its EXIF orientation)
+    # What the run may go on with but the user should know, one line each: a picture enlarged far
+    # past its pixels, one flat colour, an animation of which only the first frame is drawn.
+    warnings: tuple[str, ...] = ()
 
     @property
     def size(self) -> tuple[int, int]:
@@ -61,6 +67,7 @@ def load_picture(path: str | Path, size: str | None = None, transparency: bool =
             with Image.open(path) as image:
                 _refuse_bombs(image, path)
                 source_size = upright_size(image)
+                frames = getattr(image, "n_frames", 1) if getattr(image, "is_animated", False) else 1
                 pixels = _to_rgb_at_size(image, _target(source_size, size), transparency)
     except PaintsUndoError:
         raise
@@ -75,7 +82,10 @@ def load_picture(path: str | Path, size: str | None = None, transparency: bool =
         raise PaintsUndoError(
             f"cannot read image {path}: {_first_line(error)} (is the file truncated or corrupt?)"
         ) from None
-    return Picture(pixels=pixels, sha256=file_sha256(path), source_size=source_size)
+    warned = picture_warnings(pixels, source_size)
+    if frames > 1:
+        warned = (f"the picture is an animation of {frames} frames: only its first frame is drawn", *warned)
+    return Picture(pixels=pixels, sha256=file_sha256(path), source_size=source_size, warnings=warned)
 
 
 def picture_from_array(pixels: np.ndarray, size: str | None = None, transparency: bool = False) -> Picture:
@@ -86,11 +96,27 @@ def picture_from_array(pixels: np.ndarray, size: str | None = None, transparency
     image = Image.fromarray(array if array.dtype == np.uint8 else np.clip(array, 0, 255).astype(np.uint8))
     _refuse_bombs(image, Path("<array>"))
     digest = hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
-    return Picture(
-        pixels=_to_rgb_at_size(image, _target(image.size, size), transparency),
-        sha256=digest,
-        source_size=image.size,
-    )
+    pixels = _to_rgb_at_size(image, _target(image.size, size), transparency)
+    warned = picture_warnings(pixels, image.size)
+    return Picture(pixels=pixels, sha256=digest, source_size=image.size, warnings=warned)
+
+
+def picture_warnings(pixels: np.ndarray, source_size: tuple[int, int]) -> tuple[str, ...]:
+    """What a run can draw but shows little of: a picture enlarged far past its pixels, or one flat
+    colour."""
+    warned = []
+    width, height = source_size
+    enlargement = max(pixels.shape[:2]) / max(width, height)
+    if enlargement > MAX_ENLARGEMENT:
+        warned.append(
+            f"the picture is only {width}x{height} pixels, enlarged {enlargement:.3g} times to"
+            f" {pixels.shape[1]}x{pixels.shape[0]}: its video shows little; give a larger picture"
+        )
+    colours = pixels[..., :3].reshape(-1, 3)
+    if (colours.max(axis=0).astype(int) - colours.min(axis=0) <= FLAT_SPREAD).all():
+        rgb = ", ".join(str(round(level)) for level in colours.mean(axis=0))
+        warned.append(f"the picture is one flat colour, rgb({rgb}): its video shows nothing being drawn")
+    return tuple(warned)
 
 
 def load_source(source: PictureSource, size: str | None = None, transparency: bool = False) -> Picture:

@@ -20,23 +20,37 @@ FORMATS = ("mp4", "gif", "webp", "frames")
 COLORIZE_ENGINES = ("auto", "procedural", "neural")
 MAX_CANDIDATES = 16
 DEFAULT_LONG_SIDE = 640
+DEFAULT_SEED = 12345  # the procedural engine's when no seed is given
 DEFAULT_FRAMES = 105  # 7 segments of 15 frames, as the reference app makes
 DEFAULT_FPS = 4.0
+FPS_RANGE = (0.1, 240.0)
 MAX_FRAMES = 100_000
 MAX_SIDE = 8192
 MIN_SIDE = 32  # smaller, a video shows nothing of the drawing
 LEGACY_NAMES = {"keyframes": "keyframe_settings", "video": "video_settings"}
 MAX_ASPECT = 8.0  # longer than 8:1, a video is a strip: crop the picture or give a size
+# A stage weight is 0 (the stage left out) or in this range: only the ratios count, and bounded
+# weights keep each stage's share of the frames finite (a weight of 1e308 overflowed it).
+STAGE_WEIGHT_RANGE = (0.001, 1000.0)
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything that decides what a run produces. Equal settings and input give equal frames."""
+    """Everything that decides what a run produces. Equal settings and input give equal frames.
+
+    `seed` drives the procedural engine and both neural stages; `keyframe_seed` and `video_seed`
+    override their stage. Not given (None), the procedural engine takes DEFAULT_SEED and the neural
+    stages the reference app's seeds, so the default run makes the reference app's video.
+    `keyframe_settings.seed` and `video_settings.seed` are set from these: they are the seeds the
+    stages use.
+    """
 
     engine: str = "auto"
     frames: int = DEFAULT_FRAMES
     fps: float = DEFAULT_FPS
-    seed: int = 12345
+    seed: int | None = None
+    keyframe_seed: int | None = None
+    video_seed: int | None = None
     size: str | None = None  # "WxH", or one number for the long side; None keeps 640 on the long side
     hold: float = 1.0  # seconds of the finished picture after the process, not counted in frames
     workflow: str = "auto"  # the procedural engine's way of working; auto: told from the picture
@@ -55,18 +69,21 @@ class Settings:
         if self.engine not in ENGINES:
             raise PaintsUndoError(f"unknown engine {self.engine!r}: choose one of {', '.join(ENGINES)}")
         if not 2 <= self.frames <= MAX_FRAMES:
-            raise PaintsUndoError(f"frames must be between 2 and {MAX_FRAMES}, got {self.frames}")
-        if not (math.isfinite(self.fps) and 0.1 <= self.fps <= 240):
-            raise PaintsUndoError(f"fps must be between 0.1 and 240, got {self.fps}")
+            raise PaintsUndoError(f"frames must be between 2 and {MAX_FRAMES}, got {self.frames}", "frames")
+        if not (math.isfinite(self.fps) and FPS_RANGE[0] <= self.fps <= FPS_RANGE[1]):
+            raise PaintsUndoError(
+                f"fps must be between {FPS_RANGE[0]:g} and {FPS_RANGE[1]:g}, got {self.fps}", "fps"
+            )
         if not (math.isfinite(self.hold) and 0 <= self.hold <= 3600):
             raise PaintsUndoError(f"hold must be between 0 and 3600 seconds, got {self.hold}")
-        if not 0 <= self.seed < 2**63:
-            raise PaintsUndoError(f"seed must be a non-negative integer below 2**63, got {self.seed}")
+        for name in ("seed", "keyframe_seed", "video_seed"):
+            _check_seed(getattr(self, name), name)
         if self.size is not None:
             parse_size(self.size)
         if self.workflow not in WORKFLOWS:
             raise PaintsUndoError(f"unknown workflow {self.workflow!r}: choose one of {', '.join(WORKFLOWS)}")
-        stage_weights = tuple((str(name), float(weight)) for name, weight in dict(self.stage_weights).items())
+        named = self.stage_weights.items() if isinstance(self.stage_weights, dict) else self.stage_weights
+        stage_weights = tuple((str(name), float(weight)) for name, weight in named)
         check_stage_weights(stage_weights)
         unknown = set(self.behaviours) - set(BEHAVIOURS)
         if unknown:
@@ -84,12 +101,28 @@ class Settings:
         if len(gpus) > 1 and self.device not in (None, "cuda"):
             raise PaintsUndoError("sharing a picture between GPUs needs the CUDA device", "gpus")
         object.__setattr__(self, "gpus", gpus)
+        self._set_stage_seeds()
         object.__setattr__(self, "behaviours", frozenset(self.behaviours))
         object.__setattr__(self, "stage_weights", stage_weights)
 
     @property
     def hold_frames(self) -> int:
         return round(self.hold * self.fps)
+
+    @property
+    def procedural_seed(self) -> int:
+        """The procedural engine's seed: the one given, else DEFAULT_SEED."""
+        return DEFAULT_SEED if self.seed is None else self.seed
+
+    def _set_stage_seeds(self) -> None:
+        """Each neural stage's seed: its own if given, else the run's, else the reference app's (the
+        defaults of KeyframeSettings and VideoSettings)."""
+        for stage, own, reference in (
+            ("keyframe_settings", self.keyframe_seed, KeyframeSettings.seed),
+            ("video_settings", self.video_seed, VideoSettings.seed),
+        ):
+            chosen = own if own is not None else reference if self.seed is None else self.seed
+            object.__setattr__(self, stage, dataclasses.replace(getattr(self, stage), seed=chosen))
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -113,10 +146,20 @@ class Settings:
             values["keyframe_settings"] = from_known_fields(KeyframeSettings, values["keyframe_settings"])
         if isinstance(values.get("video_settings"), dict):
             values["video_settings"] = from_known_fields(VideoSettings, values["video_settings"])
+        # Manifests before the stages followed `seed` recorded only the seeds each stage used.
+        for stage, own in (("keyframe_settings", "keyframe_seed"), ("video_settings", "video_seed")):
+            if own not in data and stage in values:
+                values[own] = getattr(values[stage], "seed", None)
         try:
             return cls(**values)
         except TypeError as error:
             raise PaintsUndoError(f"the manifest's settings are malformed: {error}") from None
+
+
+def _check_seed(value: int | None, name: str) -> None:
+    if value is not None and not 0 <= value < 2**63:
+        words = name.replace("_", " ")
+        raise PaintsUndoError(f"{words} must be a non-negative integer below 2**63, got {value}", name)
 
 
 def _check_neural(keyframes: KeyframeSettings, video: VideoSettings) -> None:
@@ -136,8 +179,22 @@ def _check_neural(keyframes: KeyframeSettings, video: VideoSettings) -> None:
 
 
 def check_stage_weights(weights: StageWeights) -> None:
-    if any(not math.isfinite(weight) or weight < 0 for _, weight in weights):
-        raise PaintsUndoError("stage weights must be non-negative numbers, like sketch=0.3")
+    """Each stage named once, with 0 or a weight in STAGE_WEIGHT_RANGE."""
+    names = [name for name, _ in weights]
+    twice = next((name for name in names if names.count(name) > 1), None)
+    if twice is not None:
+        raise PaintsUndoError(
+            f"stage {twice!r} is named twice: name each stage once, like sketch=0.3,detail=0.1",
+            "stage_weights",
+        )
+    low, high = STAGE_WEIGHT_RANGE
+    for name, weight in weights:
+        if not (weight == 0 or low <= weight <= high):  # NaN fails both
+            raise PaintsUndoError(
+                f"stage weight {name}={weight:g} is out of range: give 0 to leave the stage out, or"
+                f" a number from {low:g} to {high:g} (only the ratios count)",
+                "stage_weights",
+            )
 
 
 def parse_size(text: str) -> tuple[int, int] | int:

@@ -145,10 +145,14 @@ def generate_keyframes(
             operation_steps=operation_steps,
             steps=int(steps),
             cfg=float(cfg),
-            seed=int(seed),
             negative_prompt=negative,
         )
-        settings = Settings(engine="neural", prompt=prompt or None, keyframe_settings=keyframe_settings)
+        settings = Settings(
+            engine="neural",
+            prompt=prompt or None,
+            keyframe_seed=int(seed),
+            keyframe_settings=keyframe_settings,
+        )
         _, made = keyframe_list(source, settings, models=models, progress=gradio_progress(progress))
     except ValueError:
         raise page_error("Operation steps are whole numbers separated by commas, like 400,600,800.") from None
@@ -214,12 +218,13 @@ def generate_video(
         video_settings = dataclasses.replace(
             VideoSettings(),
             prompt=prompt,
-            seed=int(seed),
             cfg=float(cfg),
             steps=int(steps),
             buckets=parse_buckets(buckets),
         )
-        settings = Settings(engine="neural", fps=float(fps), video_settings=video_settings)
+        settings = Settings(
+            engine="neural", fps=float(fps), video_seed=int(seed), video_settings=video_settings
+        )
         report = gradio_progress(progress)
         process = keyframes_video_process(picked, settings, models=models, progress=report)
         outputs, frames = write_outputs(

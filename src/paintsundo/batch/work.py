@@ -15,13 +15,9 @@ from paintsundo.settings import Settings
 
 
 def seeded(settings: Settings, seed: int) -> Settings:
-    """The item's seed for the procedural engine and both neural stages."""
-    return dataclasses.replace(
-        settings,
-        seed=seed,
-        keyframe_settings=dataclasses.replace(settings.keyframe_settings, seed=seed),
-        video_settings=dataclasses.replace(settings.video_settings, seed=seed),
-    )
+    """The item's seed, given as `seed`: the procedural engine's and each neural stage's but one
+    the settings give its own."""
+    return dataclasses.replace(settings, seed=seed)
 
 
 def made_as_asked(item: BatchItem, settings: Settings, format: str) -> bool:

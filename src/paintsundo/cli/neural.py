@@ -41,13 +41,14 @@ def keyframes(
     keyframe_size: options.KeyframeSize = None,
     keyframe_steps: options.KeyframeSteps = None,
     keyframe_cfg: options.KeyframeCfg = KeyframeSettings.cfg,
-    keyframe_seed: options.KeyframeSeed = KeyframeSettings.seed,
+    seed: options.Seed = None,
+    keyframe_seed: options.KeyframeSeed = None,
     quiet: options.Quiet = False,
 ) -> None:
     """Stage 2 alone: the tagger's prompt and the keyframes, as PNGs plus keyframes.json."""
     from paintsundo.neural import make_keyframes
 
-    settings = options.NeuralOptions.from_params(context.params).apply(Settings(engine="neural"))
+    settings = options.NeuralOptions.from_params(context.params).apply(Settings(engine="neural", seed=seed))
     folder = output or image.with_name(f"{image.stem}_keyframes")
     with progress_bars(console, quiet) as report:
         result = make_keyframes(
@@ -85,7 +86,8 @@ def interpolate(
     video_prompt: options.VideoPrompt = VideoSettings.prompt,
     video_steps: options.VideoSteps = None,
     video_cfg: options.VideoCfg = VideoSettings.cfg,
-    video_seed: options.VideoSeed = VideoSettings.seed,
+    seed: options.Seed = None,
+    video_seed: options.VideoSeed = None,
     buckets: options.Buckets = None,
     segment_batch: options.SegmentBatch = None,
     quiet: options.Quiet = False,
@@ -94,7 +96,7 @@ def interpolate(
     from paintsundo.neural import interpolate_pictures
 
     neural = options.NeuralOptions.from_params(context.params)
-    settings = neural.apply(Settings(engine="neural", fps=fps, hold=hold))
+    settings = neural.apply(Settings(engine="neural", fps=fps, hold=hold, seed=seed))
     with progress_bars(console, quiet) as report:
         result = interpolate_pictures(
             earlier,

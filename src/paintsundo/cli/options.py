@@ -12,7 +12,7 @@ import typer
 from paintsundo.cli.help_format import one_of
 from paintsundo.errors import PaintsUndoError
 from paintsundo.pipeline.settings import MEMORY_MODES, PRESET_STEPS, KeyframeSettings, VideoSettings
-from paintsundo.procedural import WORKFLOW_STAGES
+from paintsundo.procedural import WORKFLOW_NAMES, WORKFLOW_STAGES
 from paintsundo.settings import ENGINES, FORMATS, WORKFLOWS, Settings, parse_buckets, parse_size
 
 Opt = typer.Option
@@ -34,7 +34,7 @@ Workflow = Annotated[
 STAGES_HELP = (
     "Relative stage lengths by name, e.g. sketch=0.3: stages not named keep their workflow's defaults,"
     " only the ratios count, 0 leaves a stage out. The stages: "
-    + "; ".join(f"{name} {', '.join(stages)}" for name, stages in WORKFLOW_STAGES.items())
+    + "; ".join(f"{name} {', '.join(WORKFLOW_STAGES[name])}" for name in WORKFLOW_NAMES)
     + "."
 )
 Fps = Annotated[float | None, Opt(help="Frames per second (default: 4).", show_default=False)]
@@ -61,7 +61,16 @@ Duration = Annotated[
     float | None,
     Opt(help="Seconds of drawing; give at most two of --frames, --fps, --duration.", show_default=False),
 ]
-Seed = Annotated[int, Opt(help="Seed: the same seed gives the same video.")]
+Seed = Annotated[
+    int | None,
+    Opt(
+        help="Seed: the same seed gives the same result. It drives the procedural engine and both"
+        " neural stages, except a stage given its own (--keyframe-seed, --video-seed). Not given,"
+        " the procedural engine uses 12345 and the neural engine the reference app's seeds:"
+        " keyframes 12345, video 123.",
+        show_default=False,
+    ),
+]
 Size = Annotated[
     str | None,
     Opt(help="WIDTHxHEIGHT (cropped to fill), or the long side alone (default: 640).", show_default=False),
@@ -168,7 +177,10 @@ KeyframeSteps = Annotated[
     int | None, Opt(help="Keyframe sampling steps (default: the preset's).", rich_help_panel=NEURAL)
 ]
 KeyframeCfg = Annotated[float, Opt(help="Keyframe CFG scale.", rich_help_panel=NEURAL)]
-KeyframeSeed = Annotated[int, Opt(help="Keyframe seed.", rich_help_panel=NEURAL)]
+KeyframeSeed = Annotated[
+    int | None,
+    Opt(help="Keyframe seed (default: --seed, else 12345).", show_default=False, rich_help_panel=NEURAL),
+]
 VideoPrompt = Annotated[
     str, Opt(help="Video prompt (the reference keeps it generic).", rich_help_panel=NEURAL)
 ]
@@ -176,7 +188,14 @@ VideoSteps = Annotated[
     int | None, Opt(help="Video sampling steps (default: the preset's).", rich_help_panel=NEURAL)
 ]
 VideoCfg = Annotated[float, Opt(help="Video CFG scale.", rich_help_panel=NEURAL)]
-VideoSeed = Annotated[int, Opt(help="Video seed; segment i uses seed + i.", rich_help_panel=NEURAL)]
+VideoSeed = Annotated[
+    int | None,
+    Opt(
+        help="Video seed; segment i uses seed + i (default: --seed, else 123).",
+        show_default=False,
+        rich_help_panel=NEURAL,
+    ),
+]
 Buckets = Annotated[
     str | None,
     Opt(
@@ -193,11 +212,11 @@ class NeuralOptions:
     keyframe_size: str | None = None
     keyframe_steps: int | None = None
     keyframe_cfg: float = KeyframeSettings.cfg
-    keyframe_seed: int = KeyframeSettings.seed
+    keyframe_seed: int | None = None
     video_prompt: str = VideoSettings.prompt
     video_steps: int | None = None
     video_cfg: float = VideoSettings.cfg
-    video_seed: int = VideoSettings.seed
+    video_seed: int | None = None
     buckets: str | None = None
     device: str | None = None
     memory: str = "auto"
@@ -218,7 +237,7 @@ class NeuralOptions:
             raise PaintsUndoError(f"--segment-batch must be between 1 and 64, got {self.segment_batch}")
         keyframe_steps, video_steps = PRESET_STEPS[self.preset]
         keyframe_settings = KeyframeSettings(
-            steps=self.keyframe_steps or keyframe_steps, cfg=self.keyframe_cfg, seed=self.keyframe_seed
+            steps=self.keyframe_steps or keyframe_steps, cfg=self.keyframe_cfg
         )
         if self.operation_steps:
             keyframe_settings = dataclasses.replace(
@@ -231,7 +250,6 @@ class NeuralOptions:
             prompt=self.video_prompt,
             steps=self.video_steps or video_steps,
             cfg=self.video_cfg,
-            seed=self.video_seed,
             segment_batch=self.segment_batch,
         )
         if self.buckets:
@@ -239,6 +257,8 @@ class NeuralOptions:
         return dataclasses.replace(
             settings,
             prompt=self.prompt,
+            keyframe_seed=self.keyframe_seed,
+            video_seed=self.video_seed,
             keyframe_settings=keyframe_settings,
             video_settings=video_settings,
             device=self.device,

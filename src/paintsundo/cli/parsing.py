@@ -5,7 +5,14 @@ from __future__ import annotations
 import math
 
 from paintsundo.errors import PaintsUndoError
-from paintsundo.settings import DEFAULT_FPS, DEFAULT_FRAMES, StageWeights, check_stage_weights
+from paintsundo.settings import (
+    DEFAULT_FPS,
+    DEFAULT_FRAMES,
+    FPS_RANGE,
+    MAX_FRAMES,
+    StageWeights,
+    check_stage_weights,
+)
 
 
 def resolve_timing(frames: int | None, fps: float | None, duration: float | None) -> tuple[int, float]:
@@ -20,13 +27,38 @@ def resolve_timing(frames: int | None, fps: float | None, duration: float | None
             "give at most two of --frames, --fps and --duration: the third follows from them"
         )
     if duration is not None and not (math.isfinite(duration) and duration > 0):
-        raise PaintsUndoError(f"duration must be a positive number of seconds, got {duration}")
-    if duration is not None and fps is not None:
+        raise PaintsUndoError(f"--duration must be a positive number of seconds, got {duration:g}")
+    frames = DEFAULT_FRAMES if frames is None else frames
+    fps = DEFAULT_FPS if fps is None else fps
+    if duration is None:
+        return frames, fps
+    if "--fps" in given:
+        if not FPS_RANGE[0] <= fps <= FPS_RANGE[1]:
+            return frames, fps  # the settings refuse this fps in their own words
+        _check_frames_of(duration, fps)
         return max(2, round(duration * fps)), fps
-    if duration is not None:
-        frames = DEFAULT_FRAMES if frames is None else frames
-        return frames, frames / duration
-    return (DEFAULT_FRAMES if frames is None else frames), (DEFAULT_FPS if fps is None else fps)
+    _check_fps_of(duration, frames)
+    return frames, frames / duration
+
+
+def _check_frames_of(duration: float, fps: float) -> None:
+    """The frames a duration gives at an fps are within what a run may draw."""
+    if duration * fps > MAX_FRAMES:
+        raise PaintsUndoError(
+            f"--duration {duration:g} at {fps:g} fps gives {duration * fps:.3g} frames; frames must be"
+            f" at most {MAX_FRAMES}: give a duration up to {MAX_FRAMES / fps:g} s"
+        )
+
+
+def _check_fps_of(duration: float, frames: int) -> None:
+    """The fps a duration gives to a valid frame count is one a video may play at."""
+    low, high = FPS_RANGE
+    if 2 <= frames <= MAX_FRAMES and not low <= frames / duration <= high:
+        raise PaintsUndoError(
+            f"--duration {duration:g} with {frames} frames gives {frames / duration:.3g} fps; fps must be"
+            f" between {low:g} and {high:g}: give a duration between {frames / high:g} and"
+            f" {frames / low:g} s"
+        )
 
 
 def parse_stage_weights(text: str) -> StageWeights:

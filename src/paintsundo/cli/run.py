@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from paintsundo.api import RunResult, VideoJob, prepare_video
 from paintsundo.cli import app, options
@@ -13,6 +15,7 @@ from paintsundo.cli.parsing import parse_stage_weights, resolve_timing
 from paintsundo.cli.progress import progress_bars
 from paintsundo.errors import PaintsUndoError
 from paintsundo.manifest import read_manifest
+from paintsundo.outputs import SUFFIXES
 from paintsundo.picture import file_sha256
 from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
 from paintsundo.procedural import BEHAVIOURS
@@ -31,7 +34,7 @@ def run(
     frames: options.Frames = None,
     fps: options.Fps = None,
     duration: options.Duration = None,
-    seed: options.Seed = 12345,
+    seed: options.Seed = None,
     size: options.Size = None,
     format: options.Format = None,
     hold: options.Hold = 1.0,
@@ -56,25 +59,46 @@ def run(
     keyframe_size: options.KeyframeSize = None,
     keyframe_steps: options.KeyframeSteps = None,
     keyframe_cfg: options.KeyframeCfg = KeyframeSettings.cfg,
-    keyframe_seed: options.KeyframeSeed = KeyframeSettings.seed,
+    keyframe_seed: options.KeyframeSeed = None,
     video_prompt: options.VideoPrompt = VideoSettings.prompt,
     video_steps: options.VideoSteps = None,
     video_cfg: options.VideoCfg = VideoSettings.cfg,
-    video_seed: options.VideoSeed = VideoSettings.seed,
+    video_seed: options.VideoSeed = None,
     buckets: options.Buckets = None,
     segment_batch: options.SegmentBatch = None,
 ) -> None:
     """Turn IMAGE into a video of it being drawn: blank canvas, sketch, lines, colour, shading, finished."""
+    neural_flags = []
     if from_manifest is not None:
         _refuse_overrides(context)
         image, settings, output, format = _from_manifest(from_manifest, image, output, format)
     elif image is None:
         raise PaintsUndoError("give an IMAGE to draw, or --from-manifest FILE")
     else:
+        neural_flags = _neural_flags_given(context)
         settings = options.NeuralOptions.from_params(context.params).apply(_settings(context.params))
     user = options.parse_keyframes(keyframe)
     job = prepare_video(image, output, settings, format=format, models=models, user_keyframes=user)
-    _draw(job, contact_sheet, quiet)
+    _draw(job, contact_sheet, quiet, neural_flags)
+
+
+def _neural_flags_given(context: typer.Context) -> list[str]:
+    """The neural engine's options typed on the command line, refused when the procedural engine is
+    asked for. User keyframes are left to the library, which says what they need."""
+    given = [
+        _flag_given(context, param)
+        for param in context.command.params
+        if getattr(param, "rich_help_panel", None) == options.NEURAL
+        and param.name != "keyframe"
+        and _given(context, param.name)
+    ]
+    if given and context.params["engine"] == "procedural":
+        are, them = ("is", "it") if len(given) == 1 else ("are", "them")
+        raise PaintsUndoError(
+            f"{', '.join(given)} {are} for the neural engine only, but --engine procedural was asked"
+            f" for: drop {them}, or choose --engine neural"
+        )
+    return given
 
 
 def _settings(params: dict) -> Settings:
@@ -98,10 +122,18 @@ def _settings(params: dict) -> Settings:
     )
 
 
-def _draw(job: VideoJob, contact_sheet: bool, quiet: bool) -> None:
-    """Run a checked job under progress bars and report what was written."""
+def _draw(job: VideoJob, contact_sheet: bool, quiet: bool, neural_flags: list[str]) -> None:
+    """Run a checked job under progress bars and report what was written; the neural engine's
+    options given to a run that auto gave to the procedural engine are named as not used."""
     if not quiet:
         console.print(f"engine: {job.engine} ({job.engine_reason})")
+        for warning in job.warnings:
+            console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
+        if neural_flags and job.engine == "procedural":
+            console.print(
+                f"not used by the procedural engine: {', '.join(neural_flags)} (neural engine only);"
+                f" auto chose it: {job.engine_reason.removeprefix('auto: ')}"
+            )
         _say_compiled_work(job)
     with progress_bars(console, quiet) as report:
         try:
@@ -176,11 +208,17 @@ def _refuse_overrides(context: typer.Context) -> None:
         if param.name not in MANIFEST_COMPANIONS and _given(context, param.name)
     ]
     if given:
-        flag = max(given[0].opts, key=len)
+        flag = _flag_given(context, given[0])
         raise PaintsUndoError(
             f"--from-manifest repeats the recorded run with its own settings, so {flag} would be ignored:"
             f" drop {flag}, or edit the manifest's settings"
         )
+
+
+def _flag_given(context: typer.Context, param: click.Parameter) -> str:
+    """The flag as it was typed: --no-flip for a switch turned off."""
+    turned_off = getattr(param, "secondary_opts", None) and context.params[param.name] is False
+    return max(param.secondary_opts if turned_off else param.opts, key=len)
 
 
 def _given(context: typer.Context, name: str) -> bool:
@@ -197,5 +235,18 @@ def _from_manifest(
     if not image.exists():
         raise PaintsUndoError(f"the manifest's input is gone: {image} (pass the picture as IMAGE)")
     if file_sha256(image) != recorded.input_sha256:
+        if image.resolve() != recorded.input_path.resolve():
+            raise PaintsUndoError(
+                f"{image} is not the picture the manifest recorded ({path.name}'s input was"
+                f" {recorded.input_path}): give that picture, or leave IMAGE out"
+            )
         raise PaintsUndoError(f"{image} has changed since the manifest was written (its sha256 differs)")
-    return image, recorded.settings, output or str(recorded.output), format or recorded.format
+    format = format or _recorded_format(output, recorded.format)
+    return image, recorded.settings, output or str(recorded.output), format
+
+
+def _recorded_format(output: str | None, recorded: str) -> str | None:
+    """The recorded run's format, unless -o names a file whose suffix gives one (None: that suffix)."""
+    if output is None or output.endswith(("/", "\\")) or Path(output).is_dir():
+        return recorded
+    return None if Path(output).suffix.lower() in SUFFIXES else recorded

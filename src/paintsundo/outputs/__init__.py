@@ -25,6 +25,8 @@ def resolve_output(
     if format is not None and format not in FORMATS:
         raise PaintsUndoError(f"unknown format {format!r}: choose one of {', '.join(FORMATS)}")
     text = None if output is None else str(output)
+    if format == "frames" and text is not None:
+        _refuse_a_video_name_for_frames(Path(text), text.endswith(("/", "\\")))
     if text is None or text.endswith(("/", "\\")) or Path(text).is_dir() or format == "frames":
         folder = default_folder if text is None else Path(text)
         chosen = format or "mp4"
@@ -48,6 +50,16 @@ def resolve_output(
             f" or with / for a folder"
         )
     raise PaintsUndoError(f"cannot tell the format from {path.name!r}: end it with .mp4, .gif or .webp")
+
+
+def _refuse_a_video_name_for_frames(path: Path, slashed: bool) -> None:
+    """A folder of frames named like a video (fr.mp4) is a suffix that disagrees with the format."""
+    suffix = path.suffix.lower()
+    if suffix in SUFFIXES and not slashed and not path.is_dir():
+        raise PaintsUndoError(
+            f"the output {path.name!r} ends in {suffix!r} but the format asked for is frames:"
+            f" name a folder, like {path.stem}/, or leave the format out"
+        )
 
 
 def written_paths(output: Path) -> list[Path]:
