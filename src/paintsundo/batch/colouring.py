@@ -111,5 +111,7 @@ def plan_colour_items(
     for path, sha in hashed:
         name = path.stem if stems.count(path.stem) == 1 else f"{path.stem}-{sha[:8]}"
         key = f"{sha}:{hints_sha256(path) or 'no-hints'}:{config}"
-        items.append(BatchItem(path, sha, key, item_seed(settings.procedural_seed, sha), out_dir / f"{name}.png", name))
+        items.append(
+            BatchItem(path, sha, key, item_seed(settings.procedural_seed, sha), out_dir / f"{name}.png", name)
+        )
     return items

@@ -75,5 +75,7 @@ def plan_items(inputs: list[Path], out_dir: Path, settings: Settings, format: st
     for path, sha in hashed:
         name = path.stem if stems.count(path.stem) == 1 else f"{path.stem}-{sha[:8]}"
         output = out_dir / (f"{name}_frames" if format == "frames" else f"{name}.{format}")
-        items.append(BatchItem(path, sha, f"{sha}:{config}", item_seed(settings.procedural_seed, sha), output, name))
+        items.append(
+            BatchItem(path, sha, f"{sha}:{config}", item_seed(settings.procedural_seed, sha), output, name)
+        )
     return items

@@ -228,4 +228,3 @@ def _run_local(
             raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-
