@@ -41,7 +41,8 @@ from paintsundo.pipeline.models import modules_of
 from paintsundo.pipeline.placement import FAST, MEMORY_PLANS, Placement
 from paintsundo.pipeline.settings import PRESET_STEPS, KeyframeSettings, VideoSettings, allocator_environment
 from paintsundo.pipeline.video import video_frames
-from paintsundo.settings import parse_buckets, parse_size
+from paintsundo.settings import parse_buckets
+from paintsundo.sizes import parse_size
 from released_random import (
     ROOT,
     matmul_rate,

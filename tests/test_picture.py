@@ -15,7 +15,7 @@ from paintsundo import Settings, draw_process
 from paintsundo.errors import PaintsUndoError
 from paintsundo.picture import load_picture
 from paintsundo.procedural import DrawingProcess
-from paintsundo.settings import output_size, parse_size
+from paintsundo.sizes import output_size, parse_size
 
 
 def save(tmp_path: Path, image: Image.Image, name: str) -> Path:

@@ -11,7 +11,7 @@ import numpy as np
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from paintsundo.errors import PaintsUndoError
-from paintsundo.settings import output_size
+from paintsundo.sizes import output_size
 
 # What the API accepts as a picture: a file path, a PIL image or an array (h w, h w 3 or h w 4).
 PictureSource = str | Path | np.ndarray | Image.Image

@@ -17,7 +17,8 @@ from paintsundo.cli.options import Opt
 from paintsundo.cli.parsing import resolve_timing
 from paintsundo.cli.run import say_if_unprepared
 from paintsundo.errors import PaintsUndoError
-from paintsundo.settings import FORMATS, MAX_CANDIDATES, Settings
+from paintsundo.outputs import FORMATS
+from paintsundo.settings import MAX_CANDIDATES, Settings
 
 if TYPE_CHECKING:
     from paintsundo.batch import BatchSummary, ColorizeJob

@@ -11,8 +11,9 @@ from paintsundo.cli import app, options
 from paintsundo.cli.help_format import one_of
 from paintsundo.cli.progress import progress_bars
 from paintsundo.cli.run import console, report_result
+from paintsundo.outputs import FORMATS
 from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
-from paintsundo.settings import FORMATS, Settings
+from paintsundo.settings import Settings
 
 Arg = typer.Argument
 

@@ -11,9 +11,11 @@ import typer
 
 from paintsundo.cli.help_format import one_of
 from paintsundo.errors import PaintsUndoError
+from paintsundo.outputs import FORMATS
 from paintsundo.pipeline.settings import MEMORY_MODES, PRESET_STEPS, KeyframeSettings, VideoSettings
 from paintsundo.procedural import WORKFLOW_NAMES, WORKFLOW_STAGES
-from paintsundo.settings import ENGINES, FORMATS, WORKFLOWS, Settings, parse_buckets, parse_size
+from paintsundo.settings import ENGINES, WORKFLOWS, Settings, parse_buckets
+from paintsundo.sizes import parse_size
 
 Opt = typer.Option
 NEURAL = "Neural engine"

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from paintsundo.errors import PaintsUndoError
-from paintsundo.settings import FORMATS
 
+FORMATS = ("mp4", "gif", "webp", "frames")
 SUFFIXES = {".mp4": "mp4", ".gif": "gif", ".webp": "webp"}
 
 
