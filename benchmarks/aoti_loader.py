@@ -83,7 +83,7 @@ def run_container_runner(path: str, device: str, weights_as_inputs: bool) -> Non
 
 def run_our_loader(path: str, device: str, weights_as_inputs: bool) -> None:
     """paintsundo's route: torch's C++ package loader, with the process's C++ runtime shared."""
-    from paintsundo.pipeline.prepared import PackageRunner
+    from paintsundo.undo.runtime.prepared import PackageRunner
 
     index = -1 if device == "cpu" else torch.device(device).index or 0
     PackageRunner(Path(path), index)(*example_inputs(device, weights_as_inputs))

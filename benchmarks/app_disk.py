@@ -21,7 +21,7 @@ from pathlib import Path
 
 from gradio_client import Client, handle_file
 
-from paintsundo.procedural import BEHAVIOURS
+from paintsundo.undo.procedural import BEHAVIOURS
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "2.jpg"
 PORT = 7931

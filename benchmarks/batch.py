@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image
 
 from paintsundo.batch import RayOptions, run_batch
-from paintsundo.settings import Settings
+from paintsundo.undo.settings import Settings
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

@@ -7,10 +7,10 @@ import copy
 import torch
 
 from paintsundo.models.video_vae import end_frame_features
-from paintsundo.pipeline.acceleration import choose_attention_kernels
-from paintsundo.pipeline.denoisers import guided_pair
-from paintsundo.pipeline.placement import FAST
-from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
+from paintsundo.undo.pipeline.denoisers import guided_pair
+from paintsundo.undo.pipeline.settings import KeyframeSettings, VideoSettings
+from paintsundo.undo.runtime.acceleration import choose_attention_kernels
+from paintsundo.undo.runtime.placement import FAST
 
 
 def relative_error(ours: torch.Tensor, reference: torch.Tensor) -> float:

@@ -24,9 +24,9 @@ from PIL import Image
 from rich.console import Console
 from rich.table import Table
 
-from paintsundo.colorist import colorize_layers
-from paintsundo.colorize import make_colorized
-from paintsundo.settings import Settings
+from paintsundo.coloring.api import make_colorized
+from paintsundo.coloring.procedural import colorize_layers
+from paintsundo.undo.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 TURTLE = ROOT / "tests" / "data" / "kinds" / "pencil-turtle.png"

@@ -27,8 +27,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-from paintsundo.neural_colorist import NeuralColorize, neural_candidates
-from paintsundo.pipeline.lineart_colorist import LineartColorist
+from paintsundo.coloring.controlnet import LineartColorist
+from paintsundo.coloring.neural import NeuralColorize, neural_candidates
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -46,7 +46,7 @@ def fresh_process_script(base: Path, controlnet: Path, steps: int) -> str:
         [
             "import numpy as np",
             "from PIL import Image",
-            "from paintsundo.neural_colorist import NeuralColorize, neural_candidates",
+            "from paintsundo.coloring.neural import NeuralColorize, neural_candidates",
             f"sketch = np.asarray(Image.open({str(TURTLE)!r}).convert('RGB'))",
             f"neural = NeuralColorize(base={str(base)!r}, controlnet={str(controlnet)!r}, prompt='1girl',"
             f" steps={steps}, device='cuda')",

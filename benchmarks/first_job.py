@@ -22,7 +22,7 @@ import os  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from paintsundo.pipeline.settings import allocator_environment  # noqa: E402
+from paintsundo.undo.pipeline.settings import allocator_environment  # noqa: E402
 
 os.environ.update(allocator_environment(os.environ))  # as the command line sets it, before CUDA
 import torch  # noqa: E402
@@ -42,14 +42,14 @@ def main() -> None:
     clock = Clock(device)
 
     from paintsundo.hub import layout
-    from paintsundo.pipeline.device_start import start_early
+    from paintsundo.undo.runtime.device_start import start_early
 
     models = layout(args.weights, "benchmark")
     start_early(models, device, "fast")  # as a run starts: the GPU, and the weights read onto it
     from numpy import asarray
     from PIL import Image
 
-    from paintsundo.pipeline.paints_undo import PaintsUndoPipeline
+    from paintsundo.undo.pipeline.paints_undo import PaintsUndoPipeline
 
     phases.append(("import the pipeline (the GPU starting, the weights read meanwhile)", clock.lap(), None))
     pipeline = PaintsUndoPipeline(models, device, "fast")
@@ -81,7 +81,7 @@ def main() -> None:
 
 def job_settings(steps: int | None, small: bool) -> tuple:
     """The default job, at `steps` if given, at 64x64 with two keyframes if `small`."""
-    from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
+    from paintsundo.undo.pipeline.settings import KeyframeSettings, VideoSettings
 
     keyframe, video = KeyframeSettings(), VideoSettings()
     if small:

@@ -40,11 +40,11 @@ from safetensors.torch import save_file
 
 from isolated import isolated_environment, python
 from paintsundo.hub import layout
-from paintsundo.pipeline.models import load_multi_frame, load_single_frame
-from paintsundo.pipeline.paints_undo import PaintsUndoPipeline
-from paintsundo.pipeline.prepared import FOLDER_VARIABLE
-from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
-from paintsundo.pipeline.spread import SpreadPipeline
+from paintsundo.undo.pipeline.paints_undo import PaintsUndoPipeline
+from paintsundo.undo.pipeline.settings import KeyframeSettings, VideoSettings
+from paintsundo.undo.pipeline.spread import SpreadPipeline
+from paintsundo.undo.runtime.model_sets import load_multi_frame, load_single_frame
+from paintsundo.undo.runtime.prepared import FOLDER_VARIABLE
 from paintsundo.weights.release import MULTI_FRAME, SINGLE_FRAME, component
 from released_random import ROOT, TOKENIZERS, median_seconds, random_component, synchronised_seconds
 

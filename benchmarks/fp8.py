@@ -23,7 +23,7 @@ from torch import nn
 
 from first_picture import PICTURE, PROMPT, job, psnr, write_weights
 from paintsundo.hub import layout
-from paintsundo.pipeline.paints_undo import PaintsUndoPipeline
+from paintsundo.undo.pipeline.paints_undo import PaintsUndoPipeline
 from released_random import median_seconds
 
 E4M3 = torch.float8_e4m3fn

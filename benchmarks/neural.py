@@ -28,21 +28,26 @@ import numpy as np
 import torch
 from PIL import Image
 
-from paintsundo.pipeline import video as video_stage
-from paintsundo.pipeline.acceleration import (
+from paintsundo.sizes import parse_size
+from paintsundo.undo.pipeline import video as video_stage
+from paintsundo.undo.pipeline.images import nearest_bucket
+from paintsundo.undo.pipeline.keyframes import keyframe_sequence
+from paintsundo.undo.pipeline.settings import (
+    PRESET_STEPS,
+    KeyframeSettings,
+    VideoSettings,
+    allocator_environment,
+)
+from paintsundo.undo.pipeline.video import video_frames
+from paintsundo.undo.runtime.acceleration import (
     choose_attention_kernels,
     compile_blocks,
     compile_image_decoder,
     compile_limits,
 )
-from paintsundo.pipeline.images import nearest_bucket
-from paintsundo.pipeline.keyframes import keyframe_sequence
-from paintsundo.pipeline.models import modules_of
-from paintsundo.pipeline.placement import FAST, MEMORY_PLANS, Placement
-from paintsundo.pipeline.settings import PRESET_STEPS, KeyframeSettings, VideoSettings, allocator_environment
-from paintsundo.pipeline.video import video_frames
-from paintsundo.settings import parse_buckets
-from paintsundo.sizes import parse_size
+from paintsundo.undo.runtime.model_sets import modules_of
+from paintsundo.undo.runtime.placement import FAST, MEMORY_PLANS, Placement
+from paintsundo.undo.settings import parse_buckets
 from released_random import (
     ROOT,
     matmul_rate,

@@ -20,7 +20,7 @@ import torch.multiprocessing as mp
 from PIL import Image
 
 from neural import parse_variant, run_job
-from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
+from paintsundo.undo.pipeline.settings import KeyframeSettings, VideoSettings
 from released_random import ROOT, random_models
 
 

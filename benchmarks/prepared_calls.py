@@ -21,10 +21,10 @@ from torch.utils import _pytree as pytree
 from first_picture import PICTURE, PROMPT, write_weights
 from paintsundo.hub import layout
 from paintsundo.models.compiling import run_eager
-from paintsundo.pipeline.paints_undo import PaintsUndoPipeline
-from paintsundo.pipeline.prepared import CallRecorder, PreparedWork, module_tensors, package_name
-from paintsundo.pipeline.preparing import RECORDING_STEPS, Preparation
-from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
+from paintsundo.undo.pipeline.paints_undo import PaintsUndoPipeline
+from paintsundo.undo.pipeline.preparing import RECORDING_STEPS, Preparation
+from paintsundo.undo.pipeline.settings import KeyframeSettings, VideoSettings
+from paintsundo.undo.runtime.prepared import CallRecorder, PreparedWork, module_tensors, package_name
 from released_random import median_seconds
 
 

@@ -21,8 +21,8 @@ import cv2
 import numpy as np
 
 from paintsundo.picture import load_picture
-from paintsundo.procedural import WORKFLOW_NAMES, DrawingProcess
-from paintsundo.procedural.choice import choose_workflow
+from paintsundo.undo.procedural import WORKFLOW_NAMES, DrawingProcess
+from paintsundo.undo.procedural.choice import choose_workflow
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))

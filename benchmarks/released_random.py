@@ -10,8 +10,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from paintsundo.pipeline.models import MultiFrameModels, SingleFrameModels
-from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
+from paintsundo.undo.pipeline.settings import KeyframeSettings, VideoSettings
+from paintsundo.undo.runtime.model_sets import MultiFrameModels, SingleFrameModels
 from paintsundo.weights.release import MULTI_FRAME, SINGLE_FRAME, component
 
 ROOT = Path(__file__).resolve().parents[1]

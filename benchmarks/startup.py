@@ -16,7 +16,7 @@ from pathlib import Path
 
 from isolated import isolated_environment, python
 
-PIPELINE = "import paintsundo.pipeline.paints_undo as pipeline"
+PIPELINE = "import paintsundo.undo.pipeline.paints_undo as pipeline"
 START_CUDA = "pipeline.torch.cuda.is_available() and pipeline.torch.cuda.init()"
 ROWS = (
     ("`paintsundo --help` (the command's start)", ["-m", "paintsundo", "--help"]),

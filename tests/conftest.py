@@ -90,8 +90,8 @@ def manifest_lines(manifest: Path) -> list[dict]:
 
 def tiny_neural_settings():
     """The neural engine on the CPU at a size and step count the tiny checkpoints run in seconds."""
-    from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
-    from paintsundo.settings import Settings
+    from paintsundo.undo.pipeline.settings import KeyframeSettings, VideoSettings
+    from paintsundo.undo.settings import Settings
 
     return Settings(
         engine="neural",
@@ -112,7 +112,7 @@ def tiny_multi_frame():
     """The tiny multi-frame checkpoint in the released layout, loaded on the CPU."""
     import torch
 
-    from paintsundo.pipeline.models import load_multi_frame
+    from paintsundo.undo.runtime.model_sets import load_multi_frame
 
     return load_multi_frame(TINY_RELEASE / "paints_undo_multi_frame", torch.device("cpu"))
 
@@ -122,7 +122,7 @@ def tiny_single_frame():
     """The tiny single-frame checkpoint in the released layout, loaded on the CPU."""
     import torch
 
-    from paintsundo.pipeline.models import load_single_frame
+    from paintsundo.undo.runtime.model_sets import load_single_frame
 
     return load_single_frame(TINY_RELEASE / "paints_undo_single_frame", torch.device("cpu"))
 
@@ -131,10 +131,10 @@ def tiny_video(models, plan, **options) -> list:
     """Frames of a 3-keyframe video from tiny models on the CPU (2 steps unless options say)."""
     import torch
 
-    from paintsundo.pipeline.models import modules_of
-    from paintsundo.pipeline.placement import Placement
-    from paintsundo.pipeline.settings import VideoSettings
-    from paintsundo.pipeline.video import video_frames
+    from paintsundo.undo.pipeline.settings import VideoSettings
+    from paintsundo.undo.pipeline.video import video_frames
+    from paintsundo.undo.runtime.model_sets import modules_of
+    from paintsundo.undo.runtime.placement import Placement
 
     rng = np.random.default_rng(0)
     keyframes = [rng.integers(0, 255, (64, 48, 3), dtype=np.uint8) for _ in range(3)]

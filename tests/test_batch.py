@@ -15,7 +15,7 @@ import pytest
 
 from conftest import TINY_RELEASE, make_batch_folder, manifest_lines, tiny_neural_settings
 from paintsundo.batch import run_batch
-from paintsundo.settings import Settings
+from paintsundo.undo.settings import Settings
 
 FAST = Settings(engine="procedural", frames=6, size="64", hold=0)
 
@@ -226,7 +226,7 @@ def test_bad_batch_input_fails_with_one_line_and_writes_nothing(folder, tmp_path
 
 
 def test_neural_batch_loads_the_models_once_per_worker(folder, tmp_path, monkeypatch):
-    from paintsundo.pipeline import paints_undo
+    from paintsundo.undo.pipeline import paints_undo
 
     loads = []
     original = paints_undo.PaintsUndoPipeline._load

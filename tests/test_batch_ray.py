@@ -18,7 +18,7 @@ import ray
 from conftest import TINY_RELEASE, make_batch_folder, manifest_lines, tiny_neural_settings
 from paintsundo.batch import RayOptions, run_batch
 from paintsundo.errors import PaintsUndoError
-from paintsundo.settings import Settings
+from paintsundo.undo.settings import Settings
 
 FAST = Settings(engine="procedural", frames=6, size="64", hold=0)
 # Slow enough (about a second a picture) for a worker to be killed while it draws.

@@ -11,7 +11,7 @@ import pytest
 
 from kinds import KINDS, MADE
 from paintsundo.picture import load_picture, picture_from_array
-from paintsundo.procedural import DrawingProcess
+from paintsundo.undo.procedural import DrawingProcess
 
 FRAMES = 105
 

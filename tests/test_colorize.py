@@ -71,7 +71,7 @@ def flat_at(layers, row: int, column: int) -> tuple:
 
 @pytest.mark.parametrize("kind", ["ink", "pencil"])
 def test_each_region_takes_its_scribble_and_nothing_bleeds(kind):
-    from paintsundo.colorist import colorize_layers
+    from paintsundo.coloring.procedural import colorize_layers
 
     sketch = shapes(pencil=kind == "pencil", paper=255.0 if kind == "ink" else 236.0)
     layers = colorize_layers(sketch, scribbles(sketch.shape, STROKES), seed=1)
@@ -91,7 +91,7 @@ def test_each_region_takes_its_scribble_and_nothing_bleeds(kind):
 
 
 def test_shading_is_a_darker_cooler_band_on_the_side_away_from_the_light():
-    from paintsundo.colorist import colorize_layers
+    from paintsundo.coloring.procedural import colorize_layers
 
     sketch = shapes()
     layers = colorize_layers(sketch, scribbles(sketch.shape, STROKES), seed=3)
@@ -108,7 +108,7 @@ def test_shading_is_a_darker_cooler_band_on_the_side_away_from_the_light():
 
 
 def test_a_real_line_drawing_is_coloured_where_scribbled():
-    from paintsundo.colorist import colorize_layers
+    from paintsundo.coloring.procedural import colorize_layers
 
     sketch = np.asarray(Image.open(TURTLE).convert("RGB"))
     strokes = [
@@ -126,7 +126,7 @@ def test_a_real_line_drawing_is_coloured_where_scribbled():
 
 
 def test_opaque_hints_count_where_they_differ_from_the_sketch():
-    from paintsundo.colorist import colorize_layers
+    from paintsundo.coloring.procedural import colorize_layers
 
     sketch = shapes()
     painted = sketch.copy()
@@ -138,7 +138,7 @@ def test_opaque_hints_count_where_they_differ_from_the_sketch():
 
 
 def test_a_reference_palette_colours_the_regions_no_hint_reaches():
-    from paintsundo.colorist import colorize_layers
+    from paintsundo.coloring.procedural import colorize_layers
 
     sketch = shapes()
     reference = np.zeros((60, 90, 3), np.uint8)
@@ -159,7 +159,7 @@ def test_a_reference_palette_colours_the_regions_no_hint_reaches():
 
 
 def test_candidates_differ_by_seed_and_repeat_with_it():
-    from paintsundo.colorist import colorize_layers
+    from paintsundo.coloring.procedural import colorize_layers
 
     sketch = shapes()
     hints = scribbles(sketch.shape, STROKES)
@@ -220,9 +220,9 @@ def test_the_command_writes_candidates_sheet_manifest_layers_and_video(turtle_fi
 
 
 def test_the_video_runs_from_blank_through_the_lines_to_the_picture():
-    from paintsundo.colorist import colorize_layers
-    from paintsundo.colorize import colouring_process
-    from paintsundo.settings import Settings
+    from paintsundo.coloring.api import colouring_process
+    from paintsundo.coloring.procedural import colorize_layers
+    from paintsundo.undo.settings import Settings
 
     sketch = np.asarray(Image.open(TURTLE).convert("RGB"))
     layers = colorize_layers(sketch, scribbles(sketch.shape, [((240, 200), (320, 220), GREEN)]), seed=4)
@@ -269,7 +269,7 @@ def test_bad_input_gets_one_error_line_and_no_output(tmp_path, make_args, messag
 
 def test_a_colouring_batch_finds_hints_by_name_and_resumes(tmp_path):
     from paintsundo.batch import ColorizeJob, run_batch
-    from paintsundo.settings import Settings
+    from paintsundo.undo.settings import Settings
 
     sketches = tmp_path / "in"
     sketches.mkdir()
@@ -297,7 +297,7 @@ def test_a_colouring_batch_finds_hints_by_name_and_resumes(tmp_path):
 def test_two_scribbles_in_one_region_divide_it_along_a_line_that_stops_short():
     """LazyBrush's soft barriers: a line that does not close a region still guides where one
     scribble's colour gives way to the other's."""
-    from paintsundo.colorist import colorize_layers
+    from paintsundo.coloring.procedural import colorize_layers
 
     sketch = np.full((240, 240, 3), 255, np.uint8)
     cv2.circle(sketch, (120, 120), 100, (0, 0, 0), 3)
@@ -311,7 +311,7 @@ def test_two_scribbles_in_one_region_divide_it_along_a_line_that_stops_short():
 
 def test_a_sketch_painted_over_and_saved_as_jpeg_gives_clean_hints(tmp_path):
     """JPEG's ringing along the lines and its blocks of noise are no scribbles."""
-    from paintsundo.colorist import colorize_layers
+    from paintsundo.coloring.procedural import colorize_layers
 
     sketch = np.asarray(Image.open(TURTLE).convert("RGB"))
     painted = sketch.copy()

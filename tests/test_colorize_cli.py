@@ -80,7 +80,7 @@ def test_neural_options_auto_passed_over_are_named_with_the_true_reason(drawing,
 
 
 def test_a_sketch_with_neither_hints_nor_a_reference_is_refused_not_copied(drawing):
-    from paintsundo.colorize import colorize
+    from paintsundo.coloring.api import colorize
     from paintsundo.errors import PaintsUndoError
 
     sketch, _ = drawing
@@ -95,7 +95,7 @@ def test_a_sketch_with_neither_hints_nor_a_reference_is_refused_not_copied(drawi
 def test_hints_flattened_onto_black_are_refused_and_onto_white_colour(drawing):
     """A transparent scribble layer saved without its transparency: onto black, every region would
     take the black and the lines would be lost; onto white, the white is paper and no hint."""
-    from paintsundo.colorist import colorize_layers
+    from paintsundo.coloring.procedural import colorize_layers
 
     sketch, hints = drawing
     layer = Image.open(hints).convert("RGBA")

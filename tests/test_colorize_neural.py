@@ -35,7 +35,7 @@ def sketch() -> np.ndarray:
 
 
 def neural(tiny_models, **options):
-    from paintsundo.neural_colorist import NeuralColorize
+    from paintsundo.coloring.neural import NeuralColorize
 
     base, controlnet = tiny_models
     return NeuralColorize(
@@ -44,7 +44,7 @@ def neural(tiny_models, **options):
 
 
 def pictures(sketch, tiny_models, hints=None, seed=3, count=1, **options) -> list[np.ndarray]:
-    from paintsundo.neural_colorist import neural_candidates
+    from paintsundo.coloring.neural import neural_candidates
 
     layers, _ = neural_candidates(sketch, hints, None, seed, count, neural(tiny_models, **options))
     return [each.composite() for each in layers]
@@ -67,7 +67,7 @@ def test_each_control_preset_changes_the_picture(sketch, tiny_models):
 
 
 def test_the_scribbles_flat_colours_are_the_starting_picture(sketch, tiny_models, monkeypatch):
-    from paintsundo.pipeline.lineart_colorist import LineartColorist
+    from paintsundo.coloring.controlnet import LineartColorist
 
     hints = np.zeros((96, 96, 4), np.uint8)
     hints[40:46, 50:60] = (40, 160, 60, 255)  # across the shell
@@ -89,7 +89,7 @@ def test_the_scribbles_flat_colours_are_the_starting_picture(sketch, tiny_models
 
 
 def test_the_result_has_the_sketchs_size_with_its_lines_laid_over(sketch, tiny_models):
-    from paintsundo.colorist import read_lines
+    from paintsundo.coloring.procedural import read_lines
 
     kept = pictures(sketch, tiny_models)[0]
     bare = pictures(sketch, tiny_models, keep_lines=False)[0]
@@ -101,7 +101,7 @@ def test_the_result_has_the_sketchs_size_with_its_lines_laid_over(sketch, tiny_m
 
 
 def test_medium_tags_are_dropped_from_the_taggers_prompt(sketch, tiny_models, monkeypatch):
-    from paintsundo import neural_colorist
+    from paintsundo.coloring import neural as neural_colorist
 
     monkeypatch.setattr(
         neural_colorist, "_tagger", lambda folder: lambda picture: "1girl, monochrome, lineart, smile"
@@ -174,7 +174,7 @@ def test_a_colouring_batch_runs_the_neural_colourist(sketch, tiny_models, tmp_pa
 
 
 def test_the_model_works_at_its_native_size_and_reads_white_lines_on_black():
-    from paintsundo.pipeline.lineart_colorist import control_picture, model_size
+    from paintsundo.coloring.controlnet import control_picture, model_size
 
     assert model_size(96, 96) == (512, 512), "small sketches are scaled up to the model's size"
     assert model_size(1024, 2048) == (384, 768), "large ones down, the aspect kept"
@@ -200,7 +200,7 @@ def test_memory_modes_are_checked_before_any_work(tiny_models, tmp_path):
 
 
 def test_a_reference_steers_the_colours_through_the_ip_adapter(sketch, tiny_models, tiny_adapter):
-    from paintsundo.neural_colorist import neural_candidates
+    from paintsundo.coloring.neural import neural_candidates
 
     warm = np.full((64, 64, 3), (230, 120, 40), np.uint8)
     cool = np.full((64, 64, 3), (40, 90, 220), np.uint8)
@@ -260,7 +260,7 @@ def test_download_colorize_fetches_the_models_that_colorize_then_finds(
     fetched = {path.name for path in weights.rglob("*")}
     assert not fetched & {"Anything-V3.0.ckpt", "diffusion_pytorch_model.bin"}, "no pickle is fetched"
     assert "diffusion_pytorch_model.fp16.safetensors" not in fetched, "nor a variant that is not read"
-    from paintsundo.neural_colorist import NeuralColorize, choose_colorist, neural_candidates
+    from paintsundo.coloring.neural import NeuralColorize, choose_colorist, neural_candidates
 
     found = NeuralColorize(models=weights, prompt="1girl", steps=2, device="cpu")
     chosen = choose_colorist("auto", NeuralColorize(models=weights))

@@ -13,8 +13,8 @@ from conftest import channels_last, relative_error, tiny_video
 def test_compiled_unet_gives_the_same_video(tiny_multi_frame):
     import numpy as np
 
-    from paintsundo.pipeline.acceleration import compile_blocks
-    from paintsundo.pipeline.placement import FAST
+    from paintsundo.undo.runtime.acceleration import compile_blocks
+    from paintsundo.undo.runtime.placement import FAST
 
     plain = np.stack(tiny_video(tiny_multi_frame, FAST))
     models = copy.deepcopy(tiny_multi_frame)
@@ -32,7 +32,7 @@ def test_compiled_unet_gives_the_same_video(tiny_multi_frame):
 
 
 def test_compiling_the_single_frame_unet_takes_its_declared_blocks(tiny_single_frame):
-    from paintsundo.pipeline.acceleration import compile_blocks
+    from paintsundo.undo.runtime.acceleration import compile_blocks
 
     unet = copy.deepcopy(tiny_single_frame.unet)
     compile_blocks(unet, backend="eager")
@@ -43,7 +43,7 @@ def test_compiling_the_single_frame_unet_takes_its_declared_blocks(tiny_single_f
 
 @torch.inference_mode()
 def test_compiled_keyframe_decoder_gives_the_same_picture(tiny_single_frame):
-    from paintsundo.pipeline.acceleration import compile_image_decoder
+    from paintsundo.undo.runtime.acceleration import compile_image_decoder
 
     torch.manual_seed(0)
     latents = torch.randn(1, 4, 10, 8)
@@ -57,7 +57,7 @@ def test_compiled_keyframe_decoder_gives_the_same_picture(tiny_single_frame):
 
 
 def test_dynamo_limits_are_raised_for_a_run_and_given_back():
-    from paintsundo.pipeline.acceleration import RECOMPILE_LIMIT, compile_limits
+    from paintsundo.undo.runtime.acceleration import RECOMPILE_LIMIT, compile_limits
 
     before = torch._dynamo.config.recompile_limit
     with compile_limits():

@@ -21,7 +21,7 @@ def vector_run(tmp_path_factory):
     command = [
         sys.executable,
         "-m",
-        "paintsundo.conformance",
+        "paintsundo.undo.conformance",
         "vectors",
         str(REFERENCE / "vectors"),
         str(out),
@@ -72,7 +72,14 @@ def test_a_wrong_answer_fails_the_run(tmp_path):
     io = load_file(REFERENCE / "vectors" / "mf_resampler.io.safetensors")
     save_file({"x": io["x"]}, ref / "mf_resampler.io.safetensors")
     save_file({"out": io["out"] * 1.01}, ref / "mf_resampler.expected.safetensors")
-    command = [sys.executable, "-m", "paintsundo.conformance", "vectors", str(ref), str(tmp_path / "out")]
+    command = [
+        sys.executable,
+        "-m",
+        "paintsundo.undo.conformance",
+        "vectors",
+        str(ref),
+        str(tmp_path / "out"),
+    ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert result.returncode == 1 and "FAIL" in result.stdout
     save_file({"out": io["out"]}, ref / "mf_resampler.expected.safetensors")
@@ -82,7 +89,7 @@ def test_a_wrong_answer_fails_the_run(tmp_path):
 
 
 def test_full_size_key_listings_equal_the_release(tmp_path):
-    command = [sys.executable, "-m", "paintsundo.conformance", "keys", str(tmp_path)]
+    command = [sys.executable, "-m", "paintsundo.undo.conformance", "keys", str(tmp_path)]
     result = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     listings = sorted((REFERENCE / "checkpoints").glob("*.tsv"))

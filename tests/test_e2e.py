@@ -17,7 +17,7 @@ def test_conformance_e2e_reproduces_the_reference_flow(tmp_path):
     command = [
         sys.executable,
         "-m",
-        "paintsundo.conformance",
+        "paintsundo.undo.conformance",
         "e2e",
         str(DATA / "tiny-release"),
         str(DATA / "reference" / "e2e"),

@@ -18,10 +18,10 @@ def test_a_whole_picture_reads_the_video_models_on_another_thread(monkeypatch, t
 
     import numpy as np
 
-    import paintsundo.pipeline.paints_undo as module
+    import paintsundo.undo.pipeline.paints_undo as module
     from paintsundo.errors import PaintsUndoError
     from paintsundo.hub import layout
-    from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
+    from paintsundo.undo.pipeline.settings import KeyframeSettings, VideoSettings
 
     readers = []
 
@@ -55,7 +55,7 @@ def test_starting_a_gpu_ahead_is_once_per_device_and_quiet_when_it_fails(monkeyp
     it fails (here: no CUDA) nothing is printed or raised, since the run's own use reports it."""
     import threading
 
-    from paintsundo.pipeline.device_start import start_device
+    from paintsundo.undo.runtime.device_start import start_device
 
     failures = []
     monkeypatch.setattr(threading, "excepthook", failures.append)
@@ -120,8 +120,8 @@ def test_weights_are_read_onto_the_gpu_early_only_where_the_plan_keeps_them_ther
     """Both models' files, the keyframes' first, in loading order; only where the memory plan keeps
     every model on the GPU even with them all read there already (so "auto" still chooses it):
     the tiny weights count as 3 GiB here, so 8 GiB free is enough for "fast" but not twice over."""
-    import paintsundo.pipeline.device_start as device_start
-    import paintsundo.pipeline.placement as placement
+    import paintsundo.undo.runtime.device_start as device_start
+    import paintsundo.undo.runtime.placement as placement
     from paintsundo.hub import layout
 
     monkeypatch.setattr(placement, "free_gpu_memory", lambda device: free_gib * 2**30)
@@ -157,7 +157,7 @@ def test_the_early_start_imports_neither_diffusers_nor_transformers():
     import sys
 
     code = (
-        "import sys, paintsundo.pipeline.device_start, paintsundo.weights.release;"
+        "import sys, paintsundo.undo.runtime.device_start, paintsundo.weights.release;"
         "print(sorted(m for m in ('diffusers', 'transformers') if m in sys.modules))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -10,11 +10,11 @@ import pytest
 import typer
 
 from paintsundo.cli import app, batch, colorize, compiling, models, neural, run, webapp  # noqa: F401
-from paintsundo.neural_colorist import CONTROLS
-from paintsundo.neural_colorist import MEMORY_MODES as COLOURIST_MEMORY_MODES
+from paintsundo.coloring.neural import CONTROLS
+from paintsundo.coloring.neural import MEMORY_MODES as COLOURIST_MEMORY_MODES
 from paintsundo.outputs import FORMATS
-from paintsundo.pipeline.settings import MEMORY_MODES, PRESET_STEPS
-from paintsundo.settings import COLORIZE_ENGINES, ENGINES, WORKFLOWS
+from paintsundo.undo.pipeline.settings import MEMORY_MODES, PRESET_STEPS
+from paintsundo.undo.settings import COLORIZE_ENGINES, ENGINES, WORKFLOWS
 
 ROOT_COMMAND = typer.main.get_command(app)
 COMMANDS = sorted(ROOT_COMMAND.commands)

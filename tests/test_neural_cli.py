@@ -194,7 +194,7 @@ def test_doctor_reports_weights_and_device(tmp_path):
 
 def test_api_reports_progress_per_stage_and_uses_user_keyframes_alone(small_png, example_paths):
     from paintsundo import Settings, draw_process
-    from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
+    from paintsundo.undo.pipeline.settings import KeyframeSettings, VideoSettings
 
     seen: dict[str, list[tuple[int, int]]] = {}
     settings = Settings(
@@ -240,7 +240,7 @@ def test_settings_batch_and_manifests_follow_one_seed_rule():
     """The API's rule is the command's: the seed drives both stages, a stage's own seed wins, and
     none gives the reference app's pair; a batch's picture seed counts as given."""
     from paintsundo.batch.work import seeded
-    from paintsundo.settings import Settings
+    from paintsundo.undo.settings import Settings
 
     def seeds(settings: Settings) -> tuple[int, int, int]:
         return settings.procedural_seed, settings.keyframe_settings.seed, settings.video_settings.seed

@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 
 from paintsundo.errors import PaintsUndoError
-from paintsundo.pipeline import keyframes as keyframe_stage
-from paintsundo.pipeline import video as video_stage
-from paintsundo.pipeline.images import nearest_bucket, resize_and_center_crop
-from paintsundo.pipeline.paints_undo import place_user_keyframes, segment_timeline
-from paintsundo.pipeline.placement import FAST
-from paintsundo.pipeline.settings import VIDEO_BUCKETS, KeyframeSettings, VideoSettings
 from paintsundo.timeline import Keyframe
+from paintsundo.undo.pipeline import keyframes as keyframe_stage
+from paintsundo.undo.pipeline import video as video_stage
+from paintsundo.undo.pipeline.images import nearest_bucket, resize_and_center_crop
+from paintsundo.undo.pipeline.paints_undo import place_user_keyframes, segment_timeline
+from paintsundo.undo.pipeline.settings import VIDEO_BUCKETS, KeyframeSettings, VideoSettings
+from paintsundo.undo.runtime.placement import FAST
 
 
 @pytest.mark.parametrize(
@@ -99,7 +99,7 @@ def test_video_drops_each_segments_last_frame_joins_and_reverses(monkeypatch):
 
 
 def test_the_memory_plan_sets_the_segment_batch_unless_the_settings_do(monkeypatch):
-    from paintsundo.pipeline.placement import BALANCED, LOW
+    from paintsundo.undo.runtime.placement import BALANCED, LOW
 
     batches = []
 
@@ -149,8 +149,8 @@ def test_batched_cfg_and_segment_batches_match_the_plain_path():
 
     import torch
 
-    from paintsundo.pipeline.models import load_multi_frame, modules_of
-    from paintsundo.pipeline.placement import Placement
+    from paintsundo.undo.runtime.model_sets import load_multi_frame, modules_of
+    from paintsundo.undo.runtime.placement import Placement
 
     root = __import__("conftest").ROOT / "tests" / "data" / "tiny-release" / "paints_undo_multi_frame"
     models = load_multi_frame(root, torch.device("cpu"))

@@ -208,7 +208,7 @@ def test_settings_validate_their_values():
 def test_settings_read_manifests_that_used_the_earlier_names():
     """Before 0.2.0 a manifest named the neural stages' settings "keyframes" and "video"; batch runs
     resume from such manifests."""
-    from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
+    from paintsundo.undo.pipeline.settings import KeyframeSettings, VideoSettings
 
     written = Settings(
         keyframe_settings=KeyframeSettings(steps=7, operation_steps=(500,)),

@@ -14,8 +14,8 @@ from PIL import ExifTags, Image
 from paintsundo import Settings, draw_process
 from paintsundo.errors import PaintsUndoError
 from paintsundo.picture import load_picture
-from paintsundo.procedural import DrawingProcess
 from paintsundo.sizes import output_size, parse_size
+from paintsundo.undo.procedural import DrawingProcess
 
 
 def save(tmp_path: Path, image: Image.Image, name: str) -> Path:

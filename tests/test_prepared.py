@@ -11,7 +11,7 @@ from conftest import TINY_RELEASE
 
 
 def job():
-    from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
+    from paintsundo.undo.pipeline.settings import KeyframeSettings, VideoSettings
 
     keys = KeyframeSettings(width=64, height=64, operation_steps=(400, 999), steps=2)
     return keys, VideoSettings(steps=2, buckets=((64, 64),))
@@ -24,8 +24,8 @@ PICTURE = np.full((64, 64, 3), 200, np.uint8)
 def recorded():
     """The tiny job's frames run plainly, and its calls recorded through the preparation's route."""
     from paintsundo.hub import layout
-    from paintsundo.pipeline.paints_undo import PaintsUndoPipeline
-    from paintsundo.pipeline.prepared import CallRecorder
+    from paintsundo.undo.pipeline.paints_undo import PaintsUndoPipeline
+    from paintsundo.undo.runtime.prepared import CallRecorder
 
     paths = layout(TINY_RELEASE, "test")
     plain = PaintsUndoPipeline(paths, "cpu", "fast")(PICTURE, *job(), prompt="1girl").frames
@@ -35,7 +35,7 @@ def recorded():
 
 
 def run_with(paths, work):
-    from paintsundo.pipeline.paints_undo import PaintsUndoPipeline
+    from paintsundo.undo.pipeline.paints_undo import PaintsUndoPipeline
 
     return PaintsUndoPipeline(paths, "cpu", "fast", calls=work)(PICTURE, *job(), prompt="1girl")
 
@@ -45,7 +45,7 @@ def largest_difference(frames, reference) -> int:
 
 
 def test_a_call_is_keyed_by_block_weights_layout_shapes_and_values():
-    from paintsundo.pipeline.prepared import call_signature, module_tensors, package_name, weights_layout
+    from paintsundo.undo.runtime.prepared import call_signature, module_tensors, package_name, weights_layout
 
     block = torch.nn.Conv2d(4, 4, 3)
     layout = weights_layout(module_tensors(block))
@@ -68,7 +68,7 @@ def test_a_call_is_keyed_by_block_weights_layout_shapes_and_values():
 
 
 def test_the_machine_folder_changes_with_torch_the_gpu_and_our_code(monkeypatch, tmp_path):
-    from paintsundo.pipeline import prepared
+    from paintsundo.undo.pipeline import prepared
 
     cpu = torch.device("cpu")
     folder = prepared.machine_folder(cpu, tmp_path)
@@ -86,7 +86,7 @@ def test_the_machine_folder_changes_with_torch_the_gpu_and_our_code(monkeypatch,
 
 
 def test_calls_without_a_package_run_eager_and_are_counted(recorded, tmp_path):
-    from paintsundo.pipeline.prepared import PreparedWork
+    from paintsundo.undo.runtime.prepared import PreparedWork
 
     paths, plain, calls = recorded
     work = PreparedWork(tmp_path, torch.device("cpu"))
@@ -97,7 +97,7 @@ def test_calls_without_a_package_run_eager_and_are_counted(recorded, tmp_path):
 
 
 def test_a_damaged_package_runs_eager_is_reported_and_removed(recorded, tmp_path):
-    from paintsundo.pipeline.prepared import PreparedWork, package_name
+    from paintsundo.undo.runtime.prepared import PreparedWork, package_name
 
     paths, plain, calls = recorded
     damaged = tmp_path / package_name(next(iter(calls)))
@@ -115,7 +115,7 @@ class Step(torch.nn.Module):
 
 
 def test_every_kind_of_block_is_recorded_but_calls_given_a_module_are_not(recorded):
-    from paintsundo.pipeline.prepared import CallRecorder
+    from paintsundo.undo.runtime.prepared import CallRecorder
 
     _, _, calls = recorded
     kinds = {signature[0].rsplit(".", 2)[-2] for signature in calls}
@@ -128,8 +128,8 @@ def test_every_kind_of_block_is_recorded_but_calls_given_a_module_are_not(record
 
 def test_unprepared_gpu_runs_find_nothing_and_compiling_in_process_routes_nothing(tmp_path, monkeypatch):
     from paintsundo.hub import layout
-    from paintsundo.pipeline.paints_undo import PaintsUndoPipeline
-    from paintsundo.pipeline.prepared import FOLDER_VARIABLE, prepared_work
+    from paintsundo.undo.pipeline.paints_undo import PaintsUndoPipeline
+    from paintsundo.undo.runtime.prepared import FOLDER_VARIABLE, prepared_work
 
     monkeypatch.setenv(FOLDER_VARIABLE, str(tmp_path))
     assert prepared_work(torch.device("cpu")) is None, "packages are prepared for CUDA GPUs"
@@ -139,8 +139,8 @@ def test_unprepared_gpu_runs_find_nothing_and_compiling_in_process_routes_nothin
 def test_a_package_built_ahead_is_used_by_the_next_run(recorded, tmp_path):
     """One real AOTInductor package (a small block, on the CPU), exported and built by the functions
     that `paintsundo compile` runs in its worker processes."""
-    from paintsundo.pipeline.prepared import PackageRunner, PreparedWork, package_name
-    from paintsundo.pipeline.preparing import compile_exported, export_call
+    from paintsundo.undo.pipeline.preparing import compile_exported, export_call
+    from paintsundo.undo.runtime.prepared import PackageRunner, PreparedWork, package_name
 
     paths, plain, calls = recorded
     smallest = min(calls.values(), key=lambda call: sum(t.numel() for t in call.module.parameters()))
@@ -158,7 +158,7 @@ def test_a_package_built_ahead_is_used_by_the_next_run(recorded, tmp_path):
 
 def test_a_torch_build_that_cannot_load_its_packages_is_found_before_the_rest_are_built(recorded, tmp_path):
     from paintsundo.errors import PaintsUndoError
-    from paintsundo.pipeline.preparing import Preparation
+    from paintsundo.undo.pipeline.preparing import Preparation
 
     _, _, calls = recorded
     package = tmp_path / "first.pt2"
@@ -187,7 +187,7 @@ def test_the_command_refuses_a_cpu_in_one_line_and_says_what_ran_eager(tmp_path,
 
 
 def test_the_app_says_when_compiled_work_is_not_prepared_for_its_gpu(monkeypatch):
-    import paintsundo.neural
+    import paintsundo.undo.neural
     from paintsundo.app.layout import build
     from paintsundo.app.scratch import Scratch
     from paintsundo.app.server import compiled_work_note
@@ -195,7 +195,7 @@ def test_the_app_says_when_compiled_work_is_not_prepared_for_its_gpu(monkeypatch
     assert compiled_work_note() == "", "no GPU here: nothing to prepare"
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     for state, said in [("unprepared", True), ("prepared", False), ("unloadable", False)]:
-        monkeypatch.setattr(paintsundo.neural, "compiled_work_state", lambda device, state=state: state)
+        monkeypatch.setattr(paintsundo.undo.neural, "compiled_work_state", lambda device, state=state: state)
         assert ("`paintsundo compile` prepares it once" in compiled_work_note()) == said
     note = "Compiled work is not prepared for this GPU"
     scratch = Scratch()
@@ -218,7 +218,7 @@ extern "C" int matches(const char* text) {
 LOAD_IT = """
 import ctypes, sys, torch
 if sys.argv[2] == "shared":
-    from paintsundo.pipeline.prepared import share_cpp_runtime
+    from paintsundo.undo.runtime.prepared import share_cpp_runtime
     share_cpp_runtime()
 print(ctypes.CDLL(sys.argv[1]).matches(b"cuda:0"))
 """

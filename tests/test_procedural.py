@@ -7,8 +7,8 @@ import pytest
 
 from conftest import colourful_fraction, white_fraction
 from paintsundo.picture import load_picture
-from paintsundo.procedural import BEHAVIOURS, DrawingProcess
-from paintsundo.procedural.workflows import workflows
+from paintsundo.undo.procedural import BEHAVIOURS, DrawingProcess
+from paintsundo.undo.procedural.workflows import workflows
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ def linear_stages() -> list[list[torch.nn.Module]]:
 
 
 def test_memory_plans_keep_what_they_promise():
-    from paintsundo.pipeline.placement import BALANCED, FAST, LOW, Placement
+    from paintsundo.undo.runtime.placement import BALANCED, FAST, LOW, Placement
 
     (a, b), (c, d) = stages = linear_stages()
     fast = Placement(torch.device("cpu"), FAST, stages)
@@ -37,8 +37,8 @@ def test_memory_plans_keep_what_they_promise():
 def test_offloaded_weights_keep_their_channels_last_layout():
     """Compiled UNets' code expects channels-last convolution weights: packing them into the host
     buffer of an offloading plan, and taking them off and back, must keep those strides."""
-    from paintsundo.pipeline.acceleration import use_channels_last
-    from paintsundo.pipeline.placement import LOW, Placement
+    from paintsundo.undo.runtime.acceleration import use_channels_last
+    from paintsundo.undo.runtime.placement import LOW, Placement
 
     modules = [torch.nn.Conv2d(4, 8, 3), torch.nn.Conv3d(8, 8, (3, 1, 1)), torch.nn.Linear(2, 2)]
     for module in modules:
@@ -119,7 +119,7 @@ def test_group_norm_gathers_channels_first_with_the_same_result(dtype):
 
 
 def test_programs_ask_for_expandable_segments_unless_the_user_set_the_allocator():
-    from paintsundo.pipeline.settings import allocator_environment
+    from paintsundo.undo.pipeline.settings import allocator_environment
 
     assert allocator_environment({"HOME": "/home/x"}) == {
         "PYTORCH_CUDA_ALLOC_CONF": "expandable_segments:True"
@@ -138,7 +138,7 @@ def test_the_command_sets_the_allocator_before_cuda_and_the_library_does_not(tmp
 
     script = (
         "import os, sys\n"
-        "from paintsundo.pipeline.paints_undo import PaintsUndoPipeline\n"
+        "from paintsundo.undo.pipeline.paints_undo import PaintsUndoPipeline\n"
         "assert 'PYTORCH_CUDA_ALLOC_CONF' not in os.environ\n"
         "sys.argv = ['paintsundo', '--version']\n"
         "from paintsundo.cli import main\n"
@@ -155,7 +155,7 @@ def test_the_command_sets_the_allocator_before_cuda_and_the_library_does_not(tmp
 
 @pytest.mark.parametrize(("free_gib", "mode"), [(40, "fast"), (9, "balanced"), (5, "low")])
 def test_auto_picks_the_fastest_plan_that_fits(monkeypatch, free_gib, mode):
-    from paintsundo.pipeline import placement
+    from paintsundo.undo.pipeline import placement
 
     monkeypatch.setattr(placement, "free_gpu_memory", lambda device: free_gib * 2**30)
     sizes = [int(1.9 * 2**30), int(4.8 * 2**30)]  # the released stages' weights in their dtypes
@@ -187,10 +187,10 @@ def test_sampling_reads_no_values_back_step_by_step(tiny_single_frame, tiny_mult
     """More steps make no more reads: the host can queue the next steps while the GPU works."""
     import numpy as np
 
-    from paintsundo.pipeline.keyframes import generate_keyframes
-    from paintsundo.pipeline.models import modules_of
-    from paintsundo.pipeline.placement import FAST, Placement
-    from paintsundo.pipeline.settings import KeyframeSettings
+    from paintsundo.undo.pipeline.keyframes import generate_keyframes
+    from paintsundo.undo.pipeline.settings import KeyframeSettings
+    from paintsundo.undo.runtime.model_sets import modules_of
+    from paintsundo.undo.runtime.placement import FAST, Placement
 
     with value_reads() as reads:
         float(torch.ones(1))
@@ -211,7 +211,7 @@ def test_sampling_reads_no_values_back_step_by_step(tiny_single_frame, tiny_mult
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32])
 def test_per_item_scaling_rounds_as_python_floats_do(dtype):
     """The video denoiser scales by coefficients it never reads back: the same bits as before."""
-    from paintsundo.pipeline.denoisers import scaled_per_item
+    from paintsundo.undo.pipeline.denoisers import scaled_per_item
 
     torch.manual_seed(0)
     x = torch.randn(3, 4, 5, 6, 7).to(dtype)
@@ -225,7 +225,7 @@ def test_per_item_scaling_rounds_as_python_floats_do(dtype):
 
 
 def test_image_tokens_of_all_groups_come_from_one_call_per_bucket(tiny_multi_frame, monkeypatch):
-    from paintsundo.pipeline import video
+    from paintsundo.undo.pipeline import video
 
     torch.manual_seed(0)
     ends = [torch.rand(2, 3, 2, 64, 48) * 2 - 1, torch.rand(1, 3, 2, 64, 48) * 2 - 1]
@@ -251,7 +251,7 @@ def test_image_tokens_of_all_groups_come_from_one_call_per_bucket(tiny_multi_fra
 def test_every_memory_plan_gives_the_same_video(tiny_multi_frame):
     import numpy as np
 
-    from paintsundo.pipeline.placement import MEMORY_PLANS
+    from paintsundo.undo.runtime.placement import MEMORY_PLANS
 
     videos = {mode: np.stack(tiny_video(tiny_multi_frame, plan)) for mode, plan in MEMORY_PLANS.items()}
     assert videos["fast"].shape == (2 * 15, 64, 48, 3)
@@ -263,7 +263,7 @@ def test_every_memory_plan_gives_the_same_video(tiny_multi_frame):
 def test_conditionings_share_the_layers_before_cross_attention(tiny_multi_frame):
     """One x with two contexts per row gives what the whole batch gives with x repeated; inputs that
     differ in more than their contexts cannot be paired."""
-    from paintsundo.pipeline.denoisers import guided_pair
+    from paintsundo.undo.pipeline.denoisers import guided_pair
 
     unet = tiny_multi_frame.unet
     torch.manual_seed(0)
@@ -290,8 +290,8 @@ def test_cudnn_times_convolutions_while_sampling_as_the_plan_says(tiny_multi_fra
     more than it saves). The process's setting is back afterwards."""
     import dataclasses
 
-    from paintsundo.pipeline import video
-    from paintsundo.pipeline.placement import FAST
+    from paintsundo.undo.pipeline import video
+    from paintsundo.undo.runtime.placement import FAST
 
     seen: dict[str, list[bool]] = {"sample": [], "decode": []}
 
@@ -319,8 +319,8 @@ def test_attention_kernels_are_chosen_per_kind_of_attention(tiny_multi_frame, mo
     from torch.nn.attention import SDPBackend
 
     from paintsundo.models.unet3d import transformers
-    from paintsundo.pipeline.acceleration import ATTENTION_KERNELS, choose_attention_kernels
-    from paintsundo.pipeline.placement import FAST
+    from paintsundo.undo.runtime.acceleration import ATTENTION_KERNELS, choose_attention_kernels
+    from paintsundo.undo.runtime.placement import FAST
 
     unet = tiny_multi_frame.unet
     plain = np.stack(tiny_video(tiny_multi_frame, FAST))
@@ -352,7 +352,7 @@ def test_attention_kernels_are_chosen_per_kind_of_attention(tiny_multi_frame, mo
 
 def test_the_engine_chooses_attention_kernels_for_both_unets():
     from paintsundo.hub import ModelPaths
-    from paintsundo.pipeline.paints_undo import PaintsUndoPipeline
+    from paintsundo.undo.pipeline.paints_undo import PaintsUndoPipeline
 
     paths = ModelPaths(TINY / "paints_undo_single_frame", TINY / "paints_undo_multi_frame", TINY, "test")
     pipeline = PaintsUndoPipeline(paths, "cpu", memory="fast")
@@ -368,8 +368,8 @@ def test_the_engine_chooses_attention_kernels_for_both_unets():
 def test_presets_set_the_steps_and_explicit_steps_win():
     from paintsundo.cli.options import NeuralOptions
     from paintsundo.errors import PaintsUndoError
-    from paintsundo.pipeline.settings import PRESET_STEPS
-    from paintsundo.settings import Settings
+    from paintsundo.undo.pipeline.settings import PRESET_STEPS
+    from paintsundo.undo.settings import Settings
 
     quick = NeuralOptions(preset="quick").apply(Settings())
     steps = (quick.keyframe_settings.steps, quick.video_settings.steps)
@@ -381,7 +381,7 @@ def test_presets_set_the_steps_and_explicit_steps_win():
 
 
 def test_the_memory_modes_offered_are_the_plans_placement_knows():
-    from paintsundo.pipeline.placement import MEMORY_PLANS
-    from paintsundo.pipeline.settings import MEMORY_MODES
+    from paintsundo.undo.pipeline.settings import MEMORY_MODES
+    from paintsundo.undo.runtime.placement import MEMORY_PLANS
 
     assert ("auto", *MEMORY_PLANS) == MEMORY_MODES

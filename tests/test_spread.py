@@ -11,7 +11,7 @@ from conftest import TINY_RELEASE
 
 @pytest.mark.parametrize(("count", "parts"), [(6, 2), (7, 2), (4, 3), (2, 4), (1, 1), (5, 5), (9, 4)])
 def test_work_is_shared_in_contiguous_runs_that_differ_by_one_at_most(count, parts):
-    from paintsundo.pipeline.spread import share
+    from paintsundo.undo.pipeline.spread import share
 
     runs = share(count, parts)
     assert [index for run in runs for index in run] == list(range(count)), "every item once, in order"
@@ -23,8 +23,8 @@ def test_work_is_shared_in_contiguous_runs_that_differ_by_one_at_most(count, par
 @pytest.fixture(scope="module")
 def pipelines():
     from paintsundo.hub import layout
-    from paintsundo.pipeline.paints_undo import PaintsUndoPipeline
-    from paintsundo.pipeline.spread import SpreadPipeline
+    from paintsundo.undo.pipeline.paints_undo import PaintsUndoPipeline
+    from paintsundo.undo.pipeline.spread import SpreadPipeline
 
     paths = layout(TINY_RELEASE, "test")
     spread = SpreadPipeline(paths, ["cpu", "cpu"])  # two worker processes
@@ -33,7 +33,7 @@ def pipelines():
 
 
 def job():
-    from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
+    from paintsundo.undo.pipeline.settings import KeyframeSettings, VideoSettings
 
     keys = KeyframeSettings(width=64, height=64, operation_steps=(400, 999), steps=2)
     # Two keyframes and two ends make three segments: a batch of two on one device, of one on the other.
@@ -77,7 +77,7 @@ def test_gpus_are_checked_before_any_work(tmp_path):
     import subprocess
 
     from paintsundo.errors import PaintsUndoError
-    from paintsundo.settings import Settings
+    from paintsundo.undo.settings import Settings
 
     assert Settings(gpus=[1, 0]).gpus == (1, 0)
     for wrong, message in [((0, 0), "distinct"), ((-1,), "distinct")]:
@@ -124,7 +124,7 @@ def test_a_worker_that_dies_is_one_line_and_the_next_picture_starts_fresh_worker
 
 
 def test_how_each_devices_block_calls_ran_is_reported_together():
-    from paintsundo.pipeline.spread import _summed_calls
+    from paintsundo.undo.pipeline.spread import _summed_calls
 
     each = [{"prepared": 40, "eager": 2}, {"prepared": 38, "eager": 0, "broken": ["a.pt2: cut"]}]
     assert _summed_calls(each) == {"prepared": 78, "eager": 2, "broken": ["a.pt2: cut"]}

@@ -50,7 +50,7 @@ def test_chunked_video_decode_equals_the_whole_decode(tiny_video_vae, batch, chu
 @torch.inference_mode()
 def test_channels_last_chunked_decode_keeps_its_layout_and_result(tiny_video_vae, monkeypatch):
     from paintsundo.models.video_vae.temporal import VideoResBlock
-    from paintsundo.pipeline.acceleration import use_channels_last
+    from paintsundo.undo.runtime.acceleration import use_channels_last
 
     latents, reference, frames = decode_inputs(tiny_video_vae)
     plain = tiny_video_vae.decode(latents, reference, frames, chunk=2)
@@ -74,7 +74,7 @@ def test_channels_last_chunked_decode_keeps_its_layout_and_result(tiny_video_vae
 def test_compiled_video_decoder_gives_the_same_frames(tiny_video_vae):
     from paintsundo.models.video_vae.decoder import VideoDecoder
     from paintsundo.models.video_vae.temporal import VideoResBlock
-    from paintsundo.pipeline.acceleration import compile_blocks
+    from paintsundo.undo.runtime.acceleration import compile_blocks
 
     latents, reference, frames = decode_inputs(tiny_video_vae)
     plain = tiny_video_vae.decode(latents, reference, frames, chunk=2)

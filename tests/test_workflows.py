@@ -9,9 +9,9 @@ import pytest
 from kinds import KINDS, MADE, flat_graphic, landscape_painting, pencil_drawing
 from paintsundo.errors import PaintsUndoError
 from paintsundo.picture import load_picture
-from paintsundo.procedural import WORKFLOW_NAMES, DrawingProcess
-from paintsundo.procedural.choice import choose_workflow
-from paintsundo.procedural.workflows import workflows
+from paintsundo.undo.procedural import WORKFLOW_NAMES, DrawingProcess
+from paintsundo.undo.procedural.choice import choose_workflow
+from paintsundo.undo.procedural.workflows import workflows
 
 
 def lab(frame: np.ndarray) -> np.ndarray:

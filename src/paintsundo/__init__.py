@@ -9,19 +9,31 @@ from typing import TYPE_CHECKING
 from paintsundo._version import __version__
 
 _API = {
-    "RunResult": "paintsundo.api",
-    "draw_process": "paintsundo.api",
-    "make_video": "paintsundo.api",
+    "RunResult": "paintsundo.undo.api",
+    "draw_process": "paintsundo.undo.api",
+    "make_video": "paintsundo.undo.api",
     "PaintsUndoError": "paintsundo.errors",
-    "Settings": "paintsundo.settings",
+    "Settings": "paintsundo.undo.settings",
+    "colorize": "paintsundo.coloring.api",
+    "make_colorized": "paintsundo.coloring.api",
 }
 
-__all__ = ["PaintsUndoError", "RunResult", "Settings", "__version__", "draw_process", "make_video"]
+__all__ = [
+    "PaintsUndoError",
+    "RunResult",
+    "Settings",
+    "__version__",
+    "colorize",
+    "draw_process",
+    "make_colorized",
+    "make_video",
+]
 
 if TYPE_CHECKING:
-    from paintsundo.api import RunResult, draw_process, make_video
+    from paintsundo.coloring.api import colorize, make_colorized
     from paintsundo.errors import PaintsUndoError
-    from paintsundo.settings import Settings
+    from paintsundo.undo.api import RunResult, draw_process, make_video
+    from paintsundo.undo.settings import Settings
 
 
 def __getattr__(name: str) -> object:

@@ -15,14 +15,14 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
-from paintsundo.api import Process, draw_process, prepare_video
 from paintsundo.app.scratch import Scratch
 from paintsundo.errors import PaintsUndoError
 from paintsundo.outputs.provenance import provenance_text
 from paintsundo.outputs.writers import png_provenance
-from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
-from paintsundo.settings import Settings, parse_buckets
 from paintsundo.timeline import Progress
+from paintsundo.undo.api import Process, draw_process, prepare_video
+from paintsundo.undo.pipeline.settings import KeyframeSettings, VideoSettings
+from paintsundo.undo.settings import Settings, parse_buckets
 
 Downloads = tuple[str, str | None, list[str]]
 
@@ -109,7 +109,7 @@ def draw_procedural(
 
 
 def tag(upload: str | None, models: str | None) -> str:
-    from paintsundo.neural import tag as tag_picture
+    from paintsundo.undo.neural import tag as tag_picture
 
     try:
         return tag_picture(require_upload(upload), models=models)
@@ -134,7 +134,7 @@ def generate_keyframes(
     """Keyframes for the gallery, their files (the editable list) and the order to use them in."""
     from PIL import Image
 
-    from paintsundo.neural import keyframe_list
+    from paintsundo.undo.neural import keyframe_list
 
     source = require_upload(upload)
     try:
@@ -211,7 +211,7 @@ def generate_video(
     progress: gr.Progress = gr.Progress(),  # noqa: B008
 ) -> tuple[str, str | None, list[str], list[str]]:
     """Step 3: the video through the chosen keyframes, its frames for the gallery, and downloads."""
-    from paintsundo.neural import keyframes_video_process
+    from paintsundo.undo.neural import keyframes_video_process
 
     picked = chosen_keyframes(files or [], order)
     try:
@@ -281,8 +281,8 @@ def colour_sketch(
     """The coloured picture, its candidates, the video (if asked) and the downloads (PNGs, the
     OpenRaster layers, the manifest, the video); the neural colourist's models as given, where a box
     is empty the downloaded ones."""
-    from paintsundo.colorize import make_colorized
-    from paintsundo.neural_colorist import NeuralColorize
+    from paintsundo.coloring.api import make_colorized
+    from paintsundo.coloring.neural import NeuralColorize
 
     sketch, hints = editor_pictures(editor)
     folder = scratch.job_folder("colour-")

@@ -11,9 +11,9 @@ import gradio as gr
 from paintsundo.app import handlers
 from paintsundo.app.scratch import Scratch
 from paintsundo.hub import COLORIST_CONTROLNET_REPO
-from paintsundo.pipeline.settings import NEGATIVE_PROMPT, VIDEO_BUCKETS, KeyframeSettings, VideoSettings
-from paintsundo.procedural import BEHAVIOURS
-from paintsundo.settings import WORKFLOWS
+from paintsundo.undo.pipeline.settings import NEGATIVE_PROMPT, VIDEO_BUCKETS, KeyframeSettings, VideoSettings
+from paintsundo.undo.procedural import BEHAVIOURS
+from paintsundo.undo.settings import WORKFLOWS
 
 # Gradio's own schedule for the uploads it caches: every 10 minutes, those older than an hour go.
 CACHE_SWEEP = (600, 3600)

@@ -35,7 +35,7 @@ def compiled_work_note() -> str:
     """For a GPU without prepared compiled work: that the neural engine runs eager, and the fix."""
     import torch
 
-    from paintsundo.neural import compiled_work_state
+    from paintsundo.undo.neural import compiled_work_state
 
     if not torch.cuda.is_available() or compiled_work_state("cuda") != "unprepared":
         return ""

@@ -11,7 +11,7 @@ from typing import Any
 from paintsundo.batch.items import BatchItem, input_sha256, item_seed, settings_hash
 from paintsundo.errors import PaintsUndoError
 from paintsundo.outputs import sidecar
-from paintsundo.settings import Settings
+from paintsundo.undo.settings import Settings
 
 HINTS_MARK = ".hints"  # sketch.png's hints are sketch.hints.png (any picture suffix)
 
@@ -49,8 +49,8 @@ def hints_sha256(sketch: Path) -> str | None:
 
 def colour_item(item: BatchItem, settings: Settings, job: ColorizeJob) -> str:
     """Colour one sketch as the batch asks; the engine that did it."""
-    from paintsundo.colorize import make_colorized
-    from paintsundo.neural_colorist import NeuralColorize
+    from paintsundo.coloring.api import make_colorized
+    from paintsundo.coloring.neural import NeuralColorize
 
     video = item.output.with_suffix(f".{job.video}") if job.video else None
     hints = hints_for(item.input)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from paintsundo.errors import PaintsUndoError
 from paintsundo.picture import file_sha256
-from paintsundo.settings import Settings
+from paintsundo.undo.settings import Settings
 
 PICTURE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
 LIST_SUFFIXES = {".txt", ".lst", ".list"}

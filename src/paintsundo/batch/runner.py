@@ -23,7 +23,7 @@ from paintsundo.errors import PaintsUndoError
 from paintsundo.extras import NEURAL_PACKAGES, require_extra
 from paintsundo.outputs import check_writable
 from paintsundo.outputs.atomic import remove_stale_partials
-from paintsundo.settings import Settings
+from paintsundo.undo.settings import Settings
 
 # progress(finished, total, record): record is None for the initial call
 BatchProgress = Callable[[int, int, dict | None], None]

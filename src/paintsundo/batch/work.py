@@ -11,7 +11,7 @@ from paintsundo.batch.colouring import ColorizeJob, colour_item
 from paintsundo.batch.items import BatchItem
 from paintsundo.errors import PaintsUndoError
 from paintsundo.outputs import sidecar
-from paintsundo.settings import Settings
+from paintsundo.undo.settings import Settings
 
 
 def seeded(settings: Settings, seed: int) -> Settings:
@@ -51,7 +51,7 @@ def process_item(
     item: BatchItem, settings: dict, format: str, models: str | None, colorize: dict | None = None
 ) -> dict:
     """Draw one picture (or, with `colorize`, a ColorizeJob's fields, colour one sketch)."""
-    from paintsundo.api import make_video
+    from paintsundo.undo.api import make_video
 
     started = time.perf_counter()
     record = item_record(item)

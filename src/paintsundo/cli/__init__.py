@@ -14,7 +14,7 @@ from rich.text import Text
 from paintsundo._version import __version__
 from paintsundo.cli.help_format import Group, Typer
 from paintsundo.errors import PaintsUndoError
-from paintsundo.pipeline.settings import allocator_environment
+from paintsundo.undo.pipeline.settings import allocator_environment
 
 app = Typer(
     name="paintsundo",

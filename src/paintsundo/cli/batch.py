@@ -18,7 +18,7 @@ from paintsundo.cli.parsing import resolve_timing
 from paintsundo.cli.run import say_if_unprepared
 from paintsundo.errors import PaintsUndoError
 from paintsundo.outputs import FORMATS
-from paintsundo.settings import MAX_CANDIDATES, Settings
+from paintsundo.undo.settings import MAX_CANDIDATES, Settings
 
 if TYPE_CHECKING:
     from paintsundo.batch import BatchSummary, ColorizeJob
@@ -183,7 +183,7 @@ def _neural_options(
 ) -> dict:
     """The neural colourist's options as the workers take them, checked here: its models and prompt
     as given; the memory mode low when asked for, else fast."""
-    from paintsundo.neural_colorist import NeuralColorize
+    from paintsundo.coloring.neural import NeuralColorize
 
     options = NeuralColorize(
         **given, control=control, steps=steps, device=settings.device, models=models and str(models),

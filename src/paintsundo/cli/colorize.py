@@ -15,7 +15,7 @@ from paintsundo.cli.options import Opt
 from paintsundo.cli.parsing import resolve_timing
 from paintsundo.cli.progress import progress_bars
 from paintsundo.errors import PaintsUndoError
-from paintsundo.settings import COLORIZE_ENGINES, MAX_CANDIDATES, Settings
+from paintsundo.undo.settings import COLORIZE_ENGINES, MAX_CANDIDATES, Settings
 
 console = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
@@ -185,8 +185,8 @@ def colorize(
     """Colour SKETCH from colour scribbles (--hints): the lines stay as drawn, each region takes its
     scribble's colour, then cel shadows and highlights."""
     # The colouring code (scikit-image, OpenCV) loads only to colour, not for every command's start.
-    from paintsundo.colorize import make_colorized
-    from paintsundo.neural_colorist import NeuralColorize
+    from paintsundo.coloring.api import make_colorized
+    from paintsundo.coloring.neural import NeuralColorize
 
     neural_flags = _given_flags(context, NEURAL_ONLY)
     _refuse_unused(neural_flags, engine, _given_flags(context, VIDEO_ONLY) if video is None else [])

@@ -9,7 +9,7 @@ import typer
 from paintsundo.cli import app, options
 from paintsundo.cli.progress import progress_bars
 from paintsundo.cli.run import console
-from paintsundo.settings import Settings
+from paintsundo.undo.settings import Settings
 
 
 @app.command(name="compile")
@@ -34,7 +34,7 @@ def compile_work(
 
 def prepare_compiled_work(settings: Settings, models: Path | None, quiet: bool) -> None:
     """Record the job's block calls, say how long compiling them takes, then compile them."""
-    from paintsundo.neural import plan_compiled_work
+    from paintsundo.undo.neural import plan_compiled_work
 
     with progress_bars(console, quiet) as report:
         preparation = plan_compiled_work(settings, models=models, progress=report)

@@ -54,7 +54,7 @@ def download(
     )  # fmt: skip
     if compile:
         from paintsundo.cli.compiling import prepare_compiled_work
-        from paintsundo.settings import Settings
+        from paintsundo.undo.settings import Settings
 
         prepare_compiled_work(Settings(engine="neural"), to, quiet=False)
     elif _has_cuda():
@@ -148,7 +148,7 @@ def _device_rows(table: Table) -> None:
             free, total = torch.cuda.mem_get_info(index)
             name = torch.cuda.get_device_name(index)
             table.add_row(f"cuda:{index}", f"{name}, {free / 2**30:.1f} of {total / 2**30:.1f} GiB free")
-        from paintsundo.neural import compiled_work_state
+        from paintsundo.undo.neural import compiled_work_state
 
         table.add_row("compiled work", compiled_work_state("cuda:0"))
     elif torch.backends.mps.is_available():

@@ -12,8 +12,8 @@ from paintsundo.cli.help_format import one_of
 from paintsundo.cli.progress import progress_bars
 from paintsundo.cli.run import console, report_result
 from paintsundo.outputs import FORMATS
-from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
-from paintsundo.settings import Settings
+from paintsundo.undo.pipeline.settings import KeyframeSettings, VideoSettings
+from paintsundo.undo.settings import Settings
 
 Arg = typer.Argument
 
@@ -21,7 +21,7 @@ Arg = typer.Argument
 @app.command()
 def tag(image: Annotated[Path, Arg(help="The finished picture.")], models: options.Models = None) -> None:
     """Stage 1 alone: print the WD14 tagger's prompt (edit it and pass it back with --prompt)."""
-    from paintsundo.neural import tag as tag_picture
+    from paintsundo.undo.neural import tag as tag_picture
 
     typer.echo(tag_picture(image, models=models))
 
@@ -47,7 +47,7 @@ def keyframes(
     quiet: options.Quiet = False,
 ) -> None:
     """Stage 2 alone: the tagger's prompt and the keyframes, as PNGs plus keyframes.json."""
-    from paintsundo.neural import make_keyframes
+    from paintsundo.undo.neural import make_keyframes
 
     settings = options.NeuralOptions.from_params(context.params).apply(Settings(engine="neural", seed=seed))
     folder = output or image.with_name(f"{image.stem}_keyframes")
@@ -94,7 +94,7 @@ def interpolate(
     quiet: options.Quiet = False,
 ) -> None:
     """Stage 3 alone: a video from EARLIER to LATER, one segment of the multi-frame model."""
-    from paintsundo.neural import interpolate_pictures
+    from paintsundo.undo.neural import interpolate_pictures
 
     neural = options.NeuralOptions.from_params(context.params)
     settings = neural.apply(Settings(engine="neural", fps=fps, hold=hold, seed=seed))

@@ -12,10 +12,10 @@ import typer
 from paintsundo.cli.help_format import one_of
 from paintsundo.errors import PaintsUndoError
 from paintsundo.outputs import FORMATS
-from paintsundo.pipeline.settings import MEMORY_MODES, PRESET_STEPS, KeyframeSettings, VideoSettings
-from paintsundo.procedural import WORKFLOW_NAMES, WORKFLOW_STAGES
-from paintsundo.settings import ENGINES, WORKFLOWS, Settings, parse_buckets
 from paintsundo.sizes import parse_size
+from paintsundo.undo.pipeline.settings import MEMORY_MODES, PRESET_STEPS, KeyframeSettings, VideoSettings
+from paintsundo.undo.procedural import WORKFLOW_NAMES, WORKFLOW_STAGES
+from paintsundo.undo.settings import ENGINES, WORKFLOWS, Settings, parse_buckets
 
 Opt = typer.Option
 NEURAL = "Neural engine"
@@ -275,7 +275,7 @@ def _gpus(text: str | None) -> tuple[int, ...]:
     if text is None:
         return ()
     if text.strip() == "all":
-        from paintsundo.engines import visible_gpus
+        from paintsundo.undo.engines import visible_gpus
 
         return visible_gpus()
     return _integers(text, "--gpus")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from paintsundo.errors import PaintsUndoError
-from paintsundo.settings import (
+from paintsundo.undo.settings import (
     DEFAULT_FPS,
     DEFAULT_FRAMES,
     FPS_RANGE,

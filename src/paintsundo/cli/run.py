@@ -9,17 +9,17 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from paintsundo.api import RunResult, VideoJob, prepare_video
 from paintsundo.cli import app, options
 from paintsundo.cli.parsing import parse_stage_weights, resolve_timing
 from paintsundo.cli.progress import progress_bars
 from paintsundo.errors import PaintsUndoError
-from paintsundo.manifest import read_manifest
 from paintsundo.outputs import SUFFIXES
 from paintsundo.picture import file_sha256
-from paintsundo.pipeline.settings import KeyframeSettings, VideoSettings
-from paintsundo.procedural import BEHAVIOURS
-from paintsundo.settings import Settings
+from paintsundo.undo.api import RunResult, VideoJob, prepare_video
+from paintsundo.undo.manifest import read_manifest
+from paintsundo.undo.pipeline.settings import KeyframeSettings, VideoSettings
+from paintsundo.undo.procedural import BEHAVIOURS
+from paintsundo.undo.settings import Settings
 
 console = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
@@ -155,7 +155,7 @@ def say_if_unprepared(settings: Settings, device: str) -> None:
     """One line when this GPU has no prepared compiled work for a run that would use it."""
     if settings.compile or settings.memory not in ("auto", "fast") or not device.startswith("cuda"):
         return
-    from paintsundo.neural import compiled_work_state
+    from paintsundo.undo.neural import compiled_work_state
 
     if compiled_work_state(device) == "unprepared":
         console.print(f"compiled work is not prepared for this GPU: the run is eager; {PREPARE_HINT}")

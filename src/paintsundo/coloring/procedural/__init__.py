@@ -1,0 +1,129 @@
+"""The procedural colourist: a line drawing and colour scribbles in, a cel-shaded illustration out,
+as separate layers (paper, flats, shadows, highlights, lines). NumPy, OpenCV and scikit-image; no
+torch. In the manner of LazyBrush (Sýkora et al. 2009), Krita's Colorize Mask: the lines are barriers,
+the scribbles seed the regions between them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from paintsundo.coloring.procedural.derived import split_shading
+from paintsundo.coloring.procedural.flats import (
+    MIN_HINT_PIXELS,
+    absorb_specks,
+    hinted_colours,
+    palette_colours,
+    reference_palette,
+)
+from paintsundo.coloring.procedural.hints import NO_HINTS, Hints, read_hints
+from paintsundo.coloring.procedural.lines import LineArt, read_lines
+from paintsundo.coloring.procedural.regions import (
+    divide_between_strokes,
+    gap_for,
+    region_sizes,
+    split_regions,
+    touching_border,
+)
+from paintsundo.coloring.procedural.shading import Lighting, edge_bands, highlight_colours, shadow_colours
+
+__all__ = ["ColourLayers", "Lighting", "LineArt", "colorize_layers", "layers_of_picture", "read_lines"]
+
+BACKGROUND_SHARE = 0.1  # a region along the border this large is the background: never shaded
+
+
+@dataclass(frozen=True)
+class ColourLayers:
+    """A coloured line drawing as an illustrator's layers, bottom to top. Colour layers are h w 3
+    float32 (0..255) with an opacity each (h w float32, 0..1)."""
+
+    lines: LineArt
+    regions: np.ndarray  # h w int32: the region of each pixel
+    flats: np.ndarray
+    flats_opacity: np.ndarray  # 1 where a region has a colour, 0 where the paper shows
+    shadows: np.ndarray
+    shadows_opacity: np.ndarray
+    highlights: np.ndarray
+    highlights_opacity: np.ndarray
+    lighting: Lighting | None  # None where the colours came without one (a neural colourist's)
+
+    @property
+    def paper(self) -> np.ndarray:
+        return np.broadcast_to(self.lines.paper, self.flats.shape)
+
+    def composite(self) -> np.ndarray:
+        """The finished picture, RGB uint8 (h w 3): every layer over the paper."""
+        canvas = self.colours()
+        return np.clip(np.rint(self.lines.over(canvas)), 0, 255).astype(np.uint8)
+
+    def colours(self, highlights: bool = True) -> np.ndarray:
+        """Paper, flats, shadows and (unless told otherwise) highlights, without the lines (h w 3
+        float32)."""
+        return self._over_paper(3 if highlights else 2)
+
+    def flats_on_paper(self) -> np.ndarray:
+        """The flat colours over the paper, before any shading (h w 3 float32)."""
+        return self._over_paper(1)
+
+    def _over_paper(self, count: int) -> np.ndarray:
+        """The first `count` colour layers (flats, shadows, highlights) laid over the paper."""
+        canvas = np.array(self.paper, np.float32)
+        layers = (
+            (self.flats, self.flats_opacity),
+            (self.shadows, self.shadows_opacity),
+            (self.highlights, self.highlights_opacity),
+        )
+        for colour, opacity in layers[:count]:
+            canvas += (colour - canvas) * opacity[..., None]
+        return canvas
+
+
+def colorize_layers(
+    sketch: np.ndarray,
+    hints: np.ndarray | None = None,
+    reference: np.ndarray | None = None,
+    seed: int = 0,
+) -> ColourLayers:
+    """Colour an RGB uint8 sketch (h w 3) from an RGBA hints picture of its size and, for regions
+    without a hint, a reference picture's palette (RGB uint8); without either, they stay paper."""
+    rng = np.random.default_rng(seed)
+    lines = read_lines(sketch)
+    strokes = NO_HINTS if hints is None else read_hints(hints, sketch, lines.barrier, lines.paper)
+    labels = split_regions(lines.barrier, gap_for(sketch.shape))
+    if strokes is NO_HINTS:
+        strokes = Hints(np.zeros(labels.shape, np.int32), NO_HINTS.colours)
+    labels = divide_between_strokes(labels, lines.barrier, strokes.strokes, strokes.colours, MIN_HINT_PIXELS)
+    colours, given = hinted_colours(labels, strokes)
+    palette = None if reference is None else reference_palette(reference, rng)
+    if palette is not None:
+        colours, given = palette_colours(labels, colours, given, palette, rng)
+    flats, coloured = absorb_specks(labels, colours, given)
+    lighting = Lighting.draw(rng)
+    sizes = region_sizes(labels)
+    background = touching_border(labels) & (sizes > BACKGROUND_SHARE * labels.size)
+    shadow, highlight = edge_bands(labels, given & ~background, lighting)
+    return ColourLayers(
+        lines=lines,
+        regions=labels,
+        flats=flats.astype(np.float32),
+        flats_opacity=coloured.astype(np.float32),
+        shadows=shadow_colours(colours, lighting)[labels],
+        shadows_opacity=shadow.astype(np.float32),
+        highlights=highlight_colours(colours)[labels],
+        highlights_opacity=highlight.astype(np.float32),
+        lighting=lighting,
+    )
+
+
+def layers_of_picture(sketch: np.ndarray, picture: np.ndarray) -> ColourLayers:
+    """The layers of a picture coloured without them (RGB uint8, the sketch's size, without the
+    sketch's lines): the sketch's lines, and per region of the sketch, flats and shading derived
+    from the picture (see `derived.split_shading`); laid over one another, the lines over the picture."""
+    lines = read_lines(sketch)
+    labels = split_regions(lines.barrier, gap_for(sketch.shape))
+    flats, shadows, shadows_opacity, highlights, highlights_opacity = split_shading(picture, labels)
+    everywhere = np.ones(labels.shape, np.float32)
+    return ColourLayers(
+        lines, labels, flats, everywhere, shadows, shadows_opacity, highlights, highlights_opacity, None
+    )
