@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 import typer
 from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 
 from paintsundo.api import RunResult, VideoJob, prepare_video
 from paintsundo.cli import app, options
@@ -128,7 +128,7 @@ def _draw(job: VideoJob, contact_sheet: bool, quiet: bool, neural_flags: list[st
     if not quiet:
         console.print(f"engine: {job.engine} ({job.engine_reason})")
         for warning in job.warnings:
-            console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
+            console.print(Text.assemble(("warning:", "yellow"), f" {warning}"))
         if neural_flags and job.engine == "procedural":
             console.print(
                 f"not used by the procedural engine: {', '.join(neural_flags)} (neural engine only);"
