@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
 import typer
 from rich.console import Console
 from rich.text import Text
+from typer.core import TyperArgument, TyperOption
 
 from paintsundo.api import RunResult, VideoJob, prepare_video
 from paintsundo.cli import app, options
@@ -215,7 +215,7 @@ def _refuse_overrides(context: typer.Context) -> None:
         )
 
 
-def _flag_given(context: typer.Context, param: click.Parameter) -> str:
+def _flag_given(context: typer.Context, param: TyperOption | TyperArgument) -> str:
     """The flag as it was typed: --no-flip for a switch turned off."""
     turned_off = getattr(param, "secondary_opts", None) and context.params[param.name] is False
     return max(param.secondary_opts if turned_off else param.opts, key=len)
