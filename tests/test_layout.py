@@ -104,6 +104,13 @@ def test_the_neural_engine_takes_the_shared_words_not_the_procedural_engine():
         assert not any(name.startswith("paintsundo.undo.procedural") for name in imported_modules(path)), path
 
 
+def test_nothing_imports_click_which_the_base_install_lacks():
+    """Typer bundles its own click: a plain `import click` works here (other extras bring it) but
+    fails on the base install, as `paintsundo run` did once."""
+    for path in SOURCE.rglob("*.py"):
+        assert not any(name.split(".")[0] == "click" for name in imported_modules(path)), path
+
+
 def test_the_web_app_only_calls_the_library():
     for path in (SOURCE / "app").rglob("*.py"):
         assert not any(name.startswith("paintsundo.cli") for name in imported_modules(path)), path

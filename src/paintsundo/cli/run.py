@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
 import typer
 from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
+from typer.core import TyperArgument, TyperOption
 
 from paintsundo.cli import app, options
 from paintsundo.cli.parsing import parse_stage_weights, resolve_timing
@@ -128,7 +128,7 @@ def _draw(job: VideoJob, contact_sheet: bool, quiet: bool, neural_flags: list[st
     if not quiet:
         console.print(f"engine: {job.engine} ({job.engine_reason})")
         for warning in job.warnings:
-            console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
+            console.print(Text.assemble(("warning:", "yellow"), f" {warning}"))
         if neural_flags and job.engine == "procedural":
             console.print(
                 f"not used by the procedural engine: {', '.join(neural_flags)} (neural engine only);"
@@ -215,7 +215,7 @@ def _refuse_overrides(context: typer.Context) -> None:
         )
 
 
-def _flag_given(context: typer.Context, param: click.Parameter) -> str:
+def _flag_given(context: typer.Context, param: TyperOption | TyperArgument) -> str:
     """The flag as it was typed: --no-flip for a switch turned off."""
     turned_off = getattr(param, "secondary_opts", None) and context.params[param.name] is False
     return max(param.secondary_opts if turned_off else param.opts, key=len)
