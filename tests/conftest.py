@@ -3,12 +3,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import struct
 import tempfile
+import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import ExifTags, Image
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -82,6 +84,32 @@ def make_batch_folder(tmp_path: Path) -> Path:
     (pictures / "broken.png").write_bytes(b"not an image")
     (pictures / "truncated.jpg").write_bytes((EXAMPLES / "1.jpg").read_bytes()[:300])
     return pictures
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A PNG whose header claims a size its (empty) data does not have."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b""))
+        + chunk(b"IEND", b"")
+    )
+
+
+def phone_portrait(tmp_path: Path, orientation: int) -> Path:
+    """A JPEG stored 640x480 that a phone means as a 480x640 portrait: red on the stored top half."""
+    stored = Image.new("RGB", (640, 480), (0, 0, 255))
+    stored.paste((255, 0, 0), (0, 0, 640, 240))
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = orientation
+    path = tmp_path / f"portrait-{orientation}.jpg"
+    stored.save(path, exif=exif, quality=95)
+    return path
 
 
 def manifest_lines(manifest: Path) -> list[dict]:

@@ -9,7 +9,7 @@ import numpy as np
 
 from paintsundo.undo.procedural.analysis import REFERENCE_SIDE, ink_lines
 
-# Thresholds, set on the bundled examples and on made pictures of each kind (tests/test_workflows.py).
+# Thresholds, set on the bundled examples and on made pictures of each kind (tests/unit/test_workflows.py).
 GREY_CHROMA = 8.0  # mean chroma (CIELAB) under this: a drawing in grey
 LIGHT_GROUND = 0.45  # and at least this share of near-white paper
 SOLID = 0.02  # and under this share inside solid dark masses: lines and tone, not a silhouette

@@ -13,10 +13,10 @@ from conftest import ROOT
 # Tests that start what writes to the system temp folder: a Gradio app and its client, a local Ray
 # instance from the command line, a batch, a run of the command line.
 SAMPLE = [
-    "tests/test_app.py::test_the_same_flow_through_gradio_client",
-    "tests/test_batch_ray.py::test_cli_starts_and_stops_its_own_local_ray",
-    "tests/test_batch.py::test_a_text_list_and_two_worker_processes",
-    "tests/test_cli.py::test_run_end_to_end_through_the_console_script",
+    "tests/e2e/test_app.py::test_the_same_flow_through_gradio_client",
+    "tests/e2e/test_batch_ray.py::test_cli_starts_and_stops_its_own_local_ray",
+    "tests/integration/test_batch.py::test_a_text_list_and_two_worker_processes",
+    "tests/integration/test_cli.py::test_run_end_to_end_through_the_console_script",
 ]
 
 

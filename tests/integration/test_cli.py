@@ -14,6 +14,8 @@ from pathlib import Path
 import av
 import pytest
 
+from conftest import phone_portrait, png_claiming
+
 SMALL = ["--frames", "20", "--size", "96x128"]
 
 
@@ -100,8 +102,6 @@ def test_the_report_says_how_long_the_video_plays_and_how_long_it_took(small_png
 
 
 def test_phone_portraits_stay_upright_and_whole(tmp_path):
-    from test_picture import phone_portrait
-
     portrait = phone_portrait(tmp_path, 6)
     result = paintsundo("run", str(portrait), "-o", str(tmp_path / "clip.mp4"), "--frames", "8")
     assert result.returncode == 0, result.stderr
@@ -192,8 +192,6 @@ def bad_inputs(tmp_path: Path, example: Path) -> dict[str, Path]:
     text.write_text("not a picture\n" * 10)
     empty = tmp_path / "empty.png"
     empty.write_bytes(b"")
-    from test_picture import png_claiming
-
     bomb = tmp_path / "bomb.png"
     bomb.write_bytes(png_claiming(12_000, 12_000))
     return {

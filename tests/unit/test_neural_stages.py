@@ -141,26 +141,3 @@ def test_user_keyframes_with_and_without_steps():
         place_user_keyframes(settings, [(picture, 300), (picture, None)])
     with pytest.raises(PaintsUndoError, match="distinct"):
         place_user_keyframes(settings, [(picture, 300), (picture, 300)])
-
-
-def test_batched_cfg_and_segment_batches_match_the_plain_path():
-    """The speed options on tiny release checkpoints: same frames within a level or two."""
-    import dataclasses
-
-    import torch
-
-    from paintsundo.undo.runtime.model_sets import load_multi_frame, modules_of
-    from paintsundo.undo.runtime.placement import Placement
-
-    root = __import__("conftest").ROOT / "tests" / "data" / "tiny-release" / "paints_undo_multi_frame"
-    models = load_multi_frame(root, torch.device("cpu"))
-    placement = Placement(torch.device("cpu"), stages=[modules_of(models)])
-    rng = np.random.default_rng(0)
-    keyframes = [rng.integers(0, 255, (64, 48, 3), dtype=np.uint8) for _ in range(4)]
-    plain = VideoSettings(steps=2, buckets=((64, 48),), batched_cfg=False, segment_batch=1)
-    reference = np.stack(video_stage.video_frames(models, placement, keyframes, plain))
-    for option in ({"batched_cfg": True}, {"segment_batch": 3}, {"batched_cfg": True, "segment_batch": 2}):
-        faster_settings = dataclasses.replace(plain, **option)
-        faster = np.stack(video_stage.video_frames(models, placement, keyframes, faster_settings))
-        assert faster.shape == reference.shape == (3 * 15, 64, 48, 3)
-        assert np.abs(faster.astype(int) - reference).max() <= 2, option

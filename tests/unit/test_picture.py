@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-import struct
-import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import ExifTags, Image
+from PIL import Image
 
+from conftest import phone_portrait, png_claiming
 from paintsundo import Settings, draw_process
 from paintsundo.errors import PaintsUndoError
 from paintsundo.picture import load_picture
@@ -22,21 +21,6 @@ def save(tmp_path: Path, image: Image.Image, name: str) -> Path:
     path = tmp_path / name
     image.save(path)
     return path
-
-
-def png_claiming(width: int, height: int) -> bytes:
-    """A PNG whose header claims a size its (empty) data does not have."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b""))
-        + chunk(b"IEND", b"")
-    )
 
 
 @pytest.mark.parametrize(
@@ -93,17 +77,6 @@ def test_transparency_is_composited_on_white(tmp_path):
     pixels = load_picture(save(tmp_path, image, "alpha.png"), "40x40").pixels
     assert (pixels[20, 35] == 255).all()
     assert (pixels[20, 5] == (200, 0, 0)).all()
-
-
-def phone_portrait(tmp_path: Path, orientation: int) -> Path:
-    """A JPEG stored 640x480 that a phone means as a 480x640 portrait: red on the stored top half."""
-    stored = Image.new("RGB", (640, 480), (0, 0, 255))
-    stored.paste((255, 0, 0), (0, 0, 640, 240))
-    exif = Image.Exif()
-    exif[ExifTags.Base.Orientation] = orientation
-    path = tmp_path / f"portrait-{orientation}.jpg"
-    stored.save(path, exif=exif, quality=95)
-    return path
 
 
 @pytest.mark.parametrize(("orientation", "red_side"), [(6, "right"), (8, "left")])

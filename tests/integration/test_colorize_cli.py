@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from test_colorize import STROKES, run_command, scribbles, shapes
+from sketches import STROKES, scribbles, shapes
 
 # The suite's machine may have a GPU: without one, auto takes the procedural colourist.
 NO_GPU = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
@@ -30,6 +30,10 @@ def drawing(tmp_path):
     Image.fromarray(sketch).save(tmp_path / "shapes.png")
     Image.fromarray(scribbles(sketch.shape, STROKES)).save(tmp_path / "shapes.hints.png")
     return tmp_path / "shapes.png", tmp_path / "shapes.hints.png"
+
+
+def run_command(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["paintsundo", "colorize", *args], capture_output=True, text=True, timeout=120)
 
 
 def one_error_line(result: subprocess.CompletedProcess) -> str:

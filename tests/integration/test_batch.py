@@ -13,7 +13,7 @@ from pathlib import Path
 import av
 import pytest
 
-from conftest import TINY_RELEASE, make_batch_folder, manifest_lines, tiny_neural_settings
+from conftest import TINY_RELEASE, make_batch_folder, manifest_lines, phone_portrait, tiny_neural_settings
 from paintsundo.batch import run_batch
 from paintsundo.undo.settings import Settings
 
@@ -67,8 +67,6 @@ def test_a_rerun_redoes_an_output_that_another_run_replaced(folder, tmp_path):
 
 
 def test_phone_portraits_keep_their_shape_in_a_batch(tmp_path):
-    from test_picture import phone_portrait
-
     portrait = phone_portrait(tmp_path, 6)
     run_batch(str(portrait), tmp_path / "out", FAST)
     with av.open(str(tmp_path / "out" / f"{portrait.stem}.mp4")) as container:

@@ -19,7 +19,7 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from playwright.sync_api import sync_playwright
 
-from conftest import EXAMPLES, ROOT
+from conftest import EXAMPLES, ROOT, phone_portrait
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -269,8 +269,6 @@ def test_colouring_through_gradio_client(offline_app, tmp_path):
 
 
 def test_phone_portraits_keep_their_shape_in_the_app(offline_app, tmp_path):
-    from test_picture import phone_portrait
-
     portrait = handle_file(str(phone_portrait(tmp_path, 8)))
     video, _, _ = client(offline_app, tmp_path).predict(portrait, 10, 4, 1, [], 256, api_name="/draw")
     with av.open(video) as container:
