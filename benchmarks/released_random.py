@@ -12,7 +12,7 @@ from torch import nn
 
 from paintsundo.undo.pipeline.settings import KeyframeSettings, VideoSettings
 from paintsundo.undo.runtime.model_sets import MultiFrameModels, SingleFrameModels
-from paintsundo.weights.release import MULTI_FRAME, SINGLE_FRAME, component
+from paintsundo.weights.release import MULTI_FRAME, SINGLE_FRAME, TOKENIZER, component, component_names
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKENIZERS = ROOT / "tests" / "data" / "tiny-release"  # ids below every vocabulary size; only shapes matter
@@ -42,18 +42,20 @@ def random_component(repo: str, name: str, device: torch.device, dtype: torch.dt
 def random_models(
     device: torch.device, dtype: torch.dtype | None
 ) -> tuple[SingleFrameModels, MultiFrameModels]:
+    single = SingleFrameModels(**_random_set(SINGLE_FRAME, device, dtype))
+    multi = MultiFrameModels(**_random_set(MULTI_FRAME, device, dtype))
+    return single, multi
+
+
+def _random_set(repo: str, device: torch.device, dtype: torch.dtype | None) -> dict[str, object]:
+    """A model set's tokenizer and its components with random weights, as the release lists them."""
     from transformers import CLIPTokenizer
 
-    single = SingleFrameModels(
-        CLIPTokenizer.from_pretrained(str(TOKENIZERS / "paints_undo_single_frame" / "tokenizer")),
-        *(random_component(SINGLE_FRAME, name, device, dtype) for name in ("text_encoder", "vae", "unet")),
-    )
-    names = ("text_encoder", "image_encoder", "image_projection", "vae", "unet")
-    multi = MultiFrameModels(
-        CLIPTokenizer.from_pretrained(str(TOKENIZERS / "paints_undo_multi_frame" / "tokenizer")),
-        *(random_component(MULTI_FRAME, name, device, dtype) for name in names),
-    )
-    return single, multi
+    tokenizer = CLIPTokenizer.from_pretrained(str(TOKENIZERS / repo / TOKENIZER))
+    return {
+        TOKENIZER: tokenizer,
+        **{name: random_component(repo, name, device, dtype) for name in component_names(repo)},
+    }
 
 
 def synchronise() -> None:
