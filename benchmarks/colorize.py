@@ -24,11 +24,11 @@ from PIL import Image
 from rich.console import Console
 from rich.table import Table
 
+from _shared import ROOT
 from paintsundo.coloring.api import make_colorized
 from paintsundo.coloring.procedural import colorize_layers
 from paintsundo.undo.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[1]
 TURTLE = ROOT / "tests" / "data" / "kinds" / "pencil-turtle.png"
 # (from, to, colour) in the turtle's own 480-pixel coordinates
 SCRIBBLES = [

@@ -27,12 +27,12 @@ import numpy as np
 import torch
 from PIL import Image
 
+from _shared import ROOT
 from paintsundo.coloring.controlnet import LineartColorist
 from paintsundo.coloring.neural import NeuralColorize, neural_candidates
 
-ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-from random_ip_adapter import write_ip_adapter  # noqa: E402
+from random_ip_adapter import write_ip_adapter
 
 TOKENIZER = ROOT / "tests" / "data" / "tiny-release" / "paints_undo_single_frame" / "tokenizer"
 TURTLE = ROOT / "tests" / "data" / "kinds" / "pencil-turtle.png"

@@ -22,6 +22,7 @@ import os  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+from _shared import PICTURE, PROMPT, WEIGHTS  # noqa: E402 (imports no torch)
 from paintsundo.undo.pipeline.settings import allocator_environment  # noqa: E402
 
 os.environ.update(allocator_environment(os.environ))  # as the command line sets it, before CUDA
@@ -32,7 +33,7 @@ IMPORTED_TORCH = time.perf_counter()
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--weights", type=Path, default=Path("/tmp/paintsundo-released-random"))
+    parser.add_argument("--weights", type=Path, default=WEIGHTS)
     parser.add_argument("--steps", type=int, default=None, help="sampling steps (default: the job's)")
     parser.add_argument("--device", default="cuda")
     parser.add_argument("--small", action="store_true", help="64x64 and two keyframes: a quick check")
@@ -57,14 +58,14 @@ def main() -> None:
     pipeline.single  # noqa: B018 (loads the keyframes' models)
     pipeline.read_ahead("multi")
     phases.append(("read the keyframes' models", clock.lap(), None))
-    with Image.open(Path(__file__).resolve().parents[1] / "examples" / "1.jpg") as image:
+    with Image.open(PICTURE) as image:
         picture = asarray(image.convert("RGB"))
     keyframe_settings, video_settings = job_settings(args.steps, args.small)
     jobs = []
     for _ in range(2):
         times, reports = {}, Reports()
         clock.lap()
-        keyframes = pipeline.keyframes(picture, keyframe_settings, "1girl, solo, smile", (), reports)
+        keyframes = pipeline.keyframes(picture, keyframe_settings, PROMPT, (), reports)
         times["keyframes"] = clock.lap()
         pipeline.multi  # noqa: B018 (waits for the video's models, read meanwhile)
         times["wait for the video's models"] = clock.lap()

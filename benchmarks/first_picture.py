@@ -11,7 +11,7 @@ next part) with the tiny tokenizers and empty tagger files, which are never read
 given. `fresh` times `python -m paintsundo run IMAGE --engine neural --prompt ... --format frames` as
 a fresh process from its start to its written frames, the figure a user meets: unprepared (eager),
 then after `paintsundo compile` (also timed) has prepared the compiled work (`--isolated`: the fresh
-runs see only what `pip install "paintsundo[neural]"` installs, see isolated.py; `--baseline`: each
+runs see only what `pip install "paintsundo[neural]"` installs, see _shared/isolated.py; `--baseline`: each
 fresh run alternates with one importing paintsundo from DIR, another version's src folder); and
 reading the weights onto the GPU straight from the files against through CPU memory. `steady` runs the default
 job on one GPU in this process, then shared out between the GPUs given (SpreadPipeline: a worker
@@ -36,53 +36,23 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
-from safetensors.torch import save_file
 
-from isolated import isolated_environment, python
+from _shared import PICTURE, PROMPT, WEIGHTS
+from _shared.isolated import isolated_environment, python
+from _shared.released_random import median_seconds, synchronised_seconds, write_weights
 from paintsundo.hub import layout
 from paintsundo.undo.pipeline.paints_undo import PaintsUndoPipeline
 from paintsundo.undo.pipeline.settings import KeyframeSettings, VideoSettings
 from paintsundo.undo.pipeline.spread import SpreadPipeline
 from paintsundo.undo.runtime.model_sets import load_multi_frame, load_single_frame
 from paintsundo.undo.runtime.prepared import FOLDER_VARIABLE
-from paintsundo.weights.release import MULTI_FRAME, SINGLE_FRAME, component
-from released_random import ROOT, TOKENIZERS, median_seconds, random_component, synchronised_seconds
-
-PROMPT = "1girl, solo, smile"
-PICTURE = ROOT / "examples" / "1.jpg"
-NAMES = {
-    SINGLE_FRAME: ("text_encoder", "vae", "unet"),
-    MULTI_FRAME: ("text_encoder", "image_encoder", "image_projection", "vae", "unet"),
-}
-
-
-def write_weights(root: Path) -> Path:
-    """Both released models, random, in the released layout (as `paintsundo download --to` writes)."""
-    if (root / "complete").is_file():
-        return root
-    for repo, names in NAMES.items():
-        folder = root / repo
-        shutil.copytree(TOKENIZERS / repo / "tokenizer", folder / "tokenizer", dirs_exist_ok=True)
-        for name in names:
-            spec = component(repo, name)
-            model = random_component(repo, name, torch.device("cuda"), None)
-            (folder / name).mkdir(parents=True, exist_ok=True)
-            (folder / name / "config.json").write_text(json.dumps(spec.released_config))
-            state = {key: value.contiguous() for key, value in model.state_dict().items()}
-            save_file(state, str(folder / name / spec.weights))
-            del model, state
-    (root / "misc").mkdir(exist_ok=True)
-    for name in ("wd-v1-4-moat-tagger-v2.onnx", "wd-v1-4-moat-tagger-v2.csv"):
-        (root / "misc" / name).write_bytes(b"")  # never read: the prompt is given
-    (root / "complete").write_text("")
-    torch.cuda.empty_cache()
-    return root
+from paintsundo.weights.release import MULTI_FRAME, SINGLE_FRAME
 
 
 def fresh_run(weights: Path, output: Path, isolated: dict | None, source: Path | None = None) -> float:
-    """Seconds from a fresh process's start to its written frames (isolated, given isolated.py's
-    variables; paintsundo from `source` if given). Its manifest's split is printed: the process's
-    start (imports) before the run's clock starts, the engine, the writing."""
+    """Seconds from a fresh process's start to its written frames (isolated, given
+    `isolated_environment`'s variables; paintsundo from `source` if given). Its manifest's split is
+    printed: the process's start (imports) before the run's clock starts, the engine, the writing."""
     interpreter, environment = python(isolated, source)
     command = [
         *interpreter,
@@ -117,10 +87,7 @@ def loading_seconds(weights: Path, onto: torch.device | None) -> float:
     device = torch.device("cuda")
     torch.cuda.synchronize()
     started = time.perf_counter()
-    for loader, folder in (
-        (load_single_frame, "paints_undo_single_frame"),
-        (load_multi_frame, "paints_undo_multi_frame"),
-    ):
+    for loader, folder in ((load_single_frame, SINGLE_FRAME), (load_multi_frame, MULTI_FRAME)):
         models = loader(weights / folder, device, onto=onto)
         for module in vars(models).values():
             if isinstance(module, torch.nn.Module):
@@ -238,9 +205,7 @@ def steady_part(weights: Path, repeats: int, gpus: list[int], variants: list[str
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", choices=("fresh", "steady"), required=True)
-    parser.add_argument(
-        "--weights", type=Path, default=Path(tempfile.gettempdir()) / "paintsundo-random-weights"
-    )
+    parser.add_argument("--weights", type=Path, default=WEIGHTS)
     parser.add_argument("--repeats", type=int, default=None)
     parser.add_argument("--gpus", default="0,1")
     parser.add_argument("--variants", default="eager,compile,prepared")

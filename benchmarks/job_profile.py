@@ -27,11 +27,12 @@ from PIL import Image
 from torch.autograd import DeviceType
 from torch.profiler import ProfilerActivity, profile, record_function
 
-from neural import compile_models, parse_variant, run_job
+from _shared import ROOT
+from _shared.released_random import random_models, synchronise, wrapped
+from _shared.variants import compile_models, parse_variant, run_job
 from paintsundo.undo.pipeline import keyframes as keyframe_stage
 from paintsundo.undo.pipeline import video as video_stage
 from paintsundo.undo.pipeline.settings import KeyframeSettings, VideoSettings, allocator_environment
-from released_random import ROOT, random_models, synchronise, wrapped
 
 # Inductor's kernels are named after the operators they fuse, so they are sorted by those names first:
 # a fused "convolution" there is the bias add after a cuDNN call, not a convolution.

@@ -19,9 +19,10 @@ import torch
 import torch.multiprocessing as mp
 from PIL import Image
 
-from neural import parse_variant, run_job
+from _shared import ROOT
+from _shared.released_random import random_models
+from _shared.variants import parse_variant, run_job
 from paintsundo.undo.pipeline.settings import KeyframeSettings, VideoSettings
-from released_random import ROOT, random_models
 
 
 def worker(rank: int, count: int, options: dict, barrier, results) -> None:

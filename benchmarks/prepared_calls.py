@@ -11,21 +11,20 @@ from __future__ import annotations
 
 import argparse
 import faulthandler
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch.utils import _pytree as pytree
 
-from first_picture import PICTURE, PROMPT, write_weights
+from _shared import PICTURE, PROMPT, WEIGHTS
+from _shared.released_random import median_seconds, write_weights
 from paintsundo.hub import layout
 from paintsundo.models.compiling import run_eager
 from paintsundo.undo.pipeline.paints_undo import PaintsUndoPipeline
 from paintsundo.undo.pipeline.preparing import RECORDING_STEPS, Preparation
 from paintsundo.undo.pipeline.settings import KeyframeSettings, VideoSettings
 from paintsundo.undo.runtime.prepared import CallRecorder, PreparedWork, module_tensors, package_name
-from released_random import median_seconds
 
 
 def recorded_calls(weights: Path, stage: str) -> list:
@@ -66,9 +65,7 @@ def compare(call, runner) -> tuple[float, float, float]:
 def main() -> None:
     faulthandler.enable()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--weights", type=Path, default=Path(tempfile.gettempdir()) / "paintsundo-random-weights"
-    )
+    parser.add_argument("--weights", type=Path, default=WEIGHTS)
     parser.add_argument("--stage", choices=("keyframes", "video", "both"), default="both")
     parser.add_argument("--limit", type=int, default=None)
     args = parser.parse_args()

@@ -22,9 +22,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from _shared import ROOT
 from paintsundo import Settings, draw_process, make_video
 
-ROOT = Path(__file__).resolve().parents[1]
 PICTURE = ROOT / "examples" / "1.jpg"
 
 

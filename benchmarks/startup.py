@@ -1,6 +1,6 @@
 """What a fresh process spends before any picture: starting the command, importing torch, importing the
 neural pipeline. Prints a table of medians over fresh processes, as installed here and, beside it,
-seeing only paintsundo[neural]'s dependencies (isolated.py).
+seeing only paintsundo[neural]'s dependencies (_shared/isolated.py).
 
     python benchmarks/startup.py [--repeats 5]
 """
@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from isolated import isolated_environment, python
+from _shared.isolated import isolated_environment, python
 
 PIPELINE = "import paintsundo.undo.pipeline.paints_undo as pipeline"
 START_CUDA = "pipeline.torch.cuda.is_available() and pipeline.torch.cuda.init()"
@@ -27,7 +27,7 @@ ROWS = (
 
 
 def seconds(arguments: list[str], isolated: dict | None) -> float:
-    """Wall seconds of one fresh Python process (isolated, given isolated.py's variables)."""
+    """Wall seconds of one fresh Python process (isolated, given `isolated_environment`'s variables)."""
     interpreter, environment = python(isolated)
     started = time.perf_counter()
     subprocess.run([*interpreter, *arguments], check=True, env=environment, stdout=subprocess.DEVNULL)

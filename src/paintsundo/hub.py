@@ -9,15 +9,15 @@ from pathlib import Path
 
 from paintsundo.errors import PaintsUndoError
 from paintsundo.extras import NEURAL_PACKAGES, require_extra
+from paintsundo.weights.release import MULTI_FRAME, SINGLE_FRAME, model_set_folders
 
-SINGLE_FRAME_REPO = "lllyasviel/paints_undo_single_frame"
-MULTI_FRAME_REPO = "lllyasviel/paints_undo_multi_frame"
+# Each model set's repo is named as its folder is.
+SINGLE_FRAME_REPO = f"lllyasviel/{SINGLE_FRAME}"
+MULTI_FRAME_REPO = f"lllyasviel/{MULTI_FRAME}"
 TAGGER_REPO = "lllyasviel/misc"
+TAGGER_FOLDER = "misc"
 TAGGER_FILES = ("wd-v1-4-moat-tagger-v2.onnx", "wd-v1-4-moat-tagger-v2.csv")
 ENVIRONMENT_VARIABLE = "PAINTSUNDO_MODELS"
-# What each folder must hold for the weights to count as present.
-SINGLE_FRAME_PARTS = ("tokenizer", "text_encoder", "vae", "unet")
-MULTI_FRAME_PARTS = ("tokenizer", "text_encoder", "image_encoder", "image_projection", "vae", "unet")
 
 
 @dataclass(frozen=True)
@@ -30,14 +30,10 @@ class ModelPaths:
     def missing(self) -> list[str]:
         """What is absent, as paths the user can act on; empty when everything is there."""
         absent = [
-            str(self.single_frame / part)
-            for part in SINGLE_FRAME_PARTS
-            if not (self.single_frame / part).is_dir()
-        ]
-        absent += [
-            str(self.multi_frame / part)
-            for part in MULTI_FRAME_PARTS
-            if not (self.multi_frame / part).is_dir()
+            str(folder / part)
+            for folder, repo in ((self.single_frame, SINGLE_FRAME), (self.multi_frame, MULTI_FRAME))
+            for part in model_set_folders(repo)
+            if not (folder / part).is_dir()
         ]
         absent += [str(self.tagger / name) for name in TAGGER_FILES if not (self.tagger / name).is_file()]
         return absent
@@ -45,9 +41,7 @@ class ModelPaths:
 
 def layout(root: Path, source: str) -> ModelPaths:
     """The layout a download into a folder writes and a given models folder is read in."""
-    return ModelPaths(
-        root / "paints_undo_single_frame", root / "paints_undo_multi_frame", root / "misc", source
-    )
+    return ModelPaths(root / SINGLE_FRAME, root / MULTI_FRAME, root / TAGGER_FOLDER, source)
 
 
 def find_models(models_dir: str | Path | None = None) -> ModelPaths | None:
@@ -88,7 +82,7 @@ def missing_weights_message() -> str:
     return (
         "the neural engine's weights were not found: run `paintsundo download` on a machine with internet"
         f" (it fetches {SINGLE_FRAME_REPO}, {MULTI_FRAME_REPO} and the WD14 tagger from {TAGGER_REPO}),"
-        f" or put them in a folder as paints_undo_single_frame/, paints_undo_multi_frame/ and misc/ and give"
+        f" or put them in a folder as {SINGLE_FRAME}/, {MULTI_FRAME}/ and {TAGGER_FOLDER}/ and give"
         f" that folder as the models folder or in {ENVIRONMENT_VARIABLE}"
     )
 
@@ -96,7 +90,7 @@ def missing_weights_message() -> str:
 # What to do where the hub cannot be reached.
 FETCH_ELSEWHERE = (
     f"fetch {SINGLE_FRAME_REPO}, {MULTI_FRAME_REPO} and {', '.join(TAGGER_FILES)} from {TAGGER_REPO}"
-    " elsewhere, put them in DIR/paints_undo_single_frame, DIR/paints_undo_multi_frame and DIR/misc,"
+    f" elsewhere, put them in DIR/{SINGLE_FRAME}, DIR/{MULTI_FRAME} and DIR/{TAGGER_FOLDER},"
     " and give DIR as the models folder"
 )
 HUB_TIMEOUT = 5.0  # seconds for the hub to answer one request before it counts as unreachable
@@ -150,7 +144,7 @@ def download(to: str | Path | None = None) -> ModelPaths:
                     )
                 )
             )
-        tagger_dir = str(root / "misc") if root else None
+        tagger_dir = str(root / TAGGER_FOLDER) if root else None
         for name in TAGGER_FILES:
             tagger = Path(hf_hub_download(TAGGER_REPO, name, local_dir=tagger_dir)).parent
     except Exception as error:  # the hub's, its HTTP client's (which differs by version) or the disk's

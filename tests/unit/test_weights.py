@@ -4,18 +4,30 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import torch
 from safetensors.torch import save_file
 
+import paintsundo.weights.release as release
 from paintsundo.errors import PaintsUndoError
+from paintsundo.hub import TAGGER_FILES, layout
 from paintsundo.models.resampler import ResamplerParams
 from paintsundo.models.unet3d import UNet3DParams
 from paintsundo.models.video_vae import VideoVAEParams
+from paintsundo.undo.runtime.model_sets import MultiFrameModels, SingleFrameModels, weight_files
 from paintsundo.weights.loading import load_component, load_state_dict_file, loaded_bytes
-from paintsundo.weights.release import COMPONENTS, component
+from paintsundo.weights.release import (
+    COMPONENTS,
+    HUB_WEIGHTS,
+    MULTI_FRAME,
+    SINGLE_FRAME,
+    component,
+    model_set_folders,
+)
 
 TINY_UNET3D = dataclasses.replace(
     UNet3DParams(),
@@ -131,15 +143,54 @@ def test_what_weights_take_loaded_is_read_from_the_header_alone(tmp_path, key):
 
 def test_the_released_layout_loads_every_component():
     assert [c.key for c in COMPONENTS] == [
-        "single_frame__unet",
-        "single_frame__vae",
         "single_frame__text_encoder",
-        "multi_frame__unet",
-        "multi_frame__vae",
+        "single_frame__vae",
+        "single_frame__unet",
+        "multi_frame__text_encoder",
         "multi_frame__image_encoder",
         "multi_frame__image_projection",
-        "multi_frame__text_encoder",
+        "multi_frame__vae",
+        "multi_frame__unet",
     ]
+
+
+def test_an_unknown_model_set_is_an_error_naming_the_known_ones(tmp_path):
+    known = "the release has paints_undo_single_frame and paints_undo_multi_frame"
+    with pytest.raises(PaintsUndoError, match=f"unknown model set 'paints_undo_triple_frame': {known}"):
+        weight_files(tmp_path, "paints_undo_triple_frame")
+    with pytest.raises(PaintsUndoError, match="paints_undo_multi_frame has no component 'refiner'"):
+        component(MULTI_FRAME, "refiner")
+
+
+def test_the_hub_and_the_model_sets_take_the_components_from_the_release(monkeypatch, tmp_path):
+    """A component added to the release's list is one a download must hold and a model set reads."""
+    for repo in (SINGLE_FRAME, MULTI_FRAME):
+        for folder in model_set_folders(repo):
+            (tmp_path / repo / folder).mkdir(parents=True)
+    (tmp_path / "misc").mkdir()
+    for name in TAGGER_FILES:
+        (tmp_path / "misc" / name).touch()
+    paths = layout(tmp_path, "a test")
+    assert paths.missing() == []
+    refiner = dataclasses.replace(component(MULTI_FRAME, "vae"), name="refiner")
+    monkeypatch.setattr(release, "COMPONENTS", (*COMPONENTS, refiner))
+    assert paths.missing() == [str(tmp_path / MULTI_FRAME / "refiner")]
+    assert weight_files(paths.multi_frame, MULTI_FRAME)[-1] == paths.multi_frame / "refiner" / HUB_WEIGHTS
+
+
+def test_a_loaded_model_set_has_a_field_for_each_folder_of_the_release():
+    for models, repo in ((SingleFrameModels, SINGLE_FRAME), (MultiFrameModels, MULTI_FRAME)):
+        assert tuple(field.name for field in dataclasses.fields(models)) == model_set_folders(repo)
+
+
+def test_the_hub_reads_the_release_without_torch():
+    """Where the weights are is looked for before, and without, the neural extra."""
+    code = (
+        "import sys, paintsundo.hub, paintsundo.weights.release;"
+        "print(sorted(m for m in ('torch', 'diffusers', 'transformers') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -19,7 +19,7 @@ from paintsundo.outputs.contact_sheet import contact_frame_indices, contact_shee
 from paintsundo.outputs.provenance import provenance_text
 from paintsundo.outputs.writers import open_writer, png_provenance
 from paintsundo.picture import Picture, PictureSource, load_source
-from paintsundo.timeline import Progress
+from paintsundo.timeline import Event, Progress, Stage
 from paintsundo.undo.engines import EngineChoice, choose_engine, gpu_devices
 from paintsundo.undo.manifest import build_manifest
 from paintsundo.undo.procedural import DrawingProcess
@@ -27,17 +27,23 @@ from paintsundo.undo.settings import Settings
 
 if TYPE_CHECKING:
     from paintsundo.hub import ModelPaths
+    from paintsundo.undo.pipeline import NeuralPipeline
     from paintsundo.undo.pipeline.paints_undo import PaintsUndoPipeline
 
 # A user keyframe: a picture, and its operation step (1..999) or None (see `place_user_keyframes`).
 UserKeyframe = tuple[PictureSource, int | None]
 
 
+@runtime_checkable
 class Process(Protocol):
-    """What both engines give: frames by index, and the stages and events of the timeline."""
+    """What both engines give: frames by index, the stages and events of the timeline, and what the
+    manifest records of how the frames were made."""
 
-    stages: tuple
-    events: tuple
+    stages: tuple[Stage, ...]
+    events: tuple[Event, ...]
+    details: dict[str, Any]  # the neural engine's run: device, memory plan, prompt, keyframes...
+    choice: dict[str, Any] | None  # the procedural engine's workflow, and why it was chosen
+    drawn_as_written: bool  # each frame is drawn when asked for, not made before the writing
 
     def __len__(self) -> int: ...
 
@@ -206,10 +212,10 @@ class VideoJob:
             timings=timings,
             provenance=provenance,
         )
-        if getattr(process, "details", None):
+        if process.details:
             manifest["neural"] = process.details
-        if getattr(process, "choice", None):
-            manifest["workflow"] = process.choice  # which workflow drew it, and why
+        if process.choice:
+            manifest["workflow"] = process.choice
         return manifest
 
     def _seeds_used(self, process: Process) -> dict[str, int]:
@@ -217,7 +223,7 @@ class VideoJob:
         if self.engine != "neural":
             return {"procedural": self.settings.procedural_seed}
         video = {"video": self.settings.video_settings.seed}
-        if "keyframes_given" in getattr(process, "details", {}):  # the video stage alone
+        if "keyframes_given" in process.details:  # the video stage alone
             return video
         return {"keyframes": self.settings.keyframe_settings.seed, **video}
 
@@ -234,7 +240,7 @@ def _write_frames(
     writer = open_writer(format, temporary, settings.fps, settings.hold, provenance)
     wanted = set(contact_frame_indices(len(process))) if keep_samples else set()
     report = progress or (lambda stage, done, total: None)
-    drawn_here = isinstance(process, DrawingProcess)  # its frames are drawn as they are written
+    drawn_here = process.drawn_as_written  # then writing a frame is drawing it: report the stage
     samples = []
     try:
         for index in range(len(process)):
@@ -284,7 +290,7 @@ def _refuse_user_keyframes() -> None:
     raise PaintsUndoError("user keyframes need the neural engine: choose it", "engine")
 
 
-def _neural_pipeline(choice: EngineChoice, settings: Settings):
+def _neural_pipeline(choice: EngineChoice, settings: Settings) -> NeuralPipeline:
     """The process's pipeline: on one device, or shared out between the GPUs asked for."""
     if len(settings.gpus) > 1:
         from paintsundo.undo.pipeline.spread import shared_spread_pipeline

@@ -1,6 +1,9 @@
-"""What the release contains: per component, its folder, weight file and how to build its model.
+"""What the release contains: its two model sets, and per component its folder, weight file and how
+to build its model. `COMPONENTS` is the one list of them: the hub's check that a download is whole,
+the loading of a model set and the key listings all read it.
 
-Full-size configs are the released ones (see tests/data/checkpoints for the listed tensors).
+Full-size configs are the released ones (see tests/data/checkpoints for the listed tensors). Imports
+no torch: the hub reads the list where torch is not installed; building a model imports it.
 """
 
 from __future__ import annotations
@@ -8,23 +11,24 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
-from torch import nn
+from paintsundo.errors import PaintsUndoError
 
-from paintsundo.models.resampler import Resampler, ResamplerParams
-from paintsundo.models.unet3d import UNet3D, UNet3DParams
-from paintsundo.models.video_vae import VideoVAE, VideoVAEParams
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
 
 SINGLE_FRAME = "paints_undo_single_frame"
 MULTI_FRAME = "paints_undo_multi_frame"
 DIFFUSERS_WEIGHTS = "diffusion_pytorch_model.safetensors"
 HUB_WEIGHTS = "model.safetensors"
+MODEL_SETS = (SINGLE_FRAME, MULTI_FRAME)
+TOKENIZER = "tokenizer"  # each model set's folder of tokenizer files, beside its components
 
 
-# The builders that need diffusers or transformers import them when called: what the release holds
-# (its files, dtypes and configs) is known without them, before a run has imported them.
+# The builders import torch, diffusers or transformers when called: what the release holds (its
+# files, dtypes and configs) is known without them, before a run has imported them.
 def _single_frame_unet(config: dict[str, Any]) -> nn.Module:
     from paintsundo.models.single_frame import SingleFrameUNet, SingleFrameUNetParams
 
@@ -54,15 +58,40 @@ def _clip_vision(config: dict[str, Any]) -> nn.Module:
 
 
 def _unet3d(config: dict[str, Any]) -> nn.Module:
+    from paintsundo.models.unet3d import UNet3D, UNet3DParams
+
     return UNet3D(UNet3DParams.from_config(config))
 
 
 def _video_vae(config: dict[str, Any]) -> nn.Module:
+    from paintsundo.models.video_vae import VideoVAE, VideoVAEParams
+
     return VideoVAE(VideoVAEParams.from_config(config))
 
 
 def _resampler(config: dict[str, Any]) -> nn.Module:
+    from paintsundo.models.resampler import Resampler, ResamplerParams
+
     return Resampler(ResamplerParams.from_config(config))
+
+
+# The released configs of our own models are their parameters' defaults.
+def _unet3d_config() -> dict[str, Any]:
+    from paintsundo.models.unet3d import UNet3DParams
+
+    return dataclasses.asdict(UNet3DParams())
+
+
+def _video_vae_config() -> dict[str, Any]:
+    from paintsundo.models.video_vae import VideoVAEParams
+
+    return dataclasses.asdict(VideoVAEParams())
+
+
+def _resampler_config() -> dict[str, Any]:
+    from paintsundo.models.resampler import ResamplerParams
+
+    return dataclasses.asdict(ResamplerParams())
 
 
 @dataclass(frozen=True)
@@ -71,13 +100,24 @@ class Component:
     name: str  # sub-folder, e.g. unet
     weights: str  # file name inside it
     build: Callable[[dict[str, Any]], nn.Module]
-    released_config: dict[str, Any]  # the full-size config, for checks without the files
-    reference_dtype: torch.dtype = torch.float16  # what the reference app runs it in
+    make_released_config: Callable[[], dict[str, Any]]
+    reference_precision: str = "float16"  # the torch dtype the reference app runs it in
 
     @property
     def key(self) -> str:
         """The listing name, e.g. multi_frame__unet."""
         return f"{self.repo.removeprefix('paints_undo_')}__{self.name}"
+
+    @property
+    def released_config(self) -> dict[str, Any]:
+        """The full-size config, for checks without the files."""
+        return self.make_released_config()
+
+    @property
+    def reference_dtype(self) -> torch.dtype:
+        import torch
+
+        return getattr(torch, self.reference_precision)
 
 
 SD15_UNET = {
@@ -150,22 +190,41 @@ CLIP_H_VISION = {
 }
 
 
+# Each model set's components in the order it loads them.
 COMPONENTS: tuple[Component, ...] = (
-    Component(SINGLE_FRAME, "unet", DIFFUSERS_WEIGHTS, _single_frame_unet, SD15_UNET),
-    Component(SINGLE_FRAME, "vae", DIFFUSERS_WEIGHTS, _autoencoder_kl, SD15_VAE, torch.bfloat16),
-    Component(SINGLE_FRAME, "text_encoder", HUB_WEIGHTS, _clip_text, CLIP_L_TEXT_11_LAYERS),
-    Component(MULTI_FRAME, "unet", HUB_WEIGHTS, _unet3d, dataclasses.asdict(UNet3DParams())),
-    Component(MULTI_FRAME, "vae", HUB_WEIGHTS, _video_vae, dataclasses.asdict(VideoVAEParams())),
-    Component(MULTI_FRAME, "image_encoder", HUB_WEIGHTS, _clip_vision, CLIP_H_VISION),
-    Component(
-        MULTI_FRAME, "image_projection", HUB_WEIGHTS, _resampler, dataclasses.asdict(ResamplerParams())
-    ),
-    Component(MULTI_FRAME, "text_encoder", HUB_WEIGHTS, _clip_text, OPENCLIP_H_TEXT_23_LAYERS),
+    Component(SINGLE_FRAME, "text_encoder", HUB_WEIGHTS, _clip_text, lambda: CLIP_L_TEXT_11_LAYERS),
+    Component(SINGLE_FRAME, "vae", DIFFUSERS_WEIGHTS, _autoencoder_kl, lambda: SD15_VAE, "bfloat16"),
+    Component(SINGLE_FRAME, "unet", DIFFUSERS_WEIGHTS, _single_frame_unet, lambda: SD15_UNET),
+    Component(MULTI_FRAME, "text_encoder", HUB_WEIGHTS, _clip_text, lambda: OPENCLIP_H_TEXT_23_LAYERS),
+    Component(MULTI_FRAME, "image_encoder", HUB_WEIGHTS, _clip_vision, lambda: CLIP_H_VISION),
+    Component(MULTI_FRAME, "image_projection", HUB_WEIGHTS, _resampler, _resampler_config),
+    Component(MULTI_FRAME, "vae", HUB_WEIGHTS, _video_vae, _video_vae_config),
+    Component(MULTI_FRAME, "unet", HUB_WEIGHTS, _unet3d, _unet3d_config),
 )
 
 
+def model_set(repo: str) -> tuple[Component, ...]:
+    """A model set's components, in the order it loads them."""
+    found = tuple(each for each in COMPONENTS if each.repo == repo)
+    if not found:
+        raise PaintsUndoError(f"unknown model set {repo!r}: the release has {' and '.join(MODEL_SETS)}")
+    return found
+
+
+def component_names(repo: str) -> tuple[str, ...]:
+    return tuple(each.name for each in model_set(repo))
+
+
+def model_set_folders(repo: str) -> tuple[str, ...]:
+    """What a model set's folder holds: its tokenizer's folder and one folder per component."""
+    return (TOKENIZER, *component_names(repo))
+
+
 def component(repo: str, name: str) -> Component:
-    for candidate in COMPONENTS:
-        if candidate.repo == repo and candidate.name == name:
+    found = model_set(repo)
+    for candidate in found:
+        if candidate.name == name:
             return candidate
-    raise KeyError(f"{repo}/{name}")
+    raise PaintsUndoError(
+        f"{repo} has no component {name!r}: it has {', '.join(each.name for each in found)}"
+    )

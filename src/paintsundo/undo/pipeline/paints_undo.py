@@ -25,6 +25,7 @@ import itertools
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 import torch
@@ -68,6 +69,8 @@ class NeuralProcess:
     events: tuple[Event, ...]
     prompt: str
     details: dict = field(default_factory=dict)  # for the manifest: device, placement, peak memory
+    choice: ClassVar[None] = None  # no workflow is chosen: the models draw as they were trained
+    drawn_as_written: ClassVar[bool] = False  # the frames are all made before any is written
 
     def __len__(self) -> int:
         return len(self.frames)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -22,6 +23,8 @@ class DrawingProcess:
     idea) on top where they make sense. The same picture, settings and seed give the same frames.
     """
 
+    drawn_as_written = True  # each frame is drawn when asked for, so writing them is the drawing
+
     def __init__(
         self,
         pixels: np.ndarray,
@@ -36,6 +39,7 @@ class DrawingProcess:
         from the picture."""
         if pixels.ndim != 3 or pixels.shape[2] != 3 or pixels.dtype != np.uint8:
             raise ValueError(f"expected an RGB uint8 array (h w 3), got {pixels.dtype} {pixels.shape}")
+        self.details: dict[str, Any] = {}  # what a neural run records; nothing here
         name = workflow
         if name == "auto":
             name, reason, features = choose_workflow(pixels)

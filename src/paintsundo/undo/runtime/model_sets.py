@@ -11,12 +11,13 @@ from torch import nn
 from paintsundo.errors import PaintsUndoError
 from paintsundo.hub import ModelPaths
 from paintsundo.weights.loading import load_component, loaded_bytes
-from paintsundo.weights.release import MULTI_FRAME, SINGLE_FRAME, component
+from paintsundo.weights.release import MULTI_FRAME, SINGLE_FRAME, TOKENIZER, component, model_set
 
-SINGLE_FRAME_NAMES = ("text_encoder", "vae", "unet")
-MULTI_FRAME_NAMES = ("text_encoder", "image_encoder", "image_projection", "vae", "unet")
+CPU = torch.device("cpu")
 
 
+# A model set loaded: its tokenizer and its components, as the release lists them (`_load` fills
+# the fields from that list, so a component the release lists and these lack fails at once).
 @dataclass
 class SingleFrameModels:
     tokenizer: object
@@ -57,11 +58,10 @@ def _load(
     dtype: torch.dtype | None,
     onto: torch.device | None,
 ) -> dict:
-    loaded = {"tokenizer": _tokenizer(folder / "tokenizer")}
-    for name in component_names(repo):
-        spec = component(repo, name)
-        weights_dtype = component_dtype(repo, name, device, dtype)
-        loaded[name] = load_component(folder / name, spec, weights_dtype, onto or torch.device("cpu"))
+    loaded = {TOKENIZER: _tokenizer(folder / TOKENIZER)}
+    for spec in model_set(repo):
+        weights_dtype = component_dtype(repo, spec.name, device, dtype)
+        loaded[spec.name] = load_component(folder / spec.name, spec, weights_dtype, onto or CPU)
     return loaded
 
 
@@ -83,8 +83,8 @@ def load_multi_frame(
 def planned_bytes(folder: Path, repo: str, device: torch.device, dtype: torch.dtype | None = None) -> int:
     """What a model set's weights will take once loaded, from its files' headers (no weights are read)."""
     return sum(
-        loaded_bytes(folder / name, component(repo, name), component_dtype(repo, name, device, dtype))
-        for name in component_names(repo)
+        loaded_bytes(folder / spec.name, spec, component_dtype(repo, spec.name, device, dtype))
+        for spec in model_set(repo)
     )
 
 
@@ -98,11 +98,7 @@ def stage_bytes(paths: ModelPaths, device: torch.device) -> list[int]:
 
 def weight_files(folder: Path, repo: str) -> list[Path]:
     """A model set's safetensors files, in the order `load_single_frame` and `load_multi_frame` read them."""
-    return [folder / name / component(repo, name).weights for name in component_names(repo)]
-
-
-def component_names(repo: str) -> tuple[str, ...]:
-    return SINGLE_FRAME_NAMES if repo == SINGLE_FRAME else MULTI_FRAME_NAMES
+    return [folder / spec.name / spec.weights for spec in model_set(repo)]
 
 
 def modules_of(models: SingleFrameModels | MultiFrameModels) -> list[nn.Module]:

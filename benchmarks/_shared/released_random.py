@@ -1,20 +1,33 @@
-"""Shared by the neural benchmarks: the released models with random weights, timing, the machine's rate."""
+"""The released models with random weights, in memory or written in the released layout; timing;
+the machine's rate. Speed does not depend on weight values."""
 
 from __future__ import annotations
 
 import contextlib
+import json
+import shutil
 import statistics
 import time
 from pathlib import Path
 
 import torch
+from safetensors.torch import save_file
 from torch import nn
 
+from _shared import ROOT
+from paintsundo.hub import TAGGER_FILES, layout
 from paintsundo.undo.pipeline.settings import KeyframeSettings, VideoSettings
 from paintsundo.undo.runtime.model_sets import MultiFrameModels, SingleFrameModels
-from paintsundo.weights.release import MULTI_FRAME, SINGLE_FRAME, component
+from paintsundo.weights.release import (
+    COMPONENTS,
+    MODEL_SETS,
+    MULTI_FRAME,
+    SINGLE_FRAME,
+    TOKENIZER,
+    component,
+    component_names,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
 TOKENIZERS = ROOT / "tests" / "data" / "tiny-release"  # ids below every vocabulary size; only shapes matter
 
 
@@ -42,18 +55,45 @@ def random_component(repo: str, name: str, device: torch.device, dtype: torch.dt
 def random_models(
     device: torch.device, dtype: torch.dtype | None
 ) -> tuple[SingleFrameModels, MultiFrameModels]:
+    single = SingleFrameModels(**_random_set(SINGLE_FRAME, device, dtype))
+    multi = MultiFrameModels(**_random_set(MULTI_FRAME, device, dtype))
+    return single, multi
+
+
+def _random_set(repo: str, device: torch.device, dtype: torch.dtype | None) -> dict[str, object]:
+    """A model set's tokenizer and its components with random weights, as the release lists them."""
     from transformers import CLIPTokenizer
 
-    single = SingleFrameModels(
-        CLIPTokenizer.from_pretrained(str(TOKENIZERS / "paints_undo_single_frame" / "tokenizer")),
-        *(random_component(SINGLE_FRAME, name, device, dtype) for name in ("text_encoder", "vae", "unet")),
-    )
-    names = ("text_encoder", "image_encoder", "image_projection", "vae", "unet")
-    multi = MultiFrameModels(
-        CLIPTokenizer.from_pretrained(str(TOKENIZERS / "paints_undo_multi_frame" / "tokenizer")),
-        *(random_component(MULTI_FRAME, name, device, dtype) for name in names),
-    )
-    return single, multi
+    tokenizer = CLIPTokenizer.from_pretrained(str(TOKENIZERS / repo / TOKENIZER))
+    return {
+        TOKENIZER: tokenizer,
+        **{name: random_component(repo, name, device, dtype) for name in component_names(repo)},
+    }
+
+
+def write_weights(root: Path) -> Path:
+    """Both released models, random, in the released layout (as `paintsundo download --to` writes),
+    with the tiny tokenizers and empty tagger files, never read since the prompt is given. Once:
+    a folder written whole is kept."""
+    if (root / "complete").is_file():
+        return root
+    paths = layout(root, "benchmark")
+    for repo in MODEL_SETS:
+        shutil.copytree(TOKENIZERS / repo / TOKENIZER, root / repo / TOKENIZER, dirs_exist_ok=True)
+    for spec in COMPONENTS:
+        model = random_component(spec.repo, spec.name, torch.device("cuda"), None)
+        folder = root / spec.repo / spec.name
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "config.json").write_text(json.dumps(spec.released_config))
+        state = {key: value.contiguous() for key, value in model.state_dict().items()}
+        save_file(state, str(folder / spec.weights))
+        del model, state
+    paths.tagger.mkdir(exist_ok=True)
+    for name in TAGGER_FILES:
+        (paths.tagger / name).write_bytes(b"")
+    (root / "complete").write_text("")
+    torch.cuda.empty_cache()
+    return root
 
 
 def synchronise() -> None:
