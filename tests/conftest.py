@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ast
 import json
 import os
 import shutil
@@ -177,3 +178,14 @@ def channels_last(weight) -> bool:
 
     layout = torch.channels_last if weight.ndim == 4 else torch.channels_last_3d
     return weight.is_contiguous(memory_format=layout)
+
+
+def imported_modules(path: Path) -> set[str]:
+    """The modules a Python file imports, by name (from its syntax, without running it)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import ast
 import subprocess
 import sys
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, imported_modules
 
 SOURCE = ROOT / "src" / "paintsundo"
 
@@ -22,6 +21,16 @@ def test_procedural_engine_and_cli_never_import_torch():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == ""
+
+
+def test_the_hub_reads_the_release_without_torch():
+    """Where the weights are is looked for before, and without, the neural extra."""
+    code = (
+        "import sys, paintsundo.hub, paintsundo.weights.release;"
+        "print(sorted(m for m in ('torch', 'diffusers', 'transformers') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 def test_colouring_without_a_neural_colourist_imports_no_torch(tmp_path):
@@ -53,16 +62,6 @@ def test_the_commands_start_without_the_drawing_code():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == ""
-
-
-def imported_modules(path) -> set[str]:
-    names = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            names |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module)
-    return names
 
 
 def test_models_hold_architecture_only():

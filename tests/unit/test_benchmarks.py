@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import ROOT
-from test_layout import imported_modules
+from conftest import ROOT, imported_modules
 
 BENCHMARKS = ROOT / "benchmarks"
 
