@@ -77,3 +77,44 @@ def test_bad_marks_are_refused_and_counted_by_kind():
         stroke([[0, 0], [1, 1]], 1, RED, 3, 2)
     counts = count_by_kind([stroke([[0, 0], [1, 1]], 1, RED, 1, 2)])
     assert counts["stroke"] == 1 and counts["fill"] == 0
+
+
+def test_brushstrokes_run_along_the_isophotes_in_one_colour_each():
+    from paintsundo.procedural.brushwork import plan_brushstrokes, reference_at
+
+    # Light changes from left to right only, so the isophotes (and the strokes) run up and down.
+    ramp = np.repeat(np.linspace(0, 255, 120, dtype=np.float32)[None, :, None], 3, axis=2)
+    picture = np.repeat(ramp, 100, axis=0)
+    reference = reference_at(picture, 6)
+    paper = np.full_like(picture, 255.0)
+    strokes = plan_brushstrokes(reference, paper, 6.0, 20.0, np.random.default_rng(0))
+    # (At the left and right borders the gradient is lost, and a stroke may set off any way.)
+    long_ones = [path for path in strokes.paths if len(path) >= 3 and 3 <= path[0, 0] <= 116]
+    assert len(long_ones) > 20
+    for path in long_ones:
+        spread = np.ptp(path, axis=0)
+        assert spread[1] > 3 * spread[0]
+    starts = np.array([path[0] for path in strokes.paths]).astype(int)
+    assert np.allclose(strokes.colours, reference[starts[:, 1], starts[:, 0]])
+    # Where the paper is already the picture's colour, no stroke starts.
+    assert starts[:, 0].max() < 118
+
+
+def test_a_painter_blocks_zones_in_back_to_front_leaving_the_rest_bare():
+    from paintsundo.procedural.painterly import block_in
+    from paintsundo.procedural.plan import Hand
+    from paintsundo.timeline import Stage
+
+    picture = np.zeros((90, 120, 3), np.float32)
+    picture[:, :60] = (200, 40, 40)
+    picture[:, 60:] = (40, 40, 200)
+    zones = np.zeros((90, 120), np.int32)
+    zones[:, 60:] = 1
+    marks = block_in(
+        picture, zones, np.array([1, 0]), Hand(Stage("block-in", 1, 41)), np.random.default_rng(0)
+    )
+    canvas = Canvas(picture.astype(np.uint8), marks)
+    early = canvas.frame(15)
+    assert np.all(early[:, :50] == 255)  # the near zone is not reached yet
+    assert (np.abs(early[:, 70:] - (40, 40, 200)).max(axis=-1) < 30).mean() > 0.3
+    assert all(mark.kind == "stroke" and mark.start < 41 for mark in marks)

@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from paintsundo.procedural.marks import LAYERS, Mark
+from paintsundo.procedural.plan import Touches
 from paintsundo.procedural.raster import Coverage, coverage
 
 PAPER = 255.0
@@ -44,9 +45,12 @@ class View:
 class Canvas:
     """Lays `marks` on a canvas of `picture`'s size; finishing touches take `picture`'s own colours."""
 
-    def __init__(self, picture: np.ndarray, marks: Sequence[Mark], seed: int = 0) -> None:
+    def __init__(
+        self, picture: np.ndarray, marks: Sequence[Mark], touches: Touches | None = None, seed: int = 0
+    ) -> None:
         self.picture = picture.astype(np.float32)  # h w 3
         self.shape: tuple[int, int] = picture.shape[:2]
+        self.touches = touches if touches is not None else Touches.none(self.shape)
         order = sorted(range(len(marks)), key=lambda index: marks[index].start)  # stable: plan order ties
         self.marks: tuple[Mark, ...] = tuple(marks[index] for index in order)
         self.grain = _grain(self.shape, seed)
@@ -101,15 +105,26 @@ class Canvas:
             opacity[laid] = 1.0
             return
         keep = 1.0 - alpha
-        colour *= keep[..., None]
-        opacity *= keep
+        np.multiply(colour, keep[..., None], out=colour)
+        np.multiply(opacity, keep, out=opacity)
         if mark.kind != "erase":
             colour += alpha[..., None] * np.asarray(mark.colour, np.float32)
             opacity += alpha
 
+    def add(self, marks: Sequence[Mark]) -> None:
+        """Plan more marks, none starting before those already planned (a workflow planning stage
+        by stage, looking at the canvas as it stands)."""
+        if marks and self.marks and min(mark.start for mark in marks) < self.marks[-1].start:
+            raise ValueError("marks are added in the order of their start")
+        self.marks = self.marks + tuple(sorted(marks, key=lambda mark: mark.start))
+
     def frame(self, index: int, view: View = View()) -> np.ndarray:
-        """Frame `index` as float32 RGB (h w 3): the paper with the layers over it."""
-        return composite(self.layers(index), view)
+        """Frame `index` as float32 RGB (h w 3): the paper with the layers over it, and the
+        finishing touches laid so far."""
+        shown = composite(self.layers(index), view)
+        if len(self.touches):
+            cv2.copyTo(self.picture, self.touches.laid_by(index).view(np.uint8), shown)
+        return shown
 
 
 def composite(layers: dict[str, Layer], view: View) -> np.ndarray:

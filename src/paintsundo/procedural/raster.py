@@ -117,13 +117,15 @@ def _fixed(points: np.ndarray) -> np.ndarray:
 
 
 def resample(path: np.ndarray, widths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The path with points about half a width apart (at most 3 px), so that a mark in progress
+    """The path with points about a third of a width apart (1 to 8 px), so that a mark in progress
     ends smoothly along it and its width changes gradually."""
     steps = np.hypot(*np.diff(path, axis=0).T)
     along = np.concatenate([[0.0], np.cumsum(steps)])
-    spacing = float(np.clip(widths.min() / 2.0, 1.0, 3.0))
+    spacing = float(np.clip(widths.min() / 3.0, 1.0, 8.0))
     if along[-1] <= spacing:
         return path, widths
-    samples = np.linspace(0.0, along[-1], int(np.ceil(along[-1] / spacing)) + 1)
-    points = np.stack([np.interp(samples, along, path[:, 0]), np.interp(samples, along, path[:, 1])], axis=1)
-    return points.astype(np.float32), np.interp(samples, along, widths).astype(np.float32)
+    samples = np.arange(int(np.ceil(along[-1] / spacing)) + 1) * (along[-1] / np.ceil(along[-1] / spacing))
+    points = np.empty((len(samples), 2), np.float32)
+    points[:, 0] = np.interp(samples, along, path[:, 0])
+    points[:, 1] = np.interp(samples, along, path[:, 1])
+    return points, np.interp(samples, along, widths).astype(np.float32)
