@@ -41,11 +41,13 @@ def plan_brushstrokes(
     zones: np.ndarray | None = None,
     max_steps: int = 12,
     min_steps: int = 2,
+    most: int | None = None,
 ) -> Brushstrokes:
     """Strokes of a brush of `radius` over a canvas (h w 3) towards `reference` (h w 3): one from
-    each grid cell whose mean colour error exceeds `threshold`, staying inside its start's zone."""
+    each grid cell whose mean colour error exceeds `threshold` (the `most` worst), staying inside
+    its start's zone."""
     error = np.linalg.norm(canvas - reference, axis=-1)
-    starts = _cell_starts(error, max(1, round(radius)), threshold, rng)
+    starts = _cell_starts(error, max(1, round(radius)), threshold, rng, most)
     if len(starts) == 0:
         return Brushstrokes([], np.zeros((0, 3), np.float32), radius)
     colours = reference[starts[:, 1], starts[:, 0]]
@@ -54,8 +56,11 @@ def plan_brushstrokes(
     return Brushstrokes(paths, colours.astype(np.float32), radius)
 
 
-def _cell_starts(error: np.ndarray, cell: int, threshold: float, rng: np.random.Generator) -> np.ndarray:
-    """Per grid cell whose mean error exceeds `threshold`, its pixel of largest error (k 2, x y)."""
+def _cell_starts(
+    error: np.ndarray, cell: int, threshold: float, rng: np.random.Generator, most: int | None = None
+) -> np.ndarray:
+    """Per grid cell whose mean error exceeds `threshold` (at most `most` of them, the worst), its
+    pixel of largest error (k 2, x y)."""
     height, width = error.shape
     rows, columns = -(-height // cell), -(-width // cell)
     padded = np.zeros((rows * cell, columns * cell), np.float32)
@@ -64,7 +69,10 @@ def _cell_starts(error: np.ndarray, cell: int, threshold: float, rng: np.random.
     # A little noise breaks ties in even areas, so strokes do not all start at a cell's corner.
     jittered = cells + rng.random(cells.shape, dtype=np.float32) * 1e-3
     worst = jittered.argmax(axis=-1)
-    chosen = np.argwhere(cells.mean(axis=-1) > threshold)
+    mean = cells.mean(axis=-1)
+    chosen = np.argwhere(mean > threshold)
+    if most is not None and len(chosen) > most:
+        chosen = chosen[np.argsort(-mean[chosen[:, 0], chosen[:, 1]])[:most]]
     within = worst[chosen[:, 0], chosen[:, 1]]
     ys = chosen[:, 0] * cell + within // cell
     xs = chosen[:, 1] * cell + within % cell

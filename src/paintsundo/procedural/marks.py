@@ -15,6 +15,53 @@ import numpy as np
 # art, and the last touches (which end on the picture itself).
 LAYERS = ("paint", "sketch", "lines", "finish")
 KINDS = ("stroke", "line", "fill", "erase", "finish")
+SUBPIXEL_BITS = 4  # outlines are kept in fixed point, 1/16 of a pixel, as OpenCV draws them
+SUBPIXEL = 1 << SUBPIXEL_BITS
+OUTLINE_CHUNK = 6  # path points per outline polygon: too few for a bend to fold it over itself
+
+
+@dataclass(frozen=True)
+class Outline:
+    """A path mark's shape in fixed point: polygons along its body and a disc at each end, a width
+    that can vary along it, round ends."""
+
+    polygons: tuple[np.ndarray, ...]  # each k 2 int32
+    discs: tuple[tuple[int, int, int], ...]  # x, y, radius
+    line: np.ndarray | None = None  # a path of one width, drawn as a thick line (n 2 int32)
+    thickness: int = 0  # that width, in whole pixels
+
+
+def outline_of(path: np.ndarray, widths: np.ndarray) -> Outline:
+    """The outline of a path (n 2, x y) at half its width each side (n widths); a path of one
+    width is kept as a line, which OpenCV draws with round ends and joins."""
+    if np.ptp(widths) < 0.5:
+        return Outline((), (), _fixed(path), max(1, round(float(widths[0]))))
+    normals = _normals(path) * (widths[:, None] / 2.0)
+    polygons = []
+    for first in range(0, max(len(path) - 1, 1), OUTLINE_CHUNK):
+        part = slice(first, first + OUTLINE_CHUNK + 1)
+        polygons.append(
+            _fixed(np.concatenate([path[part] + normals[part], (path[part] - normals[part])[::-1]]))
+        )
+    discs = []
+    for index in sorted({0, len(path) - 1}):
+        x, y = _fixed(path[index])
+        discs.append((int(x), int(y), max(1, round(float(widths[index]) / 2.0 * SUBPIXEL))))
+    return Outline(tuple(polygons), tuple(discs))
+
+
+def _normals(points: np.ndarray) -> np.ndarray:
+    """Unit normals along a path (n 2), from the direction through each point's neighbours."""
+    if len(points) < 2:
+        return np.zeros_like(points)
+    steps = np.diff(points, axis=0)
+    direction = np.concatenate([steps[:1], steps[:-1] + steps[1:], steps[-1:]])
+    length = np.maximum(np.hypot(direction[:, 0], direction[:, 1]), 1e-6)[:, None]
+    return np.stack([-direction[:, 1], direction[:, 0]], axis=1) / length
+
+
+def _fixed(points: np.ndarray) -> np.ndarray:
+    return np.round(points * SUBPIXEL).astype(np.int32)
 
 
 @dataclass(frozen=True)
@@ -72,6 +119,7 @@ class Mark:
     grain: float = 0.0  # 0..1: how much a dry brush's texture thins the opacity
     stage: str = ""
     note: dict = field(default_factory=dict, compare=False)
+    outline: Outline | None = field(default=None, compare=False, repr=False)  # a path mark's shape
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS or self.layer not in LAYERS:
@@ -105,10 +153,16 @@ def stroke(
 ) -> Mark:
     """A mark along `path` (n 2, x y): a brush stroke, a pen or pencil line, or an erase."""
     points = np.asarray(path, np.float32).reshape(-1, 2)
-    width = np.broadcast_to(np.asarray(widths, np.float32), (len(points),)).copy()
+    if np.ndim(widths) == 0:
+        width = np.full(len(points), widths, np.float32)
+    else:
+        width = np.asarray(widths, np.float32)
+        if np.ptp(width) >= 0.5:  # a width that changes along the path changes gradually
+            points, width = resample(points, width)
     return Mark(
-        kind, layer, float(start), float(end), _rgb(colour), float(opacity), points, width, None, grain, stage
-    )
+        kind, layer, float(start), float(end), _rgb(colour), float(opacity), points, width,
+        grain=grain, stage=stage, outline=outline_of(points, width),
+    )  # fmt: skip
 
 
 def fill(
@@ -139,3 +193,18 @@ def count_by_kind(marks: list[Mark] | tuple[Mark, ...]) -> dict[str, int]:
     for mark in marks:
         counts[mark.kind] += 1
     return counts
+
+
+def resample(path: np.ndarray, widths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The path with points about a third of a width apart (1 to 8 px), so that a mark in progress
+    ends smoothly along it and its width changes gradually."""
+    steps = np.hypot(*np.diff(path, axis=0).T)
+    along = np.concatenate([[0.0], np.cumsum(steps)])
+    spacing = float(np.clip(widths.min() / 3.0, 1.0, 8.0))
+    if along[-1] <= spacing:
+        return path, widths
+    samples = np.arange(int(np.ceil(along[-1] / spacing)) + 1) * (along[-1] / np.ceil(along[-1] / spacing))
+    points = np.empty((len(samples), 2), np.float32)
+    points[:, 0] = np.interp(samples, along, path[:, 0])
+    points[:, 1] = np.interp(samples, along, path[:, 1])
+    return points, np.interp(samples, along, widths).astype(np.float32)

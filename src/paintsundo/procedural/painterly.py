@@ -17,21 +17,32 @@ from paintsundo.procedural.plan import Hand, Touches
 
 BLOCK_IN_RADIUS = 0.045  # the block-in brush's radius, as a share of the picture's long side
 BLOCK_IN_ERROR = 20.0  # a grid cell whose colour is this far (RGB) from the picture gets a stroke
-REFINE_ERROR = (16.0, 13.0, 11.0)  # the same, for each smaller brush in turn (halving the radius)
-GRAIN = 0.2  # how much the brush's dry texture shows in a stroke
+REFINE_ERROR = (16.0, 14.0, 14.0)  # the same, for each smaller brush in turn (halving the radius)
+MOST_STROKES = (2500, 4000, 5000)  # at most this many strokes a brush, where the canvas is worst
+TAPER_FROM = 6.0  # brushes of this radius (pixels) and more taper at both ends of a stroke
+GRAIN = 0.45  # how much the bristles' streaks let what is under a big brush's stroke show
+BRISTLE_DIRECTIONS = 8
 
 
-def paint_strokes(strokes: Brushstrokes, order: np.ndarray, stage: str) -> tuple[list[Mark], np.ndarray]:
-    """Marks for planned brushstrokes in `order`, and the effort of each (its length)."""
-    marks, efforts = [], []
-    for index in order:
+def paint_strokes(
+    strokes: Brushstrokes, order: np.ndarray, hand: Hand, share: tuple[float, float] = (0.0, 1.0)
+) -> list[Mark]:
+    """Marks for planned brushstrokes, laid in `order` one after another over `share` of the hand's
+    stage, each for a time in proportion to its length."""
+    lengths = np.array([len(strokes.paths[index]) + 2.0 for index in order])
+    starts, ends = hand.times(lengths, share)
+    width = 2.0 * strokes.radius
+    grain = GRAIN if strokes.radius >= TAPER_FROM else 0.0
+    marks = []
+    for index, start, end in zip(order, starts, ends, strict=True):
         path = strokes.paths[index]
-        # A loaded brush lands, presses, and lifts: the width swells and tapers along the stroke.
-        along = np.linspace(0.25, np.pi - 0.25, len(path))
-        widths = 2.0 * strokes.radius * (0.55 + 0.45 * np.sin(along))
-        marks.append(stroke(path, widths, strokes.colours[index], 0, 0, grain=GRAIN, stage=stage))
-        efforts.append(len(path) + 2.0)
-    return marks, np.asarray(efforts)
+        widths: np.ndarray | float = width
+        if strokes.radius >= TAPER_FROM:  # a big loaded brush lands, presses and lifts: it swells and tapers
+            widths = width * (0.55 + 0.45 * np.sin(np.linspace(0.25, np.pi - 0.25, len(path))))
+        marks.append(
+            stroke(path, widths, strokes.colours[index], start, end, grain=grain, stage=hand.stage.name)
+        )
+    return marks
 
 
 def block_in(
@@ -47,22 +58,32 @@ def block_in(
     rank = np.empty(len(far_to_near), np.int64)
     rank[far_to_near] = np.arange(len(far_to_near))
     order = np.lexsort((rng.random(len(zone_of)), rank[zone_of])) if len(zone_of) else zone_of
-    return hand.time(*paint_strokes(strokes, order, "block-in"))
+    return paint_strokes(strokes, order, hand)
 
 
 def refine(
-    picture: np.ndarray, canvas: np.ndarray, level: int, hand: Hand, rng: np.random.Generator
+    picture: np.ndarray,
+    canvas: np.ndarray,
+    level: int,
+    hand: Hand,
+    rng: np.random.Generator,
+    share: tuple[float, float] = (0.0, 1.0),
 ) -> list[Mark]:
     """One pass of a brush half the last one's size, where the canvas still differs from the picture."""
     radius = BLOCK_IN_RADIUS * max(picture.shape[:2]) / 2 ** (level + 1)
     reference = reference_at(picture, radius)
-    strokes = plan_brushstrokes(reference, canvas, radius, REFINE_ERROR[level], rng, max_steps=10)
+    most = MOST_STROKES[level]
+    strokes = plan_brushstrokes(reference, canvas, radius, REFINE_ERROR[level], rng, max_steps=10, most=most)
     order = rng.permutation(len(strokes.paths))
-    return hand.time(*paint_strokes(strokes, order, hand.stage.name))
+    return paint_strokes(strokes, order, hand, share)
 
 
 def finishing_touches(
-    picture: np.ndarray, canvas: np.ndarray, hand: Hand, rng: np.random.Generator
+    picture: np.ndarray,
+    canvas: np.ndarray,
+    hand: Hand,
+    rng: np.random.Generator,
+    share: tuple[float, float] = (0.0, 1.0),
 ) -> Touches:
     """Small touches over every pixel the canvas has not got right, the worst first: they lay the
     picture's own pixels, so the last frame is the picture."""
@@ -90,8 +111,36 @@ def finishing_touches(
     )
     order = np.argsort(-worst * rng.uniform(0.7, 1.3, count))
     frames = np.empty(count, np.float32)
-    frames[order] = hand.stage.start + (hand.stage.frames - 1) * np.arange(count) / max(count - 1, 1)
+    first = hand.stage.start + share[0] * hand.stage.frames
+    span = (share[1] - share[0]) * hand.stage.frames - 1
+    frames[order] = first + max(span, 0.0) * np.arange(count) / max(count - 1, 1)
     return Touches(labels, frames)
+
+
+def bristles(picture: np.ndarray, radius: float, rng: np.random.Generator) -> np.ndarray:
+    """A brush's bristle streaks over the canvas (h w float32, 0..1), running along the picture's
+    isophotes as its strokes do: noise smeared along the local direction, one of 8 at each pixel."""
+    height, width = picture.shape[:2]
+    noise = rng.random((height, width), dtype=np.float32)
+    luminance = cv2.cvtColor(reference_at(picture, radius), cv2.COLOR_RGB2GRAY)
+    gx = cv2.Sobel(luminance, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(luminance, cv2.CV_32F, 0, 1, ksize=3)
+    along = (np.arctan2(gx, -gy) % np.pi) / np.pi * BRISTLE_DIRECTIONS  # the isophote's angle, 0..8
+    direction = np.round(along).astype(np.int32) % BRISTLE_DIRECTIONS
+    length = max(3, round(radius)) | 1
+    streaks = np.zeros((height, width), np.float32)
+    for index in range(BRISTLE_DIRECTIONS):
+        kernel = np.zeros((length, length), np.float32)
+        angle = np.pi * index / BRISTLE_DIRECTIONS
+        centre = length // 2
+        offset = (centre * np.cos(angle), centre * np.sin(angle))
+        start = (round(centre - offset[0]), round(centre - offset[1]))
+        end = (round(centre + offset[0]), round(centre + offset[1]))
+        cv2.line(kernel, start, end, 1.0, 1)
+        smeared = cv2.filter2D(noise, -1, kernel / kernel.sum())
+        streaks[direction == index] = smeared[direction == index]
+    low, high = np.percentile(streaks, (2, 98))
+    return np.clip((streaks - low) / max(high - low, 1e-6), 0.0, 1.0).astype(np.float32)
 
 
 def laid(picture: np.ndarray, marks: list[Mark]) -> np.ndarray:

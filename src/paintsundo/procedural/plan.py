@@ -44,6 +44,7 @@ class Plan:
 
     marks: tuple[Mark, ...]
     touches: Touches
+    reserved: np.ndarray | None = None  # h w bool: bare canvas in the picture, which paint goes around
     choices: dict = field(default_factory=dict)  # what the artist chose, for the manifest
 
     def counts(self) -> dict[str, int]:
@@ -58,18 +59,26 @@ class Hand:
     def __init__(self, stage: Stage) -> None:
         self.stage = stage
 
-    def time(
-        self, marks: list[Mark], efforts: np.ndarray | list[float], share: tuple[float, float] = (0.0, 1.0)
-    ) -> list[Mark]:
-        """`marks` re-timed to follow one another over `share` (from, to: fractions) of the stage,
-        each for a time in proportion to its effort; a mark spans frames only when its time does."""
+    def times(
+        self, efforts: np.ndarray | list[float], share: tuple[float, float] = (0.0, 1.0)
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Start and end frames of marks that follow one another over `share` (from, to: fractions)
+        of the stage, each for a time in proportion to its effort; a mark spans frames only when
+        its time does."""
         efforts = np.maximum(np.asarray(efforts, np.float64), 1e-9)
         first = self.stage.start + share[0] * self.stage.frames
         span = (share[1] - share[0]) * self.stage.frames
         ends = first + span * np.cumsum(efforts) / efforts.sum()
         starts = np.concatenate([[first], ends[:-1]])
         last = self.stage.end - 1
+        return np.minimum(starts, last), np.minimum(np.maximum(starts, ends - 1.0), last)
+
+    def time(
+        self, marks: list[Mark], efforts: np.ndarray | list[float], share: tuple[float, float] = (0.0, 1.0)
+    ) -> list[Mark]:
+        """`marks` re-timed by `times`."""
+        starts, ends = self.times(efforts, share)
         return [
-            replace(mark, start=float(min(start, last)), end=float(min(max(start, end - 1.0), last)))
+            replace(mark, start=float(start), end=float(end))
             for mark, start, end in zip(marks, starts, ends, strict=True)
         ]

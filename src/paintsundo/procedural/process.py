@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
+import cv2
 import numpy as np
 
 from paintsundo.procedural.analysis import Layers, analyse
 from paintsundo.procedural.behaviours import Behaviours, plan_behaviours
+from paintsundo.procedural.canvas import View
 from paintsundo.procedural.choice import choose_workflow
+from paintsundo.procedural.habits import Habits, plan_habits
+from paintsundo.procedural.plan import Plan
 from paintsundo.procedural.render import RevealFrames, render
 from paintsundo.procedural.timeline import BEHAVIOURS, Event, Stage, Timeline, plan_stages
 from paintsundo.procedural.workflows import Workflow, find_workflow
@@ -46,12 +50,31 @@ class DrawingProcess:
         weights = self.workflow.stage_weights(stage_weights or {})
         rng = np.random.default_rng(seed)
         self.timeline: Timeline = plan_stages(frames, self.workflow.stages, weights)
-        self.layers: Layers = analyse(pixels, rng) if layers is None else layers
         enabled = frozenset(behaviours) & self.workflow.habits
+        self.plan: Plan | None = None
+        if self.workflow.plan is not None:
+            self._plan_marks(pixels, enabled, rng, seed)
+            return
+        self.layers: Layers = analyse(pixels, rng) if layers is None else layers
         self.behaviours: Behaviours = plan_behaviours(
             self.timeline, self.layers, enabled, rng, self.workflow.roles
         )
         self.reveal: RevealFrames = self.workflow.schedule(self.layers, self.timeline, self.behaviours, rng)
+
+    def _plan_marks(
+        self, pixels: np.ndarray, enabled: frozenset[str], rng: np.random.Generator, seed: int
+    ) -> None:
+        """The workflow's marks, the habits over them, and the canvas that lays them."""
+        roles = self.workflow.roles
+        hosts = {"flip": roles.colour, "layer_toggle": roles.lines, "color_curve": roles.rendering}
+        hosts["transform"] = roles.lines or roles.rendering
+        plan, canvas = self.workflow.plan(pixels, self.timeline, rng, seed)
+        focus = np.abs(cv2.Laplacian(cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY), cv2.CV_32F))
+        self.habits: Habits = plan_habits(self.timeline, enabled, hosts, focus, rng)
+        self.plan = plan
+        canvas.touches = plan.touches
+        self.canvas = canvas
+        self._recent: dict[int, np.ndarray] = {}
 
     def __len__(self) -> int:
         return self.timeline.frames
@@ -65,7 +88,7 @@ class DrawingProcess:
 
     @property
     def events(self) -> tuple[Event, ...]:
-        return self.behaviours.events
+        return self.habits.events if self.plan is not None else self.behaviours.events
 
     def stage_at(self, index: int) -> str:
         return self.timeline.stage_at(index)
@@ -74,4 +97,12 @@ class DrawingProcess:
         """The canvas on frame `index` as RGB uint8 (h w 3)."""
         if not 0 <= index < len(self):
             raise IndexError(f"frame {index} is outside 0..{len(self) - 1}")
+        if self.plan is not None:
+            # Frames are laid in order; the last two are kept, as callers often look one back.
+            if index not in self._recent:
+                view = View(lines_visible=self.habits.lines_visible(index))
+                self._recent = {
+                    index: cv2.convertScaleAbs(self.habits.shown(self.canvas.frame(index, view), index))
+                } | {key: value for key, value in self._recent.items() if key == index - 1}
+            return self._recent[index].copy()
         return render(self.layers, self.reveal, self.behaviours, index)

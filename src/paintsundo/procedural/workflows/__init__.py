@@ -16,10 +16,14 @@ from paintsundo.errors import PaintsUndoError
 from paintsundo.procedural import WORKFLOW_NAMES
 from paintsundo.procedural.analysis import Layers
 from paintsundo.procedural.behaviours import Behaviours, Roles
+from paintsundo.procedural.canvas import Canvas
+from paintsundo.procedural.plan import Plan
 from paintsundo.procedural.render import RevealFrames
 from paintsundo.procedural.timeline import BEHAVIOURS, Timeline
 
 Schedule = Callable[[Layers, Timeline, Behaviours, np.random.Generator], RevealFrames]
+# The marks a workflow lays, and the canvas it planned them on (which has their footprints).
+Planner = Callable[[np.ndarray, Timeline, np.random.Generator, int], tuple[Plan, Canvas]]
 
 
 @dataclass(frozen=True)
@@ -29,7 +33,8 @@ class Workflow:
     stages: tuple[str, ...]
     weights: tuple[float, ...]  # the stages' default relative lengths
     roles: Roles
-    schedule: Schedule
+    schedule: Schedule | None = None  # per-pixel reveal times (the workflows not yet painting marks)
+    plan: Planner | None = None  # the marks it lays
     habits: frozenset[str] = frozenset(BEHAVIOURS)  # the habits that make sense in it
 
     def stage_weights(self, chosen: Mapping[str, float]) -> tuple[float, ...]:
