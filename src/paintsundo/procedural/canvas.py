@@ -64,14 +64,16 @@ class Canvas:
         marks: Sequence[Mark],
         touches: Touches | None = None,
         reserved: np.ndarray | None = None,
+        texture: np.ndarray | None = None,
         seed: int = 0,
     ) -> None:
-        """`reserved` (h w bool) is paper the artist keeps bare: paint and lines go around it."""
+        """`reserved` (h w bool) is paper the artist keeps bare: paint and lines go around it.
+        `texture` (h w float32, 0..1) is the brushes' grain (default: fine noise from `seed`)."""
         self.picture = np.ascontiguousarray(picture, np.uint8)  # h w 3
         self.shape: tuple[int, int] = picture.shape[:2]
         self.touches = touches if touches is not None else Touches.none(self.shape)
         self.marks: tuple[Mark, ...] = tuple(sorted(marks, key=lambda mark: mark.start))  # stable
-        self.grain = _grain(self.shape, seed)
+        self.texture = _grain(self.shape, seed) if texture is None else texture
         self.reserved = reserved
         self._reset()
 
@@ -135,10 +137,10 @@ class Canvas:
             under = paint.copy() if mark.grain > 0 else None
             draw_path(paint, mark, box, colour, progress)
             if under is not None:
-                thin = (self.grain[box.slices] * mark.grain).astype(np.float32)
+                thin = (self.texture[box.slices] * mark.grain).astype(np.float32)
                 paint[:] = cv2.blendLinear(under, paint, thin, 1.0 - thin)
         else:
-            alpha = coverage(mark, box, self.grain, progress < 1.0).laid(progress)[..., None]
+            alpha = coverage(mark, box, self.texture, progress < 1.0).laid(progress)[..., None]
             painted = paint + alpha * (np.asarray(colour, np.float32) - paint)
             paint[:] = np.clip(painted + 0.5, 0, 255).astype(np.uint8)
         if self.reserved is not None:
@@ -146,7 +148,7 @@ class Canvas:
 
     def _lay_over(self, layer: Layer, mark: Mark, box: Box, progress: float) -> None:
         colour, opacity = layer.colour[box.slices], layer.alpha[box.slices]
-        alpha = coverage(mark, box, self.grain, progress < 1.0).laid(progress)
+        alpha = coverage(mark, box, self.texture, progress < 1.0).laid(progress)
         if mark.kind == "finish":  # the last touches: the picture's own pixels, wholly opaque
             laid = alpha > 0
             colour[laid] = self.picture[box.slices][laid]

@@ -45,6 +45,7 @@ class Plan:
     marks: tuple[Mark, ...]
     touches: Touches
     reserved: np.ndarray | None = None  # h w bool: bare canvas in the picture, which paint goes around
+    texture: np.ndarray | None = None  # h w float32: the brushes' grain, if not the canvas's own
     choices: dict = field(default_factory=dict)  # what the artist chose, for the manifest
 
     def counts(self) -> dict[str, int]:

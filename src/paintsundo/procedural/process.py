@@ -53,7 +53,7 @@ class DrawingProcess:
         enabled = frozenset(behaviours) & self.workflow.habits
         self.plan: Plan | None = None
         if self.workflow.plan is not None:
-            self._plan_marks(pixels, enabled, rng, seed)
+            self._plan_marks(pixels, enabled, rng)
             return
         self.layers: Layers = analyse(pixels, rng) if layers is None else layers
         self.behaviours: Behaviours = plan_behaviours(
@@ -61,14 +61,12 @@ class DrawingProcess:
         )
         self.reveal: RevealFrames = self.workflow.schedule(self.layers, self.timeline, self.behaviours, rng)
 
-    def _plan_marks(
-        self, pixels: np.ndarray, enabled: frozenset[str], rng: np.random.Generator, seed: int
-    ) -> None:
+    def _plan_marks(self, pixels: np.ndarray, enabled: frozenset[str], rng: np.random.Generator) -> None:
         """The workflow's marks, the habits over them, and the canvas that lays them."""
         roles = self.workflow.roles
         hosts = {"flip": roles.colour, "layer_toggle": roles.lines, "color_curve": roles.rendering}
         hosts["transform"] = roles.lines or roles.rendering
-        plan, canvas = self.workflow.plan(pixels, self.timeline, rng, seed)
+        plan, canvas = self.workflow.plan(pixels, self.timeline, rng)
         focus = np.abs(cv2.Laplacian(cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY), cv2.CV_32F))
         self.habits: Habits = plan_habits(self.timeline, enabled, hosts, focus, rng)
         self.plan = plan

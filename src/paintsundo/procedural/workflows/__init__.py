@@ -23,7 +23,7 @@ from paintsundo.procedural.timeline import BEHAVIOURS, Timeline
 
 Schedule = Callable[[Layers, Timeline, Behaviours, np.random.Generator], RevealFrames]
 # The marks a workflow lays, and the canvas it planned them on (which has their footprints).
-Planner = Callable[[np.ndarray, Timeline, np.random.Generator, int], tuple[Plan, Canvas]]
+Planner = Callable[[np.ndarray, Timeline, np.random.Generator], tuple[Plan, Canvas]]
 
 
 @dataclass(frozen=True)

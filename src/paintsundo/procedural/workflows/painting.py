@@ -22,13 +22,13 @@ TOUCHES_FROM = 0.55  # the share of the accents stage done with the smallest bru
 BARE = 250.0  # a finished pixel this light on every channel is bare canvas: paint goes around it
 
 
-def plan(pixels: np.ndarray, timeline: Timeline, rng: np.random.Generator, seed: int) -> tuple[Plan, Canvas]:
+def plan(pixels: np.ndarray, timeline: Timeline, rng: np.random.Generator) -> tuple[Plan, Canvas]:
     picture = pixels.astype(np.float32)
     bare = picture.min(axis=-1) >= BARE
     zones = paint_masses(picture)
     far_to_near = np.argsort(nearness(zones, picture))
-    painter = Canvas(pixels, [], reserved=bare, seed=seed)
-    painter.grain = bristles(picture, BLOCK_IN_RADIUS * max(pixels.shape[:2]) / 4, rng)
+    texture = bristles(picture, BLOCK_IN_RADIUS * max(pixels.shape[:2]) / 4, rng)
+    painter = Canvas(pixels, [], reserved=bare, texture=texture)
     last = timeline.frames
     painter.add(block_in(picture, zones, far_to_near, Hand(timeline.stage("block-in")), rng))
     for level, name in enumerate(("forms", "focus")):
@@ -37,7 +37,7 @@ def plan(pixels: np.ndarray, timeline: Timeline, rng: np.random.Generator, seed:
     accents = Hand(timeline.stage("accents"))
     painter.add(refine(picture, painter.frame(last), 2, accents, rng, share=(0.0, TOUCHES_FROM)))
     touches = finishing_touches(picture, painter.frame(last), accents, rng, share=(TOUCHES_FROM, 1.0))
-    return Plan(painter.marks, touches, reserved=bare), painter
+    return Plan(painter.marks, touches, reserved=bare, texture=texture), painter
 
 
 def nearness(labels: np.ndarray, picture: np.ndarray) -> np.ndarray:
