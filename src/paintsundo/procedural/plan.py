@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from paintsundo.procedural.marks import Mark, count_by_kind
-from paintsundo.timeline import Stage
+from paintsundo.timeline import Event, Stage
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,8 @@ class Plan:
     touches: Touches
     reserved: np.ndarray | None = None  # h w bool: bare canvas in the picture, which paint goes around
     texture: np.ndarray | None = None  # h w float32: the brushes' grain, if not the canvas's own
+    sketch_opacity: np.ndarray | None = None  # per frame: how the sketch layer is shown (default 1)
+    events: tuple[Event, ...] = ()  # the workflow's own: layers shown and hidden, a change of idea
     choices: dict = field(default_factory=dict)  # what the artist chose, for the manifest
 
     def counts(self) -> dict[str, int]:
@@ -67,6 +69,8 @@ class Hand:
         of the stage, each for a time in proportion to its effort; a mark spans frames only when
         its time does."""
         efforts = np.maximum(np.asarray(efforts, np.float64), 1e-9)
+        if len(efforts) == 0:
+            return np.zeros(0), np.zeros(0)
         first = self.stage.start + share[0] * self.stage.frames
         span = (share[1] - share[0]) * self.stage.frames
         ends = first + span * np.cumsum(efforts) / efforts.sum()

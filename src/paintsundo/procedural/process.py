@@ -66,7 +66,7 @@ class DrawingProcess:
         roles = self.workflow.roles
         hosts = {"flip": roles.colour, "layer_toggle": roles.lines, "color_curve": roles.rendering}
         hosts["transform"] = roles.lines or roles.rendering
-        plan, canvas = self.workflow.plan(pixels, self.timeline, rng)
+        plan, canvas = self.workflow.plan(pixels, self.timeline, rng, enabled)
         focus = np.abs(cv2.Laplacian(cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY), cv2.CV_32F))
         self.habits: Habits = plan_habits(self.timeline, enabled, hosts, focus, rng)
         self.plan = plan
@@ -86,7 +86,11 @@ class DrawingProcess:
 
     @property
     def events(self) -> tuple[Event, ...]:
-        return self.habits.events if self.plan is not None else self.behaviours.events
+        if self.plan is None:
+            return self.behaviours.events
+        return tuple(
+            sorted(self.plan.events + self.habits.events, key=lambda event: (event.start, event.kind))
+        )
 
     def stage_at(self, index: int) -> str:
         return self.timeline.stage_at(index)
@@ -98,7 +102,8 @@ class DrawingProcess:
         if self.plan is not None:
             # Frames are laid in order; the last two are kept, as callers often look one back.
             if index not in self._recent:
-                view = View(lines_visible=self.habits.lines_visible(index))
+                sketch = 1.0 if self.plan.sketch_opacity is None else float(self.plan.sketch_opacity[index])
+                view = View(sketch_opacity=sketch, lines_visible=self.habits.lines_visible(index))
                 self._recent = {
                     index: cv2.convertScaleAbs(self.habits.shown(self.canvas.frame(index, view), index))
                 } | {key: value for key, value in self._recent.items() if key == index - 1}

@@ -22,8 +22,8 @@ from paintsundo.procedural.render import RevealFrames
 from paintsundo.procedural.timeline import BEHAVIOURS, Timeline
 
 Schedule = Callable[[Layers, Timeline, Behaviours, np.random.Generator], RevealFrames]
-# The marks a workflow lays, and the canvas it planned them on (which has their footprints).
-Planner = Callable[[np.ndarray, Timeline, np.random.Generator], tuple[Plan, Canvas]]
+# The marks a workflow lays (given the habits that are on), and the canvas it planned them on.
+Planner = Callable[[np.ndarray, Timeline, np.random.Generator, frozenset[str]], tuple[Plan, Canvas]]
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,9 @@ TOUCHES_FROM = 0.55  # the share of the accents stage done with the smallest bru
 BARE = 250.0  # a finished pixel this light on every channel is bare canvas: paint goes around it
 
 
-def plan(pixels: np.ndarray, timeline: Timeline, rng: np.random.Generator) -> tuple[Plan, Canvas]:
+def plan(
+    pixels: np.ndarray, timeline: Timeline, rng: np.random.Generator, habits: frozenset[str]
+) -> tuple[Plan, Canvas]:
     picture = pixels.astype(np.float32)
     bare = picture.min(axis=-1) >= BARE
     zones = paint_masses(picture)
