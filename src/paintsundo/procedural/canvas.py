@@ -18,7 +18,7 @@ import numpy as np
 
 from paintsundo.procedural.marks import LAYERS, Mark
 from paintsundo.procedural.plan import Touches
-from paintsundo.procedural.raster import Box, box_of, coverage, draw_path
+from paintsundo.procedural.raster import Box, Coverage, box_of, coverage, draw_path
 
 PAPER = 255
 
@@ -51,8 +51,12 @@ class Layers:
     paint: np.ndarray  # h w 3 uint8
     over: dict[str, Layer]  # sketch, lines, finish
 
-    def copy(self) -> Layers:
-        return Layers(self.paint.copy(), {name: layer.copy() for name, layer in self.over.items()})
+    def copy(self, names: set[str]) -> Layers:
+        """The layers, with those named copied (the others shared)."""
+        paint = self.paint.copy() if "paint" in names else self.paint
+        return Layers(
+            paint, {name: layer.copy() if name in names else layer for name, layer in self.over.items()}
+        )
 
 
 class Canvas:
@@ -83,6 +87,7 @@ class Canvas:
         self._used: set[str] = set()
         self._next = 0  # marks before this have been started (laid whole, or pending)
         self._pending: list[tuple[Mark, Box]] = []  # started, not yet laid for good, in order
+        self._footprints: dict[int, Coverage] = {}  # of pending marks laid in blends, by id
         self._frame = -1
 
     def add(self, marks: Sequence[Mark]) -> None:
@@ -106,7 +111,7 @@ class Canvas:
         self._lay_finished(frame)
         if not self._pending:
             return self._layers
-        shown = self._layers.copy()
+        shown = self._layers.copy({mark.layer for mark, _ in self._pending})
         for mark, box in self._pending:
             self._lay(shown, mark, box, mark.progress(frame))
         return shown
@@ -121,6 +126,9 @@ class Canvas:
             else:
                 waiting.append((mark, box))
         self._pending = waiting
+        if len(self._footprints) > len(waiting):  # forget those laid for good
+            pending = {id(mark) for mark, _ in waiting}
+            self._footprints = {key: value for key, value in self._footprints.items() if key in pending}
 
     def _lay(self, layers: Layers, mark: Mark, box: Box, progress: float) -> None:
         self._used.add(mark.layer)
@@ -140,7 +148,7 @@ class Canvas:
                 thin = (self.texture[box.slices] * mark.grain).astype(np.float32)
                 paint[:] = cv2.blendLinear(under, paint, thin, 1.0 - thin)
         else:
-            alpha = coverage(mark, box, self.texture, progress < 1.0).laid(progress)[..., None]
+            alpha = self._footprint(mark, box, progress).laid(progress)[..., None]
             painted = paint + alpha * (np.asarray(colour, np.float32) - paint)
             paint[:] = np.clip(painted + 0.5, 0, 255).astype(np.uint8)
         if self.reserved is not None:
@@ -148,7 +156,7 @@ class Canvas:
 
     def _lay_over(self, layer: Layer, mark: Mark, box: Box, progress: float) -> None:
         colour, opacity = layer.colour[box.slices], layer.alpha[box.slices]
-        alpha = coverage(mark, box, self.texture, progress < 1.0).laid(progress)
+        alpha = self._footprint(mark, box, progress).laid(progress)
         if mark.kind == "finish":  # the last touches: the picture's own pixels, wholly opaque
             laid = alpha > 0
             colour[laid] = self.picture[box.slices][laid]
@@ -160,6 +168,15 @@ class Canvas:
         target = np.float32(0.0) if mark.kind == "erase" else np.asarray(mark.colour, np.float32)
         colour += alpha[..., None] * (target - colour)
         opacity += alpha * (float(mark.kind != "erase") - opacity)
+
+    def _footprint(self, mark: Mark, box: Box, progress: float) -> Coverage:
+        """A mark's coverage, kept while the mark is in progress (it is laid again each frame)."""
+        if progress >= 1.0 and id(mark) not in self._footprints:
+            return coverage(mark, box, self.texture)
+        found = self._footprints.get(id(mark))
+        if found is None:
+            found = self._footprints[id(mark)] = coverage(mark, box, self.texture, in_progress=True)
+        return found
 
     def frame(self, index: int, view: View = View()) -> np.ndarray:
         """Frame `index` as float32 RGB (h w 3): the paper and paint with the layers over it, and
