@@ -98,7 +98,7 @@ def finishing_touches(
     labels = ((ys + dy + cell) // cell).astype(np.int64) * columns + ((xs + dx + cell) // cell).astype(
         np.int64
     )
-    wrong = np.any(np.abs(canvas - picture) > 0.5, axis=-1)
+    wrong = np.any(cv2.convertScaleAbs(canvas) != picture, axis=-1)  # as the frame will show it
     ids, labels = np.unique(np.where(wrong, labels, -1), return_inverse=True)
     labels = labels.reshape(height, width).astype(np.int32) - (1 if ids[0] == -1 else 0)
     count = int(labels.max()) + 1

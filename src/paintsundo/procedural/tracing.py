@@ -30,7 +30,8 @@ class TracedLine:
 def trace_lines(mask: np.ndarray, min_length: float = 3.0) -> list[TracedLine]:
     """The lines of a mask (h w bool) as paths along their middles, longest first."""
     skeleton = skeletonize(mask)
-    width = cv2.distanceTransform(mask.astype(np.uint8), cv2.DIST_L2, 3) * 2.0
+    # The distance to the edge at the middle of a line is half its width, and half a pixel more.
+    width = cv2.distanceTransform(mask.astype(np.uint8), cv2.DIST_L2, 3) * 2.0 - 1.0
     lines = [
         TracedLine(pixels[:, ::-1].astype(np.float32), np.maximum(width[pixels[:, 0], pixels[:, 1]], 1.0))
         for pixels in _walk(skeleton)

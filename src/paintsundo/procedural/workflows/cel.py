@@ -20,7 +20,7 @@ from paintsundo.procedural.analysis import (
     remove_ink,
 )
 from paintsundo.procedural.behaviours import Roles
-from paintsundo.procedural.canvas import Canvas
+from paintsundo.procedural.canvas import Canvas, View
 from paintsundo.procedural.flatting import flat_fills, tone_fills
 from paintsundo.procedural.inking import ink_strokes
 from paintsundo.procedural.marks import Mark
@@ -77,7 +77,9 @@ def plan(
     painter.add(
         shading.time(*tone_fills(pixels, regions, colours, figure_first, False), share=(SHADOWS_SHARE, 1.0))
     )
-    touches = finishing_touches(picture, painter.frame(timeline.frames), Hand(timeline.stage("detail")), rng)
+    touches = finishing_touches(
+        picture, painter.frame(timeline.frames, View(sketch_opacity=0.0)), Hand(timeline.stage("detail")), rng
+    )
     events = _sketch_events(timeline) + idea
     sketch = _sketch_opacity(timeline)
     return Plan(painter.marks, touches, reserved=bare, sketch_opacity=sketch, events=events), painter
