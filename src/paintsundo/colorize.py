@@ -27,7 +27,7 @@ from paintsundo.outputs.provenance import colouring_provenance_text
 from paintsundo.outputs.writers import png_provenance
 from paintsundo.picture import Picture, PictureSource, load_source
 from paintsundo.procedural import DrawingProcess
-from paintsundo.procedural.workflows.colouring import colouring_layers
+from paintsundo.procedural.known import colouring_layers
 from paintsundo.settings import COLORIZE_ENGINES, MAX_CANDIDATES, Settings
 from paintsundo.timeline import Progress
 

@@ -7,13 +7,11 @@ from collections.abc import Iterator, Mapping
 import cv2
 import numpy as np
 
-from paintsundo.procedural.analysis import Layers, analyse
-from paintsundo.procedural.behaviours import Behaviours, plan_behaviours
 from paintsundo.procedural.canvas import View
 from paintsundo.procedural.choice import choose_workflow
 from paintsundo.procedural.habits import Habits, plan_habits
+from paintsundo.procedural.known import ColouringLayers
 from paintsundo.procedural.plan import Plan
-from paintsundo.procedural.render import RevealFrames, render
 from paintsundo.procedural.timeline import BEHAVIOURS, Event, Stage, Timeline, plan_stages
 from paintsundo.procedural.workflows import Workflow, find_workflow
 
@@ -21,9 +19,10 @@ from paintsundo.procedural.workflows import Workflow, find_workflow
 class DrawingProcess:
     """Frame 0 is a blank canvas; the last frame is the picture, pixel for pixel.
 
-    Between them, the stages of a workflow (cel line art, painting, flat graphics or pencil), with
-    the artist's habits (flipping the canvas, toggling layers, curves, moving a part, changing an
-    idea) on top where they make sense. The same picture, settings and seed give the same frames.
+    Between them, the marks a workflow's artist lays (cel line art, painting, flat graphics or
+    pencil), with the artist's habits (flipping the canvas, toggling layers, curves, moving a part,
+    changing an idea) where they make sense. Every frame shows the marks laid so far. The same
+    picture, settings and seed give the same frames.
     """
 
     def __init__(
@@ -34,7 +33,7 @@ class DrawingProcess:
         workflow: str = "auto",
         stage_weights: Mapping[str, float] | None = None,
         behaviours: frozenset[str] = frozenset(BEHAVIOURS),
-        layers: Layers | None = None,
+        layers: ColouringLayers | None = None,
     ) -> None:
         """`layers`, when known (a colourist's), are drawn as they are instead of being estimated
         from the picture."""
@@ -51,27 +50,15 @@ class DrawingProcess:
         rng = np.random.default_rng(seed)
         self.timeline: Timeline = plan_stages(frames, self.workflow.stages, weights)
         enabled = frozenset(behaviours) & self.workflow.habits
-        self.plan: Plan | None = None
-        if self.workflow.plan is not None:
-            self._plan_marks(pixels, enabled, rng)
-            return
-        self.layers: Layers = analyse(pixels, rng) if layers is None else layers
-        self.behaviours: Behaviours = plan_behaviours(
-            self.timeline, self.layers, enabled, rng, self.workflow.roles
-        )
-        self.reveal: RevealFrames = self.workflow.schedule(self.layers, self.timeline, self.behaviours, rng)
-
-    def _plan_marks(self, pixels: np.ndarray, enabled: frozenset[str], rng: np.random.Generator) -> None:
-        """The workflow's marks, the habits over them, and the canvas that lays them."""
+        self.plan: Plan
+        self.plan, self.canvas = self.workflow.plan(pixels, self.timeline, rng, enabled, layers)
+        self.canvas.touches = self.plan.touches  # planned on this canvas, after its marks
         roles = self.workflow.roles
         hosts = {"flip": roles.colour, "layer_toggle": roles.lines, "color_curve": roles.rendering}
         hosts["transform"] = roles.lines or roles.rendering
-        plan, canvas = self.workflow.plan(pixels, self.timeline, rng, enabled)
+        # A part worth moving is where the picture's detail is densest (usually the face).
         focus = np.abs(cv2.Laplacian(cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY), cv2.CV_32F))
         self.habits: Habits = plan_habits(self.timeline, enabled, hosts, focus, rng)
-        self.plan = plan
-        canvas.touches = plan.touches
-        self.canvas = canvas
         self._recent: dict[int, np.ndarray] = {}
 
     def __len__(self) -> int:
@@ -86,8 +73,6 @@ class DrawingProcess:
 
     @property
     def events(self) -> tuple[Event, ...]:
-        if self.plan is None:
-            return self.behaviours.events
         return tuple(
             sorted(self.plan.events + self.habits.events, key=lambda event: (event.start, event.kind))
         )
@@ -99,13 +84,12 @@ class DrawingProcess:
         """The canvas on frame `index` as RGB uint8 (h w 3)."""
         if not 0 <= index < len(self):
             raise IndexError(f"frame {index} is outside 0..{len(self) - 1}")
-        if self.plan is not None:
-            # Frames are laid in order; the last two are kept, as callers often look one back.
-            if index not in self._recent:
-                sketch = 1.0 if self.plan.sketch_opacity is None else float(self.plan.sketch_opacity[index])
-                view = View(sketch_opacity=sketch, lines_visible=self.habits.lines_visible(index))
-                self._recent = {
-                    index: cv2.convertScaleAbs(self.habits.shown(self.canvas.frame(index, view), index))
-                } | {key: value for key, value in self._recent.items() if key == index - 1}
-            return self._recent[index].copy()
-        return render(self.layers, self.reveal, self.behaviours, index)
+        # Frames are laid in order; the last two are kept, as callers often look one back.
+        if index not in self._recent:
+            sketch = 1.0 if self.plan.sketch_opacity is None else float(self.plan.sketch_opacity[index])
+            view = View(sketch_opacity=sketch, lines_visible=self.habits.lines_visible(index))
+            shown = cv2.convertScaleAbs(self.habits.shown(self.canvas.frame(index, view), index))
+            self._recent = {index: shown} | {
+                key: value for key, value in self._recent.items() if key == index - 1
+            }
+        return self._recent[index].copy()

@@ -19,17 +19,17 @@ from paintsundo.procedural.analysis import (
     region_means,
     remove_ink,
 )
-from paintsundo.procedural.behaviours import Roles
 from paintsundo.procedural.canvas import Canvas, View
 from paintsundo.procedural.flatting import flat_fills, tone_fills
 from paintsundo.procedural.inking import ink_strokes
+from paintsundo.procedural.known import ColouringLayers
 from paintsundo.procedural.marks import Mark
 from paintsundo.procedural.painterly import finishing_touches
 from paintsundo.procedural.plan import Hand, Plan
 from paintsundo.procedural.sketching import construction, mass_circles, rough
 from paintsundo.procedural.timeline import Event, Timeline, place
 from paintsundo.procedural.tracing import trace_lines
-from paintsundo.procedural.workflows import Workflow
+from paintsundo.procedural.workflows import Roles, Workflow
 
 INKED = 0.3  # line-art opacity from which a pixel is part of a line to ink
 BACKGROUND_BORDER = 0.2  # a region along this share of the picture's border is its background
@@ -39,7 +39,11 @@ SHADOWS_SHARE = 0.7  # of the shading stage: the shadows; the lights after
 
 
 def plan(
-    pixels: np.ndarray, timeline: Timeline, rng: np.random.Generator, habits: frozenset[str]
+    pixels: np.ndarray,
+    timeline: Timeline,
+    rng: np.random.Generator,
+    habits: frozenset[str],
+    known: ColouringLayers | None = None,
 ) -> tuple[Plan, Canvas]:
     picture = pixels.astype(np.float32)
     side = max(pixels.shape[:2])

@@ -10,13 +10,13 @@ import numpy as np
 
 from paintsundo.procedural import WORKFLOW_STAGES
 from paintsundo.procedural.analysis import CANVAS_LEVEL, flat_regions, region_means
-from paintsundo.procedural.behaviours import Roles
 from paintsundo.procedural.canvas import Canvas
+from paintsundo.procedural.known import ColouringLayers
 from paintsundo.procedural.marks import Area, Mark, fill, stroke
 from paintsundo.procedural.painterly import finishing_touches
 from paintsundo.procedural.plan import Hand, Plan
 from paintsundo.procedural.timeline import Stage, Timeline
-from paintsundo.procedural.workflows import Workflow
+from paintsundo.procedural.workflows import Roles, Workflow
 
 BIG_SHARE = 0.8  # the largest shapes, covering this share of the picture, come in the first stage
 PATH_COLOUR = (40.0, 140.0, 230.0)  # a vector program's path, shown while it is drawn
@@ -25,7 +25,11 @@ FILL_AFTER = 1.0  # a shape is filled this many frames before the next one's pat
 
 
 def plan(
-    pixels: np.ndarray, timeline: Timeline, rng: np.random.Generator, habits: frozenset[str]
+    pixels: np.ndarray,
+    timeline: Timeline,
+    rng: np.random.Generator,
+    habits: frozenset[str],
+    known: ColouringLayers | None = None,
 ) -> tuple[Plan, Canvas]:
     picture = pixels.astype(np.float32)
     bare = picture.min(axis=-1) >= CANVAS_LEVEL

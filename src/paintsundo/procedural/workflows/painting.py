@@ -10,20 +10,24 @@ import numpy as np
 
 from paintsundo.procedural import WORKFLOW_STAGES
 from paintsundo.procedural.analysis import region_means
-from paintsundo.procedural.behaviours import Roles
 from paintsundo.procedural.canvas import Canvas
+from paintsundo.procedural.known import ColouringLayers
 from paintsundo.procedural.masses import paint_masses
 from paintsundo.procedural.painterly import BLOCK_IN_RADIUS, block_in, bristles, finishing_touches, refine
 from paintsundo.procedural.plan import Hand, Plan
 from paintsundo.procedural.timeline import Timeline
-from paintsundo.procedural.workflows import Workflow
+from paintsundo.procedural.workflows import Roles, Workflow
 
 TOUCHES_FROM = 0.55  # the share of the accents stage done with the smallest brush before the touches
 BARE = 250.0  # a finished pixel this light on every channel is bare canvas: paint goes around it
 
 
 def plan(
-    pixels: np.ndarray, timeline: Timeline, rng: np.random.Generator, habits: frozenset[str]
+    pixels: np.ndarray,
+    timeline: Timeline,
+    rng: np.random.Generator,
+    habits: frozenset[str],
+    known: ColouringLayers | None = None,
 ) -> tuple[Plan, Canvas]:
     picture = pixels.astype(np.float32)
     bare = picture.min(axis=-1) >= BARE

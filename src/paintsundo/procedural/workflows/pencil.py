@@ -11,16 +11,16 @@ import numpy as np
 
 from paintsundo.procedural import WORKFLOW_STAGES
 from paintsundo.procedural.analysis import REFERENCE_SIDE, ink_lines
-from paintsundo.procedural.behaviours import Roles
 from paintsundo.procedural.canvas import Canvas, View
 from paintsundo.procedural.hatching import hatch_strokes
 from paintsundo.procedural.inking import ink_strokes
+from paintsundo.procedural.known import ColouringLayers
 from paintsundo.procedural.painterly import finishing_touches
 from paintsundo.procedural.plan import Hand, Plan
 from paintsundo.procedural.sketching import construction, mass_circles, rough
 from paintsundo.procedural.timeline import Timeline
 from paintsundo.procedural.tracing import trace_lines
-from paintsundo.procedural.workflows import Workflow
+from paintsundo.procedural.workflows import Roles, Workflow
 
 PAPER_LEVELS = 8.0
 LINE_LEVEL = 140.0  # pixels darker than this are the drawing's lines; lighter greys are its tone
@@ -31,7 +31,11 @@ ROUGH_LINES = 60  # the longest lines searched for in the contours
 
 
 def plan(
-    pixels: np.ndarray, timeline: Timeline, rng: np.random.Generator, habits: frozenset[str]
+    pixels: np.ndarray,
+    timeline: Timeline,
+    rng: np.random.Generator,
+    habits: frozenset[str],
+    known: ColouringLayers | None = None,
 ) -> tuple[Plan, Canvas]:
     picture = pixels.astype(np.float32)
     side = max(pixels.shape[:2])
