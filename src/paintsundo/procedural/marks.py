@@ -17,6 +17,7 @@ LAYERS = ("paint", "sketch", "lines", "finish")
 KINDS = ("stroke", "line", "fill", "erase", "finish")
 SUBPIXEL_BITS = 4  # outlines are kept in fixed point, 1/16 of a pixel, as OpenCV draws them
 SUBPIXEL = 1 << SUBPIXEL_BITS
+MAX_STEP = 8.0  # pixels: a path with longer steps is resampled
 OUTLINE_CHUNK = 6  # path points per outline polygon: too few for a bend to fold it over itself
 
 
@@ -157,8 +158,10 @@ def stroke(
         width = np.full(len(points), widths, np.float32)
     else:
         width = np.asarray(widths, np.float32)
-        if np.ptp(width) >= 0.5:  # a width that changes along the path changes gradually
-            points, width = resample(points, width)
+    # A width that changes along the path changes gradually, and a mark in progress ends smoothly
+    # along a path of long straight steps (a polygon's corners).
+    if np.ptp(width) >= 0.5 or (len(points) > 1 and np.hypot(*np.diff(points, axis=0).T).max() > MAX_STEP):
+        points, width = resample(points, width)
     return Mark(
         kind, layer, float(start), float(end), _rgb(colour), float(opacity), points, width,
         grain=grain, stage=stage, outline=outline_of(points, width),

@@ -75,8 +75,10 @@ class Hand:
         span = (share[1] - share[0]) * self.stage.frames
         ends = first + span * np.cumsum(efforts) / efforts.sum()
         starts = np.concatenate([[first], ends[:-1]])
-        last = self.stage.end - 1
-        return np.minimum(starts, last), np.minimum(np.maximum(starts, ends - 1.0), last)
+        # An empty stage's marks go down on its one frame boundary; none on the blank frame 0.
+        last = max(self.stage.end - 1, self.stage.start, 1)
+        starts = np.clip(starts, 1, last)
+        return starts, np.clip(ends - 1.0, starts, last)
 
     def time(
         self, marks: list[Mark], efforts: np.ndarray | list[float], share: tuple[float, float] = (0.0, 1.0)

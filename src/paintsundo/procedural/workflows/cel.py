@@ -35,7 +35,6 @@ INKED = 0.3  # line-art opacity from which a pixel is part of a line to ink
 BACKGROUND_BORDER = 0.2  # a region along this share of the picture's border is its background
 ROUGH_LINES = 60  # the longest lines searched for in the rough
 SKETCH_WHILE_INKING = (0.55, 0.3)  # the sketch layer's opacity as inking starts, and as it ends
-SHADOWS_SHARE = 0.7  # of the shading stage: the shadows; the lights after
 
 
 def plan(
@@ -74,13 +73,12 @@ def plan(
     flats = Hand(timeline.stage("flat")).time(*flat_fills(regions, colours, figure_first, bare))
     flats, idea = _change_of_idea(flats, timeline, rng, habits)
     painter.add(flats)
+    # The shadows, then the lights, each group taking the time its work needs.
+    shadows = tone_fills(pixels, regions, colours, figure_first, True)
+    lights = tone_fills(pixels, regions, colours, figure_first, False)
+    split = sum(shadows[1]) / max(sum(shadows[1]) + sum(lights[1]), 1e-9)
     shading = Hand(timeline.stage("shading"))
-    painter.add(
-        shading.time(*tone_fills(pixels, regions, colours, figure_first, True), share=(0.0, SHADOWS_SHARE))
-    )
-    painter.add(
-        shading.time(*tone_fills(pixels, regions, colours, figure_first, False), share=(SHADOWS_SHARE, 1.0))
-    )
+    painter.add(shading.time(*shadows, share=(0.0, split)) + shading.time(*lights, share=(split, 1.0)))
     touches = finishing_touches(
         picture, painter.frame(timeline.frames, View(sketch_opacity=0.0)), Hand(timeline.stage("detail")), rng
     )

@@ -38,7 +38,7 @@ def plan(
     shapes = [shape for shape in _shapes(regions, bare) if shape[1].any()]
     # Back to front: the larger a shape's outline (holes and all), the further back it lies; the
     # backmost is the backdrop, laid under the whole picture as a vector illustration's background.
-    shapes.sort(key=lambda shape: -shape[2] * rng.uniform(0.97, 1.03))
+    shapes.sort(key=lambda shape: -shape[2] * rng.uniform(0.85, 1.15))
     if shapes:
         backdrop = ~bare
         shapes[0] = (shapes[0][0], backdrop, float(backdrop.sum()))
@@ -51,7 +51,7 @@ def plan(
     shaping = Hand(timeline.stage("shapes") if not big.all() else _joined(timeline, "shapes", "details"))
     for hand, chosen in ((shaping, big), (Hand(timeline.stage("details")), ~big)):
         picked = [shape for shape, keep in zip(shapes, chosen, strict=True) if keep]
-        painter.add(_place_and_fill(picked, colours, hand, side))
+        painter.add(_place_and_fill(picked, colours, hand, side, rng))
     touches = finishing_touches(picture, painter.frame(timeline.frames), Hand(timeline.stage("finish")), rng)
     return Plan(painter.marks, touches, reserved=bare), painter
 
@@ -77,7 +77,11 @@ def _shapes(regions: np.ndarray, bare: np.ndarray) -> list[tuple[int, np.ndarray
 
 
 def _place_and_fill(
-    shapes: list[tuple[int, np.ndarray, float]], colours: np.ndarray, hand: Hand, side: int
+    shapes: list[tuple[int, np.ndarray, float]],
+    colours: np.ndarray,
+    hand: Hand,
+    side: int,
+    rng: np.random.Generator,
 ) -> list[Mark]:
     """Per shape, its outline drawn as a path, then the shape filled at once and the path put away."""
     # A shape's path takes the time of its outline's points; big shapes little more than small ones.
@@ -86,10 +90,12 @@ def _place_and_fill(
     width = max(1.0, side / 400)
     marks = []
     for (region, whole, _), start, end in zip(shapes, starts, ends, strict=True):
+        first_point = rng.integers(1 << 16)  # where on its outline the path is begun
         filled = max(start, end - FILL_AFTER)  # the path is drawn point by point, then filled
         contours, _ = cv2.findContours(whole.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         for contour in contours:
-            path = np.concatenate([contour[:, 0], contour[:1, 0]]).astype(np.float32)
+            points = np.roll(contour[:, 0], -int(first_point % len(contour)), axis=0)
+            path = np.concatenate([points, points[:1]]).astype(np.float32)
             if len(path) >= 2 and cv2.arcLength(contour, True) >= SHORTEST_PATH * side:
                 marks.append(
                     stroke(

@@ -24,7 +24,7 @@ from paintsundo.procedural.workflows import Roles, Workflow
 
 PAPER_LEVELS = 8.0
 LINE_LEVEL = 140.0  # pixels darker than this are the drawing's lines; lighter greys are its tone
-MIN_TONE = 0.005  # a drawing with less of its area in tone than this is in line alone
+MIN_HATCHING = 20  # a drawing with fewer hatching strokes than this is in line alone
 FIRST_PASS = 0.6  # and its lines go down this dark before they are given their weight
 CONTOUR_OPACITY = 0.45  # the first, light pass over the drawing's own lines
 ROUGH_LINES = 60  # the longest lines searched for in the contours
@@ -48,15 +48,18 @@ def plan(
     toned &= grey < 235
     painter = Canvas(pixels, [], reserved=paper & (grey >= 250))
     building = Hand(timeline.stage("construction"))
-    painter.add(construction(mass_circles(_silhouette(dark | guides)), building, rng, side, share=(0.0, 0.6)))
     guide_marks, guide_efforts = ink_strokes(pixels, guides, rng, layer="paint")
+    circles = construction(mass_circles(_silhouette(dark | guides)), building, rng, side, share=(0.0, 0.6))
+    if not guide_marks:  # no light lines of its own: the circles take the whole stage
+        circles = building.time(circles, [float(np.ptp(mark.path, axis=0).sum()) for mark in circles])
+    painter.add(circles)
     painter.add(building.time(guide_marks, guide_efforts, share=(0.6, 1.0)))
     main = [line for line in trace_lines(dark)[:ROUGH_LINES] if line.length > 0.03 * side]
     painter.add(rough(main, Hand(timeline.stage("contours")), rng, side, share=(0.0, 1.0), passes=3))
     inked, efforts = ink_strokes(pixels, dark, rng, layer="paint")
     tone = Hand(timeline.stage("tone"))
     hatching = hatch_strokes(pixels, toned, rng)
-    if toned.mean() >= MIN_TONE:
+    if len(hatching[0]) >= MIN_HATCHING:
         painter.add(Hand(timeline.stage("lines")).time(inked, efforts))
         painter.add(tone.time(*hatching, share=(0.0, 0.8)))
     else:  # a drawing in line alone: the lines go down lighter first, and are given their weight last
