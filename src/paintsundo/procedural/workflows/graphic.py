@@ -18,7 +18,12 @@ from paintsundo.procedural.plan import Hand, Plan
 from paintsundo.procedural.timeline import Stage, Timeline
 from paintsundo.procedural.workflows import Roles, Workflow
 
-BIG_SHARE = 0.8  # the largest shapes, covering this share of the picture, come in the first stage
+BACKDROP_BORDER = (
+    0.2  # the backmost shape is a backdrop, under the whole picture, if it runs along this much border
+)
+BODY_RADIUS = 0.04  # parts of a big shape thinner than this share of the long side are shapes of their own
+MIN_BODY = 0.3  # unless its body would be less than this share of it
+MIN_PART = 0.004  # and a part smaller than this share of the shape goes down with the body
 PATH_COLOUR = (40.0, 140.0, 230.0)  # a vector program's path, shown while it is drawn
 SHORTEST_PATH = 0.05  # of the long side: a speck's outline is not drawn as a path
 FILL_AFTER = 1.0  # a shape is filled this many frames before the next one's path starts
@@ -39,26 +44,78 @@ def plan(
     # Back to front: the larger a shape's outline (holes and all), the further back it lies; the
     # backmost is the backdrop, laid under the whole picture as a vector illustration's background.
     shapes.sort(key=lambda shape: -shape[2] * rng.uniform(0.85, 1.15))
-    if shapes:
-        backdrop = ~bare
-        shapes[0] = (shapes[0][0], backdrop, float(backdrop.sum()))
-    areas = np.array([shape[2] for shape in shapes], np.float64)
-    big = np.cumsum(areas) <= BIG_SHARE * areas.sum()
-    big[: max(1, int(big.sum()))] = True
-    painter = Canvas(pixels, [], reserved=bare)
+    backdrop = bool(shapes) and _along_border(shapes[0][1]) > BACKDROP_BORDER
+    if backdrop:
+        shapes[0] = (shapes[0][0], ~bare, float((~bare).sum()))
     side = max(pixels.shape[:2])
-    # With no small shapes left for the details, the big ones take the details' time too.
-    shaping = Hand(timeline.stage("shapes") if not big.all() else _joined(timeline, "shapes", "details"))
-    for hand, chosen in ((shaping, big), (Hand(timeline.stage("details")), ~big)):
-        picked = [shape for shape, keep in zip(shapes, chosen, strict=True) if keep]
-        painter.add(_place_and_fill(picked, colours, hand, side, rng))
+    # The big shapes' bodies; their thin parts (a leg, a tail, a spike) are shapes of their own,
+    # each after its body. Stacked back to front: a piece after every piece whose outline encloses
+    # it, and otherwise in any order, big and small mixed as an artist picks them.
+    pieces, depths = [], []
+    for index, shape in enumerate(shapes):
+        body, parts = (shape, []) if index == 0 and backdrop else _body_and_parts(shape, side)
+        pieces += [body, *parts]
+        depths += [0.0] + [0.5] * len(parts)
+    depths = [depth + _enclosers(piece[1], shapes) for depth, piece in zip(depths, pieces, strict=True)]
+    order = np.lexsort((rng.random(len(pieces)), np.array(depths)))
+    pieces = [pieces[index] for index in order]
+    shapes_stage, details = timeline.stage("shapes"), timeline.stage("details")
+    share = shapes_stage.frames / max(shapes_stage.frames + details.frames, 1)
+    work = np.cumsum([_effort(whole, side) for _, whole, _ in pieces])
+    first = max(1, int(np.searchsorted(work, share * work[-1], side="right"))) if pieces else 0
+    painter = Canvas(pixels, [], reserved=bare)
+    painter.add(_place_and_fill(pieces[:first], colours, Hand(shapes_stage), side, rng))
+    painter.add(_place_and_fill(pieces[first:], colours, Hand(details), side, rng))
     touches = finishing_touches(picture, painter.frame(timeline.frames), Hand(timeline.stage("finish")), rng)
     return Plan(painter.marks, touches, reserved=bare), painter
+
+
+def _enclosers(piece: np.ndarray, shapes: list[tuple[int, np.ndarray, float]]) -> int:
+    """How many shapes' outlines (holes filled) enclose a piece, but for the piece's own."""
+    return sum(1 for _, whole, _ in shapes if not (piece & ~whole).any() and (whole & ~piece).any())
+
+
+def _effort(whole: np.ndarray, side: int) -> float:
+    """The time a shape takes: its path's anchor points (its outline simplified to within a pixel
+    or so), one by one, and the fill."""
+    contours, _ = cv2.findContours(whole.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    anchors = sum(len(cv2.approxPolyDP(contour, max(1.0, side / 300), True)) for contour in contours)
+    return anchors + 4.0
+
+
+def _along_border(mask: np.ndarray) -> float:
+    """The share of the picture's border that a mask runs along."""
+    border = np.concatenate([mask[0], mask[-1], mask[:, 0], mask[:, -1]])
+    return float(border.mean())
 
 
 def _joined(timeline: Timeline, first: str, last: str) -> Stage:
     """The frames of two stages in a row, as one."""
     return Stage(first, timeline.stage(first).start, timeline.stage(last).end)
+
+
+def _body_and_parts(
+    shape: tuple[int, np.ndarray, float], side: int
+) -> tuple[tuple[int, np.ndarray, float], list[tuple[int, np.ndarray, float]]]:
+    """A shape's main body (opened by a disk: without the parts thinner than it) and those parts,
+    each a shape of its own; a shape that is all thin parts is its own body."""
+    region, whole, area = shape
+    radius = max(2, round(BODY_RADIUS * side))
+    disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    body = cv2.morphologyEx(whole.astype(np.uint8), cv2.MORPH_OPEN, disk) > 0
+    if body.sum() < MIN_BODY * area:
+        return shape, []
+    count, pieces, stats, _ = cv2.connectedComponentsWithStats(
+        (whole & ~body).astype(np.uint8), connectivity=8
+    )
+    parts = []
+    for piece in range(1, count):
+        own = pieces == piece
+        if stats[piece, cv2.CC_STAT_AREA] >= MIN_PART * area:
+            parts.append((region, own, float(stats[piece, cv2.CC_STAT_AREA])))
+        else:  # a sliver along the body's edge goes down with the body
+            body |= own
+    return (region, body, float(body.sum())), parts
 
 
 def _shapes(regions: np.ndarray, bare: np.ndarray) -> list[tuple[int, np.ndarray, float]]:
@@ -84,8 +141,7 @@ def _place_and_fill(
     rng: np.random.Generator,
 ) -> list[Mark]:
     """Per shape, its outline drawn as a path, then the shape filled at once and the path put away."""
-    # A shape's path takes the time of its outline's points; big shapes little more than small ones.
-    efforts = [area**0.3 + 8.0 for _, _, area in shapes]
+    efforts = [_effort(whole, side) for _, whole, _ in shapes]
     starts, ends = hand.times(efforts)
     width = max(1.0, side / 400)
     marks = []
