@@ -56,7 +56,10 @@ def plan(
         body, parts = (shape, []) if index == 0 and backdrop else _body_and_parts(shape, side)
         pieces += [body, *parts]
         depths += [0.0] + [0.5] * len(parts)
-    depths = [depth + _enclosers(piece[1], shapes) for depth, piece in zip(depths, pieces, strict=True)]
+    boxes = [cv2.boundingRect(whole.view(np.uint8)) for _, whole, _ in shapes]
+    depths = [
+        depth + _enclosers(piece[1], shapes, boxes) for depth, piece in zip(depths, pieces, strict=True)
+    ]
     order = np.lexsort((rng.random(len(pieces)), np.array(depths)))
     pieces = [pieces[index] for index in order]
     shapes_stage, details = timeline.stage("shapes"), timeline.stage("details")
@@ -70,9 +73,24 @@ def plan(
     return Plan(painter.marks, touches, reserved=bare), painter
 
 
-def _enclosers(piece: np.ndarray, shapes: list[tuple[int, np.ndarray, float]]) -> int:
-    """How many shapes' outlines (holes filled) enclose a piece, but for the piece's own."""
-    return sum(1 for _, whole, _ in shapes if not (piece & ~whole).any() and (whole & ~piece).any())
+def _enclosers(
+    piece: np.ndarray, shapes: list[tuple[int, np.ndarray, float]], boxes: list[tuple[int, int, int, int]]
+) -> int:
+    """How many shapes' outlines (holes filled) enclose a piece, but for the piece's own (looked at
+    only where the shape's box holds the piece's)."""
+    x, y, width, height = cv2.boundingRect(piece.view(np.uint8))
+    count = 0
+    for (_, whole, _), (bx, by, bw, bh) in zip(shapes, boxes, strict=True):
+        if (
+            bx <= x
+            and by <= y
+            and x + width <= bx + bw
+            and y + height <= by + bh
+            and (bw, bh) != (width, height)
+        ):
+            window = (slice(y, y + height), slice(x, x + width))
+            count += not (piece[window] & ~whole[window]).any()
+    return count
 
 
 def _effort(whole: np.ndarray, side: int) -> float:
@@ -101,8 +119,13 @@ def _body_and_parts(
     each a shape of its own; a shape that is all thin parts is its own body."""
     region, whole, area = shape
     radius = max(2, round(BODY_RADIUS * side))
+    if area < (2 * radius) ** 2 * 4:  # too small to have a body and parts worth telling apart
+        return shape, []
     disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
-    body = cv2.morphologyEx(whole.astype(np.uint8), cv2.MORPH_OPEN, disk) > 0
+    x, y, width, height = cv2.boundingRect(whole.view(np.uint8))
+    window = (slice(max(y - radius, 0), y + height + radius), slice(max(x - radius, 0), x + width + radius))
+    body = np.zeros_like(whole)
+    body[window] = cv2.morphologyEx(whole[window].astype(np.uint8), cv2.MORPH_OPEN, disk) > 0
     if body.sum() < MIN_BODY * area:
         return shape, []
     count, pieces, stats, _ = cv2.connectedComponentsWithStats(
