@@ -22,6 +22,7 @@ MOST_STROKES = (2500, 4000, 5000)  # at most this many strokes a brush, where th
 TAPER_FROM = 6.0  # brushes of this radius (pixels) and more taper at both ends of a stroke
 GRAIN = 0.45  # how much the bristles' streaks let what is under a big brush's stroke show
 BRISTLE_DIRECTIONS = 8
+GROUND_BRUSH = 0.09  # the ground's brush, as a share of the picture's long side
 
 
 def paint_strokes(
@@ -46,7 +47,12 @@ def paint_strokes(
 
 
 def block_in(
-    picture: np.ndarray, zones: np.ndarray, far_to_near: np.ndarray, hand: Hand, rng: np.random.Generator
+    picture: np.ndarray,
+    zones: np.ndarray,
+    far_to_near: np.ndarray,
+    hand: Hand,
+    rng: np.random.Generator,
+    share: tuple[float, float] = (0.0, 1.0),
 ) -> list[Mark]:
     """The zones painted back to front with the big brush in their local colour; a zone's strokes
     stay inside it, and zones not reached yet stay bare canvas."""
@@ -58,7 +64,7 @@ def block_in(
     rank = np.empty(len(far_to_near), np.int64)
     rank[far_to_near] = np.arange(len(far_to_near))
     order = np.lexsort((rng.random(len(zone_of)), rank[zone_of])) if len(zone_of) else zone_of
-    return paint_strokes(strokes, order, hand)
+    return paint_strokes(strokes, order, hand, share)
 
 
 def refine(
@@ -115,6 +121,26 @@ def finishing_touches(
     span = (share[1] - share[0]) * hand.stage.frames - 1
     frames[order] = first + max(span, 0.0) * np.arange(count) / max(count - 1, 1)
     return Touches(labels, frames)
+
+
+def toned_ground(
+    picture: np.ndarray, hand: Hand, rng: np.random.Generator, share: tuple[float, float]
+) -> list[Mark]:
+    """A ground of one tone (the picture's mean, thinned towards white) laid in broad horizontal
+    strokes from the top down, as a painter tones the canvas before blocking in."""
+    height, width = picture.shape[:2]
+    tone = 0.5 * (255.0 + picture.reshape(-1, 3).mean(axis=0))
+    brush = max(4.0, GROUND_BRUSH * max(height, width))
+    paths = []
+    for row in np.arange(brush / 2, height + brush / 2, brush * 0.8):
+        xs = np.linspace(-brush, width + brush, 12)
+        ys = row + rng.normal(0, brush * 0.08, len(xs)).cumsum() * 0.3
+        paths.append(np.stack([xs, ys], axis=1))
+    starts, ends = hand.times([1.0] * len(paths), share)
+    return [
+        stroke(path, brush, tone, start, end, grain=GRAIN, stage=hand.stage.name)
+        for path, start, end in zip(paths, starts, ends, strict=True)
+    ]
 
 
 def bristles(picture: np.ndarray, radius: float, rng: np.random.Generator) -> np.ndarray:

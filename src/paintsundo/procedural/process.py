@@ -53,6 +53,9 @@ class DrawingProcess:
         self.plan: Plan
         self.plan, self.canvas = self.workflow.plan(pixels, self.timeline, rng, enabled, layers)
         self.canvas.touches = self.plan.touches  # planned on this canvas, after its marks
+        self.choice["marks"] = self.plan.counts()  # for the manifest, with the workflow's choices
+        if self.plan.choices:
+            self.choice["approach"] = self.plan.choices
         roles = self.workflow.roles
         hosts = {"flip": roles.colour, "layer_toggle": roles.lines, "color_curve": roles.rendering}
         hosts["transform"] = roles.lines or roles.rendering

@@ -73,6 +73,8 @@ def rough(
     scale: float,
     share: tuple[float, float] = (0.3, 1.0),
     passes: int = 2,
+    layer: str = "sketch",
+    colour: tuple[float, float, float] = SKETCH_COLOUR,
 ) -> list[Mark]:
     """The main lines searched for in light passes: simplified, a little off, overshooting their
     ends, each pass a little closer; big shapes first."""
@@ -86,19 +88,25 @@ def rough(
             curve = _smooth_curve(simple.astype(np.float32))
             curve = curve + rng.normal(0, wander, 2) + _wobble(len(curve), wander, rng)
             paths.append(_overshoot(curve, rng.uniform(0.02, 0.06) * scale))
-    return _pencil(paths, hand, ROUGH_OPACITY, share, max(1.0, 0.003 * scale))
+    return _pencil(paths, hand, ROUGH_OPACITY, share, max(1.0, 0.003 * scale), layer, colour)
 
 
 def _pencil(
-    paths: list[np.ndarray], hand: Hand, opacity: float, share: tuple[float, float], width: float
+    paths: list[np.ndarray],
+    hand: Hand,
+    opacity: float,
+    share: tuple[float, float],
+    width: float,
+    layer: str = "sketch",
+    colour: tuple[float, float, float] = SKETCH_COLOUR,
 ) -> list[Mark]:
-    """Light pencil lines on the sketch layer, one after another over `share` of the stage."""
+    """Light pencil lines, one after another over `share` of the stage."""
     if not paths:
         return []
     lengths = [float(np.hypot(*np.diff(path, axis=0).T).sum()) + 5.0 for path in paths]
     starts, ends = hand.times(lengths, share)
     return [
-        stroke(path, width, SKETCH_COLOUR, start, end, layer="sketch", kind="line", opacity=opacity)
+        stroke(path, width, colour, start, end, layer=layer, kind="line", opacity=opacity)
         for path, start, end in zip(paths, starts, ends, strict=True)
     ]
 

@@ -12,12 +12,28 @@ from paintsundo.procedural import WORKFLOW_STAGES
 from paintsundo.procedural.analysis import region_means
 from paintsundo.procedural.canvas import Canvas
 from paintsundo.procedural.known import ColouringLayers
+from paintsundo.procedural.marks import Mark
 from paintsundo.procedural.masses import paint_masses
-from paintsundo.procedural.painterly import BLOCK_IN_RADIUS, block_in, bristles, finishing_touches, refine
+from paintsundo.procedural.painterly import (
+    BLOCK_IN_RADIUS,
+    block_in,
+    bristles,
+    finishing_touches,
+    refine,
+    toned_ground,
+)
 from paintsundo.procedural.plan import Hand, Plan
+from paintsundo.procedural.sketching import rough
 from paintsundo.procedural.timeline import Timeline
+from paintsundo.procedural.tracing import trace_lines
 from paintsundo.procedural.workflows import Roles, Workflow
 
+DRAWS_FIRST = 0.6  # the chance that a painter draws before painting
+TONES = 0.5  # and that they tone the canvas first
+DRAWING_SHARE = 0.3  # of the block-in stage, for the drawing
+GROUND_SHARE = 0.12  # and for the ground
+DRAWN_LINES = 50
+DRAWING_COLOUR = (96.0, 82.0, 70.0)  # a brown pencil or a thin brush of burnt umber
 TOUCHES_FROM = 0.55  # the share of the accents stage done with the smallest brush before the touches
 BARE = 250.0  # a finished pixel this light on every channel is bare canvas: paint goes around it
 
@@ -36,14 +52,37 @@ def plan(
     texture = bristles(picture, BLOCK_IN_RADIUS * max(pixels.shape[:2]) / 4, rng)
     painter = Canvas(pixels, [], reserved=bare, texture=texture)
     last = timeline.frames
-    painter.add(block_in(picture, zones, far_to_near, Hand(timeline.stage("block-in")), rng))
+    # Many painters draw first (digital painters most of all), and the drawing disappears under the
+    # paint; some tone the canvas first. Each picture and seed gets its own painter.
+    approach = {"drawing_first": bool(rng.random() < DRAWS_FIRST), "toned_ground": bool(rng.random() < TONES)}
+    blocking = Hand(timeline.stage("block-in"))
+    begin = 0.0
+    if approach["drawing_first"]:
+        painter.add(_drawing(pixels, blocking, rng, (0.0, DRAWING_SHARE)))
+        begin = DRAWING_SHARE
+    if approach["toned_ground"]:
+        painter.add(toned_ground(picture, blocking, rng, (begin, begin + GROUND_SHARE)))
+        begin += GROUND_SHARE
+    painter.add(block_in(picture, zones, far_to_near, blocking, rng, share=(begin, 1.0)))
     for level, name in enumerate(("forms", "focus")):
         painter.add(refine(picture, painter.frame(last), level, Hand(timeline.stage(name)), rng))
     # The smallest brush along what is still wrong, then touches that bring the picture exactly.
     accents = Hand(timeline.stage("accents"))
     painter.add(refine(picture, painter.frame(last), 2, accents, rng, share=(0.0, TOUCHES_FROM)))
     touches = finishing_touches(picture, painter.frame(last), accents, rng, share=(TOUCHES_FROM, 1.0))
-    return Plan(painter.marks, touches, reserved=bare, texture=texture), painter
+    return Plan(painter.marks, touches, reserved=bare, texture=texture, choices=approach), painter
+
+
+def _drawing(
+    pixels: np.ndarray, hand: Hand, rng: np.random.Generator, share: tuple[float, float]
+) -> list[Mark]:
+    """A drawing of the main lines (the picture's strongest edges) in a few light passes of a
+    brown pencil, on the canvas itself, where the paint will cover it."""
+    side = max(pixels.shape[:2])
+    grey = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
+    edges = cv2.Canny(cv2.GaussianBlur(grey, (0, 0), max(1.0, side / 320)), 40, 100) > 0
+    lines = [line for line in trace_lines(edges)[:DRAWN_LINES] if line.length > 0.04 * side]
+    return rough(lines, hand, rng, side, share=share, passes=2, layer="paint", colour=DRAWING_COLOUR)
 
 
 def nearness(labels: np.ndarray, picture: np.ndarray) -> np.ndarray:
