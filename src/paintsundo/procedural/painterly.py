@@ -22,6 +22,7 @@ MOST_STROKES = (2500, 4000, 5000)  # at most this many strokes a brush, where th
 TAPER_FROM = 6.0  # brushes of this radius (pixels) and more taper at both ends of a stroke
 GRAIN = 0.45  # how much the bristles' streaks let what is under a big brush's stroke show
 BRISTLE_DIRECTIONS = 8
+FINISH_PATCHES = 5  # the finishing touches go patch by patch over a grid this many patches across
 GROUND_BRUSH = 0.09  # the ground's brush, as a share of the picture's long side
 
 
@@ -91,8 +92,9 @@ def finishing_touches(
     rng: np.random.Generator,
     share: tuple[float, float] = (0.0, 1.0),
 ) -> Touches:
-    """Small touches over every pixel the canvas has not got right, the worst first: they lay the
-    picture's own pixels, so the last frame is the picture."""
+    """Small touches over every pixel the canvas has not got right: they lay the picture's own
+    pixels, so the last frame is the picture. They go patch by patch, as an artist finishes one
+    area before the next (the areas that need most first), the worst touches first within each."""
     height, width = picture.shape[:2]
     cell = max(3, round(max(height, width) / 160))
     # Cells of a grid bent by smooth noise read as dabs, not tiles.
@@ -115,7 +117,17 @@ def finishing_touches(
     worst = np.bincount(labels[inside], error[inside], count) / np.maximum(
         np.bincount(labels[inside], None, count), 1
     )
-    order = np.argsort(-worst * rng.uniform(0.7, 1.3, count))
+    # The touches' patches: a coarse grid over the picture; each touch in the patch of its centre.
+    patch_side = max(cell, round(max(height, width) / FINISH_PATCHES))
+    sums = np.bincount(labels[inside], None, count).astype(np.float64)
+    centre_y = np.bincount(labels[inside], ys[inside], count) / np.maximum(sums, 1)
+    centre_x = np.bincount(labels[inside], xs[inside], count) / np.maximum(sums, 1)
+    patch = (centre_y // patch_side).astype(np.int64) * (width // patch_side + 1) + (
+        centre_x // patch_side
+    ).astype(np.int64)
+    need = np.bincount(patch, worst * sums)
+    patch_rank = np.argsort(np.argsort(-need * rng.uniform(0.8, 1.25, len(need))))
+    order = np.lexsort((-worst * rng.uniform(0.7, 1.3, count), patch_rank[patch]))
     frames = np.empty(count, np.float32)
     first = hand.stage.start + share[0] * hand.stage.frames
     span = (share[1] - share[0]) * hand.stage.frames - 1

@@ -20,7 +20,7 @@ from paintsundo.procedural.analysis import (
     remove_ink,
 )
 from paintsundo.procedural.canvas import Canvas, View
-from paintsundo.procedural.flatting import flat_fills, tone_fills
+from paintsundo.procedural.flatting import flat_fills, one_flat_per_colour, tone_fills
 from paintsundo.procedural.inking import ink_strokes
 from paintsundo.procedural.known import ColouringLayers
 from paintsundo.procedural.marks import Mark
@@ -54,14 +54,13 @@ def plan(
     )
     lines = ink > INKED
     base = remove_ink(picture, ink, sigma=max(0.8, 2.5 * side / REFERENCE_SIDE))
-    regions = flat_regions(base)
-    colours = region_means(regions, base)
+    regions, colours = one_flat_per_colour(*_regions(base))
     bare = picture.min(axis=-1) >= CANVAS_LEVEL
     background = _background(regions, bare)
     painter = Canvas(pixels, [], reserved=bare)
 
     sketching = Hand(timeline.stage("sketch"))
-    circles = mass_circles(~np.isin(regions, background) & ~bare)
+    circles = mass_circles(_figure(lines, side) & ~np.isin(regions, background) & ~bare)
     main_lines = [line for line in trace_lines(lines)[:ROUGH_LINES] if line.length > 0.03 * side]
     painter.add(construction(circles, sketching, rng, side) + rough(main_lines, sketching, rng, side))
     painter.add(Hand(timeline.stage("lineart")).time(*ink_strokes(pixels, lines, rng)))
@@ -87,6 +86,11 @@ def plan(
     return Plan(painter.marks, touches, reserved=bare, sketch_opacity=sketch, events=events), painter
 
 
+def _regions(base: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    regions = flat_regions(base)
+    return regions, region_means(regions, base)
+
+
 def _background(regions: np.ndarray, bare: np.ndarray) -> np.ndarray:
     """The regions that run along much of the picture's border, or are bare paper."""
     count = int(regions.max()) + 1
@@ -95,6 +99,16 @@ def _background(regions: np.ndarray, bare: np.ndarray) -> np.ndarray:
     sizes = np.maximum(np.bincount(regions.ravel(), minlength=count), 1)
     paper = np.bincount(regions.ravel(), bare.ravel(), count) > 0.5 * sizes
     return np.flatnonzero(along | paper)
+
+
+def _figure(lines: np.ndarray, side: int) -> np.ndarray:
+    """Where the figure is: the line art closed into masses (an illustration's lines are on its
+    figure; a background is painted with few), holes filled (h w bool)."""
+    reach = max(3, round(0.03 * side)) | 1
+    closed = cv2.morphologyEx(lines.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((reach, reach), np.uint8))
+    flood = np.pad(closed, 1)
+    cv2.floodFill(flood, None, (0, 0), 2)
+    return flood[1:-1, 1:-1] != 2
 
 
 def _sketch_opacity(timeline: Timeline) -> np.ndarray:

@@ -173,7 +173,9 @@ def _place_and_fill(
         filled = max(start, end - FILL_AFTER)  # the path is drawn point by point, then filled
         contours, _ = cv2.findContours(whole.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         for contour in contours:
-            points = np.roll(contour[:, 0], -int(first_point % len(contour)), axis=0)
+            # A pen tool's path: anchor to anchor (the outline simplified), not a freehand crawl.
+            anchors = cv2.approxPolyDP(contour, max(1.0, side / 300), True)[:, 0]
+            points = np.roll(anchors, -int(first_point % len(anchors)), axis=0)
             path = np.concatenate([points, points[:1]]).astype(np.float32)
             if len(path) >= 2 and cv2.arcLength(contour, True) >= SHORTEST_PATH * side:
                 marks.append(

@@ -57,12 +57,12 @@ def plan(
     approach = {"drawing_first": bool(rng.random() < DRAWS_FIRST), "toned_ground": bool(rng.random() < TONES)}
     blocking = Hand(timeline.stage("block-in"))
     begin = 0.0
-    if approach["drawing_first"]:
-        painter.add(_drawing(pixels, blocking, rng, (0.0, DRAWING_SHARE)))
-        begin = DRAWING_SHARE
     if approach["toned_ground"]:
-        painter.add(toned_ground(picture, blocking, rng, (begin, begin + GROUND_SHARE)))
-        begin += GROUND_SHARE
+        painter.add(toned_ground(picture, blocking, rng, (0.0, GROUND_SHARE)))
+        begin = GROUND_SHARE
+    if approach["drawing_first"]:
+        painter.add(_drawing(pixels, blocking, rng, (begin, begin + DRAWING_SHARE)))
+        begin += DRAWING_SHARE
     painter.add(block_in(picture, zones, far_to_near, blocking, rng, share=(begin, 1.0)))
     for level, name in enumerate(("forms", "focus")):
         painter.add(refine(picture, painter.frame(last), level, Hand(timeline.stage(name)), rng))

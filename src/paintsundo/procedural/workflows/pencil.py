@@ -87,11 +87,11 @@ def _silhouette(drawn: np.ndarray) -> np.ndarray:
 
 def _guides_fade(timeline: Timeline) -> np.ndarray:
     """Per frame: the construction and searching lines whole until the lines are pressed, then
-    fading under them, and a last trace of them gone with the tone."""
+    lifted off gradually under them, gone by the tone."""
     opacity = np.ones(timeline.frames, np.float32)
     lines, tone = timeline.stage("lines"), timeline.stage("tone")
     span = np.arange(lines.start, lines.end)
-    opacity[span] = 1.0 - 0.75 * (span - lines.start) / max(1, lines.frames - 1)
+    opacity[span] = 1.0 - (span - lines.start + 1) / max(1, lines.frames)  # erased as the lines go down
     opacity[tone.start :] = 0.0
     return opacity
 
