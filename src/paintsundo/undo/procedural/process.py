@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+import cv2
 import numpy as np
 
-from paintsundo.undo.procedural.analysis import Layers, analyse
-from paintsundo.undo.procedural.behaviours import Behaviours, plan_behaviours
+from paintsundo.undo.procedural.canvas import View
 from paintsundo.undo.procedural.choice import choose_workflow
-from paintsundo.undo.procedural.render import RevealFrames, render
+from paintsundo.undo.procedural.habits import Habits, plan_habits
+from paintsundo.undo.procedural.known import ColouringLayers
+from paintsundo.undo.procedural.plan import Plan
 from paintsundo.undo.procedural.timeline import BEHAVIOURS, Event, Stage, Timeline, plan_stages
 from paintsundo.undo.procedural.workflows import Workflow, find_workflow
 
@@ -18,9 +20,10 @@ from paintsundo.undo.procedural.workflows import Workflow, find_workflow
 class DrawingProcess:
     """Frame 0 is a blank canvas; the last frame is the picture, pixel for pixel.
 
-    Between them, the stages of a workflow (cel line art, painting, flat graphics or pencil), with
-    the artist's habits (flipping the canvas, toggling layers, curves, moving a part, changing an
-    idea) on top where they make sense. The same picture, settings and seed give the same frames.
+    Between them, the marks a workflow's artist lays (cel line art, painting, flat graphics or
+    pencil), with the artist's habits (flipping the canvas, toggling layers, curves, moving a part,
+    changing an idea) where they make sense. Every frame shows the marks laid so far. The same
+    picture, settings and seed give the same frames.
     """
 
     drawn_as_written = True  # each frame is drawn when asked for, so writing them is the drawing
@@ -33,13 +36,12 @@ class DrawingProcess:
         workflow: str = "auto",
         stage_weights: Mapping[str, float] | None = None,
         behaviours: frozenset[str] = frozenset(BEHAVIOURS),
-        layers: Layers | None = None,
+        layers: ColouringLayers | None = None,
     ) -> None:
         """`layers`, when known (a colourist's), are drawn as they are instead of being estimated
         from the picture."""
         if pixels.ndim != 3 or pixels.shape[2] != 3 or pixels.dtype != np.uint8:
             raise ValueError(f"expected an RGB uint8 array (h w 3), got {pixels.dtype} {pixels.shape}")
-        self.details: dict[str, Any] = {}  # what a neural run records; nothing here
         name = workflow
         if name == "auto":
             name, reason, features = choose_workflow(pixels)
@@ -50,12 +52,21 @@ class DrawingProcess:
         weights = self.workflow.stage_weights(stage_weights or {})
         rng = np.random.default_rng(seed)
         self.timeline: Timeline = plan_stages(frames, self.workflow.stages, weights)
-        self.layers: Layers = analyse(pixels, rng) if layers is None else layers
         enabled = frozenset(behaviours) & self.workflow.habits
-        self.behaviours: Behaviours = plan_behaviours(
-            self.timeline, self.layers, enabled, rng, self.workflow.roles
-        )
-        self.reveal: RevealFrames = self.workflow.schedule(self.layers, self.timeline, self.behaviours, rng)
+        self.plan: Plan
+        self.plan, self.canvas = self.workflow.plan(pixels, self.timeline, rng, enabled, layers)
+        self.canvas.touches = self.plan.touches  # planned on this canvas, after its marks
+        self.choice["marks"] = self.plan.counts()  # for the manifest, with the workflow's choices
+        if self.plan.choices:
+            self.choice["approach"] = self.plan.choices
+        roles = self.workflow.roles
+        hosts = {"flip": roles.colour, "layer_toggle": roles.lines, "color_curve": roles.rendering}
+        hosts["transform"] = roles.lines or roles.rendering
+        # A part worth moving is where the picture's detail is densest (usually the face).
+        focus = np.abs(cv2.Laplacian(cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY), cv2.CV_32F))
+        self.habits: Habits = plan_habits(self.timeline, enabled, hosts, focus, rng)
+        self._recent: dict[int, np.ndarray] = {}
+        self.details: dict[str, Any] = {}  # what a neural run records; nothing here
 
     def __len__(self) -> int:
         return self.timeline.frames
@@ -69,7 +80,9 @@ class DrawingProcess:
 
     @property
     def events(self) -> tuple[Event, ...]:
-        return self.behaviours.events
+        return tuple(
+            sorted(self.plan.events + self.habits.events, key=lambda event: (event.start, event.kind))
+        )
 
     def stage_at(self, index: int) -> str:
         return self.timeline.stage_at(index)
@@ -78,4 +91,12 @@ class DrawingProcess:
         """The canvas on frame `index` as RGB uint8 (h w 3)."""
         if not 0 <= index < len(self):
             raise IndexError(f"frame {index} is outside 0..{len(self) - 1}")
-        return render(self.layers, self.reveal, self.behaviours, index)
+        # Frames are laid in order; the last two are kept, as callers often look one back.
+        if index not in self._recent:
+            sketch = 1.0 if self.plan.sketch_opacity is None else float(self.plan.sketch_opacity[index])
+            view = View(sketch_opacity=sketch, lines_visible=self.habits.lines_visible(index))
+            shown = cv2.convertScaleAbs(self.habits.shown(self.canvas.frame(index, view), index))
+            self._recent = {index: shown} | {
+                key: value for key, value in self._recent.items() if key == index - 1
+            }
+        return self._recent[index].copy()

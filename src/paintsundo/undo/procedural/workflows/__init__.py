@@ -1,8 +1,8 @@
 """How artists of different kinds get from a blank canvas to the picture: one module per workflow.
 
 A workflow names its stages and their default lengths, says which stages the artist's habits live
-in, and schedules when each pixel of each layer is painted. Analysis, timeline, habits and rendering
-are shared.
+in, and plans the marks the artist lays, with their times. The canvas that lays them, the timeline
+and the habits are shared.
 """
 
 from __future__ import annotations
@@ -14,12 +14,25 @@ import numpy as np
 
 from paintsundo.errors import PaintsUndoError
 from paintsundo.undo.procedural import WORKFLOW_NAMES
-from paintsundo.undo.procedural.analysis import Layers
-from paintsundo.undo.procedural.behaviours import Behaviours, Roles
-from paintsundo.undo.procedural.render import RevealFrames
+from paintsundo.undo.procedural.canvas import Canvas
+from paintsundo.undo.procedural.known import ColouringLayers
+from paintsundo.undo.procedural.plan import Plan
 from paintsundo.undo.procedural.timeline import BEHAVIOURS, Timeline
 
-Schedule = Callable[[Layers, Timeline, Behaviours, np.random.Generator], RevealFrames]
+# The marks a workflow lays (given the habits that are on), and the canvas it planned them on.
+# `known` layers, where a colourist made the picture, are drawn as they are instead of estimated.
+Planner = Callable[
+    [np.ndarray, Timeline, np.random.Generator, frozenset[str], ColouringLayers | None], tuple[Plan, Canvas]
+]
+
+
+@dataclass(frozen=True)
+class Roles:
+    """Which of a workflow's stages the habits live in."""
+
+    lines: str | None  # lines are drawn: a part is moved, the line layer is toggled
+    colour: str  # colour goes down: the canvas is flipped
+    rendering: str  # the colours are adjusted with a curve
 
 
 @dataclass(frozen=True)
@@ -29,7 +42,7 @@ class Workflow:
     stages: tuple[str, ...]
     weights: tuple[float, ...]  # the stages' default relative lengths
     roles: Roles
-    schedule: Schedule
+    plan: Planner  # the marks it lays
     habits: frozenset[str] = frozenset(BEHAVIOURS)  # the habits that make sense in it
 
     def stage_weights(self, chosen: Mapping[str, float]) -> tuple[float, ...]:

@@ -1,6 +1,7 @@
-"""Flat graphic and vector illustration: shape by shape, each in its final flat colour from the
-start, big shapes first, then the small ones; outlines come with their shapes; gradients and
-anti-aliased edges settle last."""
+"""Flat graphic and vector illustration: shape by shape, back to front (a shape that encloses others
+before them, as vector formats stack them: SVG 1.1, "Rendering Order"), each placed as a path and
+then filled at once in its final flat colour; the big shapes first, the small ones in the details,
+then the finishing touches (anti-aliased edges, gradients)."""
 
 from __future__ import annotations
 
@@ -8,133 +9,193 @@ import cv2
 import numpy as np
 
 from paintsundo.undo.procedural import WORKFLOW_STAGES
-from paintsundo.undo.procedural.analysis import Layers, region_means
-from paintsundo.undo.procedural.behaviours import Behaviours, Roles
-from paintsundo.undo.procedural.render import RevealFrames
-from paintsundo.undo.procedural.strokes import fill_times, lay_grounds, patch_times, rank_within, sequence
-from paintsundo.undo.procedural.timeline import Timeline
-from paintsundo.undo.procedural.workflows import Workflow
-from paintsundo.undo.procedural.workflows.common import change_idea, stage_clock
+from paintsundo.undo.procedural.analysis import CANVAS_LEVEL, flat_regions, region_means
+from paintsundo.undo.procedural.canvas import Canvas
+from paintsundo.undo.procedural.known import ColouringLayers
+from paintsundo.undo.procedural.marks import Area, Mark, fill, stroke
+from paintsundo.undo.procedural.painterly import finishing_touches
+from paintsundo.undo.procedural.plan import Hand, Plan
+from paintsundo.undo.procedural.timeline import Stage, Timeline
+from paintsundo.undo.procedural.workflows import Roles, Workflow
 
-OUTLINE_LEVEL = 90.0  # line pixels darker than this in the picture are drawn outlines
-BIG_SHARE = 0.8  # the largest shapes, covering this share of the picture, come in the first stage
-BODY_RADIUS = 0.05  # parts of a big shape thinner than this share of the long side are refined later
+BACKDROP_BORDER = (
+    0.2  # the backmost shape is a backdrop, under the whole picture, if it runs along this much border
+)
+BODY_RADIUS = 0.04  # parts of a big shape thinner than this share of the long side are shapes of their own
 MIN_BODY = 0.3  # unless its body would be less than this share of it
+MIN_PART = 0.004  # and a part smaller than this share of the shape goes down with the body
+PATH_COLOUR = (40.0, 140.0, 230.0)  # a vector program's path, shown while it is drawn
+SHORTEST_PATH = 0.05  # of the long side: a speck's outline is not drawn as a path
+FILL_AFTER = 1.0  # a shape is filled this many frames before the next one's path starts
 
 
-def schedule(
-    layers: Layers, timeline: Timeline, behaviours: Behaviours, rng: np.random.Generator
-) -> RevealFrames:
-    height, width = layers.regions.shape
-    never = np.full((height, width), np.inf, np.float32)
-    fill = fill_times(layers.regions, layers.region_colours, rng, layers.canvas)
-    shape_times, ground_times, ground_mass = lay_grounds(fill, layers.canvas, backdrop=True)
-    # The backdrop (the largest shape, under the whole picture) goes down before any other shape.
-    largest = np.argmax(np.bincount(fill.mass.ravel()))
-    backdrop = (fill.mass == largest) & np.isfinite(shape_times)
-    backdrop_ground = np.isfinite(ground_times) & (ground_mass == largest)
-    shape_times = np.where(backdrop, shape_times - 2.0, shape_times)
-    ground_times = np.where(backdrop_ground, ground_times - 2.0, ground_times)
-    # The big shapes are the largest ones over the painted (not bare canvas) part of the picture.
-    sizes = np.bincount(fill.mass[~layers.canvas], minlength=int(fill.mass.max()) + 1).astype(np.float64)
-    by_size = np.argsort(-sizes)
-    big = np.zeros(len(sizes), bool)
-    big[by_size[: int(np.searchsorted(np.cumsum(sizes[by_size]), BIG_SHARE * sizes.sum())) + 1]] = True
-    # Each shape's colour is the picture's own: a flat shape is final the moment it goes down.
-    # The big shapes' main bodies go down first; their thin parts (a tail, a spike, a corner) are
-    # refined among the small shapes later, larger pieces first.
-    body = big[fill.mass] & _bodies(fill.mass, big, max(height, width)) & ~layers.canvas
-    to_frames = stage_clock(timeline)
-    later = _pieces_in_turn(~body & ~layers.canvas, fill.mass, shape_times, rng)
-    # With nothing left to refine (all the shapes are big), the big shapes take the details' time too.
-    first_until = "shapes" if np.isfinite(later).any() else "details"
-    body_times, ground_times = paced(np.where(body, shape_times, np.inf), ground_times)
-    shapes = np.where(
-        body, to_frames("shapes", body_times, until=first_until), to_frames("details", later, until="finish")
-    ).astype(np.float32)
-    shapes[layers.canvas] = np.inf
-    grounds = to_frames("shapes", ground_times, until=first_until)  # only big masses lay grounds
-    finish_times = patch_times(np.zeros((height, width), np.float32), rng, cells=10, spread=1.0)
-    return RevealFrames(
-        sketch=never,
-        sketch_darkening=np.zeros_like(layers.picture),
-        ink=np.where(_outlines(layers), shapes, np.inf).astype(np.float32),
-        ground=grounds,
-        ground_colour=region_means(fill.mass, layers.picture)[ground_mass],
-        flat=shapes,
-        flat_colour=layers.picture,
-        shading=never,
-        shading_colour=layers.picture,
-        detail=to_frames("finish", finish_times),
-        wrong_idea=change_idea(layers, behaviours, shape_times, shapes),
-    )
+def plan(
+    pixels: np.ndarray,
+    timeline: Timeline,
+    rng: np.random.Generator,
+    habits: frozenset[str],
+    known: ColouringLayers | None = None,
+) -> tuple[Plan, Canvas]:
+    picture = pixels.astype(np.float32)
+    bare = picture.min(axis=-1) >= CANVAS_LEVEL
+    regions = flat_regions(picture)
+    colours = region_means(regions, picture)
+    shapes = [shape for shape in _shapes(regions, bare) if shape[1].any()]
+    # Back to front: the larger a shape's outline (holes and all), the further back it lies; the
+    # backmost is the backdrop, laid under the whole picture as a vector illustration's background.
+    shapes.sort(key=lambda shape: -shape[2] * rng.uniform(0.85, 1.15))
+    backdrop = bool(shapes) and _along_border(shapes[0][1]) > BACKDROP_BORDER
+    if backdrop:
+        shapes[0] = (shapes[0][0], ~bare, float((~bare).sum()))
+    side = max(pixels.shape[:2])
+    # The big shapes' bodies; their thin parts (a leg, a tail, a spike) are shapes of their own,
+    # each after its body. Stacked back to front: a piece after every piece whose outline encloses
+    # it, and otherwise in any order, big and small mixed as an artist picks them.
+    pieces, depths = [], []
+    for index, shape in enumerate(shapes):
+        body, parts = (shape, []) if index == 0 and backdrop else _body_and_parts(shape, side)
+        pieces += [body, *parts]
+        depths += [0.0] + [0.5] * len(parts)
+    boxes = [cv2.boundingRect(whole.view(np.uint8)) for _, whole, _ in shapes]
+    depths = [
+        depth + _enclosers(piece[1], shapes, boxes) for depth, piece in zip(depths, pieces, strict=True)
+    ]
+    order = np.lexsort((rng.random(len(pieces)), np.array(depths)))
+    pieces = [pieces[index] for index in order]
+    shapes_stage, details = timeline.stage("shapes"), timeline.stage("details")
+    share = shapes_stage.frames / max(shapes_stage.frames + details.frames, 1)
+    work = np.cumsum([_effort(whole, side) for _, whole, _ in pieces])
+    first = max(1, int(np.searchsorted(work, share * work[-1], side="right"))) if pieces else 0
+    painter = Canvas(pixels, [], reserved=bare)
+    painter.add(_place_and_fill(pieces[:first], colours, Hand(shapes_stage), side, rng))
+    painter.add(_place_and_fill(pieces[first:], colours, Hand(details), side, rng))
+    touches = finishing_touches(picture, painter.frame(timeline.frames), Hand(timeline.stage("finish")), rng)
+    return Plan(painter.marks, touches, reserved=bare), painter
 
 
-def _outlines(layers: Layers) -> np.ndarray:
-    """Drawn outlines, which come with their shapes: line pixels that are dark in the picture itself
-    (a flat shape's edge against a lighter one is no outline) (h w bool)."""
-    return (layers.ink > 0) & (layers.picture.mean(axis=-1) < OUTLINE_LEVEL)
-
-
-def _bodies(mass: np.ndarray, big: np.ndarray, long_side: int) -> np.ndarray:
-    """Each big shape opened by a disk: its main body, without parts thinner than the disk; a shape
-    that is all thin parts (a stroke, a ring) is its own body (h w bool)."""
-    radius = max(2, round(BODY_RADIUS * long_side))
-    disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
-    bodies = np.zeros(mass.shape, bool)
-    for index in np.flatnonzero(big):
-        own = (mass == index).astype(np.uint8)
-        body = cv2.morphologyEx(own, cv2.MORPH_OPEN, disk) > 0
-        bodies |= body if body.sum() >= MIN_BODY * own.sum() else own > 0
-    return bodies
-
-
-def _pieces_in_turn(
-    chosen: np.ndarray, mass: np.ndarray, times: np.ndarray, rng: np.random.Generator
-) -> np.ndarray:
-    """Times in [0, 1) for the chosen pixels, piece by piece (a connected part of one shape), larger
-    pieces first, each painted in its own order from `times` (h w, inf elsewhere)."""
-    result = np.full(mass.shape, np.inf, np.float32)
-    if not chosen.any():
-        return result
-    pieces = np.zeros(mass.shape, np.int32)
+def _enclosers(
+    piece: np.ndarray, shapes: list[tuple[int, np.ndarray, float]], boxes: list[tuple[int, int, int, int]]
+) -> int:
+    """How many shapes' outlines (holes filled) enclose a piece, but for the piece's own (looked at
+    only where the shape's box holds the piece's)."""
+    x, y, width, height = cv2.boundingRect(piece.view(np.uint8))
     count = 0
-    for index in np.unique(mass[chosen]):
-        found, labels = cv2.connectedComponents((chosen & (mass == index)).astype(np.uint8), connectivity=8)
-        pieces[labels > 0] = labels[labels > 0] + count
-        count += found - 1
-    labels = pieces[chosen] - 1
-    sizes = np.bincount(labels, minlength=count).astype(np.float64)
-    order = np.argsort(-sizes * rng.lognormal(0.0, 0.3, count))
-    durations = sizes.copy()  # area at a steady rate: the refinement keeps showing to the end
-    starts = sequence(order, durations)
-    durations = durations / durations.sum()
-    progress = rank_within(labels, times[chosen])
-    result[chosen] = (starts[labels] + durations[labels] * progress).astype(np.float32)
-    return result
+    for (_, whole, _), (bx, by, bw, bh) in zip(shapes, boxes, strict=True):
+        if (
+            bx <= x
+            and by <= y
+            and x + width <= bx + bw
+            and y + height <= by + bh
+            and (bw, bh) != (width, height)
+        ):
+            window = (slice(y, y + height), slice(x, x + width))
+            count += not (piece[window] & ~whole[window]).any()
+    return count
 
 
-def paced(*times: np.ndarray) -> list[np.ndarray]:
-    """The finite times of all the given layers ranked together into [0, 1): their order is kept
-    and the gaps left by work done elsewhere are closed, so the stage never stands still."""
-    finite = [np.isfinite(layer) for layer in times]
-    joined = np.concatenate([layer[where] for layer, where in zip(times, finite, strict=True)])
-    ranks = rank_within(np.zeros(len(joined), np.int8), joined)
-    paced_times, offset = [], 0
-    for layer, where in zip(times, finite, strict=True):
-        result = np.full(layer.shape, np.inf, np.float32)
-        result[where] = ranks[offset : offset + int(where.sum())]
-        offset += int(where.sum())
-        paced_times.append(result)
-    return paced_times
+def _effort(whole: np.ndarray, side: int) -> float:
+    """The time a shape takes: its path's anchor points (its outline simplified to within a pixel
+    or so), one by one, and the fill."""
+    contours, _ = cv2.findContours(whole.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    anchors = sum(len(cv2.approxPolyDP(contour, max(1.0, side / 300), True)) for contour in contours)
+    return anchors + 4.0
+
+
+def _along_border(mask: np.ndarray) -> float:
+    """The share of the picture's border that a mask runs along."""
+    border = np.concatenate([mask[0], mask[-1], mask[:, 0], mask[:, -1]])
+    return float(border.mean())
+
+
+def _joined(timeline: Timeline, first: str, last: str) -> Stage:
+    """The frames of two stages in a row, as one."""
+    return Stage(first, timeline.stage(first).start, timeline.stage(last).end)
+
+
+def _body_and_parts(
+    shape: tuple[int, np.ndarray, float], side: int
+) -> tuple[tuple[int, np.ndarray, float], list[tuple[int, np.ndarray, float]]]:
+    """A shape's main body (opened by a disk: without the parts thinner than it) and those parts,
+    each a shape of its own; a shape that is all thin parts is its own body."""
+    region, whole, area = shape
+    radius = max(2, round(BODY_RADIUS * side))
+    if area < (2 * radius) ** 2 * 4:  # too small to have a body and parts worth telling apart
+        return shape, []
+    disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    x, y, width, height = cv2.boundingRect(whole.view(np.uint8))
+    window = (slice(max(y - radius, 0), y + height + radius), slice(max(x - radius, 0), x + width + radius))
+    body = np.zeros_like(whole)
+    body[window] = cv2.morphologyEx(whole[window].astype(np.uint8), cv2.MORPH_OPEN, disk) > 0
+    if body.sum() < MIN_BODY * area:
+        return shape, []
+    count, pieces, stats, _ = cv2.connectedComponentsWithStats(
+        (whole & ~body).astype(np.uint8), connectivity=8
+    )
+    parts = []
+    for piece in range(1, count):
+        own = pieces == piece
+        if stats[piece, cv2.CC_STAT_AREA] >= MIN_PART * area:
+            parts.append((region, own, float(stats[piece, cv2.CC_STAT_AREA])))
+        else:  # a sliver along the body's edge goes down with the body
+            body |= own
+    return (region, body, float(body.sum())), parts
+
+
+def _shapes(regions: np.ndarray, bare: np.ndarray) -> list[tuple[int, np.ndarray, float]]:
+    """Each region as a vector shape: (region, its silhouette with its holes filled, that area)."""
+    shapes = []
+    for region in range(int(regions.max()) + 1):
+        own = regions == region
+        if bare[own].mean() > 0.5:
+            continue
+        contours, _ = cv2.findContours(own.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        silhouette = np.zeros(own.shape, np.uint8)
+        cv2.drawContours(silhouette, contours, -1, 1, thickness=cv2.FILLED)
+        whole = (silhouette > 0) & ~bare
+        shapes.append((region, whole, float(whole.sum())))
+    return shapes
+
+
+def _place_and_fill(
+    shapes: list[tuple[int, np.ndarray, float]],
+    colours: np.ndarray,
+    hand: Hand,
+    side: int,
+    rng: np.random.Generator,
+) -> list[Mark]:
+    """Per shape, its outline drawn as a path, then the shape filled at once and the path put away."""
+    efforts = [_effort(whole, side) for _, whole, _ in shapes]
+    starts, ends = hand.times(efforts)
+    width = max(1.0, side / 400)
+    marks = []
+    for (region, whole, _), start, end in zip(shapes, starts, ends, strict=True):
+        first_point = rng.integers(1 << 16)  # where on its outline the path is begun
+        filled = max(start, end - FILL_AFTER)  # the path is drawn point by point, then filled
+        contours, _ = cv2.findContours(whole.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        for contour in contours:
+            # A pen tool's path: anchor to anchor (the outline simplified), not a freehand crawl.
+            anchors = cv2.approxPolyDP(contour, max(1.0, side / 300), True)[:, 0]
+            points = np.roll(anchors, -int(first_point % len(anchors)), axis=0)
+            path = np.concatenate([points, points[:1]]).astype(np.float32)
+            if len(path) >= 2 and cv2.arcLength(contour, True) >= SHORTEST_PATH * side:
+                marks.append(
+                    stroke(
+                        path, width, PATH_COLOUR, start, max(start, filled - 0.5), layer="sketch", kind="line"
+                    )
+                )
+                marks.append(
+                    stroke(path, width + 2, PATH_COLOUR, filled, filled, layer="sketch", kind="erase")
+                )
+        marks.append(fill(Area.from_mask(whole), colours[region], filled))
+    return marks
 
 
 WORKFLOW = Workflow(
     name="graphic",
-    summary="flat graphics: big shapes in their final colours, then small ones, then the finish",
+    summary="flat graphics: shapes back to front, each placed as a path and filled at once; a finish",
     stages=WORKFLOW_STAGES["graphic"],
     weights=(0.56, 0.36, 0.08),  # flat art has little left to finish: a short last stage
     roles=Roles(lines=None, colour="shapes", rendering="details"),
-    schedule=schedule,
-    habits=frozenset({"flip", "transform", "change_of_idea"}),
+    plan=plan,
+    habits=frozenset({"flip", "transform"}),
 )

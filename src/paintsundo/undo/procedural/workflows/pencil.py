@@ -1,69 +1,99 @@
-"""Pencil and ink drawing: light construction first (ellipses for the big masses, their axes),
-then contours found over it, then clean dark lines while the construction fades, then tone."""
+"""Pencil and ink drawing: construction first (circles on the big masses, their axis, and the
+picture's own light lines), then light searching curves, then confident dark lines part by part
+while the guides fade, then the tone hatched stroke by stroke, and the finishing touches."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import cv2
 import numpy as np
 
 from paintsundo.undo.procedural import WORKFLOW_STAGES
-from paintsundo.undo.procedural.analysis import Layers
-from paintsundo.undo.procedural.behaviours import Behaviours, Roles
-from paintsundo.undo.procedural.construction import construction_marks
-from paintsundo.undo.procedural.render import RevealFrames
-from paintsundo.undo.procedural.strokes import fill_times, stroke_times
+from paintsundo.undo.procedural.analysis import REFERENCE_SIDE, ink_lines
+from paintsundo.undo.procedural.canvas import Canvas, View
+from paintsundo.undo.procedural.hatching import hatch_strokes
+from paintsundo.undo.procedural.inking import ink_strokes
+from paintsundo.undo.procedural.known import ColouringLayers
+from paintsundo.undo.procedural.painterly import finishing_touches
+from paintsundo.undo.procedural.plan import Hand, Plan
+from paintsundo.undo.procedural.sketching import construction, mass_circles, rough
 from paintsundo.undo.procedural.timeline import Timeline
-from paintsundo.undo.procedural.workflows import Workflow
-from paintsundo.undo.procedural.workflows.common import change_idea, spread_to_edges, stage_clock
+from paintsundo.undo.procedural.tracing import trace_lines
+from paintsundo.undo.procedural.workflows import Roles, Workflow
 
 PAPER_LEVELS = 8.0
 LINE_LEVEL = 140.0  # pixels darker than this are the drawing's lines; lighter greys are its tone
-MIN_TONE = 0.005  # a drawing with less of its area in tone than this is in line alone
+MIN_HATCHING = 20  # a drawing with fewer hatching strokes than this is in line alone
 FIRST_PASS = 0.6  # and its lines go down this dark before they are given their weight
 CONTOUR_OPACITY = 0.45  # the first, light pass over the drawing's own lines
-GRAPHITE = np.array([150.0, 150.0, 155.0], np.float32)  # light construction lines
+ROUGH_LINES = 60  # the longest lines searched for in the contours
 
 
-def schedule(
-    layers: Layers, timeline: Timeline, behaviours: Behaviours, rng: np.random.Generator
-) -> RevealFrames:
-    height, width = layers.regions.shape
-    cell = max(4, round(max(height, width) / 16))
-    construction = _masses(layers, rng)
-    # The lines are the drawing's own dark strokes, their full width; its lighter greys are tone.
-    # The contours find them lightly first, over the construction, and stay (only the construction
-    # is on the layer that fades); the lines stage presses them dark.
-    lines = drawn_lines(layers.picture)
-    contour_colour = np.broadcast_to(255.0 - CONTOUR_OPACITY * (255.0 - GRAPHITE), layers.picture.shape)
-    to_frames = stage_clock(timeline)
-    contours = to_frames("contours", stroke_times(lines > 0, rng, cell))
-    sketch = to_frames("construction", stroke_times(construction > 0.2, rng, cell))
-    darkening = construction[..., None] * (255.0 - GRAPHITE)
-    # Tone: the drawing's own shading and hatching, mass by mass, large first; the paper's own grain
-    # settles grain by grain over the whole stage rather than as a patch.
-    tone_times = fill_times(layers.regions, layers.region_colours, rng, layers.canvas).times
-    paper = _paper(layers.picture)
-    tone_times[paper] = rng.random(int(paper.sum()), dtype=np.float32)
-    tone = to_frames("tone", tone_times)
-    # A drawing in line alone (pen, no shading) has no tone to lay: its last stage gives the lines
-    # their weight instead, going over them where they end darkest and thickest.
-    toned = ~paper & (lines == 0) & (layers.picture.mean(axis=-1) < 230)
-    line_weight = FIRST_PASS if toned.mean() < MIN_TONE else 1.0
-    never = np.full((height, width), np.inf, np.float32)
-    return RevealFrames(
-        sketch=spread_to_edges(sketch, construction > 0),
-        sketch_darkening=darkening.astype(np.float32),
-        ink=to_frames("lines", stroke_times(lines > 0, rng, cell)),
-        ground=contours,
-        ground_colour=np.ascontiguousarray(contour_colour, dtype=np.float32),
-        flat=never,
-        flat_colour=layers.picture,
-        shading=never,
-        shading_colour=layers.picture,
-        detail=tone,
-        wrong_idea=change_idea(layers, behaviours, tone_times, tone),
-        ink_coverage=line_weight * lines,
+def plan(
+    pixels: np.ndarray,
+    timeline: Timeline,
+    rng: np.random.Generator,
+    habits: frozenset[str],
+    known: ColouringLayers | None = None,
+) -> tuple[Plan, Canvas]:
+    picture = pixels.astype(np.float32)
+    side = max(pixels.shape[:2])
+    grey = picture.mean(axis=-1)
+    paper = _paper(picture)
+    dark = drawn_lines(picture) > 0.25
+    # The picture's own light or coloured lines are its construction: drawn first, and kept.
+    guides = ~dark & ~paper & (ink_lines(grey, side / REFERENCE_SIDE) > 0.2)
+    toned = ~paper & ~dark & ~cv2.dilate(guides.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    toned &= grey < 235
+    painter = Canvas(pixels, [], reserved=paper & (grey >= 250))
+    building = Hand(timeline.stage("construction"))
+    guide_marks, guide_efforts = ink_strokes(pixels, guides, rng, layer="paint")
+    circles = construction(mass_circles(_silhouette(dark | guides)), building, rng, side, share=(0.0, 0.6))
+    if not guide_marks:  # no light lines of its own: the circles take the whole stage
+        circles = building.time(circles, [float(np.ptp(mark.path, axis=0).sum()) for mark in circles])
+    painter.add(circles)
+    painter.add(building.time(guide_marks, guide_efforts, share=(0.6, 1.0)))
+    main = [line for line in trace_lines(dark)[:ROUGH_LINES] if line.length > 0.03 * side]
+    painter.add(rough(main, Hand(timeline.stage("contours")), rng, side, share=(0.0, 1.0), passes=3))
+    inked, efforts = ink_strokes(pixels, dark, rng, layer="paint")
+    tone = Hand(timeline.stage("tone"))
+    hatching = hatch_strokes(pixels, toned, rng)
+    if len(hatching[0]) >= MIN_HATCHING:
+        painter.add(Hand(timeline.stage("lines")).time(inked, efforts))
+        painter.add(tone.time(*hatching, share=(0.0, 0.8)))
+    else:  # a drawing in line alone: the lines go down lighter first, and are given their weight last
+        first = [
+            replace(mark, widths=mark.widths * FIRST_PASS, outline=None, opacity=FIRST_PASS) for mark in inked
+        ]
+        painter.add(Hand(timeline.stage("lines")).time(first, efforts))
+        painter.add(tone.time(inked, efforts, share=(0.0, 0.8)))
+    touches = finishing_touches(
+        picture, painter.frame(timeline.frames, View(sketch_opacity=0.0)), tone, rng, share=(0.8, 1.0)
     )
+    return Plan(
+        painter.marks, touches, reserved=paper & (grey >= 250), sketch_opacity=_guides_fade(timeline)
+    ), painter
+
+
+def _silhouette(drawn: np.ndarray) -> np.ndarray:
+    """What a drawing's lines enclose, closed over small gaps: its subject (h w bool)."""
+    closed = cv2.morphologyEx(drawn.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((15, 15), np.uint8))
+    outside = np.pad(closed, 1) == 0
+    flood = outside.astype(np.uint8)
+    cv2.floodFill(flood, None, (0, 0), 2)
+    return flood[1:-1, 1:-1] != 2
+
+
+def _guides_fade(timeline: Timeline) -> np.ndarray:
+    """Per frame: the construction and searching lines whole until the lines are pressed, then
+    lifted off gradually under them, gone by the tone."""
+    opacity = np.ones(timeline.frames, np.float32)
+    lines, tone = timeline.stage("lines"), timeline.stage("tone")
+    span = np.arange(lines.start, lines.end)
+    opacity[span] = 1.0 - (span - lines.start + 1) / max(1, lines.frames)  # erased as the lines go down
+    opacity[tone.start :] = 0.0
+    return opacity
 
 
 def drawn_lines(picture: np.ndarray) -> np.ndarray:
@@ -85,22 +115,12 @@ def _paper(picture: np.ndarray) -> np.ndarray:
     return np.abs(picture.mean(axis=-1) - tone) <= PAPER_LEVELS
 
 
-def _masses(layers: Layers, rng: np.random.Generator) -> np.ndarray:
-    """Light construction around the drawing's big masses: its marks, closed into blobs (h w, 0..1)."""
-    drawn = (layers.ink > 0.2) | (layers.picture.min(axis=-1) < 200)
-    closed = cv2.morphologyEx(drawn.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((15, 15), np.uint8))
-    count, labels = cv2.connectedComponents(closed, connectivity=8)
-    chosen = np.ones(count, bool)
-    chosen[0] = False  # the paper
-    return construction_marks(labels, chosen, rng)
-
-
 WORKFLOW = Workflow(
     name="pencil",
     summary="pencil or ink: construction, contours, clean lines, tone",
     stages=WORKFLOW_STAGES["pencil"],
     weights=(0.18, 0.24, 0.3, 0.28),
     roles=Roles(lines="lines", colour="tone", rendering="tone"),
-    schedule=schedule,
-    habits=frozenset({"flip", "layer_toggle", "transform"}),
+    plan=plan,
+    habits=frozenset({"flip", "transform"}),
 )

@@ -1,0 +1,51 @@
+"""Line art, inked: the picture's lines traced into paths and laid stroke by stroke along them,
+part by part (each connected figure of lines, the biggest first, top to bottom within it), each
+stroke one continuous path drawn over a frame or a few, in the line's own colour."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from paintsundo.undo.procedural.marks import Mark, stroke
+from paintsundo.undo.procedural.tracing import TracedLine, smooth, split, trace_lines
+
+STROKE_LENGTH = 0.12  # the longest stroke, as a share of the picture's long side
+TAPER = 0.35  # how thin a pen stroke starts and ends, as a share of its width
+
+
+def ink_strokes(
+    picture: np.ndarray, lines: np.ndarray, rng: np.random.Generator, layer: str = "lines"
+) -> tuple[list[Mark], list[float]]:
+    """Marks along the lines of a mask (h w bool), ordered as an inker works, and their efforts."""
+    traced = trace_lines(lines)
+    _, parts = cv2.connectedComponents(lines.astype(np.uint8), connectivity=8)
+    part_sizes = np.bincount(parts.ravel())
+    longest = STROKE_LENGTH * max(picture.shape[:2])
+    pieces = [piece for line in traced for piece in split(line, longest)]
+    keys = []
+    for piece in pieces:
+        x, y = np.round(piece.path[0]).astype(int)
+        part = parts[min(max(y, 0), lines.shape[0] - 1), min(max(x, 0), lines.shape[1] - 1)]
+        # The biggest figures first (loosely), and within one, from its top down.
+        keys.append((-part_sizes[part] * rng.uniform(0.8, 1.25), part, float(piece.path[:, 1].min())))
+    order = sorted(range(len(pieces)), key=lambda index: keys[index])
+    marks, efforts = [], []
+    for index in order:
+        piece = pieces[index]
+        marks.append(_pen(picture, piece, layer))
+        efforts.append(piece.length + 4.0)
+    return marks, efforts
+
+
+def _pen(picture: np.ndarray, piece: TracedLine, layer: str) -> Mark:
+    """One pen stroke along a traced piece, in the line's colour (the darkest quarter of the
+    picture's pixels under it), pressing in and lifting off at its ends."""
+    path = smooth(piece.path)
+    ys = np.clip(np.round(path[:, 1]).astype(int), 0, picture.shape[0] - 1)
+    xs = np.clip(np.round(path[:, 0]).astype(int), 0, picture.shape[1] - 1)
+    under = picture[ys, xs].reshape(-1, 3)
+    darkest = under[np.argsort(under.sum(axis=1))[: max(1, len(under) // 4)]]
+    along = np.linspace(0.0, 1.0, len(path))
+    pressure = TAPER + (1.0 - TAPER) * np.minimum(1.0, np.minimum(along, 1.0 - along) * 6.0)
+    return stroke(path, piece.widths * pressure, darkest.mean(axis=0), 0, 0, layer=layer, kind="line")

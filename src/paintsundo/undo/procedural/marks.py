@@ -1,0 +1,213 @@
+"""Marks: what a hand lays on a canvas, the procedural engine's unit of drawing.
+
+A workflow plans marks with times; `canvas.Canvas` lays them frame by frame. A mark has one colour:
+a brush's grain may thin its opacity but never changes its colour. Only the finishing pass, the
+artist's last small touches, takes its colours from the picture under each touch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# The layers a digital artist keeps, bottom to top: paint over the paper, the rough sketch, the line
+# art, and the last touches (which end on the picture itself).
+LAYERS = ("paint", "sketch", "lines", "finish")
+KINDS = ("stroke", "line", "fill", "erase", "finish")
+SUBPIXEL_BITS = 4  # outlines are kept in fixed point, 1/16 of a pixel, as OpenCV draws them
+SUBPIXEL = 1 << SUBPIXEL_BITS
+MAX_STEP = 8.0  # pixels: a path with longer steps is resampled
+OUTLINE_CHUNK = 6  # path points per outline polygon: too few for a bend to fold it over itself
+
+
+@dataclass(frozen=True)
+class Outline:
+    """A path mark's shape in fixed point: polygons along its body and a disc at each end, a width
+    that can vary along it, round ends."""
+
+    polygons: tuple[np.ndarray, ...]  # each k 2 int32
+    discs: tuple[tuple[int, int, int], ...]  # x, y, radius
+    line: np.ndarray | None = None  # a path of one width, drawn as a thick line (n 2 int32)
+    thickness: int = 0  # that width, in whole pixels
+
+
+def outline_of(path: np.ndarray, widths: np.ndarray) -> Outline:
+    """The outline of a path (n 2, x y) at half its width each side (n widths); a path of one
+    width is kept as a line, which OpenCV draws with round ends and joins."""
+    if np.ptp(widths) < 0.5:
+        return Outline((), (), _fixed(path), max(1, round(float(widths[0]))))
+    normals = _normals(path) * (widths[:, None] / 2.0)
+    polygons = []
+    for first in range(0, max(len(path) - 1, 1), OUTLINE_CHUNK):
+        part = slice(first, first + OUTLINE_CHUNK + 1)
+        polygons.append(
+            _fixed(np.concatenate([path[part] + normals[part], (path[part] - normals[part])[::-1]]))
+        )
+    discs = []
+    for index in sorted({0, len(path) - 1}):
+        x, y = _fixed(path[index])
+        discs.append((int(x), int(y), max(1, round(float(widths[index]) / 2.0 * SUBPIXEL))))
+    return Outline(tuple(polygons), tuple(discs))
+
+
+def _normals(points: np.ndarray) -> np.ndarray:
+    """Unit normals along a path (n 2), from the direction through each point's neighbours."""
+    if len(points) < 2:
+        return np.zeros_like(points)
+    steps = np.diff(points, axis=0)
+    direction = np.concatenate([steps[:1], steps[:-1] + steps[1:], steps[-1:]])
+    length = np.maximum(np.hypot(direction[:, 0], direction[:, 1]), 1e-6)[:, None]
+    return np.stack([-direction[:, 1], direction[:, 0]], axis=1) / length
+
+
+def _fixed(points: np.ndarray) -> np.ndarray:
+    return np.round(points * SUBPIXEL).astype(np.int32)
+
+
+@dataclass(frozen=True)
+class Area:
+    """Pixels a fill covers: a box and a mask within it, with the order a sweep reaches them."""
+
+    top: int
+    left: int
+    mask: np.ndarray  # h w bool, within the box
+    arrival: np.ndarray  # h w float32 in [0, 1]: when, through the mark, each pixel is covered
+
+    @classmethod
+    def from_mask(cls, mask: np.ndarray, sweeps: int = 1, angle: float = 0.0) -> Area:
+        """The pixels of a full-size mask (h w bool), laid at once or in `sweeps` bands across it."""
+        ys, xs = np.nonzero(mask)
+        top, left = int(ys.min()), int(xs.min())
+        box = mask[top : ys.max() + 1, left : xs.max() + 1]
+        return cls.from_box(top, left, box, sweeps, angle)
+
+    @classmethod
+    def from_box(cls, top: int, left: int, box: np.ndarray, sweeps: int = 1, angle: float = 0.0) -> Area:
+        arrival = np.zeros(box.shape, np.float32)
+        if sweeps > 1:
+            ys, xs = np.mgrid[0 : box.shape[0], 0 : box.shape[1]].astype(np.float32)
+            along = xs * np.cos(angle) + ys * np.sin(angle)
+            inside = along[box]
+            low, high = float(inside.min()), float(inside.max())
+            band = np.floor((along - low) / max(high - low, 1e-6) * sweeps)
+            arrival = (np.clip(band, 0, sweeps - 1) / (sweeps - 1)).astype(np.float32)
+        return cls(top, left, np.ascontiguousarray(box, dtype=bool), arrival)
+
+    @property
+    def pixels(self) -> int:
+        return int(self.mask.sum())
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One stroke, line, fill, erase or finishing touch, laid from frame `start` to frame `end`.
+
+    Strokes, lines and erases follow `path` (n 2, x y) with a width at each point; fills and
+    finishing touches cover an `area`. A mark in progress is laid along its path (or its sweep) in
+    proportion to the time passed.
+    """
+
+    kind: str
+    layer: str
+    start: float
+    end: float
+    colour: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    opacity: float = 1.0
+    path: np.ndarray | None = None  # n 2 float32
+    widths: np.ndarray | None = None  # n float32
+    area: Area | None = None
+    grain: float = 0.0  # 0..1: how much a dry brush's texture thins the opacity
+    stage: str = ""
+    note: dict = field(default_factory=dict, compare=False)
+    outline: Outline | None = field(default=None, compare=False, repr=False)  # a path mark's shape
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS or self.layer not in LAYERS:
+            raise ValueError(f"unknown mark {self.kind!r} on layer {self.layer!r}")
+        if (self.path is None) == (self.area is None):
+            raise ValueError("a mark follows a path or covers an area, not both or neither")
+        if self.end < self.start:
+            raise ValueError(f"a mark ends ({self.end}) before it starts ({self.start})")
+
+    def progress(self, frame: float) -> float:
+        """How much of the mark is laid by `frame`: 0 before it starts, 1 once finished."""
+        if frame >= self.end:
+            return 1.0
+        if frame < self.start:
+            return 0.0
+        return (frame - self.start + 1.0) / (self.end - self.start + 1.0)
+
+
+def stroke(
+    path: np.ndarray,
+    widths: np.ndarray | float,
+    colour: np.ndarray | tuple[float, float, float],
+    start: float,
+    end: float,
+    *,
+    layer: str = "paint",
+    kind: str = "stroke",
+    opacity: float = 1.0,
+    grain: float = 0.0,
+    stage: str = "",
+) -> Mark:
+    """A mark along `path` (n 2, x y): a brush stroke, a pen or pencil line, or an erase."""
+    points = np.asarray(path, np.float32).reshape(-1, 2)
+    if np.ndim(widths) == 0:
+        width = np.full(len(points), widths, np.float32)
+    else:
+        width = np.asarray(widths, np.float32)
+    # A width that changes along the path changes gradually, and a mark in progress ends smoothly
+    # along a path of long straight steps (a polygon's corners).
+    if np.ptp(width) >= 0.5 or (len(points) > 1 and np.hypot(*np.diff(points, axis=0).T).max() > MAX_STEP):
+        points, width = resample(points, width)
+    return Mark(
+        kind, layer, float(start), float(end), _rgb(colour), float(opacity), points, width,
+        grain=grain, stage=stage, outline=outline_of(points, width),
+    )  # fmt: skip
+
+
+def fill(
+    area: Area,
+    colour: np.ndarray | tuple[float, float, float],
+    start: float,
+    end: float | None = None,
+    *,
+    layer: str = "paint",
+    opacity: float = 1.0,
+    stage: str = "",
+) -> Mark:
+    """A bucket fill or lasso of one colour over `area`, laid at once or in the area's sweeps."""
+    return Mark(
+        "fill", layer, float(start), float(start if end is None else end), _rgb(colour), float(opacity),
+        None, None, area, 0.0, stage,
+    )  # fmt: skip
+
+
+def _rgb(colour: np.ndarray | tuple[float, float, float]) -> tuple[float, float, float]:
+    red, green, blue = (float(value) for value in np.asarray(colour, np.float32).reshape(3))
+    return red, green, blue
+
+
+def count_by_kind(marks: list[Mark] | tuple[Mark, ...]) -> dict[str, int]:
+    """How many marks of each kind a plan lays, for the manifest."""
+    counts = dict.fromkeys(KINDS, 0)
+    for mark in marks:
+        counts[mark.kind] += 1
+    return counts
+
+
+def resample(path: np.ndarray, widths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The path with points about a third of a width apart (1 to 8 px), so that a mark in progress
+    ends smoothly along it and its width changes gradually."""
+    steps = np.hypot(*np.diff(path, axis=0).T)
+    along = np.concatenate([[0.0], np.cumsum(steps)])
+    spacing = float(np.clip(widths.min() / 3.0, 1.0, 8.0))
+    if along[-1] <= spacing:
+        return path, widths
+    samples = np.arange(int(np.ceil(along[-1] / spacing)) + 1) * (along[-1] / np.ceil(along[-1] / spacing))
+    points = np.empty((len(samples), 2), np.float32)
+    points[:, 0] = np.interp(samples, along, path[:, 0])
+    points[:, 1] = np.interp(samples, along, path[:, 1])
+    return points, np.interp(samples, along, widths).astype(np.float32)

@@ -1,0 +1,147 @@
+"""The canvas lays marks: strokes along their paths, fills over their areas, erases and finishing touches."""
+
+import numpy as np
+import pytest
+
+from paintsundo.undo.procedural.canvas import Canvas, View
+from paintsundo.undo.procedural.marks import Area, Mark, count_by_kind, fill, stroke
+
+RED = (200.0, 30.0, 40.0)
+
+
+def _picture(height: int = 40, width: int = 60) -> np.ndarray:
+    rng = np.random.default_rng(1)
+    return rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
+
+
+def test_a_stroke_is_laid_along_its_path_over_its_frames():
+    path = np.array([[5, 20], [55, 20]], np.float32)
+    canvas = Canvas(_picture(), [stroke(path, 6.0, RED, start=1, end=4)])
+    halfway, done = canvas.frame(2), canvas.frame(4)
+    painted = np.abs(done - RED).max(axis=-1) < 1
+    assert painted[20, 10] and painted[20, 50] and not painted[5, 30]
+    # Two of four frames in, the start of the path is painted and its end is still paper.
+    assert np.abs(halfway[20, 8] - RED).max() < 1 and halfway[20, 52].min() == 255
+
+
+def test_every_pixel_is_paper_or_a_marks_colour_and_a_fill_has_no_holes():
+    mask = np.zeros((40, 60), bool)
+    mask[10:30, 10:50] = True
+    marks = [fill(Area.from_mask(mask), (30, 90, 200), start=1), stroke([[0, 5], [59, 5]], 3, RED, 2, 2)]
+    shown = Canvas(_picture(), marks).frame(3)
+    assert np.all(shown[10:30, 10:50] == (30, 90, 200))
+    colours = {tuple(pixel) for pixel in shown.reshape(-1, 3).round(3)}
+    mixes = [c for c in colours if c not in {(255, 255, 255), (30, 90, 200), RED}]
+    # Only the stroke's anti-aliased edge lies between its colour and the paper (to within the
+    # rounding of OpenCV's 8-bit anti-aliasing, which blends some edge pixels twice).
+    paper, red = np.full(3, 255.0), np.asarray(RED)
+    for mix in np.array(mixes):
+        share = np.clip(np.dot(mix - paper, red - paper) / np.dot(red - paper, red - paper), 0, 1)
+        assert np.linalg.norm(paper + share * (red - paper) - mix) < 6, mix
+
+
+def test_an_erase_takes_paint_back_to_paper():
+    mask = np.ones((40, 60), bool)
+    marks = [
+        fill(Area.from_mask(mask), RED, start=1),
+        stroke([[10, 20], [50, 20]], 8, (0, 0, 0), 2, 2, kind="erase"),
+    ]
+    shown = Canvas(_picture(), marks).frame(2)
+    assert np.all(shown[20, 15:45] == 255) and np.all(shown[5, 5] == RED)
+
+
+def test_finishing_touches_reach_the_picture_exactly_and_replaying_gives_the_same_frames():
+    picture = _picture()
+    everything = Area.from_mask(np.ones(picture.shape[:2], bool))
+    marks = [
+        stroke([[3, 3], [50, 30]], 5, RED, 1, 3, grain=0.5),
+        Mark("finish", "finish", 5, 5, area=everything),
+    ]
+    canvas = Canvas(picture, marks, seed=3)
+    frames = [canvas.frame(index) for index in range(6)]
+    assert np.array_equal(frames[-1].astype(np.uint8), picture)
+    replayed = Canvas(picture, marks, seed=3)
+    assert all(np.array_equal(replayed.frame(i), frame) for i, frame in enumerate(frames))
+    assert np.array_equal(canvas.frame(2), frames[2])  # going back replays from the start
+
+
+def test_the_sketch_and_lines_layers_are_shown_as_the_view_says():
+    marks = [stroke([[5, 10], [55, 10]], 4, (0, 0, 255), 1, 1, layer="sketch")]
+    canvas = Canvas(_picture(), marks)
+    assert canvas.frame(1, View(sketch_opacity=1.0))[10, 30, 0] < 1
+    assert canvas.frame(1, View(sketch_opacity=0.0))[10, 30, 0] == 255
+
+
+def test_bad_marks_are_refused_and_counted_by_kind():
+    with pytest.raises(ValueError):
+        Mark("smudge", "paint", 0, 1, path=np.zeros((2, 2), np.float32))
+    with pytest.raises(ValueError):
+        stroke([[0, 0], [1, 1]], 1, RED, 3, 2)
+    counts = count_by_kind([stroke([[0, 0], [1, 1]], 1, RED, 1, 2)])
+    assert counts["stroke"] == 1 and counts["fill"] == 0
+
+
+def test_brushstrokes_run_along_the_isophotes_in_one_colour_each():
+    from paintsundo.undo.procedural.brushwork import plan_brushstrokes, reference_at
+
+    # Light changes from left to right only, so the isophotes (and the strokes) run up and down.
+    ramp = np.repeat(np.linspace(0, 255, 120, dtype=np.float32)[None, :, None], 3, axis=2)
+    picture = np.repeat(ramp, 100, axis=0)
+    reference = reference_at(picture, 6)
+    paper = np.full_like(picture, 255.0)
+    strokes = plan_brushstrokes(reference, paper, 6.0, 20.0, np.random.default_rng(0))
+    # (At the left and right borders the gradient is lost, and a stroke may set off any way.)
+    long_ones = [path for path in strokes.paths if len(path) >= 3 and 3 <= path[0, 0] <= 116]
+    assert len(long_ones) > 20
+    for path in long_ones:
+        spread = np.ptp(path, axis=0)
+        assert spread[1] > 3 * spread[0]
+    starts = np.array([path[0] for path in strokes.paths]).astype(int)
+    assert np.allclose(strokes.colours, reference[starts[:, 1], starts[:, 0]])
+    # Where the paper is already the picture's colour, no stroke starts.
+    assert starts[:, 0].max() < 118
+
+
+def test_a_painter_blocks_zones_in_back_to_front_leaving_the_rest_bare():
+    from paintsundo.timeline import Stage
+    from paintsundo.undo.procedural.painterly import block_in
+    from paintsundo.undo.procedural.plan import Hand
+
+    picture = np.zeros((90, 120, 3), np.float32)
+    picture[:, :60] = (200, 40, 40)
+    picture[:, 60:] = (40, 40, 200)
+    zones = np.zeros((90, 120), np.int32)
+    zones[:, 60:] = 1
+    marks = block_in(
+        picture, zones, np.array([1, 0]), Hand(Stage("block-in", 1, 41)), np.random.default_rng(0)
+    )
+    canvas = Canvas(picture.astype(np.uint8), marks)
+    early = canvas.frame(15)
+    assert np.all(early[:, :50] == 255)  # the near zone is not reached yet
+    assert (np.abs(early[:, 70:] - (40, 40, 200)).max(axis=-1) < 30).mean() > 0.3
+    assert all(mark.kind == "stroke" and mark.start < 41 for mark in marks)
+
+
+def test_a_paintings_frames_are_its_marks_laid_in_order():
+    """Replaying the plan on a fresh canvas gives the frames back; in the middle of the process
+    every pixel is paper or the colour of a brushstroke laid there, none a blend of the picture."""
+    from scipy.spatial import cKDTree
+
+    from kinds import landscape_painting
+    from paintsundo.undo.procedural import DrawingProcess
+
+    picture = landscape_painting()
+    process = DrawingProcess(picture, frames=40, seed=2, workflow="painting", behaviours=frozenset())
+    plan = process.plan
+    assert plan is not None and plan.counts()["stroke"] > 100 and plan.counts()["finish"] > 0
+    replay = Canvas(picture, plan.marks, plan.touches, plan.reserved, plan.texture)
+    for index in (0, 9, 20, 31, 39):
+        np.testing.assert_array_equal(replay.frame(index).astype(np.uint8), process.frame(index))
+    middle = 20
+    laid = [mark for mark in plan.marks if mark.end <= middle]
+    colours = np.array([mark.colour for mark in laid] + [(255.0, 255.0, 255.0)], np.float32)
+    frame = process.frame(middle).reshape(-1, 3).astype(np.float32)
+    nearest, _ = cKDTree(colours).query(frame)
+    # Anti-aliased edges blend two strokes' colours; nothing else lies away from every mark's colour.
+    assert (nearest > 12).mean() < 0.05
+    assert not plan.touches.laid_by(middle).any(), "the finishing touches come last"
