@@ -91,6 +91,7 @@ def test_procedural_packages_import_only_numpy_pillow_opencv_and_scikit_image(pa
         "__future__",
         "dataclasses",
         "collections",
+        "itertools",
         "typing",
     )
     for path in SOURCE.joinpath(*package.split(".")).rglob("*.py"):
