@@ -150,7 +150,7 @@ class Placement:
             flat = host.flat.to(self.device, non_blocking=True)
             flat.record_stream(consumer)  # freed only after the compute that reads it
             for tensor, (start, view) in zip(host.tensors, host.slices, strict=True):
-                tensor.data = _packed(flat, start, view)
+                _point(tensor, _packed(flat, start, view))
             event = torch.cuda.Event()
             event.record(self._side)
         self._ready[id(module)] = event
@@ -159,7 +159,7 @@ class Placement:
         if self._ready.pop(id(module), False) is not False:
             host = self._host[id(module)]
             for tensor, (_, view) in zip(host.tensors, host.slices, strict=True):
-                tensor.data = view
+                _point(tensor, view)
 
 
 @dataclass
@@ -184,7 +184,7 @@ def _host_copy(module: nn.Module, pinned: bool) -> HostCopy:
     for tensor, start in zip(tensors, offsets, strict=True):
         view = _packed(flat, start, tensor)
         view.copy_(tensor.data)
-        tensor.data = view
+        _point(tensor, view)
         slices.append((start, view))
     return HostCopy(tensors, flat, slices)
 
@@ -195,3 +195,13 @@ def _packed(flat: torch.Tensor, start: int, like: torch.Tensor) -> torch.Tensor:
     values = flat[start : start + like.numel() * like.element_size()].view(like.dtype)
     dense = any(like.is_contiguous(memory_format=layout) for layout in DENSE_LAYOUTS)
     return values.as_strided(like.shape, like.stride()) if dense else values.view(like.shape)
+
+
+def _point(tensor: torch.Tensor, values: torch.Tensor) -> None:
+    """Make a module's parameter or buffer hold `values` (its view in a packed buffer), keeping the
+    tensor object: the one place where the placement swaps what a tensor holds. A module moves as one
+    packed copy, which `module.to` (a copy per tensor) would not make; the same objects, because
+    compiled blocks and prepared calls hold the module's tensors themselves, which new Parameters
+    would leave behind and which `torch.utils.swap_tensors` refuses to swap (Dynamo keeps weak
+    references to the weights it guards)."""
+    tensor.data = values
