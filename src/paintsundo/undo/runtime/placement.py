@@ -59,7 +59,8 @@ def free_gpu_memory(device: torch.device) -> int:
 
 def choose_plan(mode: str, device: torch.device, stage_bytes: list[int]) -> tuple[MemoryPlan, str]:
     """The plan for `mode`; for "auto", the fastest one whose weights (bytes per stage) and
-    activations fit. Also why."""
+    activations fit. Also why. A run chooses it once, before reading any weights onto the GPU
+    (`DeviceStart.plan`), and everything that depends on it takes that choice."""
     if mode != "auto":
         return MEMORY_PLANS[mode], "asked for"
     if device.type != "cuda":
@@ -73,13 +74,6 @@ def choose_plan(mode: str, device: torch.device, stage_bytes: list[int]) -> tupl
     else:
         plan = LOW
     return plan, f"auto: {free / GIB:.1f} GiB free, weights {everything / GIB:.1f} GiB"
-
-
-def keeps_all_once_read(mode: str, device: torch.device, stage_bytes: list[int]) -> bool:
-    """Whether the plan for `mode` keeps every model on `device` even once all of them are already
-    read onto it: then reading them there before the pipeline chooses its plan changes neither."""
-    doubled = [2 * size for size in stage_bytes]  # "auto" sees the read weights as used memory
-    return device.type == "cuda" and choose_plan(mode, device, doubled)[0].keep == "all"
 
 
 class Placement:
