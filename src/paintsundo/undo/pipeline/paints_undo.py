@@ -101,7 +101,7 @@ class PaintsUndoPipeline:
         start: DeviceStart | None = None,
     ) -> None:
         self.paths, self.device, self.compile = paths, torch.device(device), compile
-        start = start or DeviceStart(paths, self.device, memory)
+        start = DeviceStart(paths, self.device, memory) if start is None else start
         if (start.models, start.device, start.memory) != (paths, self.device, memory):
             raise ValueError("the device start was begun for other models, another device or memory mode")
         self.plan, self.plan_reason = start.plan()
