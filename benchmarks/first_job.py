@@ -43,17 +43,18 @@ def main() -> None:
     clock = Clock(device)
 
     from paintsundo.hub import layout
-    from paintsundo.undo.runtime.device_start import start_early
+    from paintsundo.undo.runtime.device_start import DeviceStart
 
     models = layout(args.weights, "benchmark")
-    start_early(models, device, "fast")  # as a run starts: the GPU, and the weights read onto it
+    start = DeviceStart(models, device, "fast")
+    start.begin()  # as a run starts: the GPU, the memory plan, and the weights read onto it
     from numpy import asarray
     from PIL import Image
 
     from paintsundo.undo.pipeline.paints_undo import PaintsUndoPipeline
 
     phases.append(("import the pipeline (the GPU starting, the weights read meanwhile)", clock.lap(), None))
-    pipeline = PaintsUndoPipeline(models, device, "fast")
+    pipeline = PaintsUndoPipeline(models, device, "fast", start=start)
     phases.append(("make the pipeline (the memory plan)", clock.lap(), None))
     pipeline.single  # noqa: B018 (loads the keyframes' models)
     pipeline.read_ahead("multi")

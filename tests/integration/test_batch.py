@@ -225,6 +225,7 @@ def test_bad_batch_input_fails_with_one_line_and_writes_nothing(folder, tmp_path
 
 def test_neural_batch_loads_the_models_once_per_worker(folder, tmp_path, monkeypatch):
     from paintsundo.undo.pipeline import paints_undo
+    from paintsundo.undo.pipeline.shared import shared_pipeline
 
     loads = []
     original = paints_undo.PaintsUndoPipeline._load
@@ -235,7 +236,7 @@ def test_neural_batch_loads_the_models_once_per_worker(folder, tmp_path, monkeyp
         return original(self, name)
 
     monkeypatch.setattr(paints_undo.PaintsUndoPipeline, "_load", counting)
-    paints_undo.shared_pipeline.cache_clear()
+    shared_pipeline.clear()
     settings = tiny_neural_settings()
     summary = run_batch(str(folder / "p0[0-2].png"), tmp_path / "out", settings, models=str(TINY_RELEASE))
     assert (summary.done, summary.failed) == (3, 0)

@@ -103,12 +103,46 @@ def test_the_result_has_the_sketchs_size_with_its_lines_laid_over(sketch, tiny_m
 def test_medium_tags_are_dropped_from_the_taggers_prompt(sketch, tiny_models, monkeypatch):
     from paintsundo.coloring import neural as neural_colorist
 
-    monkeypatch.setattr(
-        neural_colorist, "_tagger", lambda folder: lambda picture: "1girl, monochrome, lineart, smile"
+    kept = neural_colorist.KeptColorist()
+    monkeypatch.setattr(kept, "tagger", lambda folder: lambda picture: "1girl, monochrome, lineart, smile")
+    prompt, source = neural_colorist._prompt(
+        sketch, neural(tiny_models, prompt=None, models=TINY_RELEASE), kept
     )
-    prompt, source = neural_colorist._prompt(sketch, neural(tiny_models, prompt=None, models=TINY_RELEASE))
     assert (prompt, source) == ("1girl, smile", "the tagger's tags for the sketch")
     assert pictures(sketch, tiny_models, prompt="")[0].shape == sketch.shape, "an empty prompt works"
+
+
+def test_the_colourists_models_are_kept_by_their_holder_and_let_go(monkeypatch):
+    """The loaded models live in a KeptColorist (the process's `shared_colorist` by default), not in
+    the module: kept for the next sketch, one with an IP-Adapter serving sketches without, the old
+    ones let go before others load, and all of them by `clear`."""
+    import gc
+    import weakref
+
+    from paintsundo.coloring import controlnet
+    from paintsundo.coloring.neural import ColoristModels, KeptColorist
+
+    alive_at_load = []
+
+    class Loaded:
+        def __init__(self, *arguments):
+            gc.collect()
+            alive_at_load.append(sum(ref() is not None for ref in made))
+            made.append(weakref.ref(self))
+
+    made: list[weakref.ref] = []
+    monkeypatch.setattr(controlnet, "LineartColorist", Loaded)
+    models = ColoristModels("base", "controlnet", None)
+    kept, other = KeptColorist(), KeptColorist()
+    with_adapter = kept.colorist(models, "adapter", "cpu", "fast", False)
+    assert kept.colorist(models, None, "cpu", "fast", False) is with_adapter
+    assert other.colorist(models, None, "cpu", "fast", False) is not with_adapter, "each holder its own"
+    del with_adapter
+    kept.colorist(models, None, "cpu", "low", False)
+    assert alive_at_load == [0, 1, 1], "the old models went before the new ones loaded"
+    kept.clear()
+    gc.collect()
+    assert [ref() is None for ref in made] == [True, False, True], "cleared: only the other holder's"
 
 
 def test_the_command_runs_the_neural_colourist_on_the_cpu(sketch, tiny_models, tmp_path):

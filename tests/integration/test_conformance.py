@@ -88,6 +88,31 @@ def test_a_wrong_answer_fails_the_run(tmp_path):
     assert torch.allclose(written, io["out"], rtol=1e-4, atol=1e-5)
 
 
+def test_the_vectors_run_in_full_float32_and_give_the_process_its_switches_back(tmp_path, monkeypatch):
+    """TF32 is off while the cases run (the golden data is float32), and back as it was after: the
+    library never flips a process-wide switch for good."""
+    import shutil
+
+    import torch
+
+    from paintsundo.undo.conformance import vectors
+
+    ref = tmp_path / "ref"
+    ref.mkdir()
+    shutil.copy(REFERENCE / "vectors" / "mf_resampler.json", ref)
+    seen = []
+    monkeypatch.setattr(
+        vectors,
+        "run_case",
+        lambda *args: seen.append((torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32)),
+    )
+    monkeypatch.setattr(torch.backends.cudnn, "allow_tf32", True)
+    monkeypatch.setattr(torch.backends.cuda.matmul, "allow_tf32", True)
+    vectors.run_vectors(ref, tmp_path / "out")
+    assert seen == [(False, False)]
+    assert torch.backends.cudnn.allow_tf32 and torch.backends.cuda.matmul.allow_tf32
+
+
 def test_full_size_key_listings_equal_the_release(tmp_path):
     command = [sys.executable, "-m", "paintsundo.undo.conformance", "keys", str(tmp_path)]
     result = subprocess.run(command, capture_output=True, text=True, timeout=600)

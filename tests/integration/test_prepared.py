@@ -3,6 +3,8 @@ there or one is damaged, and one real package built and used on the CPU (tiny ch
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -68,7 +70,7 @@ def test_a_call_is_keyed_by_block_weights_layout_shapes_and_values():
 
 
 def test_the_machine_folder_changes_with_torch_the_gpu_and_our_code(monkeypatch, tmp_path):
-    from paintsundo.undo.pipeline import prepared
+    from paintsundo.undo.runtime import prepared
 
     cpu = torch.device("cpu")
     folder = prepared.machine_folder(cpu, tmp_path)
@@ -83,6 +85,50 @@ def test_the_machine_folder_changes_with_torch_the_gpu_and_our_code(monkeypatch,
     assert prepared.machine_folder(cpu, tmp_path) != folder, "a package's C++ is built for its CPU"
     monkeypatch.setenv(prepared.FOLDER_VARIABLE, str(tmp_path / "cache"))
     assert prepared.compiled_folder() == tmp_path / "cache"
+
+
+MOVES = {  # a module the compiling uses, and one the blocks use, moved out of where they were
+    "undo/runtime/acceleration.py": ("undo/runtime/speed_ups.py", "paintsundo.undo.runtime.speed_ups"),
+    "models/group_norm.py": ("group_norms.py", "paintsundo.group_norms"),
+}
+
+
+def test_the_code_key_follows_moved_sources_and_changes_with_what_shapes_the_graphs(tmp_path):
+    """The key's code part is found from the models' declarations and their imports, not listed by
+    path: with sources moved (imports updated) it is still computed; a change to a moved source the
+    blocks use changes it, a change to code they do not use (the hub) leaves it."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    import paintsundo
+
+    package = tmp_path / "paintsundo"
+    shutil.copytree(Path(paintsundo.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    for old, (new, name) in MOVES.items():
+        (package / old).rename(package / new)
+        old_name = "paintsundo." + old.removesuffix(".py").replace("/", ".")
+        for source in package.rglob("*.py"):
+            text = source.read_text().replace(old_name, name)
+            source.write_text(
+                text.replace("runtime import acceleration", "runtime import speed_ups as acceleration")
+            )
+
+    def digest() -> str:
+        code = "from paintsundo.undo.runtime.prepared import code_digest; print(code_digest())"
+        environment = {**os.environ, "PYTHONPATH": str(tmp_path)}
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment)
+        assert done.returncode == 0, done.stderr[-1000:]
+        return done.stdout.strip()
+
+    moved = digest()
+    with (package / "hub.py").open("a") as hub:
+        hub.write("# not part of any compiled graph\n")
+    assert digest() == moved
+    with (package / "group_norms.py").open("a") as norms:
+        norms.write("EPSILON_NOTE = 'changed'\n")
+    assert digest() != moved, "the blocks' GroupNorm changed: the packages are stale"
 
 
 def test_calls_without_a_package_run_eager_and_are_counted(recorded, tmp_path):
@@ -139,8 +185,13 @@ def test_unprepared_gpu_runs_find_nothing_and_compiling_in_process_routes_nothin
 def test_a_package_built_ahead_is_used_by_the_next_run(recorded, tmp_path):
     """One real AOTInductor package (a small block, on the CPU), exported and built by the functions
     that `paintsundo compile` runs in its worker processes."""
-    from paintsundo.undo.pipeline.preparing import compile_exported, export_call
-    from paintsundo.undo.runtime.prepared import PackageRunner, PreparedWork, package_name
+    from paintsundo.undo.runtime.prepared import (
+        PackageRunner,
+        PreparedWork,
+        compile_exported,
+        export_call,
+        package_name,
+    )
 
     paths, plain, calls = recorded
     smallest = min(calls.values(), key=lambda call: sum(t.numel() for t in call.module.parameters()))

@@ -41,8 +41,10 @@ def test_offloaded_weights_keep_their_channels_last_layout():
     from paintsundo.undo.runtime.placement import LOW, Placement
 
     modules = [torch.nn.Conv2d(4, 8, 3), torch.nn.Conv3d(8, 8, (3, 1, 1)), torch.nn.Linear(2, 2)]
+    parameters = [module.weight for module in modules]
     for module in modules:
         use_channels_last(module)
+    assert all(module.weight is p for module, p in zip(modules, parameters, strict=True)), "laid out in place"
     expected = [module.weight.detach().clone() for module in modules]
     placement = Placement(torch.device("cpu"), LOW, [modules])
     placement.use(modules[0])
@@ -155,7 +157,7 @@ def test_the_command_sets_the_allocator_before_cuda_and_the_library_does_not(tmp
 
 @pytest.mark.parametrize(("free_gib", "mode"), [(40, "fast"), (9, "balanced"), (5, "low")])
 def test_auto_picks_the_fastest_plan_that_fits(monkeypatch, free_gib, mode):
-    from paintsundo.undo.pipeline import placement
+    from paintsundo.undo.runtime import placement
 
     monkeypatch.setattr(placement, "free_gpu_memory", lambda device: free_gib * 2**30)
     sizes = [int(1.9 * 2**30), int(4.8 * 2**30)]  # the released stages' weights in their dtypes

@@ -129,3 +129,27 @@ def test_how_each_devices_block_calls_ran_is_reported_together():
     each = [{"prepared": 40, "eager": 2}, {"prepared": 38, "eager": 0, "broken": ["a.pt2: cut"]}]
     assert _summed_calls(each) == {"prepared": 78, "eager": 2, "broken": ["a.pt2: cut"]}
     assert _summed_calls(each[:1]) == {"prepared": 40, "eager": 2}, "no broken list when none broke"
+
+
+def test_the_shared_spread_pipeline_stops_the_old_workers_before_others_start():
+    """The process's spread pipeline is kept while its arguments stay; others stop its workers (and
+    their models) first, and `clear` stops them."""
+    from paintsundo.hub import layout
+    from paintsundo.undo.pipeline.spread import shared_spread_pipeline
+
+    stopped = []
+
+    class Worker:
+        def shutdown(self, **how):
+            stopped.append(how)
+
+    paths = layout(TINY_RELEASE, "test")
+    shared_spread_pipeline.clear()
+    first = shared_spread_pipeline(paths, ("cpu", "cpu"), "fast", False)
+    assert shared_spread_pipeline(paths, ("cpu", "cpu"), "fast", False) is first
+    first._workers = [Worker(), Worker()]  # as if it had run a picture
+    second = shared_spread_pipeline(paths, ("cpu", "cpu"), "low", False)
+    assert second is not first and len(stopped) == 2 and first._workers == []
+    second._workers = [Worker()]
+    shared_spread_pipeline.clear()
+    assert len(stopped) == 3 and second._workers == []

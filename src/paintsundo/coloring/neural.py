@@ -4,9 +4,9 @@ the next picture, tags for a prompt, the scribbles' flat colours as its starting
 from __future__ import annotations
 
 import dataclasses
-import functools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -15,6 +15,10 @@ from paintsundo.errors import PaintsUndoError
 from paintsundo.extras import NEURAL_PACKAGES, missing_neural_packages, require_extra
 from paintsundo.hub import COLORIST_CONTROLNET_REPO, TAGGER_FILES
 from paintsundo.undo.engines import best_device
+
+if TYPE_CHECKING:
+    from paintsundo.coloring.controlnet import LineartColorist
+    from paintsundo.tagger import Tagger
 
 # Tags that say what the sketch is drawn in, not what it shows: the illustration is none of these.
 MEDIUM_TAGS = {
@@ -128,10 +132,12 @@ def _check_weights(models: ColoristModels) -> None:
 
 def neural_candidates(
     sketch: np.ndarray, hints: np.ndarray | None, reference: np.ndarray | None, seed: int, count: int,
-    neural: NeuralColorize,
+    neural: NeuralColorize, kept: KeptColorist | None = None,
 ) -> tuple[list[ColourLayers], dict]:  # fmt: skip
     """`count` pictures from seeds seed.., as layers (the sketch's lines over the model's colours,
-    with flats and shading derived from them), and what the manifest records of the run."""
+    with flats and shading derived from them), and what the manifest records of the run. The models
+    are those `kept` holds (the process's `shared_colorist` unless given), loaded there if need be."""
+    kept = shared_colorist if kept is None else kept
     from paintsundo.weights.quiet import quiet_loading
 
     with quiet_loading():
@@ -148,7 +154,7 @@ def neural_candidates(
     if hints is not None or palette is not None:  # the scribbles' flat colours, on the paper
         flats = colorize_layers(sketch, hints, palette, seed=seed).flats_on_paper()
         start = np.clip(np.rint(flats), 0, 255).astype(np.uint8)
-    prompt, prompt_source = _prompt(sketch, neural)
+    prompt, prompt_source = _prompt(sketch, neural, kept)
     settings = ColoristSettings(
         prompt=prompt,
         negative_prompt=NEGATIVE_PROMPT if neural.negative_prompt is None else neural.negative_prompt,
@@ -164,7 +170,7 @@ def neural_candidates(
             "low memory mode moves layers onto a CUDA GPU as they run: it needs one", "memory"
         )
     adapter = models.ip_adapter if by_adapter else None
-    colorist = _colorist(models, adapter, device, neural.memory, neural.compile)
+    colorist = kept.colorist(models, adapter, device, neural.memory, neural.compile)
     height, width = sketch.shape[:2]
     made = colorist(sketch, start, settings, reference if by_adapter else None)
     pictures = at_size(made, (width, height))
@@ -188,7 +194,7 @@ def neural_candidates(
     return layers, details
 
 
-def _prompt(sketch: np.ndarray, neural: NeuralColorize) -> tuple[str, str]:
+def _prompt(sketch: np.ndarray, neural: NeuralColorize, kept: KeptColorist) -> tuple[str, str]:
     """The prompt given, else the tagger's tags for the sketch without those of its medium."""
     if neural.prompt is not None:
         return neural.prompt, "given"
@@ -200,35 +206,47 @@ def _prompt(sketch: np.ndarray, neural: NeuralColorize) -> tuple[str, str]:
         models = None
     if models is None or not all((models.tagger / name).is_file() for name in TAGGER_FILES):
         return "", "none: no prompt given and no tagger weights found"
-    tags = _tagger(str(models.tagger))(sketch)
+    tags = kept.tagger(str(models.tagger))(sketch)
     kept = [tag.strip() for tag in tags.split(",") if tag.strip() and tag.strip() not in MEDIUM_TAGS]
     return ", ".join(kept), "the tagger's tags for the sketch"
 
 
-@functools.lru_cache(maxsize=1)
-def _tagger(folder: str):
-    from paintsundo.tagger import Tagger
+class KeptColorist:
+    """The neural colourist's models, loaded when first needed and kept for the next sketch (the app
+    and the batch's workers colour many): the colourist loaded last, and the tagger. One loaded with
+    an IP-Adapter also serves sketches without a reference, so that switching is free. `clear` lets
+    them go."""
 
-    return Tagger(folder)
+    def __init__(self) -> None:
+        self._colorist: LineartColorist | None = None
+        self._key: tuple | None = None
+        self._ip_adapter: str | None = None
+        self._tagger: tuple[str, Tagger] | None = None
+
+    def colorist(
+        self, models: ColoristModels, ip_adapter: str | None, device: str, memory: str, compile: bool
+    ) -> LineartColorist:
+        from paintsundo.coloring.controlnet import LineartColorist
+
+        wanted = (models.base, models.controlnet, device, memory, compile)
+        if self._colorist is None or self._key != wanted or ip_adapter not in (None, self._ip_adapter):
+            self._colorist = None  # the old models go before the new ones come
+            colorist = LineartColorist(models.base, models.controlnet, device, memory, compile, ip_adapter)
+            self._colorist, self._key, self._ip_adapter = colorist, wanted, ip_adapter
+        return self._colorist
+
+    def tagger(self, folder: str) -> Tagger:
+        if self._tagger is None or self._tagger[0] != folder:
+            from paintsundo.tagger import Tagger
+
+            self._tagger = (folder, Tagger(folder))
+        return self._tagger[1]
+
+    def clear(self) -> None:
+        self._colorist = self._key = self._ip_adapter = self._tagger = None
 
 
-_kept: dict[str, object] = {}  # the colourist loaded last, kept for the next sketch
-
-
-def _colorist(models: ColoristModels, ip_adapter: str | None, device: str, memory: str, compile: bool):
-    """One loaded colourist a process (the app and batch workers colour many sketches). One loaded
-    with an IP-Adapter also serves sketches without a reference, so that switching is free."""
-    from paintsundo.coloring.controlnet import LineartColorist
-
-    wanted = (models.base, models.controlnet, device, memory, compile)
-    kept = _kept.get("colorist")
-    if kept is not None and _kept["key"] == wanted and ip_adapter in (None, _kept["ip_adapter"]):
-        return kept
-    del kept
-    _kept.clear()  # the old models go before the new ones come
-    colorist = LineartColorist(models.base, models.controlnet, device, memory, compile, ip_adapter)
-    _kept.update(colorist=colorist, key=wanted, ip_adapter=ip_adapter)
-    return colorist
+shared_colorist = KeptColorist()  # the process's, which neural_candidates uses unless given another
 
 
 def _no_lines(lines: LineArt) -> LineArt:

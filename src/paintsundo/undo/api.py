@@ -302,12 +302,9 @@ def _neural_pipeline(choice: EngineChoice, settings: Settings) -> NeuralPipeline
 
 
 def started_pipeline(models: ModelPaths, device: str, memory: str, compile: bool) -> PaintsUndoPipeline:
-    """The process's pipeline of one device (`shared_pipeline`), the device started and the weights
-    read onto it (where the memory plan keeps them there) while the pipeline's modules import."""
-    from paintsundo.undo.runtime.device_start import start_early
-
-    start_early(models, device, memory)
-    from paintsundo.undo.pipeline.paints_undo import shared_pipeline
+    """The process's pipeline of one device (`shared_pipeline`); a new one's device is started and
+    its weights read onto it (where the memory plan keeps them there) while its modules import."""
+    from paintsundo.undo.pipeline.shared import shared_pipeline
 
     return shared_pipeline(models, device, memory, compile)
 

@@ -26,9 +26,11 @@ SHOWN = 3  # names quoted in a key error
 STORED_BYTES = {"BOOL": 1, "U8": 1, "I8": 1, "U16": 2, "I16": 2, "U32": 4, "I32": 4, "U64": 8, "I64": 8}
 
 
-def load_state_dict_file(path: str | Path, device: str | torch.device = "cpu") -> dict[str, torch.Tensor]:
-    """Tensors of a .safetensors file, read straight onto `device`; pickled checkpoints are refused,
-    damaged files reported."""
+def load_state_dict_file(
+    path: str | Path, device: str | torch.device = "cpu", reads: WeightReads | None = None
+) -> dict[str, torch.Tensor]:
+    """Tensors of a .safetensors file, read straight onto `device` (or taken from `reads`, where it
+    was read ahead); pickled checkpoints are refused, damaged files reported."""
     path = Path(path)
     if path.suffix.lower() in PICKLE_SUFFIXES:
         raise PaintsUndoError(
@@ -37,9 +39,8 @@ def load_state_dict_file(path: str | Path, device: str | torch.device = "cpu") -
         )
     if not path.is_file():
         raise PaintsUndoError(f"weights file not found: {path}")
-    with _reads_lock:
-        reading = _reads.pop((path.absolute(), str(device)), None)
-    return reading.result() if reading is not None else _read(path, device)
+    taken = reads.take(path, device) if reads is not None else None
+    return taken if taken is not None else _read(path, device)
 
 
 def _read(path: Path, device: str | torch.device) -> dict[str, torch.Tensor]:
@@ -49,32 +50,55 @@ def _read(path: Path, device: str | torch.device) -> dict[str, torch.Tensor]:
         raise PaintsUndoError(f"{path} is truncated or corrupt ({error}); download it again") from None
 
 
-# Files being read ahead, by path and device, until load_state_dict_file takes their tensors.
-_reads: dict[tuple[Path, str], Future] = {}
-_reads_lock = threading.Lock()
+class WeightReads:
+    """Safetensors files read ahead onto a device on a background thread, held for the loading that
+    takes them (`load_state_dict_file`'s `reads`). They belong to whoever will load them (a pipeline):
+    dropped with it, or by `release`."""
 
+    def __init__(self) -> None:
+        self._readings: dict[tuple[Path, str], Future] = {}
+        self._lock = threading.Lock()
 
-def read_ahead(paths: Sequence[Path], device: str | torch.device) -> threading.Thread | None:
-    """Begin reading safetensors files onto `device`, one after another, on a background thread:
-    `load_state_dict_file` then takes a file's tensors from its reading (waiting for it if need be),
-    and a failure is raised there. Files absent, or already being read, are left out; returns the
-    thread, or None if there was nothing to read."""
-    chosen = []
-    with _reads_lock:
-        for path in (Path(path).absolute() for path in paths):
-            key = (path, str(device))
-            if path.suffix == ".safetensors" and path.is_file() and key not in _reads:
-                _reads[key] = Future()
-                chosen.append((path, _reads[key]))
-    if not chosen:
-        return None
-    thread = threading.Thread(target=_read_each, args=(chosen, device), name="paintsundo-read-ahead")
-    thread.start()
-    return thread
+    def begin(self, paths: Sequence[Path], device: str | torch.device) -> threading.Thread | None:
+        """Begin reading the files onto `device`, one after another, on a background thread: taking a
+        file then waits for its reading, and a failure is raised there. Files absent, or already
+        being read, are left out; returns the thread, or None if there was nothing to read."""
+        chosen = []
+        with self._lock:
+            for path in (Path(path).absolute() for path in paths):
+                key = (path, str(device))
+                if path.suffix == ".safetensors" and path.is_file() and key not in self._readings:
+                    self._readings[key] = Future()
+                    chosen.append((path, self._readings[key]))
+        if not chosen:
+            return None
+        thread = threading.Thread(target=_read_each, args=(chosen, device), name="paintsundo-read-ahead")
+        thread.start()
+        return thread
+
+    def take(self, path: Path, device: str | torch.device) -> dict[str, torch.Tensor] | None:
+        """The file's tensors if it is being read ahead onto `device` (waiting for them), else None;
+        taken once: nothing of them is held here afterwards."""
+        with self._lock:
+            reading = self._readings.pop((Path(path).absolute(), str(device)), None)
+        return None if reading is None else reading.result()
+
+    def held(self) -> int:
+        """How many files' readings are held, not yet taken."""
+        return len(self._readings)
+
+    def release(self) -> None:
+        """Drop what was read and not taken, and read nothing more."""
+        with self._lock:
+            readings, self._readings = self._readings, {}
+        for reading in readings.values():
+            reading.cancel()  # a reading not begun yet is skipped
 
 
 def _read_each(chosen: list[tuple[Path, Future]], device: str | torch.device) -> None:
     for path, reading in chosen:
+        if not reading.set_running_or_notify_cancel():
+            continue  # released before its turn
         try:
             reading.set_result(_read(path, device))
         except Exception as error:  # raised where the file is loaded
@@ -86,15 +110,16 @@ def load_component(
     component: Component,
     dtype: torch.dtype = torch.float32,
     device: str | torch.device = "cpu",
+    reads: WeightReads | None = None,
 ) -> nn.Module:
     """Load one released component from its folder (config.json plus its safetensors file), its
-    weights read straight onto `device`."""
+    weights read straight onto `device`, or taken from `reads` where they were read ahead."""
     folder = Path(folder)
     config = read_config(folder)
     with torch.device("meta"):
         model = component.build(config)
     weights = weights_file(folder, component)
-    return assign_weights(model, load_state_dict_file(weights, device), weights, dtype).to(device)
+    return assign_weights(model, load_state_dict_file(weights, device, reads), weights, dtype).to(device)
 
 
 def weights_file(folder: Path, component: Component) -> Path:

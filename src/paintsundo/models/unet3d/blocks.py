@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from einops import rearrange
 from torch import nn
 
+from paintsundo.models.compiling import DeclaredCalls
 from paintsundo.models.group_norm import GroupNorm
 
 
@@ -40,7 +41,7 @@ class TemporalConvBlock(nn.Module):
         return x + self.conv4(self.conv3(self.conv2(self.conv1(x))))
 
 
-class ResBlock(nn.Module):
+class ResBlock(DeclaredCalls, nn.Module):
     """GroupNorm-SiLU-conv twice with the time embedding added between, then a temporal conv block."""
 
     def __init__(self, channels: int, embed_dim: int, out_channels: int, temporal_conv: bool) -> None:

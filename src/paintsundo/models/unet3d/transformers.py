@@ -10,6 +10,7 @@ from einops import rearrange
 from torch import nn
 
 from paintsundo.models.attention import attention_along_time, multi_head_attention, under_kernels
+from paintsundo.models.compiling import DeclaredCalls
 from paintsundo.models.group_norm import GroupNorm
 
 TEMPORAL_WINDOWS = ("prv", "first", "roll")
@@ -127,7 +128,7 @@ class TransformerBlock(nn.Module):
         return self.ff(self.norm3(x)) + x
 
 
-class SpatialTransformer(nn.Module):
+class SpatialTransformer(DeclaredCalls, nn.Module):
     """Attention over the pixels of each frame, with text and image cross-attention. x: (b t) c h w."""
 
     attention_kind = "pixels"  # which SDPA kernel order suits it (UNet3D.enable_attention_kernels)
@@ -177,7 +178,7 @@ class SpatialTransformer(nn.Module):
         return rearrange(self.proj_out(h), "b (h w) c -> b c h w", h=height, w=width) + x
 
 
-class TemporalTransformer(nn.Module):
+class TemporalTransformer(DeclaredCalls, nn.Module):
     """Self-attention along time at each pixel. x: b c t h w.
 
     Its tokens are b (h w) t c, each pixel's frames together: attention then packs a few pixels'

@@ -7,14 +7,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from paintsundo.models.compiling import CompiledBlocks
+from paintsundo.models.compiling import CompiledBlocks, DeclaredCalls
 from paintsundo.models.video_vae.chunks import by_frames
 from paintsundo.models.video_vae.layers import SpatialAttention, Upsample, group_norm
 from paintsundo.models.video_vae.params import VideoVAEParams
 from paintsundo.models.video_vae.temporal import AttentionCombiner, ConvCombiner, DecoderConv3D, VideoResBlock
 
 
-class VideoDecoder(CompiledBlocks, nn.Module):
+class VideoDecoder(CompiledBlocks, DeclaredCalls, nn.Module):
     # Compiled, the per-frame work fuses its GroupNorms with their SiLUs and keeps activations
     # channels-last; the chunk and row loops stay eager, so that memory is freed as it was.
     compiled_blocks = (SpatialAttention, AttentionCombiner)
@@ -74,7 +74,7 @@ class VideoDecoder(CompiledBlocks, nn.Module):
                     h = stage.upsample(h)
                 else:
                     upsample = stage.upsample
-        h = by_frames(self.output_activation, h, chunk)
+        h = by_frames(self.declared_call("output_activation"), h, chunk)
         h = self.attn_refinement[-1](h, reference[-1])
         return self.conv_out(h, frames, chunk)
 

@@ -8,6 +8,7 @@ from einops import rearrange
 from torch import nn
 
 from paintsundo.models.attention import multi_head_attention
+from paintsundo.models.compiling import DeclaredCalls
 from paintsundo.models.group_norm import GroupNorm
 from paintsundo.models.unet3d.blocks import Upsample  # the reference shares it with the UNet
 
@@ -36,7 +37,7 @@ class ResnetBlock(nn.Module):
         return shortcut + h
 
 
-class SpatialAttention(nn.Module):
+class SpatialAttention(DeclaredCalls, nn.Module):
     """Single-head attention over all pixels of a frame, with 1x1 convolution projections."""
 
     def __init__(self, channels: int) -> None:

@@ -10,6 +10,7 @@ from einops import rearrange, repeat
 from torch import nn
 
 from paintsundo.models.attention import multi_head_attention
+from paintsundo.models.compiling import DeclaredCalls
 from paintsundo.models.group_norm import GroupNorm
 from paintsundo.models.video_vae.chunks import by_frames, rows_for, temporal_residual
 from paintsundo.models.video_vae.layers import ResnetBlock, group_norm
@@ -39,7 +40,7 @@ class TimeStackBlock(nn.Module):
         return x + self.out_layers(self.in_layers(x))
 
 
-class VideoResBlock(ResnetBlock):
+class VideoResBlock(DeclaredCalls, ResnetBlock):
     """A per-frame residual block blended with a temporal one by a learned factor."""
 
     compiled_methods = ("frame_step",)  # the per-frame work, compiled alone; the loops around stay eager
@@ -55,7 +56,8 @@ class VideoResBlock(ResnetBlock):
         """`before` (an upsampling) runs on each chunk first, so its larger output is never whole.
         With chunks, the result may take x's memory (x is overwritten): in the decoder's full-resolution
         blocks, a third video-sized tensor would set the peak."""
-        step = self.frame_step if before is None else functools.partial(self.frame_step, before=before)
+        frame_step = self.declared_call("frame_step")
+        step = frame_step if before is None else functools.partial(frame_step, before=before)
         reuse = chunk is not None and before is None and not hasattr(self, "nin_shortcut")
         per_frame = by_frames(step, x, chunk, out=x if reuse else None)
         per_frame = rearrange(per_frame, "(b t) c h w -> b c t h w", t=frames)
@@ -107,7 +109,7 @@ class ConvCombiner(nn.Module):
         return rearrange(frames, "b c t h w -> (b t) c h w")
 
 
-class AttentionCombiner(nn.Module):
+class AttentionCombiner(DeclaredCalls, nn.Module):
     """Each frame's pixels attend to all pixels of the reference frames (8 heads of 64)."""
 
     def __init__(self, channels: int, heads: int = 8, dim_head: int = 64) -> None:

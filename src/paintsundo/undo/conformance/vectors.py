@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,7 +73,17 @@ def _expected(ref_dir: Path, case: str, source_io: dict[str, torch.Tensor]) -> d
 
 def run_vectors(ref_dir: Path, out_dir: Path, device: str = "cpu") -> list[CaseResult]:
     out_dir.mkdir(parents=True, exist_ok=True)
-    # The golden data is float32; cuDNN would otherwise run convolutions in TF32 (about 1e-3 precise).
-    torch.backends.cudnn.allow_tf32 = False
-    torch.backends.cuda.matmul.allow_tf32 = False
-    return [run_case(ref_dir, out_dir, case, device) for case in discover_cases(ref_dir)]
+    with full_float32():
+        return [run_case(ref_dir, out_dir, case, device) for case in discover_cases(ref_dir)]
+
+
+@contextlib.contextmanager
+def full_float32() -> Iterator[None]:
+    """Within: convolutions and matrix products in float32 proper, as the golden data was made (cuDNN
+    would otherwise run convolutions in TF32, about 1e-3 precise); the process's switches come back."""
+    before = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = before

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import itertools
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -45,15 +44,15 @@ from paintsundo.undo.runtime.acceleration import (
     compile_models,
     route_compiled_calls,
 )
+from paintsundo.undo.runtime.device_start import DeviceStart
 from paintsundo.undo.runtime.model_sets import (
     MultiFrameModels,
     SingleFrameModels,
     load_multi_frame,
     load_single_frame,
     modules_of,
-    stage_bytes,
 )
-from paintsundo.undo.runtime.placement import Placement, choose_plan
+from paintsundo.undo.runtime.placement import Placement
 from paintsundo.undo.runtime.prepared import CallCounts, PreparedWork, prepared_work
 
 # A user's keyframe, loaded: a picture (RGB uint8) and its operation step, or None to spread it.
@@ -90,7 +89,10 @@ class PaintsUndoPipeline:
 
     `compile` compiles the blocks in this process. Otherwise, while the weights stay on the GPU, the
     blocks' calls go to the compiled work prepared for this machine if there is any (prepared.py),
-    or to `calls` if given (the preparation's recorder)."""
+    or to `calls` if given (the preparation's recorder).
+
+    `start`, begun before this module imported (`DeviceStart.begin`, as `shared_pipeline` does),
+    gives the memory plan and the weights it read ahead; without one, the plan is chosen here."""
 
     def __init__(
         self,
@@ -99,9 +101,17 @@ class PaintsUndoPipeline:
         memory: str = "auto",
         compile: bool = False,
         calls: CallRoute | None = None,
+        start: DeviceStart | None = None,
     ) -> None:
         self.paths, self.device, self.compile = paths, torch.device(device), compile
-        self.plan, self.plan_reason = choose_plan(memory, self.device, stage_bytes(paths, self.device))
+        start = DeviceStart(paths, self.device, memory) if start is None else start
+        if (start.models, start.device, start.memory) != (paths, self.device, memory):
+            raise ValueError("the device start was begun for other models, another device or memory mode")
+        self.plan, self.plan_reason = start.plan()
+        # What was read ahead is this pipeline's to take, and only weights that stay are read ahead.
+        self.reads = start.reads
+        if self.plan.keep != "all":
+            self.reads.release()
         self.placement = Placement(self.device, self.plan)
         if calls is None and not compile and self.plan.keep == "all":
             calls = prepared_work(self.device)
@@ -135,8 +145,8 @@ class PaintsUndoPipeline:
         # Weights that stay on the GPU are read straight onto it: no pass through CPU memory.
         onto = self.device if self.plan.keep == "all" else None
         if name == "single":
-            return load_single_frame(self.paths.single_frame, self.device, onto=onto)
-        return load_multi_frame(self.paths.multi_frame, self.device, onto=onto)
+            return load_single_frame(self.paths.single_frame, self.device, onto=onto, reads=self.reads)
+        return load_multi_frame(self.paths.multi_frame, self.device, onto=onto, reads=self.reads)
 
     def _load(self, name: str) -> SingleFrameModels | MultiFrameModels:
         """The model set, loaded (or taken from its reading ahead), placed and (if asked) compiled
@@ -150,6 +160,8 @@ class PaintsUndoPipeline:
             elif self.calls is not None:
                 route_compiled_calls(models.unet, models.vae.decoder, self.calls)
             self.placement.add_stage(modules_of(models))
+            if len(self._loaded) == 2:  # both loaded: anything read ahead and not taken is of no use
+                self.reads.release()
         return self._loaded[name]
 
     def tag(self, picture: np.ndarray, progress: Progress | None = None) -> str:
@@ -240,12 +252,6 @@ class PaintsUndoPipeline:
         if self.device.type == "cuda":
             details["peak_gpu_memory_gib"] = round(torch.cuda.max_memory_allocated(self.device) / 2**30, 3)
         return details
-
-
-@functools.lru_cache(maxsize=1)
-def shared_pipeline(paths: ModelPaths, device: str, memory: str, compile: bool) -> PaintsUndoPipeline:
-    """One loaded pipeline per process, reused while the models, device and memory mode stay the same."""
-    return PaintsUndoPipeline(paths, device, memory, compile)
 
 
 def video_process(

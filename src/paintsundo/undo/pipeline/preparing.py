@@ -16,20 +16,15 @@ import os
 import shutil
 import tempfile
 import time
-import warnings
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
-from torch.utils import _pytree as pytree
 
 from paintsundo.errors import PaintsUndoError
 from paintsundo.hub import ModelPaths
-from paintsundo.models.compiling import run_eager
 from paintsundo.timeline import Progress
 from paintsundo.undo.pipeline.paints_undo import PaintsUndoPipeline
 from paintsundo.undo.pipeline.settings import KeyframeSettings, VideoSettings
@@ -38,13 +33,13 @@ from paintsundo.undo.runtime.prepared import (
     CallRecorder,
     PackageRunner,
     RecordedCall,
+    compile_exported,
+    export_call,
     machine_folder,
     machine_key,
-    module_tensors,
     package_name,
     packages_in,
     preparation_state,
-    staged_file,
 )
 
 # For the estimate said before compiling; measured on an H200 (docs/performance.md).
@@ -56,55 +51,6 @@ UNLOADABLE_MESSAGE = (
     "this torch build ({torch}) cannot load the packages it compiles ahead of time ({how}): runs stay"
     " eager; compile in the process instead, or try another torch build"
 )
-
-
-class _BlockCall(nn.Module):
-    """One method of a block as a module of its own, whose weights `functional_call` can replace."""
-
-    def __init__(self, block: nn.Module, method: str) -> None:
-        super().__init__()
-        self.block, self.method = block, method
-
-    def forward(self, args: tuple, kwargs: dict) -> Any:
-        return run_eager(self.block, self.method, args, kwargs)
-
-
-class _WeightsAsInputs(nn.Module):
-    """The exported form of a block call: its weights are inputs, so one package serves every block
-    of the class and shape, and no weights are copied into the package."""
-
-    def __init__(self, block: nn.Module, method: str) -> None:
-        super().__init__()
-        self._call = (_BlockCall(block, method),)  # in a tuple: not a submodule, so nothing is lifted
-
-    def forward(self, weights: dict[str, torch.Tensor], args: tuple, kwargs: dict) -> Any:
-        named = {f"block.{name}": tensor for name, tensor in weights.items()}
-        return torch.func.functional_call(self._call[0], named, (args, kwargs))
-
-
-def _filled(tensor: torch.Tensor) -> torch.Tensor:
-    """An example input of the tensor's shape, strides and dtype (the values do not matter)."""
-    example = torch.empty_strided(tensor.shape, tensor.stride(), dtype=tensor.dtype, device=tensor.device)
-    return example.normal_() if example.is_floating_point() else example.zero_()
-
-
-def export_call(call: RecordedCall) -> torch.export.ExportedProgram:
-    """One recorded call as a graph that takes the block's weights as inputs (example values random)."""
-    weights = {name: _filled(tensor) for name, tensor in module_tensors(call.module).items()}
-    args, kwargs = pytree.tree_map_only(torch.Tensor, _filled, (call.args, call.kwargs))
-    with torch.no_grad():
-        return torch.export.export(
-            _WeightsAsInputs(call.module, call.method), (weights, args, kwargs), strict=False
-        )
-
-
-def compile_exported(exported_file: str, package: str) -> None:
-    """AOTInductor-compile a saved exported graph into a package, written whole or not at all."""
-    with warnings.catch_warnings(), staged_file(Path(package)) as temporary:
-        # torch copying its own graphs warns of a check it makes itself (2.11 to 2.13), per package.
-        warnings.filterwarnings("ignore", r".*LeafSpec.* is deprecated", FutureWarning)
-        exported = torch.export.load(exported_file)
-        torch._inductor.aoti_compile_and_package(exported, package_path=str(temporary))
 
 
 def _start_worker(threads: int) -> None:

@@ -11,7 +11,6 @@ Only the keyframes' sampling batch shrinks, which changes them by rounding at mo
 from __future__ import annotations
 
 import dataclasses
-import functools
 import itertools
 import multiprocessing
 import queue
@@ -35,6 +34,7 @@ from paintsundo.undo.pipeline.paints_undo import (
     with_keyframes_recorded,
 )
 from paintsundo.undo.pipeline.settings import KeyframeSettings, VideoSettings
+from paintsundo.undo.pipeline.shared import Kept
 from paintsundo.undo.pipeline.video import SegmentGroup, group_segments, joined_frames
 
 POLL_SECONDS = 0.1  # how often the progress of the first worker is passed on while waiting
@@ -189,15 +189,14 @@ class SpreadPipeline:
                 progress(*report)
 
 
-@functools.lru_cache(maxsize=1)
-def shared_spread_pipeline(
-    paths: ModelPaths, devices: tuple[str, ...], memory: str, compile: bool
-) -> SpreadPipeline:
-    """One spread pipeline per process, reused while its models, devices and mode stay."""
-    return SpreadPipeline(paths, devices, memory, compile)
+# The process's spread pipeline, reused while its models, devices and modes stay (called with the
+# pipeline's arguments); one for others closes its workers first. `clear()` closes them.
+shared_spread_pipeline: Kept[SpreadPipeline] = Kept(SpreadPipeline, release=SpreadPipeline.close)
 
 
-# In each worker process: its device's pipeline, and where it reports progress (the first only).
+# In each worker process, set by its initializer: its device's pipeline, and where it reports
+# progress (the first only). Module-level, since that is all a process pool's tasks can reach; it
+# lives and goes with the worker process.
 _worker: dict[str, object] = {}
 
 

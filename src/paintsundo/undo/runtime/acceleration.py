@@ -6,11 +6,11 @@ import contextlib
 from collections.abc import Iterator
 
 import torch
-from diffusers.models.resnet import ResnetBlock2D
 from torch import nn
 from torch.nn.attention import SDPBackend
+from torch.nn.utils import convert_conv2d_weight_memory_format, convert_conv3d_weight_memory_format
 
-from paintsundo.models.compiling import CallRoute, CompiledBlocks, send_calls
+from paintsundo.models.compiling import CallRoute, CompiledBlocks, route_module_calls
 
 # Each block class is compiled once per distinct shape; the UNets have a few dozen.
 RECOMPILE_LIMIT = 64
@@ -54,14 +54,18 @@ def compile_blocks(model: CompiledBlocks, backend: str = "inductor") -> None:
 # The keyframe VAE's decoder (diffusers'), eager, spends half its time in GroupNorm statistics: one
 # picture at a time gives PyTorch's kernel 32 groups to share among the GPU's 132 processors. Compiled,
 # each residual block's norms are split reductions fused with their SiLUs.
-def image_decoder_blocks(decoder: nn.Module) -> list[nn.Module]:
-    """The keyframe VAE decoder's parts that are compiled: its residual blocks and output norm."""
-    return [*(m for m in decoder.modules() if isinstance(m, ResnetBlock2D)), decoder.conv_norm_out]
+def image_decoder_blocks(decoder: nn.Module) -> dict[str, nn.Module]:
+    """The keyframe VAE decoder's parts that are compiled, by name: its residual blocks and output
+    norm."""
+    from diffusers.models.resnet import ResnetBlock2D  # the pipeline has imported diffusers already
+
+    blocks = {name: m for name, m in decoder.named_modules() if isinstance(m, ResnetBlock2D)}
+    return {**blocks, "conv_norm_out": decoder.conv_norm_out}
 
 
 def compile_image_decoder(decoder: nn.Module, backend: str = "inductor") -> None:
     """Compile the keyframe VAE decoder's residual blocks and output norm (again for each new size)."""
-    for module in image_decoder_blocks(decoder):
+    for module in image_decoder_blocks(decoder).values():
         module.compile(dynamic=False, backend=backend)
 
 
@@ -84,8 +88,8 @@ def route_compiled_calls(unet: CompiledBlocks, decoder: nn.Module, route: CallRo
         use_channels_last(decoder)
         decoder.route_calls(route)
     else:
-        for module in image_decoder_blocks(decoder):
-            send_calls(module, route)
+        for name, module in image_decoder_blocks(decoder).items():
+            route_module_calls(decoder, name, module, ("forward",), route)
 
 
 @contextlib.contextmanager
@@ -104,9 +108,5 @@ def use_channels_last(model: nn.Module) -> None:
     """Store convolution weights channels-last. cuDNN then also writes the activations channels-last,
     which its Hopper kernels use natively, instead of transposing each convolution's input and output;
     the 3D UNet's frame and token rearranges become views. Done before the weights are placed."""
-    for module in model.modules():
-        if isinstance(module, (nn.Conv2d, nn.Conv3d)):
-            weight = module.weight
-            layout = torch.channels_last if weight.ndim == 4 else torch.channels_last_3d
-            laid_out = weight.detach().contiguous(memory_format=layout)
-            module.weight = nn.Parameter(laid_out, requires_grad=weight.requires_grad)
+    convert_conv2d_weight_memory_format(model, torch.channels_last)
+    convert_conv3d_weight_memory_format(model, torch.channels_last_3d)

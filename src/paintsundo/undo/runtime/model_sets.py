@@ -10,7 +10,7 @@ from torch import nn
 
 from paintsundo.errors import PaintsUndoError
 from paintsundo.hub import ModelPaths
-from paintsundo.weights.loading import load_component, loaded_bytes
+from paintsundo.weights.loading import WeightReads, load_component, loaded_bytes
 from paintsundo.weights.release import MULTI_FRAME, SINGLE_FRAME, TOKENIZER, component, model_set
 
 CPU = torch.device("cpu")
@@ -57,27 +57,37 @@ def _load(
     device: torch.device,
     dtype: torch.dtype | None,
     onto: torch.device | None,
+    reads: WeightReads | None,
 ) -> dict:
     loaded = {TOKENIZER: _tokenizer(folder / TOKENIZER)}
     for spec in model_set(repo):
         weights_dtype = component_dtype(repo, spec.name, device, dtype)
-        loaded[spec.name] = load_component(folder / spec.name, spec, weights_dtype, onto or CPU)
+        loaded[spec.name] = load_component(folder / spec.name, spec, weights_dtype, onto or CPU, reads)
     return loaded
 
 
 def load_single_frame(
-    folder: Path, device: torch.device, dtype: torch.dtype | None = None, onto: torch.device | None = None
+    folder: Path,
+    device: torch.device,
+    dtype: torch.dtype | None = None,
+    onto: torch.device | None = None,
+    reads: WeightReads | None = None,
 ) -> SingleFrameModels:
     """From a paints_undo_single_frame folder, in `device`'s dtype. The weights are read onto `onto`
-    (the GPU, when they are to stay there), else into CPU memory until a stage needs them."""
-    return SingleFrameModels(**_load(folder, SINGLE_FRAME, device, dtype, onto))
+    (the GPU, when they are to stay there), else into CPU memory until a stage needs them; files
+    read ahead into `reads` are taken from there."""
+    return SingleFrameModels(**_load(folder, SINGLE_FRAME, device, dtype, onto, reads))
 
 
 def load_multi_frame(
-    folder: Path, device: torch.device, dtype: torch.dtype | None = None, onto: torch.device | None = None
+    folder: Path,
+    device: torch.device,
+    dtype: torch.dtype | None = None,
+    onto: torch.device | None = None,
+    reads: WeightReads | None = None,
 ) -> MultiFrameModels:
     """From a paints_undo_multi_frame folder (as load_single_frame)."""
-    return MultiFrameModels(**_load(folder, MULTI_FRAME, device, dtype, onto))
+    return MultiFrameModels(**_load(folder, MULTI_FRAME, device, dtype, onto, reads))
 
 
 def planned_bytes(folder: Path, repo: str, device: torch.device, dtype: torch.dtype | None = None) -> int:

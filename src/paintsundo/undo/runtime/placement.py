@@ -59,7 +59,8 @@ def free_gpu_memory(device: torch.device) -> int:
 
 def choose_plan(mode: str, device: torch.device, stage_bytes: list[int]) -> tuple[MemoryPlan, str]:
     """The plan for `mode`; for "auto", the fastest one whose weights (bytes per stage) and
-    activations fit. Also why."""
+    activations fit. Also why. A run chooses it once, before reading any weights onto the GPU
+    (`DeviceStart.plan`), and everything that depends on it takes that choice."""
     if mode != "auto":
         return MEMORY_PLANS[mode], "asked for"
     if device.type != "cuda":
@@ -73,13 +74,6 @@ def choose_plan(mode: str, device: torch.device, stage_bytes: list[int]) -> tupl
     else:
         plan = LOW
     return plan, f"auto: {free / GIB:.1f} GiB free, weights {everything / GIB:.1f} GiB"
-
-
-def keeps_all_once_read(mode: str, device: torch.device, stage_bytes: list[int]) -> bool:
-    """Whether the plan for `mode` keeps every model on `device` even once all of them are already
-    read onto it: then reading them there before the pipeline chooses its plan changes neither."""
-    doubled = [2 * size for size in stage_bytes]  # "auto" sees the read weights as used memory
-    return device.type == "cuda" and choose_plan(mode, device, doubled)[0].keep == "all"
 
 
 class Placement:
@@ -150,7 +144,7 @@ class Placement:
             flat = host.flat.to(self.device, non_blocking=True)
             flat.record_stream(consumer)  # freed only after the compute that reads it
             for tensor, (start, view) in zip(host.tensors, host.slices, strict=True):
-                tensor.data = _packed(flat, start, view)
+                _point(tensor, _packed(flat, start, view))
             event = torch.cuda.Event()
             event.record(self._side)
         self._ready[id(module)] = event
@@ -159,7 +153,7 @@ class Placement:
         if self._ready.pop(id(module), False) is not False:
             host = self._host[id(module)]
             for tensor, (_, view) in zip(host.tensors, host.slices, strict=True):
-                tensor.data = view
+                _point(tensor, view)
 
 
 @dataclass
@@ -184,7 +178,7 @@ def _host_copy(module: nn.Module, pinned: bool) -> HostCopy:
     for tensor, start in zip(tensors, offsets, strict=True):
         view = _packed(flat, start, tensor)
         view.copy_(tensor.data)
-        tensor.data = view
+        _point(tensor, view)
         slices.append((start, view))
     return HostCopy(tensors, flat, slices)
 
@@ -195,3 +189,13 @@ def _packed(flat: torch.Tensor, start: int, like: torch.Tensor) -> torch.Tensor:
     values = flat[start : start + like.numel() * like.element_size()].view(like.dtype)
     dense = any(like.is_contiguous(memory_format=layout) for layout in DENSE_LAYOUTS)
     return values.as_strided(like.shape, like.stride()) if dense else values.view(like.shape)
+
+
+def _point(tensor: torch.Tensor, values: torch.Tensor) -> None:
+    """Make a module's parameter or buffer hold `values` (its view in a packed buffer), keeping the
+    tensor object: the one place where the placement swaps what a tensor holds. A module moves as one
+    packed copy, which `module.to` (a copy per tensor) would not make; the same objects, because
+    compiled blocks and prepared calls hold the module's tensors themselves, which new Parameters
+    would leave behind and which `torch.utils.swap_tensors` refuses to swap (Dynamo keeps weak
+    references to the weights it guards)."""
+    tensor.data = values

@@ -2,9 +2,11 @@
 as an AOTInductor package (torch.export, then `aoti_compile_and_package`) in the user's cache.
 
 A package takes the block's weights as inputs, so one package serves every block of that class and
-shape. Packages sit in one folder per machine key (CPU, GPU, torch, CUDA, Triton, diffusers and our
-model code): anything that changes the compiled code changes the folder, so a stale package is never
-found. A call with no package runs eager and is counted, so that the run can say what to prepare.
+shape. Packages sit in one folder per machine key (CPU, GPU, torch, CUDA, Triton, diffusers and the
+source that shapes the graphs, graph_sources.py): anything that changes the compiled code changes the
+folder, so a stale package is never found. A call with no package runs eager and is counted, so that
+the run can say what to prepare. A call is exported and compiled into its package here too
+(`export_call`, `compile_exported`; preparing.py runs them).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import hashlib
 import json
 import os
 import platform
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -27,14 +30,12 @@ from torch import nn
 from torch.utils import _pytree as pytree
 
 from paintsundo.models.compiling import run_eager
+from paintsundo.undo.runtime.graph_sources import graph_sources, sources_digest
 
 FOLDER_VARIABLE = "PAINTSUNDO_COMPILED"
 SUFFIX = ".pt2"
 # Left in a machine's folder when this torch build crashed loading a package it had built.
 UNLOADABLE = "cannot-load"
-# The code whose changes change what is compiled: our models, and how the pipeline compiles them.
-CODE_FOLDERS = ("models",)
-CODE_FILES = ("undo/runtime/acceleration.py",)
 
 
 def compiled_folder() -> Path:
@@ -47,15 +48,13 @@ def compiled_folder() -> Path:
 
 @functools.cache
 def code_digest() -> str:
-    """A digest of the source files that decide the compiled graphs."""
-    package = Path(__file__).resolve().parents[1]
-    files = [*CODE_FILES]
-    for folder in CODE_FOLDERS:
-        files += sorted(str(path.relative_to(package)) for path in (package / folder).rglob("*.py"))
-    digest = hashlib.sha256()
-    for name in files:
-        digest.update(name.encode() + b"\0" + (package / name).read_bytes())
-    return digest.hexdigest()[:16]
+    """A digest of the source that shapes the compiled graphs (graph_sources.py): the models'
+    declared blocks, how the pipeline compiles them (acceleration.py) and how a call becomes a
+    package (this module), with all they import from paintsundo."""
+    from paintsundo.undo.runtime import acceleration
+
+    package = __name__.partition(".")[0]
+    return sources_digest(graph_sources(package, (acceleration.__name__, __name__)))
 
 
 def _version(distribution: str) -> str:
@@ -321,3 +320,52 @@ def staged_file(path: Path) -> Iterator[Path]:
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+class _BlockCall(nn.Module):
+    """One method of a block as a module of its own, whose weights `functional_call` can replace."""
+
+    def __init__(self, block: nn.Module, method: str) -> None:
+        super().__init__()
+        self.block, self.method = block, method
+
+    def forward(self, args: tuple, kwargs: dict) -> Any:
+        return run_eager(self.block, self.method, args, kwargs)
+
+
+class _WeightsAsInputs(nn.Module):
+    """The exported form of a block call: its weights are inputs, so one package serves every block
+    of the class and shape, and no weights are copied into the package."""
+
+    def __init__(self, block: nn.Module, method: str) -> None:
+        super().__init__()
+        self._call = (_BlockCall(block, method),)  # in a tuple: not a submodule, so nothing is lifted
+
+    def forward(self, weights: dict[str, torch.Tensor], args: tuple, kwargs: dict) -> Any:
+        named = {f"block.{name}": tensor for name, tensor in weights.items()}
+        return torch.func.functional_call(self._call[0], named, (args, kwargs))
+
+
+def _filled(tensor: torch.Tensor) -> torch.Tensor:
+    """An example input of the tensor's shape, strides and dtype (the values do not matter)."""
+    example = torch.empty_strided(tensor.shape, tensor.stride(), dtype=tensor.dtype, device=tensor.device)
+    return example.normal_() if example.is_floating_point() else example.zero_()
+
+
+def export_call(call: RecordedCall) -> torch.export.ExportedProgram:
+    """One recorded call as a graph that takes the block's weights as inputs (example values random)."""
+    weights = {name: _filled(tensor) for name, tensor in module_tensors(call.module).items()}
+    args, kwargs = pytree.tree_map_only(torch.Tensor, _filled, (call.args, call.kwargs))
+    with torch.no_grad():
+        return torch.export.export(
+            _WeightsAsInputs(call.module, call.method), (weights, args, kwargs), strict=False
+        )
+
+
+def compile_exported(exported_file: str, package: str) -> None:
+    """AOTInductor-compile a saved exported graph into a package, written whole or not at all."""
+    with warnings.catch_warnings(), staged_file(Path(package)) as temporary:
+        # torch copying its own graphs warns of a check it makes itself (2.11 to 2.13), per package.
+        warnings.filterwarnings("ignore", r".*LeafSpec.* is deprecated", FutureWarning)
+        exported = torch.export.load(exported_file)
+        torch._inductor.aoti_compile_and_package(exported, package_path=str(temporary))
