@@ -64,7 +64,7 @@ def plan(
     pieces = [pieces[index] for index in order]
     shapes_stage, details = timeline.stage("shapes"), timeline.stage("details")
     share = shapes_stage.frames / max(shapes_stage.frames + details.frames, 1)
-    work = np.cumsum([_effort(whole, side) for _, whole, _ in pieces])
+    work = np.cumsum(_efforts(pieces, side))
     first = max(1, int(np.searchsorted(work, share * work[-1], side="right"))) if pieces else 0
     painter = Canvas(pixels, [], reserved=bare)
     painter.add(_place_and_fill(pieces[:first], colours, Hand(shapes_stage), side, rng))
@@ -93,12 +93,20 @@ def _enclosers(
     return count
 
 
-def _effort(whole: np.ndarray, side: int) -> float:
-    """The time a shape takes: its path's anchor points (its outline simplified to within a pixel
-    or so), one by one, and the fill."""
-    contours, _ = cv2.findContours(whole.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    anchors = sum(len(cv2.approxPolyDP(contour, max(1.0, side / 300), True)) for contour in contours)
-    return anchors + 4.0
+def _efforts(shapes: list[tuple[int, np.ndarray, float]], side: int) -> np.ndarray:
+    """The time each shape takes: half for its path's anchor points (its outline simplified to
+    within a pixel or so), placed one by one; half for its size, which is what the eye sees change
+    (without it a big shape's long outline would hold the picture unchanged for half the video)."""
+    anchors, sizes = [], []
+    for _, whole, area in shapes:
+        contours, _ = cv2.findContours(whole.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        anchors.append(
+            sum(len(cv2.approxPolyDP(contour, max(1.0, side / 300), True)) for contour in contours) + 4
+        )
+        sizes.append(area)
+    anchors_share = np.asarray(anchors, np.float64) / max(sum(anchors), 1)
+    sizes_share = np.asarray(sizes, np.float64) / max(sum(sizes), 1.0)
+    return 0.5 * anchors_share + 0.5 * sizes_share
 
 
 def _along_border(mask: np.ndarray) -> float:
@@ -164,7 +172,7 @@ def _place_and_fill(
     rng: np.random.Generator,
 ) -> list[Mark]:
     """Per shape, its outline drawn as a path, then the shape filled at once and the path put away."""
-    efforts = [_effort(whole, side) for _, whole, _ in shapes]
+    efforts = _efforts(shapes, side)
     starts, ends = hand.times(efforts)
     width = max(1.0, side / 400)
     marks = []
