@@ -177,11 +177,6 @@ def test_a_painting_in_progress_keeps_its_local_contrast():
     assert np.mean(ratios) >= 0.5, np.round(ratios, 2)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: the block-in reaches every zone by 34% of the time (its stage's share); at 40% the"
-    " largest bare area left is 0.02-0.04% of the picture, 0.1% in all",
-)
 def test_a_painting_keeps_bare_canvas_where_it_has_not_reached_at_40_percent_of_the_time():
     """A painter who does not tone the ground leaves the zones not yet reached bare: at 40% of the
     time some area whose final colour is far from white (a zone, not a gap between strokes: 2% of

@@ -152,7 +152,8 @@ def test_every_frame_is_made_of_marks(example_paths, name):
 
 def blends_explained(frame: np.ndarray, colours: np.ndarray, tolerance: float = 12.0) -> np.ndarray:
     """Which pixels (h w bool) are within `tolerance` of one of `colours` (k 3), or of a blend of two
-    of the colours found so near them within 2 pixels, as a mark's anti-aliased edge over another."""
+    of the colours found so near them within 3 pixels: a mark's anti-aliased edge over another, or
+    a bristle brush's thin streak over what is under it."""
     from scipy.spatial import cKDTree
 
     height, width = frame.shape[:2]
@@ -160,7 +161,7 @@ def blends_explained(frame: np.ndarray, colours: np.ndarray, tolerance: float = 
     pure, nearest = (distance <= tolerance).reshape(height, width), nearest.reshape(height, width)
     explained = pure.copy()
     for y, x in zip(*np.nonzero(~pure), strict=True):
-        window = (slice(max(0, y - 2), y + 3), slice(max(0, x - 2), x + 3))
+        window = (slice(max(0, y - 3), y + 4), slice(max(0, x - 3), x + 4))
         near = colours[np.unique(nearest[window][pure[window]])]
         one, other = near[:, None], near[None]
         span = other - one
@@ -197,4 +198,5 @@ def test_one_colour_per_mark_until_the_finishing_touches(example_paths, name):
             colours.append(np.asarray([mark.colour], np.float32))
     palette = np.unique(np.concatenate(colours).round(1), axis=0)
     explained = blends_explained(process.frame(middle).astype(np.float32), palette)
-    assert (~explained).mean() < 0.01, f"{(~explained).mean():.2%} of the pixels are no mark's colour"
+    # (A bristle brush over a drawing over a toned ground blends three marks: 1.1-1.3% in painting.)
+    assert (~explained).mean() < 0.015, f"{(~explained).mean():.2%} of the pixels are no mark's colour"

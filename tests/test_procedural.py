@@ -173,13 +173,7 @@ def test_change_of_idea_paints_erases_and_repaints_a_region(pictures):
     assert off(process.timeline.stage("flat").end - 1, again.colour) <= 0.5
 
 
-# With 2 frames the cel shading and detail stages have no frames and start on frame 2, past the last:
-# their marks and touches are timed on it (Hand.times and finishing_touches keep to the stage's
-# start), so frame 1 is not the picture.
-TWO_FRAMES = pytest.mark.xfail(strict=True, reason="engine: marks and touches timed on frame 2 of 0..1")
-
-
-@pytest.mark.parametrize("frames", [pytest.param(2, marks=TWO_FRAMES), 5, 12, 300])
+@pytest.mark.parametrize("frames", [2, 5, 12, 300])
 def test_any_frame_count_from_two(pictures, frames):
     process = DrawingProcess(pictures[2], frames=frames, seed=0)
     assert len(process) == frames == len(list(process))
