@@ -1,4 +1,5 @@
-"""Pictures of each kind, made here so that every test can say what it was given (h w 3 uint8)."""
+"""Pictures of each kind, made here so that every test can say what it was given (h w 3 uint8), and
+where a plan's marks lie on them."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+
+from paintsundo.undo.procedural.marks import Area, Mark
+from paintsundo.undo.procedural.raster import box_of, coverage
 
 
 def _noise(rng: np.random.Generator, cells: int, shape: tuple[int, int]) -> np.ndarray:
@@ -91,6 +95,70 @@ def pencil_drawing(height: int = 320, width: int = 256) -> np.ndarray:
         cv2.line(paper, (x, int(130 * scale)), (x + int(15 * scale), int(165 * scale)), 165, 1)
     paper = np.clip(cv2.GaussianBlur(paper, (0, 0), 0.6) + rng.normal(0, 1.5, paper.shape), 0, 255)
     return np.repeat(paper.astype(np.uint8)[..., None], 3, axis=2)
+
+
+def painted_portrait(height: int = 320, width: int = 256) -> np.ndarray:
+    """A head and shoulders in soft, blended colour over a warm ground: forms modelled by the light,
+    no dark outlines (the eyes and mouth are soft patches), brush strokes and a grain all over."""
+    rng = np.random.default_rng(11)
+    scale = width / 256
+    rows = np.linspace(0, 1, height)[:, None, None]
+    columns = np.linspace(0, 1, width)[None, :, None]
+    ground = (1 - rows) * [150, 140, 115] + rows * [95, 90, 80] + columns * [20, 10, -10]
+    picture = np.broadcast_to(ground, (height, width, 3)).astype(np.float32).copy()
+
+    def soft(shape, blur: float) -> np.ndarray:
+        """A shape drawn by `shape` into a mask, blurred to a soft edge (h w 1)."""
+        mask = np.zeros((height, width), np.float32)
+        shape(mask)
+        return cv2.GaussianBlur(mask, (0, 0), blur * scale)[..., None]
+
+    def at(x: float, y: float) -> tuple[int, int]:
+        return width // 2 + int(x * scale), int(y * scale)
+
+    def size(x: float, y: float) -> tuple[int, int]:
+        return int(x * scale), int(y * scale)
+
+    for shape, blur, colour in (
+        (lambda m: cv2.ellipse(m, at(0, 300), size(115, 75), 0, 180, 360, 1.0, -1), 5, (70, 95, 140)),
+        (lambda m: cv2.rectangle(m, at(-20, 170), at(20, 240), 1.0, -1), 4, (200, 150, 120)),
+        (lambda m: cv2.ellipse(m, at(0, 130), size(48, 62), 0, 0, 360, 1.0, -1), 4, (225, 175, 145)),
+    ):
+        mask = soft(shape, blur)
+        paint = np.array(colour, np.float32) * (0.92 + 0.16 * _noise(rng, 12, (height, width)))[..., None]
+        picture = picture * (1 - mask) + paint * mask
+    # The light comes from the left: the head's right side turns into shadow.
+    turn = soft(lambda m: cv2.ellipse(m, at(40, 140), size(30, 70), 0, 0, 360, 1.0, -1), 10)
+    picture *= 1 - 0.25 * turn
+    hair = soft(lambda m: cv2.ellipse(m, at(0, 95), size(54, 45), 0, 180, 360, 1.0, -1), 6)
+    picture = picture * (1 - hair) + np.array([130, 90, 60], np.float32) * hair
+    for x in (-18, 18):
+        picture *= 1 - 0.3 * soft(
+            lambda m, x=x: cv2.ellipse(m, at(x, 128), size(8, 4), 0, 0, 360, 1.0, -1), 2
+        )
+    mouth = 0.6 * soft(lambda m: cv2.ellipse(m, at(0, 165), size(14, 4), 0, 0, 360, 1.0, -1), 2)
+    picture = picture * (1 - mouth) + np.array([185, 105, 100], np.float32) * mouth
+    picture = _brushed(picture, rng, scale)
+    picture += (_noise(rng, 60, (height, width)) - 0.5)[..., None] * 12
+    return np.clip(picture, 0, 255).astype(np.uint8)
+
+
+def footprint(marks: list[Mark] | tuple[Mark, ...], shape: tuple[int, int]) -> np.ndarray:
+    """Where any of `marks` lays anything, laid whole (h w bool)."""
+    where = np.zeros(shape, bool)
+    for mark in marks:
+        box = box_of(mark, shape)
+        if box is not None:
+            where[box.slices] |= coverage(mark, box).alpha > 0
+    return where
+
+
+def covered(area: Area, shape: tuple[int, int]) -> np.ndarray:
+    """The pixels a fill's area covers on a canvas of `shape` (h w bool)."""
+    where = np.zeros(shape, bool)
+    rows, columns = area.mask.shape
+    where[area.top : area.top + rows, area.left : area.left + columns] = area.mask
+    return where
 
 
 # The made pictures by kind, and the folder of real ones (each file's kind starts its name).

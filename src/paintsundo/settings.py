@@ -5,6 +5,8 @@ import warnings
 
 from paintsundo.undo.settings import Settings
 
-warnings.warn("paintsundo.settings moved: import Settings from paintsundo", DeprecationWarning, stacklevel=2)
+warnings.warn(
+    "paintsundo.undo.settings moved: import Settings from paintsundo", DeprecationWarning, stacklevel=2
+)
 
 __all__ = ["Settings"]

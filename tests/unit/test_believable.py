@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from kinds import KINDS, MADE
+from kinds import KINDS, MADE, covered
 from paintsundo.picture import load_picture, picture_from_array
 from paintsundo.undo.procedural import DrawingProcess
 
@@ -77,22 +77,29 @@ def test_no_lines_along_the_pictures_border_or_mount():
 
 
 def test_painted_areas_have_no_holes_and_never_go_back_to_canvas():
+    """Cel flats go down region by region: a region not filled yet is no hole, but each fill, once
+    laid, covers its whole area; by the end of the flats every interior pixel that is not bare paper
+    is painted; and no paint ever goes back to canvas."""
     pixels = mounted_portrait()
     process = DrawingProcess(pixels, frames=60, seed=3, workflow="cel", behaviours=frozenset())
     flat = next(stage for stage in process.stages if stage.name == "flat")
+    fills = [mark for mark in process.plan.marks if mark.kind == "fill" and mark.start < flat.end]
+    assert len(fills) >= 3 and all(flat.start <= mark.start and mark.layer == "paint" for mark in fills)
     interior = np.zeros(pixels.shape[:2], bool)
     interior[12:-12, 12:-12] = True
     painted_before = np.zeros_like(interior)
     for index in range(flat.start, len(process)):
         frame = process.frame(index)
-        painted = (frame.min(axis=-1) < 235) & interior
+        painted = (frame != 255).any(axis=-1) & interior
         assert not (painted_before & ~painted).any(), f"paint went back to canvas on frame {index}"
         painted_before |= painted
-        contours, _ = cv2.findContours(painted.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-        outline = np.zeros(painted.shape, np.uint8)
-        cv2.drawContours(outline, contours, -1, 1, thickness=cv2.FILLED)
-        holes = (outline > 0) & ~painted
-        assert holes.mean() < 0.003, f"white holes in the paint on frame {index}: {holes.mean():.4f}"
+        for mark in fills:
+            holes = covered(mark.area, interior.shape) & interior & ~painted
+            assert mark.end > index or not holes.any(), f"{holes.sum()} holes in a fill on frame {index}"
+        if index == flat.end - 1:
+            bare = pixels.min(axis=-1) >= 250
+            unpainted = interior & ~bare & ~painted
+            assert unpainted.mean() < 0.002, f"unpainted at the end of the flats: {unpainted.mean():.4f}"
 
 
 def test_transparent_areas_get_no_colour():
@@ -105,3 +112,86 @@ def test_transparent_areas_get_no_colour():
     flat = next(stage for stage in process.stages if stage.name == "flat")
     for index in range(flat.start, len(process)):  # the colour stages, once the sketch is put away
         assert process.frame(index)[far > 0].min() >= 250, "no colour where the picture is transparent"
+
+
+def done(process: DrawingProcess, index: int) -> float:
+    """How much of the way from the blank canvas to the picture frame `index` has come, by the mean
+    CIELAB distance to the last frame."""
+    final = lab(process.frame(len(process) - 1))
+    away = [np.linalg.norm(lab(process.frame(i)) - final, axis=-1).mean() for i in (0, index)]
+    return float(1.0 - away[1] / away[0])
+
+
+# Measured (60 frames, seed 3, behaviours off): painting 0.895, graphic 0.989, pencil 0.204 (the
+# paper's own grey is laid by the last touches), cel on the examples 0.863, 0.852, 0.861.
+GRAPHIC_TOO_EARLY = pytest.mark.xfail(
+    strict=True,
+    reason="engine: the made graphic is 0.989 done at 80% of the time (0.98 by 55%): its details stage"
+    " (36% of the time) fills pieces of 20 to 143 pixels",
+)
+DONE_AT_80 = [
+    *[
+        pytest.param(kind, f"made {kind}", marks=[GRAPHIC_TOO_EARLY] if kind == "graphic" else [])
+        for kind in MADE
+    ],
+    *[("cel", f"example {n}") for n in (1, 2, 3)],
+]
+
+
+@pytest.mark.parametrize(("workflow", "name"), DONE_AT_80)
+def test_no_workflow_is_more_than_90_percent_done_before_80_percent_of_the_time(
+    example_paths, workflow, name
+):
+    process = DrawingProcess(
+        picture_of(name, example_paths), frames=60, seed=3, workflow=workflow, behaviours=frozenset()
+    )
+    figure = done(process, round(0.8 * (len(process) - 1)))
+    # 1 - (distance to the final at 80% of the time) / (the blank canvas's distance) <= 0.90
+    assert figure <= 0.90, f"{figure:.3f} done at 80% of the time"
+
+
+def local_contrast(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The frame at 256 pixels on its long side: its local contrast, |Laplacian| of L* (0..100; the
+    3x3 Laplacian, ksize=1) averaged over 5x5, and where it is painted (ΔE > 8 from white)."""
+    height, width = frame.shape[:2]
+    scale = 256 / max(height, width)
+    small = cv2.resize(frame, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
+    colour = lab(small)
+    contrast = cv2.blur(np.abs(cv2.Laplacian(colour[..., 0], cv2.CV_32F, ksize=1)), (5, 5))
+    return contrast, np.linalg.norm(colour - (100.0, 0.0, 0.0), axis=-1) > 8
+
+
+def test_a_painting_in_progress_keeps_its_local_contrast():
+    """From 20% to 80% of the time, where the canvas is painted its local contrast is at least half
+    the finished picture's there (on average over those frames): brushwork, not a blur. Measured on
+    the made painting, seeds 0 to 7: 0.69 to 0.84 (0.84 with seed 0)."""
+    process = DrawingProcess(
+        MADE["painting"](), frames=48, seed=0, workflow="painting", behaviours=frozenset()
+    )
+    last = len(process) - 1
+    final, _ = local_contrast(process.frame(last))
+    ratios = []
+    for index in range(round(0.2 * last), round(0.8 * last) + 1):
+        contrast, painted = local_contrast(process.frame(index))
+        ratios.append(contrast[painted].mean() / final[painted].mean())
+    assert np.mean(ratios) >= 0.5, np.round(ratios, 2)
+
+
+def test_a_painting_keeps_bare_canvas_where_it_has_not_reached_at_40_percent_of_the_time():
+    """A painter who does not tone the ground leaves the zones not yet reached bare: at 40% of the
+    time some area whose final colour is far from white (a zone, not a gap between strokes: 2% of
+    the picture in one piece) is still exactly paper."""
+    picture = MADE["painting"]()
+    far = np.linalg.norm(lab(picture) - (100.0, 0.0, 0.0), axis=-1) > 20
+    for seed in range(20):
+        process = DrawingProcess(picture, frames=48, seed=seed, workflow="painting", behaviours=frozenset())
+        if not process.plan.choices.get("toned_ground"):
+            break
+    else:
+        pytest.fail("no painter of 20 leaves the canvas untoned")
+    bare = (process.frame(round(0.4 * (len(process) - 1))) == 255).all(axis=-1) & far
+    _, _, stats, _ = cv2.connectedComponentsWithStats(bare.astype(np.uint8), connectivity=4)
+    largest = stats[1:, cv2.CC_STAT_AREA].max(initial=0) / bare.size
+    assert largest >= 0.02, (
+        f"the largest bare area at 40% is {largest:.2%} of the picture ({bare.mean():.2%} in all)"
+    )

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from conftest import colourful_fraction, white_fraction
+from kinds import MADE, covered, footprint
 from paintsundo.picture import load_picture
-from paintsundo.undo.procedural import BEHAVIOURS, DrawingProcess
+from paintsundo.undo.procedural import BEHAVIOURS, WORKFLOW_NAMES, DrawingProcess
 from paintsundo.undo.procedural.workflows import workflows
 
 
@@ -82,16 +83,47 @@ def test_same_seed_same_frames_and_other_seeds_differ(pictures):
     assert max(differences) > 3.0
 
 
-def test_behaviours_appear_in_events_and_can_be_switched_off(pictures):
-    picture = pictures[2]
-    everything = DrawingProcess(picture, frames=105, seed=4)
-    kinds = {event.kind for event in everything.events}
-    assert {"flip", "color_curve", "transform", "change_of_idea"} <= kinds
-    nothing = DrawingProcess(picture, frames=105, seed=4, behaviours=frozenset())
-    assert {event.kind for event in nothing.events} == {"layer_opacity", "layer_hidden"}
-    for behaviour in BEHAVIOURS:
+def picture_for(name: str, pictures: list[np.ndarray]) -> np.ndarray:
+    """A picture of the workflow's kind: a bundled example for cel, a made one for the others."""
+    return pictures[2] if name == "cel" else MADE[name]()
+
+
+@pytest.mark.parametrize("name", WORKFLOW_NAMES)
+def test_behaviours_appear_in_events_and_can_be_switched_off(pictures, name):
+    """Each workflow has its own habits (the colour curve only in painting, where it is gradual),
+    each shows in the events, and each can be switched off."""
+    picture = picture_for(name, pictures)
+    own = workflows()[name].habits
+    everything = DrawingProcess(picture, frames=105, seed=4, workflow=name)
+    habits = {event.kind for event in everything.events} & set(BEHAVIOURS)
+    assert habits == own, f"{name}: {sorted(habits)} are not its habits {sorted(own)}"
+    assert ("color_curve" in own) == (name == "painting")
+    nothing = DrawingProcess(picture, frames=105, seed=4, workflow=name, behaviours=frozenset())
+    layers = {"layer_opacity", "layer_hidden"} if name == "cel" else set()
+    assert {event.kind for event in nothing.events} == layers
+    for behaviour in own:
         others = frozenset(BEHAVIOURS) - {behaviour}
-        assert behaviour not in {e.kind for e in DrawingProcess(picture, 105, 4, behaviours=others).events}
+        kinds = {e.kind for e in DrawingProcess(picture, 105, 4, name, behaviours=others).events}
+        assert kinds & set(BEHAVIOURS) == own - {behaviour}
+
+
+def test_the_colour_curve_is_dragged_in_gradually():
+    """The painter's curve starts the colours a little flat and greyed and brings them to the
+    picture's over its whole stage, a little each frame, never in a snap."""
+    picture = MADE["painting"]()
+    curved = DrawingProcess(picture, 60, seed=4, workflow="painting", behaviours=frozenset({"color_curve"}))
+    plain = DrawingProcess(picture, 60, seed=4, workflow="painting", behaviours=frozenset())
+    curve = next(event for event in curved.events if event.kind == "color_curve")
+    host = curved.timeline.stage(curve.detail["stage"])
+    assert curve.end - curve.start >= 0.7 * host.frames
+    off = [
+        np.abs(curved.frame(i).astype(np.int16) - plain.frame(i)).mean()
+        for i in range(curve.start - 1, curve.end + 1)
+    ]
+    assert off[0] > 2.0, "the colours start off the picture's"
+    assert off[-1] == 0, "and end on them"
+    assert np.all(np.diff(off) <= 0.05), "they only come closer"
+    assert -np.diff(off).max() <= 0.25 * off[0], f"no snap: {np.round(off, 2)}"
 
 
 def test_flip_shows_the_mirrored_canvas(pictures):
@@ -107,22 +139,38 @@ def test_flip_shows_the_mirrored_canvas(pictures):
 
 
 def test_change_of_idea_paints_erases_and_repaints_a_region(pictures):
+    """A region is filled in a wrong colour, erased back to paper, and filled again in its own colour,
+    each at once, as the event says; the region shows each in turn."""
     process = DrawingProcess(pictures[0], frames=105, seed=5, behaviours=frozenset({"change_of_idea"}))
     event = next(event for event in process.events if event.kind == "change_of_idea")
-    idea = process.behaviours.idea
-    assert (event.start, event.detail["erased"], event.detail["redrawn"]) == (
-        idea.drawn,
-        idea.erased,
-        idea.redrawn,
-    )
-    region = process.layers.regions == idea.region
-    wrong = idea.wrong_colour
-    before_erase = process.frame(idea.erased - 1)[region].astype(np.float32)
-    assert np.abs(before_erase - wrong).mean() < 40
-    erased = process.frame(idea.erased)[region]
-    assert erased.min(axis=-1).mean() > before_erase.min(axis=-1).mean()
-    repainted = process.frame(event.end)[region].astype(np.float32)
-    assert np.abs(repainted - process.layers.region_colours[idea.region]).mean() < 60
+    drawn, erased, redrawn = event.start, event.detail["erased"], event.detail["redrawn"]
+    assert drawn < erased < redrawn <= event.end
+    marks = process.plan.marks
+    wrong = next(mark for mark in marks if mark.kind == "fill" and mark.start == drawn)
+    erase = next(mark for mark in marks if mark.kind == "erase" and mark.start == erased)
+    again = next(mark for mark in marks if mark.kind == "fill" and mark.start == redrawn)
+    assert all(mark.layer == "paint" and mark.start == mark.end for mark in (wrong, erase, again))
+    area = wrong.area
+    region = covered(area, pictures[0].shape[:2])
+    assert event.detail["region_pixels"] == area.pixels == region.sum()
+    for mark in (erase, again):  # the same area, erased and filled
+        assert (mark.area.top, mark.area.left) == (area.top, area.left)
+        np.testing.assert_array_equal(mark.area.mask, area.mask)
+    # Another hue, and the right one is the region's own (nearer the picture's colours there).
+    assert np.abs(np.subtract(wrong.colour, again.colour)).max() > 40
+    seen = pictures[0][region].astype(np.float32).mean(axis=0)
+    assert np.abs(seen - again.colour).sum() < np.abs(seen - wrong.colour).sum()
+    region &= ~footprint([mark for mark in marks if mark.layer == "lines"], region.shape)
+    assert region.mean() > 0.002
+
+    def off(frame: int, colour) -> float:
+        return float(np.abs(process.frame(frame)[region] - np.asarray(colour, np.float32)).max())
+
+    assert off(drawn - 1, (255, 255, 255)) == 0, "the region is paper before the idea"
+    assert off(drawn, wrong.colour) <= 0.5 and off(erased - 1, wrong.colour) <= 0.5
+    assert off(erased, (255, 255, 255)) == 0, "the erase takes it back to paper"
+    assert off(redrawn, again.colour) <= 0.5, "and the region is filled again in its own colour"
+    assert off(process.timeline.stage("flat").end - 1, again.colour) <= 0.5
 
 
 @pytest.mark.parametrize("frames", [2, 5, 12, 300])

@@ -132,6 +132,7 @@ def finishing_touches(
     first = hand.stage.start + share[0] * hand.stage.frames
     span = (share[1] - share[0]) * hand.stage.frames - 1
     frames[order] = first + max(span, 0.0) * np.arange(count) / max(count - 1, 1)
+    frames = np.clip(frames, 1, max(hand.stage.end - 1, 1))  # within the video, as Hand.times
     return Touches(labels, frames)
 
 

@@ -75,8 +75,9 @@ class Hand:
         span = (share[1] - share[0]) * self.stage.frames
         ends = first + span * np.cumsum(efforts) / efforts.sum()
         starts = np.concatenate([[first], ends[:-1]])
-        # An empty stage's marks go down on its one frame boundary; none on the blank frame 0.
-        last = max(self.stage.end - 1, self.stage.start, 1)
+        # An empty stage's marks go down on the frame before it (never the blank frame 0, nor a
+        # frame past the last: an empty last stage ends where the video does).
+        last = max(self.stage.end - 1, 1)
         starts = np.clip(starts, 1, last)
         return starts, np.clip(ends - 1.0, starts, last)
 

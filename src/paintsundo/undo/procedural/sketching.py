@@ -75,6 +75,7 @@ def rough(
     passes: int = 2,
     layer: str = "sketch",
     colour: tuple[float, float, float] = SKETCH_COLOUR,
+    opacity: float = ROUGH_OPACITY,
 ) -> list[Mark]:
     """The main lines searched for in light passes: simplified, a little off, overshooting their
     ends, each pass a little closer; big shapes first."""
@@ -88,7 +89,7 @@ def rough(
             curve = _smooth_curve(simple.astype(np.float32))
             curve = curve + rng.normal(0, wander, 2) + _wobble(len(curve), wander, rng)
             paths.append(_overshoot(curve, rng.uniform(0.02, 0.06) * scale))
-    return _pencil(paths, hand, ROUGH_OPACITY, share, max(1.0, 0.003 * scale), layer, colour)
+    return _pencil(paths, hand, opacity, share, max(1.0, 0.003 * scale), layer, colour)
 
 
 def _pencil(

@@ -51,21 +51,17 @@ def plan(
     # The big shapes' bodies; their thin parts (a leg, a tail, a spike) are shapes of their own,
     # each after its body. Stacked back to front: a piece after every piece whose outline encloses
     # it, and otherwise in any order, big and small mixed as an artist picks them.
-    pieces, depths = [], []
+    pieces, owners = [], []  # each piece, and the shape it belongs to
     for index, shape in enumerate(shapes):
         body, parts = (shape, []) if index == 0 and backdrop else _body_and_parts(shape, side)
         pieces += [body, *parts]
-        depths += [0.0] + [0.5] * len(parts)
+        owners += [index] * (1 + len(parts))
     boxes = [cv2.boundingRect(whole.view(np.uint8)) for _, whole, _ in shapes]
-    depths = [
-        depth + _enclosers(piece[1], shapes, boxes) for depth, piece in zip(depths, pieces, strict=True)
-    ]
-    order = np.lexsort((rng.random(len(pieces)), np.array(depths)))
-    pieces = [pieces[index] for index in order]
+    after = [_enclosers(piece[1], shapes, boxes) for piece in pieces]
+    pieces = [pieces[index] for index in _stacking_order(pieces, owners, after, rng)]
     shapes_stage, details = timeline.stage("shapes"), timeline.stage("details")
     share = shapes_stage.frames / max(shapes_stage.frames + details.frames, 1)
-    work = np.cumsum([_effort(whole, side) for _, whole, _ in pieces])
-    first = max(1, int(np.searchsorted(work, share * work[-1], side="right"))) if pieces else 0
+    first = max(1, round(share * len(pieces))) if pieces else 0  # big and small in each, taken in turn
     painter = Canvas(pixels, [], reserved=bare)
     painter.add(_place_and_fill(pieces[:first], colours, Hand(shapes_stage), side, rng))
     painter.add(_place_and_fill(pieces[first:], colours, Hand(details), side, rng))
@@ -73,14 +69,48 @@ def plan(
     return Plan(painter.marks, touches, reserved=bare), painter
 
 
+def _stacking_order(
+    pieces: list[tuple[int, np.ndarray, float]],
+    owners: list[int],
+    after: list[set[int]],
+    rng: np.random.Generator,
+) -> list[int]:
+    """An order back to front: a piece once the shapes enclosing it and its own shape's body are
+    down; among those free to go, big and small in turn (a little shuffled), an artist's work spread
+    over the time rather than all the big shapes first."""
+    placed_shapes: set[int] = set()
+    remaining = list(range(len(pieces)))
+    order: list[int] = []
+    while remaining:
+        free = [
+            i
+            for i in remaining
+            if after[i] <= placed_shapes
+            and (pieces[i] is _body_of(i, owners, pieces) or owners[i] in placed_shapes)
+        ]
+        free = free or remaining  # (enclosure loops cannot happen, but never stall)
+        sizes = np.array([pieces[i][2] for i in free]) * rng.uniform(0.8, 1.25, len(free))
+        pick = free[int(np.argmax(sizes) if len(order) % 2 == 0 else np.argmin(sizes))]
+        order.append(pick)
+        remaining.remove(pick)
+        if pieces[pick] is _body_of(pick, owners, pieces):
+            placed_shapes.add(owners[pick])
+    return order
+
+
+def _body_of(index: int, owners: list[int], pieces: list[tuple[int, np.ndarray, float]]) -> tuple:
+    """The body piece (the first) of the shape that piece `index` belongs to."""
+    return pieces[owners.index(owners[index])]
+
+
 def _enclosers(
     piece: np.ndarray, shapes: list[tuple[int, np.ndarray, float]], boxes: list[tuple[int, int, int, int]]
-) -> int:
-    """How many shapes' outlines (holes filled) enclose a piece, but for the piece's own (looked at
+) -> set[int]:
+    """The shapes whose outlines (holes filled) enclose a piece, but for the piece's own (looked at
     only where the shape's box holds the piece's)."""
     x, y, width, height = cv2.boundingRect(piece.view(np.uint8))
-    count = 0
-    for (_, whole, _), (bx, by, bw, bh) in zip(shapes, boxes, strict=True):
+    found = set()
+    for index, ((_, whole, _), (bx, by, bw, bh)) in enumerate(zip(shapes, boxes, strict=True)):
         if (
             bx <= x
             and by <= y
@@ -89,16 +119,25 @@ def _enclosers(
             and (bw, bh) != (width, height)
         ):
             window = (slice(y, y + height), slice(x, x + width))
-            count += not (piece[window] & ~whole[window]).any()
-    return count
+            if not (piece[window] & ~whole[window]).any():
+                found.add(index)
+    return found
 
 
-def _effort(whole: np.ndarray, side: int) -> float:
-    """The time a shape takes: its path's anchor points (its outline simplified to within a pixel
-    or so), one by one, and the fill."""
-    contours, _ = cv2.findContours(whole.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    anchors = sum(len(cv2.approxPolyDP(contour, max(1.0, side / 300), True)) for contour in contours)
-    return anchors + 4.0
+def _efforts(shapes: list[tuple[int, np.ndarray, float]], side: int) -> np.ndarray:
+    """The time each shape takes: half for its path's anchor points (its outline simplified to
+    within a pixel or so), placed one by one; half for its size, which is what the eye sees change
+    (without it a big shape's long outline would hold the picture unchanged for half the video)."""
+    anchors, sizes = [], []
+    for _, whole, area in shapes:
+        contours, _ = cv2.findContours(whole.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        anchors.append(
+            sum(len(cv2.approxPolyDP(contour, max(1.0, side / 300), True)) for contour in contours) + 4
+        )
+        sizes.append(area)
+    anchors_share = np.asarray(anchors, np.float64) / max(sum(anchors), 1)
+    sizes_share = np.sqrt(np.asarray(sizes, np.float64)) / max(np.sqrt(np.asarray(sizes)).sum(), 1.0)
+    return 0.5 * anchors_share + 0.5 * sizes_share
 
 
 def _along_border(mask: np.ndarray) -> float:
@@ -164,7 +203,10 @@ def _place_and_fill(
     rng: np.random.Generator,
 ) -> list[Mark]:
     """Per shape, its outline drawn as a path, then the shape filled at once and the path put away."""
-    efforts = [_effort(whole, side) for _, whole, _ in shapes]
+    # Each shape gets a frame of its own at least: one shape appears at a time.
+    efforts = _efforts(shapes, side)
+    for _ in range(3):
+        efforts = np.maximum(efforts, 1.05 * efforts.sum() / max(hand.stage.frames, 1))
     starts, ends = hand.times(efforts)
     width = max(1.0, side / 400)
     marks = []

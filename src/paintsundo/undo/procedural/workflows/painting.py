@@ -33,7 +33,7 @@ TONES = 0.5  # and that they tone the canvas first
 DRAWING_SHARE = 0.3  # of the block-in stage, for the drawing
 GROUND_SHARE = 0.12  # and for the ground
 DRAWN_LINES = 50
-DRAWING_COLOUR = (96.0, 82.0, 70.0)  # a brown pencil or a thin brush of burnt umber
+DRAWING_COLOUR = (128.0, 112.0, 98.0)  # a brown pencil or a thin brush of burnt umber, thinned
 TOUCHES_FROM = 0.55  # the share of the accents stage done with the smallest brush before the touches
 BARE = 250.0  # a finished pixel this light on every channel is bare canvas: paint goes around it
 
@@ -82,7 +82,9 @@ def _drawing(
     grey = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
     edges = cv2.Canny(cv2.GaussianBlur(grey, (0, 0), max(1.0, side / 320)), 40, 100) > 0
     lines = [line for line in trace_lines(edges)[:DRAWN_LINES] if line.length > 0.04 * side]
-    return rough(lines, hand, rng, side, share=share, passes=2, layer="paint", colour=DRAWING_COLOUR)
+    return rough(
+        lines, hand, rng, side, share=share, passes=2, layer="paint", colour=DRAWING_COLOUR, opacity=1.0
+    )
 
 
 def nearness(labels: np.ndarray, picture: np.ndarray) -> np.ndarray:
@@ -103,7 +105,7 @@ WORKFLOW = Workflow(
     name="painting",
     summary="painting: zones blocked in back to front with a big brush, smaller brushes, finishing touches",
     stages=WORKFLOW_STAGES["painting"],
-    weights=(0.34, 0.22, 0.24, 0.2),
+    weights=(0.45, 0.2, 0.17, 0.18),  # a long block-in: the near zones stay bare canvas until late
     roles=Roles(lines=None, colour="block-in", rendering="forms"),
     plan=plan,
     habits=frozenset({"flip", "color_curve", "transform"}),
