@@ -6,7 +6,7 @@ import warnings
 from paintsundo.coloring.api import ColorizeResult, colorize, make_colorized
 
 warnings.warn(
-    "paintsundo.coloring.api moved: import colorize and make_colorized from paintsundo",
+    "paintsundo.colorize moved: import colorize and make_colorized from paintsundo",
     DeprecationWarning,
     stacklevel=2,
 )

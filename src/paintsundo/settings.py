@@ -5,8 +5,6 @@ import warnings
 
 from paintsundo.undo.settings import Settings
 
-warnings.warn(
-    "paintsundo.undo.settings moved: import Settings from paintsundo", DeprecationWarning, stacklevel=2
-)
+warnings.warn("paintsundo.settings moved: import Settings from paintsundo", DeprecationWarning, stacklevel=2)
 
 __all__ = ["Settings"]
