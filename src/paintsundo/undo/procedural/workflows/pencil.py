@@ -15,6 +15,7 @@ from paintsundo.undo.procedural.canvas import Canvas, View
 from paintsundo.undo.procedural.hatching import hatch_strokes
 from paintsundo.undo.procedural.inking import ink_strokes
 from paintsundo.undo.procedural.known import ColouringLayers
+from paintsundo.undo.procedural.marks import Area, fill
 from paintsundo.undo.procedural.painterly import finishing_touches
 from paintsundo.undo.procedural.plan import Hand, Plan
 from paintsundo.undo.procedural.sketching import construction, mass_circles, rough
@@ -48,6 +49,9 @@ def plan(
     toned &= grey < 235
     painter = Canvas(pixels, [], reserved=paper & (grey >= 250))
     building = Hand(timeline.stage("construction"))
+    tone = np.median(picture[paper], axis=0) if paper.any() else np.full(3, 255.0)
+    if np.abs(tone - 255.0).max() > 2:  # a toned paper: the sheet is what the drawing goes on
+        painter.add([fill(Area.from_mask(np.ones(paper.shape, bool)), tone, 1.0)])
     guide_marks, guide_efforts = ink_strokes(pixels, guides, rng, layer="paint")
     circles = construction(mass_circles(_silhouette(dark | guides)), building, rng, side, share=(0.0, 0.6))
     if not guide_marks:  # no light lines of its own: the circles take the whole stage
