@@ -23,7 +23,9 @@ def _conventional_names(params: Iterable[Any]) -> None:
             param.metavar = ""  # the rich help shows an option's metavar in place of its type
 
 
-class Command(TyperCommand):
+class _ConventionalNames:
+    """A command or group whose parameters (its --help too) show conventional names."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _conventional_names(self.params)
@@ -33,6 +35,8 @@ class Command(TyperCommand):
         _conventional_names([option])
         return option
 
+
+class Command(_ConventionalNames, TyperCommand):
     def collect_usage_pieces(self, ctx: typer.Context) -> list[str]:
         pieces = [self.options_metavar] if self.options_metavar else []
         for param in self.get_params(ctx):
@@ -43,15 +47,8 @@ class Command(TyperCommand):
         return pieces
 
 
-class Group(TyperGroup):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _conventional_names(self.params)
-
-    def get_help_option(self, ctx: typer.Context) -> TyperOption | None:
-        option = super().get_help_option(ctx)
-        _conventional_names([option])
-        return option
+class Group(_ConventionalNames, TyperGroup):
+    pass
 
 
 class Typer(typer.Typer):
