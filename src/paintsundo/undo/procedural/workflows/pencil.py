@@ -47,10 +47,12 @@ def plan(
     guides = ~dark & ~paper & (ink_lines(grey, side / REFERENCE_SIDE) > 0.2)
     toned = ~paper & ~dark & ~cv2.dilate(guides.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     toned &= grey < 235
-    painter = Canvas(pixels, [], reserved=paper & (grey >= 250))
-    building = Hand(timeline.stage("construction"))
     tone = np.median(picture[paper], axis=0) if paper.any() else np.full(3, 255.0)
-    if np.abs(tone - 255.0).max() > 2:  # a toned paper: the sheet is what the drawing goes on
+    on_toned_paper = np.abs(tone - 255.0).max() > 2  # the sheet's tone is what it is drawn on: none is white
+    reserved = None if on_toned_paper else paper & (grey >= 250)
+    painter = Canvas(pixels, [], reserved=reserved)
+    building = Hand(timeline.stage("construction"))
+    if on_toned_paper:
         painter.add([fill(Area.from_mask(np.ones(paper.shape, bool)), tone, 1.0)])
     guide_marks, guide_efforts = ink_strokes(pixels, guides, rng, layer="paint")
     circles = construction(mass_circles(_silhouette(dark | guides)), building, rng, side, share=(0.0, 0.6))
@@ -75,9 +77,7 @@ def plan(
     touches = finishing_touches(
         picture, painter.frame(timeline.frames, View(sketch_opacity=0.0)), tone, rng, share=(0.8, 1.0)
     )
-    return Plan(
-        painter.marks, touches, reserved=paper & (grey >= 250), sketch_opacity=_guides_fade(timeline)
-    ), painter
+    return Plan(painter.marks, touches, reserved=reserved, sketch_opacity=_guides_fade(timeline)), painter
 
 
 def _silhouette(drawn: np.ndarray) -> np.ndarray:
