@@ -30,13 +30,15 @@ class Outline:
     discs: tuple[tuple[int, int, int], ...]  # x, y, radius
     line: np.ndarray | None = None  # a path of one width, drawn as a thick line (n 2 int32)
     thickness: int = 0  # that width, in whole pixels
+    bounds: tuple[int, int, int, int] = (0, 0, 0, 0)  # top, left, bottom, right (exclusive), in pixels
 
 
 def outline_of(path: np.ndarray, widths: np.ndarray) -> Outline:
     """The outline of a path (n 2, x y) at half its width each side (n widths); a path of one
     width is kept as a line, which OpenCV draws with round ends and joins."""
+    bounds = _bounds(path, widths)
     if np.ptp(widths) < 0.5:
-        return Outline((), (), _fixed(path), max(1, round(float(widths[0]))))
+        return Outline((), (), _fixed(path), max(1, round(float(widths[0]))), bounds)
     normals = _normals(path) * (widths[:, None] / 2.0)
     polygons = []
     for first in range(0, max(len(path) - 1, 1), OUTLINE_CHUNK):
@@ -48,7 +50,14 @@ def outline_of(path: np.ndarray, widths: np.ndarray) -> Outline:
     for index in sorted({0, len(path) - 1}):
         x, y = _fixed(path[index])
         discs.append((int(x), int(y), max(1, round(float(widths[index]) / 2.0 * SUBPIXEL))))
-    return Outline(tuple(polygons), tuple(discs))
+    return Outline(tuple(polygons), tuple(discs), bounds=bounds)
+
+
+def _bounds(path: np.ndarray, widths: np.ndarray) -> tuple[int, int, int, int]:
+    """The pixels a path of these widths can touch, anti-aliasing included: top, left, bottom, right."""
+    reach = float(widths.max()) / 2.0 + 2.0
+    low, high = path.min(axis=0) - reach, path.max(axis=0) + reach
+    return int(np.floor(low[1])), int(np.floor(low[0])), int(np.ceil(high[1])) + 1, int(np.ceil(high[0])) + 1
 
 
 def _normals(points: np.ndarray) -> np.ndarray:

@@ -18,8 +18,7 @@ from paintsundo.undo.procedural.plan import Hand, Touches
 BLOCK_IN_RADIUS = 0.045  # the block-in brush's radius, as a share of the picture's long side
 BLOCK_IN_ERROR = 20.0  # a grid cell whose colour is this far (RGB) from the picture gets a stroke
 REFINE_ERROR = (16.0, 14.0, 14.0)  # the same, for each smaller brush in turn (halving the radius)
-MOST_STROKES = (2500, 4000, 5000)  # at most this many strokes a brush, where the canvas is worst
-TAPER_FROM = 6.0  # brushes of this radius (pixels) and more taper at both ends of a stroke
+MOST_STROKES = (1400, 2000, 2400)  # at most this many strokes a brush, where the canvas is worst
 GRAIN = 0.45  # how much the bristles' streaks let what is under a big brush's stroke show
 BRISTLE_DIRECTIONS = 8
 FINISH_PATCHES = 5  # the finishing touches go patch by patch over a grid this many patches across
@@ -27,19 +26,24 @@ GROUND_BRUSH = 0.09  # the ground's brush, as a share of the picture's long side
 
 
 def paint_strokes(
-    strokes: Brushstrokes, order: np.ndarray, hand: Hand, share: tuple[float, float] = (0.0, 1.0)
+    strokes: Brushstrokes,
+    order: np.ndarray,
+    hand: Hand,
+    share: tuple[float, float] = (0.0, 1.0),
+    loaded: bool = False,
 ) -> list[Mark]:
     """Marks for planned brushstrokes, laid in `order` one after another over `share` of the hand's
-    stage, each for a time in proportion to its length."""
+    stage, each for a time in proportion to its length; a `loaded` (big) brush tapers and shows
+    its bristles."""
     lengths = np.array([len(strokes.paths[index]) + 2.0 for index in order])
     starts, ends = hand.times(lengths, share)
     width = 2.0 * strokes.radius
-    grain = GRAIN if strokes.radius >= TAPER_FROM else 0.0
+    grain = GRAIN if loaded else 0.0
     marks = []
     for index, start, end in zip(order, starts, ends, strict=True):
         path = strokes.paths[index]
         widths: np.ndarray | float = width
-        if strokes.radius >= TAPER_FROM:  # a big loaded brush lands, presses and lifts: it swells and tapers
+        if loaded:  # a big loaded brush lands, presses and lifts: it swells and tapers
             widths = width * (0.55 + 0.45 * np.sin(np.linspace(0.25, np.pi - 0.25, len(path))))
         marks.append(
             stroke(path, widths, strokes.colours[index], start, end, grain=grain, stage=hand.stage.name)
@@ -65,7 +69,7 @@ def block_in(
     rank = np.empty(len(far_to_near), np.int64)
     rank[far_to_near] = np.arange(len(far_to_near))
     order = np.lexsort((rng.random(len(zone_of)), rank[zone_of])) if len(zone_of) else zone_of
-    return paint_strokes(strokes, order, hand, share)
+    return paint_strokes(strokes, order, hand, share, loaded=True)
 
 
 def refine(

@@ -51,15 +51,11 @@ def box_of(mark: Mark, shape: tuple[int, int]) -> Box | None:
             mark.area.top + height,
             mark.area.left + width,
         )
+    elif mark.outline is not None:
+        top, left, bottom, right = mark.outline.bounds
     else:
         assert mark.path is not None and mark.widths is not None
-        radius = float(mark.widths.max()) / 2.0 + 2.0
-        top, left = (
-            int(np.floor(mark.path[:, 1].min() - radius)),
-            int(np.floor(mark.path[:, 0].min() - radius)),
-        )
-        bottom = int(np.ceil(mark.path[:, 1].max() + radius)) + 1
-        right = int(np.ceil(mark.path[:, 0].max() + radius)) + 1
+        top, left, bottom, right = outline_of(mark.path, mark.widths).bounds
     top, left = max(top, 0), max(left, 0)
     bottom, right = min(bottom, shape[0]), min(right, shape[1])
     if bottom <= top or right <= left:
