@@ -11,7 +11,6 @@ import cv2
 import numpy as np
 
 from paintsundo.undo.procedural.brushwork import Brushstrokes, plan_brushstrokes, reference_at
-from paintsundo.undo.procedural.canvas import Canvas
 from paintsundo.undo.procedural.marks import Mark, stroke
 from paintsundo.undo.procedural.plan import Hand, Touches
 
@@ -184,8 +183,3 @@ def bristles(picture: np.ndarray, radius: float, rng: np.random.Generator) -> np
         streaks[direction == index] = smeared[direction == index]
     low, high = np.percentile(streaks, (2, 98))
     return np.clip((streaks - low) / max(high - low, 1e-6), 0.0, 1.0).astype(np.float32)
-
-
-def laid(picture: np.ndarray, marks: list[Mark]) -> np.ndarray:
-    """The canvas once `marks` are all laid (h w 3 float32)."""
-    return Canvas(picture, marks).frame(int(1e9))

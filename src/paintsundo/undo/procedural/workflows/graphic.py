@@ -15,7 +15,7 @@ from paintsundo.undo.procedural.known import ColouringLayers
 from paintsundo.undo.procedural.marks import Area, Mark, fill, stroke
 from paintsundo.undo.procedural.painterly import finishing_touches
 from paintsundo.undo.procedural.plan import Hand, Plan
-from paintsundo.undo.procedural.timeline import Stage, Timeline
+from paintsundo.undo.procedural.timeline import Timeline
 from paintsundo.undo.procedural.workflows import Roles, Workflow
 
 BACKDROP_BORDER = (
@@ -144,11 +144,6 @@ def _along_border(mask: np.ndarray) -> float:
     """The share of the picture's border that a mask runs along."""
     border = np.concatenate([mask[0], mask[-1], mask[:, 0], mask[:, -1]])
     return float(border.mean())
-
-
-def _joined(timeline: Timeline, first: str, last: str) -> Stage:
-    """The frames of two stages in a row, as one."""
-    return Stage(first, timeline.stage(first).start, timeline.stage(last).end)
 
 
 def _body_and_parts(

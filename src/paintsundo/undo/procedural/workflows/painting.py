@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 from paintsundo.undo.procedural import WORKFLOW_STAGES
-from paintsundo.undo.procedural.analysis import region_means
+from paintsundo.undo.procedural.analysis import CANVAS_LEVEL, region_means
 from paintsundo.undo.procedural.canvas import Canvas
 from paintsundo.undo.procedural.known import ColouringLayers
 from paintsundo.undo.procedural.marks import Mark
@@ -35,7 +35,6 @@ GROUND_SHARE = 0.12  # and for the ground
 DRAWN_LINES = 50
 DRAWING_COLOUR = (128.0, 112.0, 98.0)  # a brown pencil or a thin brush of burnt umber, thinned
 TOUCHES_FROM = 0.55  # the share of the accents stage done with the smallest brush before the touches
-BARE = 250.0  # a finished pixel this light on every channel is bare canvas: paint goes around it
 
 
 def plan(
@@ -46,7 +45,7 @@ def plan(
     known: ColouringLayers | None = None,
 ) -> tuple[Plan, Canvas]:
     picture = pixels.astype(np.float32)
-    bare = picture.min(axis=-1) >= BARE
+    bare = picture.min(axis=-1) >= CANVAS_LEVEL  # bare canvas: paint goes around it
     zones = paint_masses(picture)
     far_to_near = np.argsort(nearness(zones, picture))
     texture = bristles(picture, BLOCK_IN_RADIUS * max(pixels.shape[:2]) / 4, rng)
