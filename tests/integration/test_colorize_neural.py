@@ -59,10 +59,11 @@ def test_the_same_seed_gives_the_same_pictures_and_another_seed_others(sketch, t
 
 
 def test_each_control_preset_changes_the_picture(sketch, tiny_models):
-    made = {
-        control: pictures(sketch, tiny_models, control=control)[0]
-        for control in ("strict", "balanced", "loose")
-    }
+    from paintsundo.coloring.choices import CONTROL_NAMES
+    from paintsundo.coloring.controlnet import CONTROL_BY_NAME
+
+    assert tuple(CONTROL_BY_NAME) == CONTROL_NAMES, "the names the options offer are those with settings"
+    made = {control: pictures(sketch, tiny_models, control=control)[0] for control in CONTROL_NAMES}
     assert len({picture.tobytes() for picture in made.values()}) == 3
 
 

@@ -10,21 +10,20 @@ import pytest
 import typer
 
 from paintsundo.cli import app, batch, colorize, compiling, models, neural, run, webapp  # noqa: F401
-from paintsundo.coloring.neural import CONTROLS
-from paintsundo.coloring.neural import MEMORY_MODES as COLOURIST_MEMORY_MODES
+from paintsundo.coloring.choices import COLORIST_MEMORY_MODES, CONTROL_NAMES
 from paintsundo.outputs import FORMATS
-from paintsundo.undo.pipeline.settings import MEMORY_MODES, PRESET_STEPS
+from paintsundo.undo.pipeline.settings import NEURAL_ENGINE_MEMORY_MODES, PRESET_STEPS
 from paintsundo.undo.settings import COLORIZE_ENGINES, ENGINES, WORKFLOWS
 
 ROOT_COMMAND = typer.main.get_command(app)
 COMMANDS = sorted(ROOT_COMMAND.commands)
-NEURAL_CHOICES = {"memory": MEMORY_MODES, "preset": tuple(PRESET_STEPS)}
+NEURAL_CHOICES = {"memory": NEURAL_ENGINE_MEMORY_MODES, "preset": tuple(PRESET_STEPS)}
 PROCEDURAL_CHOICES = {"engine": ENGINES, "workflow": WORKFLOWS, "format": FORMATS}
 # The options whose values are a fixed set, with the set the library checks them against.
 CHOICES = {
     "run": PROCEDURAL_CHOICES | NEURAL_CHOICES,
-    "batch": PROCEDURAL_CHOICES | {"memory": MEMORY_MODES, "control": CONTROLS},
-    "colorize": {"engine": COLORIZE_ENGINES, "control": CONTROLS, "memory": COLOURIST_MEMORY_MODES},
+    "batch": PROCEDURAL_CHOICES | {"memory": NEURAL_ENGINE_MEMORY_MODES, "control": CONTROL_NAMES},
+    "colorize": {"engine": COLORIZE_ENGINES, "control": CONTROL_NAMES, "memory": COLORIST_MEMORY_MODES},
     "keyframes": NEURAL_CHOICES,
     "interpolate": NEURAL_CHOICES | {"format": FORMATS},
 }

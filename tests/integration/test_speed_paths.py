@@ -383,7 +383,7 @@ def test_presets_set_the_steps_and_explicit_steps_win():
 
 
 def test_the_memory_modes_offered_are_the_plans_placement_knows():
-    from paintsundo.undo.pipeline.settings import MEMORY_MODES
+    from paintsundo.undo.pipeline.settings import NEURAL_ENGINE_MEMORY_MODES
     from paintsundo.undo.runtime.placement import MEMORY_PLANS
 
-    assert ("auto", *MEMORY_PLANS) == MEMORY_MODES
+    assert ("auto", *MEMORY_PLANS) == NEURAL_ENGINE_MEMORY_MODES

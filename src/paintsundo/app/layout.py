@@ -11,7 +11,12 @@ import gradio as gr
 from paintsundo.app import handlers
 from paintsundo.app.scratch import Scratch
 from paintsundo.hub import COLORIST_CONTROLNET_REPO
-from paintsundo.undo.pipeline.settings import NEGATIVE_PROMPT, VIDEO_BUCKETS, KeyframeSettings, VideoSettings
+from paintsundo.undo.pipeline.settings import (
+    KEYFRAME_NEGATIVE_PROMPT,
+    VIDEO_BUCKETS,
+    KeyframeSettings,
+    VideoSettings,
+)
 from paintsundo.undo.procedural import BEHAVIOURS
 from paintsundo.undo.settings import WORKFLOWS
 
@@ -162,7 +167,7 @@ def _neural_tab(examples: list[str], scratch: Scratch, models: str | None, ready
             height = gr.Slider(64, 1024, value=keys.height, step=8, label="Height")
             steps = gr.Slider(1, 100, value=keys.steps, step=1, label="Steps")
             cfg = gr.Slider(1.0, 32.0, value=keys.cfg, step=0.01, label="CFG scale")
-            negative = gr.Textbox(NEGATIVE_PROMPT, label="Negative prompt")
+            negative = gr.Textbox(KEYFRAME_NEGATIVE_PROMPT, label="Negative prompt")
             make_keys = gr.Button("Generate keyframes", interactive=ready)
         with gr.Column():
             shown = gr.Gallery(label="Keyframes (most finished first)", columns=4, object_fit="contain")

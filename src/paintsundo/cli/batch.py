@@ -16,6 +16,7 @@ from paintsundo.cli.help_format import one_of
 from paintsundo.cli.options import Opt
 from paintsundo.cli.parsing import resolve_timing
 from paintsundo.cli.run import say_if_unprepared
+from paintsundo.coloring.choices import CONTROL_NAMES, colorist_memory_mode
 from paintsundo.errors import PaintsUndoError
 from paintsundo.outputs import FORMATS
 from paintsundo.undo.settings import MAX_CANDIDATES, Settings
@@ -94,7 +95,7 @@ Prompt = Annotated[
 Control = Annotated[
     str,
     Opt(
-        metavar=one_of(options.COLOURIST_CONTROLS),
+        metavar=one_of(CONTROL_NAMES),
         help="With --colorize: strict|balanced|loose.",
         rich_help_panel=COLOURING,
     ),
@@ -182,12 +183,12 @@ def _neural_options(
     given: dict[str, str | None], control: str, steps: int, settings: Settings, models: Path | None
 ) -> dict:
     """The neural colourist's options as the workers take them, checked here: its models and prompt
-    as given; the memory mode low when asked for, else fast."""
+    as given; the memory mode the colourist's for the one asked for."""
     from paintsundo.coloring.neural import NeuralColorize
 
     options = NeuralColorize(
         **given, control=control, steps=steps, device=settings.device, models=models and str(models),
-        memory="low" if settings.memory == "low" else "fast", compile=settings.compile,
+        memory=colorist_memory_mode(settings.memory), compile=settings.compile,
     )  # fmt: skip
     return {name: str(value) if isinstance(value, Path) else value for name, value in vars(options).items()}
 

@@ -14,6 +14,7 @@ from paintsundo.cli.help_format import one_of
 from paintsundo.cli.options import Opt
 from paintsundo.cli.parsing import resolve_timing
 from paintsundo.cli.progress import progress_bars
+from paintsundo.coloring.choices import COLORIST_MEMORY_MODES, CONTROL_NAMES
 from paintsundo.errors import PaintsUndoError
 from paintsundo.undo.settings import COLORIZE_ENGINES, MAX_CANDIDATES, Settings
 
@@ -111,7 +112,7 @@ NegativePrompt = Annotated[
 Control = Annotated[
     str,
     Opt(
-        metavar=one_of(options.COLOURIST_CONTROLS),
+        metavar=one_of(CONTROL_NAMES),
         help="How closely it follows the lines: strict|balanced|loose.",
         rich_help_panel=NEURAL,
     ),
@@ -129,7 +130,7 @@ KeepLines = Annotated[
 Memory = Annotated[
     str,
     Opt(
-        metavar=one_of(options.COLOURIST_MEMORY_MODES),
+        metavar=one_of(COLORIST_MEMORY_MODES),
         help="fast: the models stay on the GPU; low: each layer comes in as it runs.",
         rich_help_panel=NEURAL,
     ),

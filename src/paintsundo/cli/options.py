@@ -13,16 +13,17 @@ from paintsundo.cli.help_format import one_of
 from paintsundo.errors import PaintsUndoError
 from paintsundo.outputs import FORMATS
 from paintsundo.sizes import parse_size
-from paintsundo.undo.pipeline.settings import MEMORY_MODES, PRESET_STEPS, KeyframeSettings, VideoSettings
+from paintsundo.undo.pipeline.settings import (
+    NEURAL_ENGINE_MEMORY_MODES,
+    PRESET_STEPS,
+    KeyframeSettings,
+    VideoSettings,
+)
 from paintsundo.undo.procedural import WORKFLOW_NAMES, WORKFLOW_STAGES
 from paintsundo.undo.settings import ENGINES, WORKFLOWS, Settings, parse_buckets
 
 Opt = typer.Option
 NEURAL = "Neural engine"
-# The neural colourist's values, written out: its module loads the colouring code, which a
-# command's start does without.
-COLOURIST_CONTROLS = ("strict", "balanced", "loose")
-COLOURIST_MEMORY_MODES = ("fast", "low")
 
 Engine = Annotated[str, Opt(metavar=one_of(ENGINES), help=f"Engine: {'|'.join(ENGINES)}.")]
 Workflow = Annotated[
@@ -115,7 +116,7 @@ Device = Annotated[
 Memory = Annotated[
     str,
     Opt(
-        metavar=one_of(MEMORY_MODES),
+        metavar=one_of(NEURAL_ENGINE_MEMORY_MODES),
         help="fast (every model stays on the GPU, about 10 GiB), balanced (one stage's models),"
         " low (only the model at work, under 6 GiB) or auto (the fastest that fits).",
         rich_help_panel=NEURAL,

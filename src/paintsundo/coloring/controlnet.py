@@ -37,7 +37,7 @@ from paintsundo.weights.quiet import quiet_loading
 CLIP_SKIP = 2  # the penultimate layer's hidden states, through the final layer norm
 PROMPT_CHUNKS = 3  # "3x token length": three 75-token windows, each encoded alone, side by side
 ADDED_PROMPT = "masterpiece, best quality, ultra-detailed, illustration"
-NEGATIVE_PROMPT = (
+COLORIST_NEGATIVE_PROMPT = (  # the lineart_anime demo's
     "lowres, bad anatomy, bad hands, missing fingers, extra digit, fewer digits, cropped, worst quality,"
     " low quality"
 )
@@ -61,7 +61,7 @@ class Control:
 
 # strict is the lineart_anime demo's own setting; balanced and loose let go of the lines earlier
 # and more softly, as the webui extension's "ending control step" does, leaving the model more say.
-CONTROLS = {
+CONTROL_BY_NAME = {
     "strict": Control(1.0, 0.0, 1.0),
     "balanced": Control(0.8, 0.0, 0.8),
     "loose": Control(0.55, 0.0, 0.6),
@@ -71,7 +71,7 @@ CONTROLS = {
 @dataclass(frozen=True)
 class ColoristSettings:
     prompt: str = ""
-    negative_prompt: str = NEGATIVE_PROMPT
+    negative_prompt: str = COLORIST_NEGATIVE_PROMPT
     control: str = "balanced"
     steps: int = 20
     cfg: float = 9.0
@@ -183,7 +183,7 @@ class LineartColorist:
         (RGB) through the IP-Adapter when one is loaded."""
         height, width = sketch.shape[:2]
         size = model_size(width, height)
-        control = CONTROLS[settings.control]
+        control = CONTROL_BY_NAME[settings.control]
         generator = torch.Generator(self.device).manual_seed(settings.seed)
         prompt = ", ".join(part for part in (settings.prompt, ADDED_PROMPT) if part)
         pipe = self.img2img

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from paintsundo.coloring.choices import COLORIST_MEMORY_MODES, CONTROL_NAMES
 from paintsundo.coloring.procedural import ColourLayers, LineArt, colorize_layers, layers_of_picture
 from paintsundo.errors import PaintsUndoError
 from paintsundo.extras import NEURAL_PACKAGES, missing_neural_packages, require_extra
@@ -30,8 +31,6 @@ MEDIUM_TAGS = {
     "traditional media",
     "line drawing",
 }
-CONTROLS = ("strict", "balanced", "loose")
-MEMORY_MODES = ("fast", "low")
 
 
 @dataclass(frozen=True)
@@ -55,14 +54,14 @@ class NeuralColorize:
     compile: bool = False  # torch.compile the UNet and ControlNet: faster, after a compile
 
     def __post_init__(self) -> None:
-        if self.control not in CONTROLS:
+        if self.control not in CONTROL_NAMES:
             raise PaintsUndoError(
-                f"unknown control {self.control!r}: choose {', '.join(CONTROLS)}", "control"
+                f"unknown control {self.control!r}: choose {', '.join(CONTROL_NAMES)}", "control"
             )
         if not 1 <= self.steps <= 200:
             raise PaintsUndoError(f"steps must be between 1 and 200, got {self.steps}", "steps")
-        if self.memory not in MEMORY_MODES:
-            choices = ", ".join(MEMORY_MODES)
+        if self.memory not in COLORIST_MEMORY_MODES:
+            choices = ", ".join(COLORIST_MEMORY_MODES)
             raise PaintsUndoError(f"unknown memory mode {self.memory!r}: choose {choices}", "memory")
         if not 0.0 <= self.cfg <= 30.0:
             raise PaintsUndoError(f"cfg must be between 0 and 30, got {self.cfg}", "cfg")
@@ -141,7 +140,7 @@ def neural_candidates(
     from paintsundo.weights.quiet import quiet_loading
 
     with quiet_loading():
-        from paintsundo.coloring.controlnet import NEGATIVE_PROMPT, ColoristSettings, at_size
+        from paintsundo.coloring.controlnet import COLORIST_NEGATIVE_PROMPT, ColoristSettings, at_size
 
     models = colorist_models(neural)
     if models is None:
@@ -157,7 +156,9 @@ def neural_candidates(
     prompt, prompt_source = _prompt(sketch, neural, kept)
     settings = ColoristSettings(
         prompt=prompt,
-        negative_prompt=NEGATIVE_PROMPT if neural.negative_prompt is None else neural.negative_prompt,
+        negative_prompt=COLORIST_NEGATIVE_PROMPT
+        if neural.negative_prompt is None
+        else neural.negative_prompt,
         control=neural.control,
         steps=neural.steps,
         cfg=neural.cfg,

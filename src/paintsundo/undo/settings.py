@@ -10,7 +10,7 @@ from typing import Any
 from paintsundo.config_fields import from_known_fields
 from paintsundo.errors import PaintsUndoError
 from paintsundo.sizes import parse_size
-from paintsundo.undo.pipeline.settings import MEMORY_MODES, KeyframeSettings, VideoSettings
+from paintsundo.undo.pipeline.settings import NEURAL_ENGINE_MEMORY_MODES, KeyframeSettings, VideoSettings
 from paintsundo.undo.procedural import BEHAVIOURS, WORKFLOW_NAMES
 
 ENGINES = ("auto", "procedural", "neural")
@@ -88,8 +88,9 @@ class Settings:
             )
         if self.device not in (None, "cuda", "mps", "cpu"):
             raise PaintsUndoError(f"unknown device {self.device!r}: choose cuda, mps or cpu")
-        if self.memory not in MEMORY_MODES:
-            raise PaintsUndoError(f"unknown memory mode {self.memory!r}: choose {', '.join(MEMORY_MODES)}")
+        if self.memory not in NEURAL_ENGINE_MEMORY_MODES:
+            modes = ", ".join(NEURAL_ENGINE_MEMORY_MODES)
+            raise PaintsUndoError(f"unknown memory mode {self.memory!r}: choose {modes}")
         _check_neural(self.keyframe_settings, self.video_settings)
         gpus = tuple(self.gpus)
         if any(not isinstance(gpu, int) or gpu < 0 for gpu in gpus) or len(set(gpus)) != len(gpus):

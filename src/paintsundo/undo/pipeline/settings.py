@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-NEGATIVE_PROMPT = "lowres, bad anatomy, bad hands, cropped, worst quality"
+KEYFRAME_NEGATIVE_PROMPT = "lowres, bad anatomy, bad hands, cropped, worst quality"
 # The reference app deliberately does not reuse the tagger's prompt for the video model.
 VIDEO_PROMPT = "1girl, masterpiece, best quality"
 BLANK_STEP = 1000  # the white canvas; operation step 0 is the finished picture
@@ -25,7 +25,7 @@ class KeyframeSettings:
     steps: int = 50
     cfg: float = 3.0
     seed: int = 12345
-    negative_prompt: str = NEGATIVE_PROMPT
+    negative_prompt: str = KEYFRAME_NEGATIVE_PROMPT
     # One UNet batch for both CFG passes, where the reference makes two calls: faster, and equal up to
     # the last bits of the dtype. The conformance checks switch it off.
     batched_cfg: bool = True
@@ -45,7 +45,7 @@ class VideoSettings:
 
 
 # How a run trades GPU memory for speed: the plans themselves are in placement.py.
-MEMORY_MODES = ("auto", "fast", "balanced", "low")
+NEURAL_ENGINE_MEMORY_MODES = ("auto", "fast", "balanced", "low")
 
 # PyTorch reads its CUDA allocator's options from the environment, once, when CUDA starts.
 ALLOCATOR_VARIABLES = ("PYTORCH_CUDA_ALLOC_CONF", "PYTORCH_ALLOC_CONF")
