@@ -85,10 +85,13 @@ def test_the_api_reads_of_a_process_only_what_the_protocol_names():
     assert probed == []
 
 
-def test_both_neural_pipelines_have_the_protocol_s_call():
+def test_both_neural_pipelines_have_each_of_the_protocol_s_stages():
     from paintsundo.undo.pipeline.paints_undo import PaintsUndoPipeline
     from paintsundo.undo.pipeline.spread import SpreadPipeline
 
-    expected = inspect.signature(NeuralPipeline.__call__)
-    assert inspect.signature(PaintsUndoPipeline.__call__) == expected
-    assert inspect.signature(SpreadPipeline.__call__) == expected
+    members = [name for name in vars(NeuralPipeline) if name == "__call__" or not name.startswith("_")]
+    assert set(members) == {"tagger_prompt", "keyframes", "video", "details", "__call__"}
+    for name in members:
+        expected = inspect.signature(getattr(NeuralPipeline, name))
+        assert inspect.signature(getattr(PaintsUndoPipeline, name)) == expected, name
+        assert inspect.signature(getattr(SpreadPipeline, name)) == expected, name

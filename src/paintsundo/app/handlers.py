@@ -108,16 +108,16 @@ def draw_procedural(
         raise page_error(str(error), source) from None
 
 
-def tag(upload: str | None, models: str | None) -> str:
-    from paintsundo.undo.neural import tag as tag_picture
+def prompt_for_upload(upload: str | None, models: str | None) -> str:
+    from paintsundo.undo.neural import picture_prompt
 
     try:
-        return tag_picture(require_upload(upload), models=models)
+        return picture_prompt(require_upload(upload), models=models)
     except PaintsUndoError as error:
         raise page_error(str(error), upload) from None
 
 
-def generate_keyframes(
+def keyframes_for_upload(
     upload: str | None,
     prompt: str,
     steps_text: str,

@@ -157,7 +157,7 @@ def _neural_tab(examples: list[str], scratch: Scratch, models: str | None, ready
     with gr.Accordion("Step 1: upload a picture and generate its prompt", open=True), gr.Row():
         upload = gr.File(label="Picture", file_types=UPLOAD_TYPES, type="filepath", elem_id="neural-upload")
         with gr.Column():
-            tag = gr.Button("Generate prompt", interactive=ready)
+            make_prompt = gr.Button("Generate prompt", interactive=ready)
             prompt = gr.Textbox(label="Prompt (edit it if you like)")
     with gr.Accordion("Step 2: keyframes", open=True), gr.Row():
         with gr.Column():
@@ -191,9 +191,9 @@ def _neural_tab(examples: list[str], scratch: Scratch, models: str | None, ready
     frames = gr.Gallery(label="Frames", columns=8, object_fit="contain")
     if examples:
         gr.Examples(examples=[[path] for path in examples], inputs=[upload], label="Examples")
-    tag.click(partial(handlers.tag, models=models), [upload], [prompt], api_name="tag")
+    make_prompt.click(partial(handlers.prompt_for_upload, models=models), [upload], [prompt], api_name="tag")
     make_keys.click(
-        partial(handlers.generate_keyframes, scratch=scratch, models=models),
+        partial(handlers.keyframes_for_upload, scratch=scratch, models=models),
         [upload, prompt, steps_text, seed, width, height, steps, cfg, negative],
         [shown, files_state, order],
         api_name="keyframes",

@@ -21,9 +21,9 @@ Arg = typer.Argument
 @app.command()
 def tag(image: Annotated[Path, Arg(help="The finished picture.")], models: options.Models = None) -> None:
     """Stage 1 alone: print the WD14 tagger's prompt (edit it and pass it back with --prompt)."""
-    from paintsundo.undo.neural import tag as tag_picture
+    from paintsundo.undo.neural import picture_prompt
 
-    typer.echo(tag_picture(image, models=models))
+    typer.echo(picture_prompt(image, models=models))
 
 
 @app.command()

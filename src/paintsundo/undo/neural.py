@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,10 +29,10 @@ if TYPE_CHECKING:
     from paintsundo.undo.pipeline.preparing import Preparation
 
 
-def tag(picture: PictureSource, *, models: str | Path | None = None) -> str:
+def picture_prompt(picture: PictureSource, *, models: str | Path | None = None) -> str:
     """Stage 1: the WD14 tagger's prompt for a picture, as the reference app writes it."""
     _, pipeline = _neural(None, models)
-    return pipeline.tag(_pixels(picture))
+    return pipeline.tagger_prompt(_pixels(picture))
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def keyframe_list(
     """Stage 2: the prompt and the keyframes (input, then by operation step, then the blank canvas)."""
     settings, pipeline = _neural(settings, models)
     source = _pixels(picture)
-    prompt = pipeline.tag(source, progress) if settings.prompt is None else settings.prompt
+    prompt = pipeline.tagger_prompt(source, progress) if settings.prompt is None else settings.prompt
     given = [(_pixels(source_of_step), step) for source_of_step, step in user_keyframes]
     return prompt, pipeline.keyframes(source, settings.keyframe_settings, prompt, given, progress)
 
@@ -190,3 +191,12 @@ def _neural_settings(settings: Settings | None) -> Settings:
 def _pixels(picture: PictureSource) -> np.ndarray:
     # The neural engine resizes with the reference app's own filters, so it gets the full picture.
     return load_source(picture, "source").pixels
+
+
+def __getattr__(name: str) -> object:
+    # `tag` was `picture_prompt`'s name: kept for one release.
+    if name == "tag":
+        message = "paintsundo.undo.neural.tag is now picture_prompt"
+        warnings.warn(message, DeprecationWarning, stacklevel=2)
+        return picture_prompt
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

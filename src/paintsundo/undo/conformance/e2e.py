@@ -59,7 +59,7 @@ def run_e2e(models_dir: Path, case_dir: Path, out_dir: Path) -> E2EResult:
     picture = io["input"].numpy()
     keyframe_settings, video_settings = case_settings(case)
     pipeline = PaintsUndoPipeline(layout(models_dir, "MODELS_DIR"), "cpu")  # float32 on the CPU
-    prompt = pipeline.tag(picture)
+    prompt = pipeline.tagger_prompt(picture)
     keyframes = pipeline.keyframes(picture, keyframe_settings, prompt)
     frames = pipeline.video(keyframes, video_settings).frames
     pictures = [keyframe.picture for keyframe in keyframes]

@@ -4,7 +4,7 @@
     process = pipeline(picture, KeyframeSettings(), VideoSettings())
 
 Three stages, as the reference app runs them:
-1. `tag`: the WD14 tagger's prompt for the picture (unless one is given);
+1. `tagger_prompt`: the WD14 tagger's prompt for the picture (unless one is given);
 2. `keyframes`: the single-frame model undoes the picture to several operation steps at once
    (`keyframes.generate_keyframes`: encode, sample, decode), between the picture and a blank canvas;
    the user's own keyframes take their steps;
@@ -164,7 +164,7 @@ class PaintsUndoPipeline:
                 self.reads.release()
         return self._loaded[name]
 
-    def tag(self, picture: np.ndarray, progress: Progress | None = None) -> str:
+    def tagger_prompt(self, picture: np.ndarray, progress: Progress | None = None) -> str:
         """Stage 1: the tagger's prompt for a picture (RGB uint8), as the reference app writes it."""
         if progress:
             progress("tagging", 0, 1)
@@ -224,7 +224,7 @@ class PaintsUndoPipeline:
         self.start_picture()
         self._load("single")  # the keyframes' models first, then the video's are read meanwhile
         self.read_ahead("multi")
-        prompt = self.tag(picture, progress) if prompt is None else prompt
+        prompt = self.tagger_prompt(picture, progress) if prompt is None else prompt
         keyframes = self.keyframes(picture, keyframe_settings, prompt, user_keyframes, progress)
         return with_keyframes_recorded(self.video(keyframes, video_settings, progress), keyframes, prompt)
 

@@ -65,6 +65,10 @@ class SpreadPipeline:
         self._reports: multiprocessing.Queue | None = None
         self._details: list[dict] = []
 
+    def tagger_prompt(self, picture: np.ndarray, progress: Progress | None = None) -> str:
+        """Stage 1, on the first device (see PaintsUndoPipeline)."""
+        return self._on_each(_worker_tagger_prompt, [(picture,)], progress)[0]
+
     def keyframes(
         self,
         picture: np.ndarray,
@@ -109,8 +113,7 @@ class SpreadPipeline:
     ) -> NeuralProcess:
         """All three stages, as PaintsUndoPipeline runs them; the tagger runs on the first device."""
         self._on_each(_worker_start_picture, [()] * len(self.devices), None)
-        if prompt is None:
-            prompt = self._on_each(_worker_tag, [(picture,)], progress)[0]
+        prompt = self.tagger_prompt(picture, progress) if prompt is None else prompt
         keyframes = self.keyframes(picture, keyframe_settings, prompt, user_keyframes, progress)
         return with_keyframes_recorded(self.video(keyframes, video_settings, progress), keyframes, prompt)
 
@@ -217,9 +220,9 @@ def _worker_pipeline() -> PaintsUndoPipeline:
     return _worker["pipeline"]  # type: ignore[return-value]
 
 
-def _worker_tag(picture: np.ndarray) -> tuple[str, dict]:
+def _worker_tagger_prompt(picture: np.ndarray) -> tuple[str, dict]:
     pipeline = _worker_pipeline()
-    return pipeline.tag(picture, _worker_progress()), pipeline.details()
+    return pipeline.tagger_prompt(picture, _worker_progress()), pipeline.details()
 
 
 def _worker_keyframes(picture: np.ndarray, run: KeyframeSettings, prompt: str) -> tuple[list[Keyframe], dict]:
