@@ -29,7 +29,7 @@ class TracedProcess:
     def __init__(self, drawn: DrawingProcess) -> None:
         self.drawn, self.stages, self.events = drawn, drawn.stages, drawn.events
         self.details = {}
-        self.choice = {"workflow": "traced", "reason": "a caller's own"}
+        self.workflow_choice = {"workflow": "traced", "reason": "a caller's own"}
 
     def __len__(self) -> int:
         return len(self.drawn)
@@ -47,8 +47,12 @@ def test_both_engines_give_a_process():
     drawing = DrawingProcess(PIXELS, frames=8, workflow="graphic")
     neural = NeuralProcess([PIXELS, PIXELS], (Stage("segment 1", 0, 2),), (), "a prompt")
     assert isinstance(drawing, Process) and isinstance(neural, Process)
-    assert (drawing.details, drawing.choice["workflow"], drawing.drawn_as_written) == ({}, "graphic", True)
-    assert (neural.choice, neural.drawn_as_written) == (None, False)
+    assert (drawing.details, drawing.workflow_choice["workflow"], drawing.drawn_as_written) == (
+        {},
+        "graphic",
+        True,
+    )
+    assert (neural.workflow_choice, neural.drawn_as_written) == (None, False)
 
 
 def test_a_process_of_ones_own_is_written_as_the_protocol_says(tmp_path):
@@ -62,7 +66,7 @@ def test_a_process_of_ones_own_is_written_as_the_protocol_says(tmp_path):
     process = TracedProcess(DrawingProcess(PIXELS, frames=8, workflow="graphic"))
     result = job.write(progress=lambda stage, done, total: reported.append(stage), process=process)
     assert {stage.name for stage in process.stages} <= set(reported)
-    assert result.manifest["workflow"] == process.choice and "neural" not in result.manifest
+    assert result.manifest["workflow"] == process.workflow_choice and "neural" not in result.manifest
 
 
 def test_the_api_reads_of_a_process_only_what_the_protocol_names():

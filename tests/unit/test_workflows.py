@@ -36,7 +36,7 @@ def test_each_workflow_runs_its_stages_from_blank_to_the_picture(name):
     picture = MADE.get(name, landscape_painting)()
     process = DrawingProcess(picture, frames=48, seed=4, workflow=name)
     assert [item.name for item in process.stages] == list(workflows()[name].stages)
-    assert (process.choice["workflow"], process.choice["reason"]) == (name, "asked for")
+    assert (process.workflow_choice["workflow"], process.workflow_choice["reason"]) == (name, "asked for")
     assert (process.frame(0) == 255).all()
     np.testing.assert_array_equal(process.frame(47), picture)
     again = DrawingProcess(picture, frames=48, seed=4, workflow=name)
@@ -53,8 +53,10 @@ def test_auto_tells_made_pictures_apart(kind, expected):
     name, reason, features = choose_workflow(MADE[kind]())
     assert name == expected, (reason, features)
     process = DrawingProcess(MADE[kind](), frames=12, seed=0)
-    assert process.choice["workflow"] == expected and process.choice["reason"].startswith("auto: ")
-    assert set(process.choice["features"]) == {
+    assert process.workflow_choice["workflow"] == expected and process.workflow_choice["reason"].startswith(
+        "auto: "
+    )
+    assert set(process.workflow_choice["features"]) == {
         "chroma",
         "paper",
         "flat",

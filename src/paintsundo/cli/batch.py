@@ -46,39 +46,42 @@ RayAddress = Annotated[
     Opt(help="The Ray cluster to join: auto, or ray://HEAD:10001 (implies --ray).", show_default=False),
 ]
 RetryFailed = Annotated[bool, Opt("--retry-failed", help="Run the pictures that failed before again.")]
+COLORING_PANEL = "Colouring"  # the help's heading for the options of --colorize
 Colorize = Annotated[
     bool,
     Opt(
         "--colorize",
         help="INPUTS are line drawings to colour, each with its scribbles beside it as NAME.hints.png:"
         " writes NAME.png (see `paintsundo colorize`).",
-        rich_help_panel="Colouring",
+        rich_help_panel=COLORING_PANEL,
     ),
 ]
-Count = Annotated[int, Opt(help="With --colorize: candidates per sketch.", rich_help_panel="Colouring")]
-Layers = Annotated[bool, Opt("--layers", help="With --colorize: also NAME.ora.", rich_help_panel="Colouring")]
+Count = Annotated[int, Opt(help="With --colorize: candidates per sketch.", rich_help_panel=COLORING_PANEL)]
+Layers = Annotated[
+    bool, Opt("--layers", help="With --colorize: also NAME.ora.", rich_help_panel=COLORING_PANEL)
+]
 Video = Annotated[
-    bool, Opt("--video", help="With --colorize: also a video in --format.", rich_help_panel="Colouring")
+    bool, Opt("--video", help="With --colorize: also a video in --format.", rich_help_panel=COLORING_PANEL)
 ]
 Reference = Annotated[
     Path | None,
     Opt(
         help="With --colorize: a palette picture for every sketch.",
         show_default=False,
-        rich_help_panel="Colouring",
+        rich_help_panel=COLORING_PANEL,
     ),
 ]
-COLOURING = "Colouring"
 Base = Annotated[
     str | None,
     Opt(
         help="With --colorize: the neural colourist's SD1.5 base.",
         show_default=False,
-        rich_help_panel=COLOURING,
+        rich_help_panel=COLORING_PANEL,
     ),
 ]
 ControlNet = Annotated[
-    str | None, Opt(help="With --colorize: its ControlNet.", show_default=False, rich_help_panel=COLOURING)
+    str | None,
+    Opt(help="With --colorize: its ControlNet.", show_default=False, rich_help_panel=COLORING_PANEL),
 ]
 IpAdapter = Annotated[
     str | None,
@@ -86,22 +89,22 @@ IpAdapter = Annotated[
         "--ip-adapter",
         help="With --colorize: its IP-Adapter, for --reference.",
         show_default=False,
-        rich_help_panel=COLOURING,
+        rich_help_panel=COLORING_PANEL,
     ),
 ]
 Prompt = Annotated[
-    str | None, Opt(help="With --colorize: its prompt.", show_default=False, rich_help_panel=COLOURING)
+    str | None, Opt(help="With --colorize: its prompt.", show_default=False, rich_help_panel=COLORING_PANEL)
 ]
 Control = Annotated[
     str,
     Opt(
         metavar=one_of(CONTROL_NAMES),
         help="With --colorize: strict|balanced|loose.",
-        rich_help_panel=COLOURING,
+        rich_help_panel=COLORING_PANEL,
     ),
 ]
 Steps = Annotated[
-    int, Opt(help="With --colorize: the neural colourist's sampling steps.", rich_help_panel=COLOURING)
+    int, Opt(help="With --colorize: the neural colourist's sampling steps.", rich_help_panel=COLORING_PANEL)
 ]
 Quiet = Annotated[bool, Opt("--quiet", "-q", help="Print only errors and the summary.")]
 

@@ -69,13 +69,13 @@ Video = Annotated[
     ),
 ]
 Frames = Annotated[int | None, Opt(help="With --video: its frames (default: 105).", show_default=False)]
-NEURAL = "Neural colourist"
+NEURAL_COLORIST_PANEL = "Neural colourist"  # the help's heading for its options
 Base = Annotated[
     str | None,
     Opt(
         help="An SD1.5 anime model in diffusers layout: a folder or hub id (default: the downloaded one).",
         show_default=False,
-        rich_help_panel=NEURAL,
+        rich_help_panel=NEURAL_COLORIST_PANEL,
     ),
 ]
 ControlNet = Annotated[
@@ -84,7 +84,7 @@ ControlNet = Annotated[
         help="The lineart ControlNet: a folder or hub id (default: the downloaded one, else"
         " lllyasviel/control_v11p_sd15s2_lineart_anime).",
         show_default=False,
-        rich_help_panel=NEURAL,
+        rich_help_panel=NEURAL_COLORIST_PANEL,
     ),
 ]
 IpAdapter = Annotated[
@@ -94,7 +94,7 @@ IpAdapter = Annotated[
         help="An SD1.5 IP-Adapter in h94/IP-Adapter's layout, for --reference: a folder or hub id"
         " (default: the downloaded one).",
         show_default=False,
-        rich_help_panel=NEURAL,
+        rich_help_panel=NEURAL_COLORIST_PANEL,
     ),
 ]
 Prompt = Annotated[
@@ -102,29 +102,33 @@ Prompt = Annotated[
     Opt(
         help="What the picture shows (default: the tagger's tags for the sketch).",
         show_default=False,
-        rich_help_panel=NEURAL,
+        rich_help_panel=NEURAL_COLORIST_PANEL,
     ),
 ]
 NegativePrompt = Annotated[
     str | None,
-    Opt(help="What it must not show (default: the demo's).", show_default=False, rich_help_panel=NEURAL),
+    Opt(
+        help="What it must not show (default: the demo's).",
+        show_default=False,
+        rich_help_panel=NEURAL_COLORIST_PANEL,
+    ),
 ]
 Control = Annotated[
     str,
     Opt(
         metavar=one_of(CONTROL_NAMES),
         help="How closely it follows the lines: strict|balanced|loose.",
-        rich_help_panel=NEURAL,
+        rich_help_panel=NEURAL_COLORIST_PANEL,
     ),
 ]
-Steps = Annotated[int, Opt(help="Sampling steps.", rich_help_panel=NEURAL)]
-Cfg = Annotated[float, Opt(help="Classifier-free guidance scale.", rich_help_panel=NEURAL)]
+Steps = Annotated[int, Opt(help="Sampling steps.", rich_help_panel=NEURAL_COLORIST_PANEL)]
+Cfg = Annotated[float, Opt(help="Classifier-free guidance scale.", rich_help_panel=NEURAL_COLORIST_PANEL)]
 KeepLines = Annotated[
     bool,
     Opt(
         "--keep-lines/--no-keep-lines",
         help="Lay the sketch's own lines over the result.",
-        rich_help_panel=NEURAL,
+        rich_help_panel=NEURAL_COLORIST_PANEL,
     ),
 ]
 Memory = Annotated[
@@ -132,16 +136,24 @@ Memory = Annotated[
     Opt(
         metavar=one_of(COLORIST_MEMORY_MODES),
         help="fast: the models stay on the GPU; low: each layer comes in as it runs.",
-        rich_help_panel=NEURAL,
+        rich_help_panel=NEURAL_COLORIST_PANEL,
     ),
 ]
 Compile = Annotated[
     bool,
-    Opt("--compile", help="Compile the UNet and ControlNet: faster after a compile.", rich_help_panel=NEURAL),
+    Opt(
+        "--compile",
+        help="Compile the UNet and ControlNet: faster after a compile.",
+        rich_help_panel=NEURAL_COLORIST_PANEL,
+    ),
 ]
 Device = Annotated[
     str | None,
-    Opt(help="cuda or cpu (default: cuda when there).", show_default=False, rich_help_panel=NEURAL),
+    Opt(
+        help="cuda or cpu (default: cuda when there).",
+        show_default=False,
+        rich_help_panel=NEURAL_COLORIST_PANEL,
+    ),
 ]
 Fps = Annotated[
     float | None, Opt(help="With --video: its frames per second (default: 4).", show_default=False)

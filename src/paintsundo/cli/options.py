@@ -23,7 +23,7 @@ from paintsundo.undo.procedural import WORKFLOW_NAMES, WORKFLOW_STAGES
 from paintsundo.undo.settings import ENGINES, WORKFLOWS, Settings, parse_buckets
 
 Opt = typer.Option
-NEURAL = "Neural engine"
+NEURAL_ENGINE_PANEL = "Neural engine"  # the help's heading for the neural engine's options
 
 Engine = Annotated[str, Opt(metavar=one_of(ENGINES), help=f"Engine: {'|'.join(ENGINES)}.")]
 Workflow = Annotated[
@@ -107,11 +107,12 @@ Models = Annotated[
     Opt(
         "--models",
         help="Folder with the released weights (see `paintsundo download`).",
-        rich_help_panel=NEURAL,
+        rich_help_panel=NEURAL_ENGINE_PANEL,
     ),
 ]
 Device = Annotated[
-    str | None, Opt(help="cuda, mps or cpu (default: the best available).", rich_help_panel=NEURAL)
+    str | None,
+    Opt(help="cuda, mps or cpu (default: the best available).", rich_help_panel=NEURAL_ENGINE_PANEL),
 ]
 Memory = Annotated[
     str,
@@ -119,7 +120,7 @@ Memory = Annotated[
         metavar=one_of(NEURAL_ENGINE_MEMORY_MODES),
         help="fast (every model stays on the GPU, about 10 GiB), balanced (one stage's models),"
         " low (only the model at work, under 6 GiB) or auto (the fastest that fits).",
-        rich_help_panel=NEURAL,
+        rich_help_panel=NEURAL_ENGINE_PANEL,
     ),
 ]
 Compile = Annotated[
@@ -127,7 +128,7 @@ Compile = Annotated[
     Opt(
         "--compile",
         help="torch.compile the UNets and VAE decoders: faster, after minutes of compiling the first time.",
-        rich_help_panel=NEURAL,
+        rich_help_panel=NEURAL_ENGINE_PANEL,
     ),
 ]
 Gpus = Annotated[
@@ -136,7 +137,7 @@ Gpus = Annotated[
         help="Share one picture's keyframes and video segments out between these CUDA GPUs, each"
         " with its own copy of the models: 0,1 or all (default: one GPU).",
         show_default=False,
-        rich_help_panel=NEURAL,
+        rich_help_panel=NEURAL_ENGINE_PANEL,
     ),
 ]
 PRESETS_HELP = ", ".join(f"{name} ({keys}/{video})" for name, (keys, video) in PRESET_STEPS.items())
@@ -145,7 +146,7 @@ Preset = Annotated[
     Opt(
         metavar=one_of(PRESET_STEPS),
         help=f"Sampling steps, keyframes/video: {PRESETS_HELP}.",
-        rich_help_panel=NEURAL,
+        rich_help_panel=NEURAL_ENGINE_PANEL,
     ),
 ]
 SegmentBatch = Annotated[
@@ -154,56 +155,68 @@ SegmentBatch = Annotated[
         help="Video segments sampled together, about 1.3 GiB more each (default: 2 in fast and "
         "balanced memory modes, 1 in low).",
         show_default=False,
-        rich_help_panel=NEURAL,
+        rich_help_panel=NEURAL_ENGINE_PANEL,
     ),
 ]
 Prompt = Annotated[
     str | None,
-    Opt(help="Keyframe prompt (default: from the WD14 tagger).", show_default=False, rich_help_panel=NEURAL),
+    Opt(
+        help="Keyframe prompt (default: from the WD14 tagger).",
+        show_default=False,
+        rich_help_panel=NEURAL_ENGINE_PANEL,
+    ),
 ]
 KeyframeFiles = Annotated[
     list[str] | None,
     Opt(
         "--keyframe",
         help="Your own keyframe, FILE or FILE@STEP (1..999); repeatable.",
-        rich_help_panel=NEURAL,
+        rich_help_panel=NEURAL_ENGINE_PANEL,
     ),
 ]
 OperationSteps = Annotated[
     str | None,
-    Opt(help="Keyframe operation steps (default: 400,600,800,900,950,999).", rich_help_panel=NEURAL),
+    Opt(
+        help="Keyframe operation steps (default: 400,600,800,900,950,999).",
+        rich_help_panel=NEURAL_ENGINE_PANEL,
+    ),
 ]
 KeyframeSize = Annotated[
-    str | None, Opt(help="Keyframe WIDTHxHEIGHT (default: 512x640).", rich_help_panel=NEURAL)
+    str | None, Opt(help="Keyframe WIDTHxHEIGHT (default: 512x640).", rich_help_panel=NEURAL_ENGINE_PANEL)
 ]
 KeyframeSteps = Annotated[
-    int | None, Opt(help="Keyframe sampling steps (default: the preset's).", rich_help_panel=NEURAL)
+    int | None,
+    Opt(help="Keyframe sampling steps (default: the preset's).", rich_help_panel=NEURAL_ENGINE_PANEL),
 ]
-KeyframeCfg = Annotated[float, Opt(help="Keyframe CFG scale.", rich_help_panel=NEURAL)]
+KeyframeCfg = Annotated[float, Opt(help="Keyframe CFG scale.", rich_help_panel=NEURAL_ENGINE_PANEL)]
 KeyframeSeed = Annotated[
     int | None,
-    Opt(help="Keyframe seed (default: --seed, else 12345).", show_default=False, rich_help_panel=NEURAL),
+    Opt(
+        help="Keyframe seed (default: --seed, else 12345).",
+        show_default=False,
+        rich_help_panel=NEURAL_ENGINE_PANEL,
+    ),
 ]
 VideoPrompt = Annotated[
-    str, Opt(help="Video prompt (the reference keeps it generic).", rich_help_panel=NEURAL)
+    str, Opt(help="Video prompt (the reference keeps it generic).", rich_help_panel=NEURAL_ENGINE_PANEL)
 ]
 VideoSteps = Annotated[
-    int | None, Opt(help="Video sampling steps (default: the preset's).", rich_help_panel=NEURAL)
+    int | None, Opt(help="Video sampling steps (default: the preset's).", rich_help_panel=NEURAL_ENGINE_PANEL)
 ]
-VideoCfg = Annotated[float, Opt(help="Video CFG scale.", rich_help_panel=NEURAL)]
+VideoCfg = Annotated[float, Opt(help="Video CFG scale.", rich_help_panel=NEURAL_ENGINE_PANEL)]
 VideoSeed = Annotated[
     int | None,
     Opt(
         help="Video seed; segment i uses seed + i (default: --seed, else 123).",
         show_default=False,
-        rich_help_panel=NEURAL,
+        rich_help_panel=NEURAL_ENGINE_PANEL,
     ),
 ]
 Buckets = Annotated[
     str | None,
     Opt(
         help="Video sizes to pick the nearest from, WxH list (default: 512x320,448x384,384x448,320x512).",
-        rich_help_panel=NEURAL,
+        rich_help_panel=NEURAL_ENGINE_PANEL,
     ),
 ]
 

@@ -88,7 +88,7 @@ def _neural_flags_given(context: typer.Context) -> list[str]:
     given = [
         _flag_given(context, param)
         for param in context.command.params
-        if getattr(param, "rich_help_panel", None) == options.NEURAL
+        if getattr(param, "rich_help_panel", None) == options.NEURAL_ENGINE_PANEL
         and param.name != "keyframe"
         and _given(context, param.name)
     ]

@@ -208,8 +208,8 @@ def _prompt(sketch: np.ndarray, neural: NeuralColorize, kept: KeptColorist) -> t
     if models is None or not all((models.tagger / name).is_file() for name in TAGGER_FILES):
         return "", "none: no prompt given and no tagger weights found"
     tags = kept.tagger(str(models.tagger))(sketch)
-    kept = [tag.strip() for tag in tags.split(",") if tag.strip() and tag.strip() not in MEDIUM_TAGS]
-    return ", ".join(kept), "the tagger's tags for the sketch"
+    shown = [tag.strip() for tag in tags.split(",") if tag.strip() and tag.strip() not in MEDIUM_TAGS]
+    return ", ".join(shown), "the tagger's tags for the sketch"
 
 
 class KeptColorist:

@@ -42,7 +42,7 @@ class Process(Protocol):
     stages: tuple[Stage, ...]
     events: tuple[Event, ...]
     details: dict[str, Any]  # the neural engine's run: device, memory plan, prompt, keyframes...
-    choice: dict[str, Any] | None  # the procedural engine's workflow, and why it was chosen
+    workflow_choice: dict[str, Any] | None  # the procedural engine's workflow, and why it was chosen
     drawn_as_written: bool  # each frame is drawn when asked for, not made before the writing
 
     def __len__(self) -> int: ...
@@ -214,8 +214,8 @@ class VideoJob:
         )
         if process.details:
             manifest["neural"] = process.details
-        if process.choice:
-            manifest["workflow"] = process.choice
+        if process.workflow_choice:
+            manifest["workflow"] = process.workflow_choice
         return manifest
 
     def _seeds_used(self, process: Process) -> dict[str, int]:

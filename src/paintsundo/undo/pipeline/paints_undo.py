@@ -68,7 +68,7 @@ class NeuralProcess:
     events: tuple[Event, ...]
     prompt: str
     details: dict = field(default_factory=dict)  # for the manifest: device, placement, peak memory
-    choice: ClassVar[None] = None  # no workflow is chosen: the models draw as they were trained
+    workflow_choice: ClassVar[None] = None  # no workflow is chosen: the models draw as they were trained
     drawn_as_written: ClassVar[bool] = False  # the frames are all made before any is written
 
     def __len__(self) -> int:

@@ -15,7 +15,7 @@ LIGHT_GROUND = 0.45  # and at least this share of near-white paper
 SOLID = 0.02  # and under this share inside solid dark masses: lines and tone, not a silhouette
 FLAT_SHARE = 0.7  # at least this share of pixels in perfectly even patches: flat graphic shapes
 FEW_COLOURS = 48  # and at most this many colours cover 95% of it
-INKED = 0.03  # at least this share of pixels in dark lines: line art
+INKED_SHARE = 0.03  # at least this share of pixels in dark lines: line art
 TEXTURED = 0.4  # unless this much of its fine detail lies between the lines: brushwork all over
 MEASURE_SIDE = 320  # features are measured on a copy this size, so they do not depend on resolution
 
@@ -67,9 +67,9 @@ def choose_workflow(pixels: np.ndarray) -> tuple[str, str, PictureFeatures]:
     if found.flat >= FLAT_SHARE and found.colours <= FEW_COLOURS:
         reason = f"flat shapes ({found.flat:.0%} of pixels in even patches, {found.colours} colours)"
         return "graphic", reason, found
-    if found.ink >= INKED and found.texture < TEXTURED:
+    if found.ink >= INKED_SHARE and found.texture < TEXTURED:
         return "cel", f"dark line art over {found.ink:.1%} of the picture, smooth colour between", found
-    if found.ink >= INKED:
+    if found.ink >= INKED_SHARE:
         return (
             "painting",
             f"brushwork: dark strokes, and fine detail between them too ({found.texture:.2f})",

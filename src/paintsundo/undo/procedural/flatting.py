@@ -12,8 +12,8 @@ from paintsundo.undo.procedural.marks import Area, Mark, fill
 TONE_STEP = 7.0  # a pixel this much darker (or lighter) than its flat, in CIELAB L*, is shadow (light)
 SMALLEST_TONE = 0.015  # a tone shape smaller than this share of its region (and 30 px) is left to the finish
 SAME_HUE = 8.0  # a smaller touching region this close in CIELAB a* b* ...
-SHADOW_DEPTH = 30.0  # ... and at most this much darker in L* (or LIGHT_HEIGHT lighter) is its shadow
-LIGHT_HEIGHT = 12.0
+SHADOW_LIGHTNESS_DROP = 30.0  # ... and at most this much darker in L* is its shadow,
+LIGHT_LIGHTNESS_RISE = 12.0  # or at most this much lighter its light
 
 
 def lightness(picture: np.ndarray) -> np.ndarray:
@@ -43,7 +43,11 @@ def one_flat_per_colour(regions: np.ndarray, colours: np.ndarray) -> tuple[np.nd
         for other in neighbours[(sizes[neighbours] < sizes[region]) & ~taken[neighbours]]:
             hue = np.linalg.norm(lab[other, 1:] - lab[region, 1:])
             step = lab[other, 0] - lab[region, 0]
-            if hue < SAME_HUE and -SHADOW_DEPTH < step < LIGHT_HEIGHT and owner[other] == other:
+            if (
+                hue < SAME_HUE
+                and -SHADOW_LIGHTNESS_DROP < step < LIGHT_LIGHTNESS_RISE
+                and owner[other] == other
+            ):
                 owner[other], taken[other] = region, True
         taken[region] = True  # what it did not take, stays its own
     _, merged = np.unique(owner, return_inverse=True)

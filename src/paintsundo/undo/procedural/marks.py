@@ -38,17 +38,17 @@ def outline_of(path: np.ndarray, widths: np.ndarray) -> Outline:
     width is kept as a line, which OpenCV draws with round ends and joins."""
     bounds = _bounds(path, widths)
     if np.ptp(widths) < 0.5:
-        return Outline((), (), _fixed(path), max(1, round(float(widths[0]))), bounds)
+        return Outline((), (), fixed_point(path), max(1, round(float(widths[0]))), bounds)
     normals = _normals(path) * (widths[:, None] / 2.0)
     polygons = []
     for first in range(0, max(len(path) - 1, 1), OUTLINE_CHUNK):
         part = slice(first, first + OUTLINE_CHUNK + 1)
         polygons.append(
-            _fixed(np.concatenate([path[part] + normals[part], (path[part] - normals[part])[::-1]]))
+            fixed_point(np.concatenate([path[part] + normals[part], (path[part] - normals[part])[::-1]]))
         )
     discs = []
     for index in sorted({0, len(path) - 1}):
-        x, y = _fixed(path[index])
+        x, y = fixed_point(path[index])
         discs.append((int(x), int(y), max(1, round(float(widths[index]) / 2.0 * SUBPIXEL))))
     return Outline(tuple(polygons), tuple(discs), bounds=bounds)
 
@@ -70,7 +70,8 @@ def _normals(points: np.ndarray) -> np.ndarray:
     return np.stack([-direction[:, 1], direction[:, 0]], axis=1) / length
 
 
-def _fixed(points: np.ndarray) -> np.ndarray:
+def fixed_point(points: np.ndarray) -> np.ndarray:
+    """Points in pixels as OpenCV's fixed point of SUBPIXEL_BITS fractional bits."""
     return np.round(points * SUBPIXEL).astype(np.int32)
 
 

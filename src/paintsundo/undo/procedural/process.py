@@ -45,9 +45,13 @@ class DrawingProcess:
         name = workflow
         if name == "auto":
             name, reason, features = choose_workflow(pixels)
-            self.choice = {"workflow": name, "reason": f"auto: {reason}", "features": features.to_json()}
+            self.workflow_choice = {
+                "workflow": name,
+                "reason": f"auto: {reason}",
+                "features": features.to_json(),
+            }
         else:
-            self.choice = {"workflow": name, "reason": "asked for"}
+            self.workflow_choice = {"workflow": name, "reason": "asked for"}
         self.workflow: Workflow = find_workflow(name)
         weights = self.workflow.stage_weights(stage_weights or {})
         rng = np.random.default_rng(seed)
@@ -56,9 +60,9 @@ class DrawingProcess:
         self.plan: Plan
         self.plan, self.canvas = self.workflow.plan(pixels, self.timeline, rng, enabled, layers)
         self.canvas.touches = self.plan.touches  # planned on this canvas, after its marks
-        self.choice["marks"] = self.plan.counts()  # for the manifest, with the workflow's choices
+        self.workflow_choice["marks"] = self.plan.counts()  # for the manifest, with the workflow's choices
         if self.plan.choices:
-            self.choice["approach"] = self.plan.choices
+            self.workflow_choice["approach"] = self.plan.choices
         roles = self.workflow.roles
         hosts = {"flip": roles.colour, "layer_toggle": roles.lines, "color_curve": roles.rendering}
         hosts["transform"] = roles.lines or roles.rendering

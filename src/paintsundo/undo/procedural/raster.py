@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from paintsundo.undo.procedural.marks import SUBPIXEL, SUBPIXEL_BITS, Mark, Outline, outline_of
+from paintsundo.undo.procedural.marks import SUBPIXEL, SUBPIXEL_BITS, Mark, Outline, fixed_point, outline_of
 
 
 @dataclass(frozen=True)
@@ -139,10 +139,6 @@ def _arrival(points: np.ndarray, widths: np.ndarray, shape: tuple[int, int]) -> 
     last = max(len(points) - 1, 1)
     for index in range(len(points) - 1, -1, -1):
         radius = max(1, round(widths[index] / 2.0 * SUBPIXEL) + SUBPIXEL)
-        x, y = _fixed(points[index])
+        x, y = fixed_point(points[index])
         cv2.circle(arrival, (int(x), int(y)), radius, index / last, -1, cv2.LINE_8, SUBPIXEL_BITS)
     return arrival
-
-
-def _fixed(points: np.ndarray) -> np.ndarray:
-    return np.round(points * SUBPIXEL).astype(np.int32)

@@ -31,7 +31,7 @@ from paintsundo.undo.procedural.timeline import Event, Timeline, place
 from paintsundo.undo.procedural.tracing import trace_lines
 from paintsundo.undo.procedural.workflows import Roles, Workflow
 
-INKED = 0.3  # line-art opacity from which a pixel is part of a line to ink
+INKED_OPACITY = 0.3  # line-art opacity from which a pixel is part of a line to ink
 BACKGROUND_BORDER = 0.2  # a region along this share of the picture's border is its background
 ROUGH_LINES = 60  # the longest lines searched for in the rough
 SKETCH_WHILE_INKING = (0.55, 0.3)  # the sketch layer's opacity as inking starts, and as it ends
@@ -52,7 +52,7 @@ def plan(
         0.0,
         ink_lines(grey, side / REFERENCE_SIDE),
     )
-    lines = ink > INKED
+    lines = ink > INKED_OPACITY
     base = remove_ink(picture, ink, sigma=max(0.8, 2.5 * side / REFERENCE_SIDE))
     regions, colours = one_flat_per_colour(*_regions(base))
     bare = picture.min(axis=-1) >= CANVAS_LEVEL
