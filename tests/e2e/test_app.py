@@ -258,6 +258,7 @@ def test_colouring_through_gradio_client(offline_app, tmp_path):
         20,
         "fast",
         False,
+        "cel",
         api_name="/colorize",
     )
     names = sorted(Path(path).name for path in downloads)
@@ -372,7 +373,7 @@ def test_the_colour_tab_runs_the_neural_colourist(offline_app, tmp_path):
     editor = {"background": handle_file(str(small)), "layers": [], "composite": None}
     _, candidates, video, downloads = client(offline_app, tmp_path).predict(
         editor, None, 7, 1, 12, 4, False, "neural", str(base), str(controlnet), "", "1girl", "strict", 2,
-        "fast", False, api_name="/colorize",
+        "fast", False, "auto", api_name="/colorize",
     )  # fmt: skip
     manifest = next(path for path in downloads if path.endswith(".json"))
     recorded = json.loads(Path(manifest).read_text())

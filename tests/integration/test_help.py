@@ -14,7 +14,7 @@ from paintsundo.coloring.neural import CONTROLS
 from paintsundo.coloring.neural import MEMORY_MODES as COLOURIST_MEMORY_MODES
 from paintsundo.outputs import FORMATS
 from paintsundo.undo.pipeline.settings import MEMORY_MODES, PRESET_STEPS
-from paintsundo.undo.settings import COLORIZE_ENGINES, ENGINES, WORKFLOWS
+from paintsundo.undo.settings import COLORIZE_ENGINES, COLORIZE_SHADINGS, ENGINES, WORKFLOWS
 
 ROOT_COMMAND = typer.main.get_command(app)
 COMMANDS = sorted(ROOT_COMMAND.commands)
@@ -24,7 +24,12 @@ PROCEDURAL_CHOICES = {"engine": ENGINES, "workflow": WORKFLOWS, "format": FORMAT
 CHOICES = {
     "run": PROCEDURAL_CHOICES | NEURAL_CHOICES,
     "batch": PROCEDURAL_CHOICES | {"memory": MEMORY_MODES, "control": CONTROLS},
-    "colorize": {"engine": COLORIZE_ENGINES, "control": CONTROLS, "memory": COLOURIST_MEMORY_MODES},
+    "colorize": {
+        "engine": COLORIZE_ENGINES,
+        "shading": COLORIZE_SHADINGS,
+        "control": CONTROLS,
+        "memory": COLOURIST_MEMORY_MODES,
+    },
     "keyframes": NEURAL_CHOICES,
     "interpolate": NEURAL_CHOICES | {"format": FORMATS},
 }
