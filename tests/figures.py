@@ -28,6 +28,15 @@ def ball(colour: tuple = ORANGE) -> tuple[np.ndarray, np.ndarray]:
     return sketch, scribbles(sketch.shape, [((110, 110), (150, 130), colour)])
 
 
+def bust() -> tuple[np.ndarray, np.ndarray]:
+    """A shape the frame cuts at its foot (a circle of radius 100 centred at row 200, column 130 on a
+    240x260 sheet), on a ground that is scribbled too."""
+    lines = _sheet(240, 260)
+    cv2.circle(lines, (130, 200), 100, 0, 3, cv2.LINE_AA)
+    sketch = _rgb(lines)
+    return sketch, scribbles(sketch.shape, [((110, 180), (150, 190), SKIN), ((10, 20), (60, 20), SKY)])
+
+
 def face() -> tuple[np.ndarray, np.ndarray]:
     """A face (centre row 160, column 160, radius 130) with two eyes, each an almond with an iris
     and a pupil, a nose and a mouth that close nothing; skin and irises scribbled, the whites left."""

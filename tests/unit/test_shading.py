@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from skimage.color import rgb2lab
 
-from figures import DOOR_BOX, EYE_COLUMNS, EYE_ROW, ORANGE, SKIN, SKY, WALL, WINDOWS, ball, face, house
+from figures import DOOR_BOX, EYE_COLUMNS, EYE_ROW, ORANGE, SKIN, SKY, WALL, WINDOWS, ball, bust, face, house
 from paintsundo.coloring.procedural import Lighting, colorize_layers
 from paintsundo.errors import PaintsUndoError
 
@@ -111,6 +111,17 @@ def test_shadows_fall_on_the_side_away_from_the_light_and_lights_on_its_side(ang
         rows, columns = np.nonzero(opacity > 0.5)
         offset = np.array([rows.mean() - 120, columns.mean() - 130]) @ towards
         assert side * offset > 30, (angle, offset)  # the ball's radius is 90
+
+
+def test_a_shape_the_frame_cuts_is_shaded_and_the_ground_behind_it_is_not():
+    sketch, hints = bust()
+    for seed in SEEDS:
+        layers = colorize_layers(sketch, hints, seed=seed)
+        shape, ground = layers.regions == layers.regions[180, 130], layers.regions == layers.regions[20, 20]
+        assert (layers.shadows_opacity[shape] > 0.5).sum() > 200, seed
+        assert not (layers.shadows_opacity + layers.highlights_opacity)[ground].any(), seed
+        if -120.0 < layers.lighting.angle < -60.0:  # from above: the frame at its foot is no edge of it
+            assert not layers.shadows_opacity[-8:, 80:180].any(), seed
 
 
 @pytest.mark.parametrize("figure", ["ball", "face", "house"])

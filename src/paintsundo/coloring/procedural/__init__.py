@@ -20,12 +20,11 @@ from paintsundo.coloring.procedural.flats import (
 from paintsundo.coloring.procedural.hints import NO_HINTS, Hints, read_hints
 from paintsundo.coloring.procedural.lighting import PRESETS, SHADINGS, Lighting, lighting_for
 from paintsundo.coloring.procedural.lines import LineArt, read_lines
+from paintsundo.coloring.procedural.outlines import background_regions
 from paintsundo.coloring.procedural.regions import (
     divide_between_strokes,
     gap_for,
-    region_sizes,
     split_regions,
-    touching_border,
 )
 from paintsundo.coloring.procedural.shading import shading_masks
 from paintsundo.coloring.procedural.tones import light_tones, shadow_tones
@@ -41,8 +40,6 @@ __all__ = [
     "lighting_for",
     "read_lines",
 ]
-
-BACKGROUND_SHARE = 0.1  # a region along the border this large is the background: never shaded
 
 
 @dataclass(frozen=True)
@@ -114,9 +111,7 @@ def colorize_layers(
     if palette is not None:
         colours, given = palette_colours(labels, colours, given, palette, rng)
     flats, coloured = absorb_specks(labels, colours, given)
-    sizes = region_sizes(labels)
-    background = touching_border(labels) & (sizes > BACKGROUND_SHARE * labels.size)
-    shadow, highlight = shading_masks(labels, given & ~background, lighting)
+    shadow, highlight = shading_masks(labels, given & ~background_regions(labels), lighting)
     return ColourLayers(
         lines=lines,
         regions=labels,

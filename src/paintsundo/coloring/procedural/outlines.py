@@ -10,6 +10,9 @@ from skimage.measure import regionprops
 from paintsundo.coloring.procedural.regions import region_sizes, touching_border
 
 NOTCH_SHARE = 0.7  # of a region's outline: bordered this much by a bigger shape, it is a notch in it
+# A region this large that runs along this much of the picture's edge is the ground behind the
+# figures, not a shape: a figure the frame cuts at its foot (a bust, a shirt) runs along less.
+BACKGROUND_SIZE, BACKGROUND_EDGE = 0.1, 0.25
 
 
 def holes_of(labels: np.ndarray, shapes: np.ndarray) -> dict[int, np.ndarray]:
@@ -26,6 +29,14 @@ def holes_of(labels: np.ndarray, shapes: np.ndarray) -> dict[int, np.ndarray]:
             enclosed = np.unique(crop[filled & (crop != shape)])
         holes[int(shape)] = np.union1d(enclosed, notches.get(int(shape), np.empty(0, np.int64)))
     return holes
+
+
+def background_regions(labels: np.ndarray) -> np.ndarray:
+    """Whether each label (index 0 unused) is the background: large, and along much of the edge."""
+    border = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+    count = int(labels.max()) + 1
+    along = np.bincount(border, minlength=count) / len(border)
+    return (along > BACKGROUND_EDGE) & (region_sizes(labels) > BACKGROUND_SIZE * labels.size)
 
 
 def nesting_depths(shapes: np.ndarray, holes: dict[int, np.ndarray]) -> dict[int, int]:
