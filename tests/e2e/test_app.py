@@ -266,6 +266,8 @@ def test_colouring_through_gradio_client(offline_app, tmp_path):
         ["coloured.png", "coloured.seed8.png", "coloured.ora", "coloured.png.json", "coloured.mp4"]
     )
     assert len(candidates) == 2 and frame_count(video) == 12 + 4
+    manifest = json.loads(next(Path(path) for path in downloads if path.endswith(".json")).read_text())
+    assert manifest["shading"] == "cel" and manifest["candidates"][1]["lighting"]["softness"] == 0
     assert np.asarray(Image.open(picture).convert("RGB"))[215, 280].tolist() != [255, 255, 255]
 
 
