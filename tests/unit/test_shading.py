@@ -73,7 +73,7 @@ def test_a_light_tone_is_a_smaller_step_lighter():
     sketch, hints = ball(SKY)
     for seed in SEEDS:
         layers = colorize_layers(sketch, hints, seed=seed)
-        lit = layers.highlights_opacity > 0.99
+        lit = layers.highlights_opacity > 0.5
         assert lit.any(), seed
         (light, *_), (shadow, *_), (lighter, *_) = lch(
             [layers.flats[120, 130], layers.shadows[120, 130], layers.highlights[lit][0]]
@@ -118,7 +118,7 @@ def test_a_shape_the_frame_cuts_is_shaded_and_the_ground_behind_it_is_not():
     for seed in SEEDS:
         layers = colorize_layers(sketch, hints, seed=seed)
         shape, ground = layers.regions == layers.regions[180, 130], layers.regions == layers.regions[20, 20]
-        assert (layers.shadows_opacity[shape] > 0.5).sum() > 200, seed
+        assert (layers.shadows_opacity[shape] > 0.5).sum() > 100, seed
         assert not (layers.shadows_opacity + layers.highlights_opacity)[ground].any(), seed
         if -120.0 < layers.lighting.angle < -60.0:  # from above: the frame at its foot is no edge of it
             assert not layers.shadows_opacity[-8:, 80:180].any(), seed

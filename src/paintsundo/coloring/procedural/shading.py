@@ -20,7 +20,8 @@ FACING = 1.6  # of the half-thickness: a light only where the shape is this deep
 LIGHT_SHARE = 0.06  # of a shape (with its holes): the most its light covers
 OUTSIDE = -1.0  # the label of the turned picture's corners, beyond the picture
 FAR = 1e6  # the distance to an edge beyond the picture: a shape cut by the frame goes on
-SOFT_BLUR = 0.006  # of the picture's longer side: the blur that evens a soft edge
+CEL_BLUR = 0.0015  # of the picture's longer side (at least a pixel): the blur that evens a cel edge
+SOFT_BLUR = 0.01  # of the picture's longer side, times the softness: the more a soft edge takes
 MEASURED = 4.0  # of the half-thickness: distances beyond any band's reach, cut there before a blur
 MAX_PASSES = 4  # nesting depths measured apart (a face, an eye, a pupil, its glint); deeper share the last
 
@@ -71,9 +72,11 @@ def _bands(
     np.maximum.at(half_thickness, silhouettes.ravel(), inside.ravel())
     thickness = half_thickness[silhouettes]  # h w
     away, towards = _edge_distances(silhouettes, lighting.angle or 0.0)
-    if lighting.softness > 0:  # the distances evened, not the opacities: no faint tint spreads
-        limit = MEASURED * thickness
-        away, towards = (_smoothed(np.minimum(d, limit), inside, side) for d in (away, towards))
+    # The distances evened, not the opacities (no faint tint spreads): a cel edge without the
+    # stairs of the turned grid, a soft edge without the streaks of a wavering outline.
+    sigma = max(1.0, side * CEL_BLUR) + side * SOFT_BLUR * lighting.softness
+    limit = MEASURED * thickness
+    away, towards = (_smoothed(np.minimum(d, limit), inside, sigma) for d in (away, towards))
     shadow = _ramp(away, lighting.reach * thickness, lighting.softness)
     lit = np.zeros_like(shadow)
     if lighting.highlight > 0:
@@ -84,9 +87,9 @@ def _bands(
 
 
 def _ramp(distance: np.ndarray, reach: np.ndarray, softness: float) -> np.ndarray:
-    """Opacity 1 nearer an edge than `reach`, 0 beyond: a hard step, or with `softness` a fade over
-    that share of the reach, centred on it."""
-    return np.clip((reach - distance) / np.maximum(softness * reach, 1e-3) + 0.5, 0.0, 1.0)
+    """Opacity 1 nearer an edge than `reach`, 0 beyond: a step a pixel wide (a cel edge, drawn
+    smooth), or with `softness` a fade over that share of the reach, centred on it."""
+    return np.clip((reach - distance) / np.maximum(softness * reach, 1.0) + 0.5, 0.0, 1.0)
 
 
 def _lights(
@@ -164,11 +167,9 @@ def _region_edges(labels: np.ndarray) -> np.ndarray:
     return same.view(np.uint8)
 
 
-def _smoothed(distances: np.ndarray, inside: np.ndarray, side: int) -> np.ndarray:
-    """Distances to an edge evened out, so that a soft edge has none of the streaks of a wavering
-    outline: blurred, except near a region's edge (`inside`: each pixel's distance to it), where the
-    blur would mix in the next region's."""
-    sigma = max(1.0, SOFT_BLUR * side)
+def _smoothed(distances: np.ndarray, inside: np.ndarray, sigma: float) -> np.ndarray:
+    """Distances to an edge blurred by about `sigma` pixels, except near a region's edge (`inside`:
+    each pixel's distance to it), where the blur would mix in the next region's."""
     blurred = cv2.stackBlur(distances, (2 * round(3 * sigma) + 1,) * 2)  # near a Gaussian's, in a box's time
     weight = np.clip(inside / (2.0 * sigma), 0.0, 1.0)
     return distances + (blurred - distances) * weight
