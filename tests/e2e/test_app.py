@@ -258,6 +258,7 @@ def test_colouring_through_gradio_client(offline_app, tmp_path):
         20,
         "fast",
         False,
+        "cel",
         api_name="/colorize",
     )
     names = sorted(Path(path).name for path in downloads)
@@ -265,6 +266,8 @@ def test_colouring_through_gradio_client(offline_app, tmp_path):
         ["coloured.png", "coloured.seed8.png", "coloured.ora", "coloured.png.json", "coloured.mp4"]
     )
     assert len(candidates) == 2 and frame_count(video) == 12 + 4
+    manifest = json.loads(next(Path(path) for path in downloads if path.endswith(".json")).read_text())
+    assert manifest["shading"] == "cel" and manifest["candidates"][1]["lighting"]["softness"] == 0
     assert np.asarray(Image.open(picture).convert("RGB"))[215, 280].tolist() != [255, 255, 255]
 
 
@@ -372,7 +375,7 @@ def test_the_colour_tab_runs_the_neural_colourist(offline_app, tmp_path):
     editor = {"background": handle_file(str(small)), "layers": [], "composite": None}
     _, candidates, video, downloads = client(offline_app, tmp_path).predict(
         editor, None, 7, 1, 12, 4, False, "neural", str(base), str(controlnet), "", "1girl", "strict", 2,
-        "fast", False, api_name="/colorize",
+        "fast", False, "auto", api_name="/colorize",
     )  # fmt: skip
     manifest = next(path for path in downloads if path.endswith(".json"))
     recorded = json.loads(Path(manifest).read_text())

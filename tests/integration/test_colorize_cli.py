@@ -52,6 +52,8 @@ def one_error_line(result: subprocess.CompletedProcess) -> str:
         (["--engine", "procedural", "--steps", "20"], "--steps is for the neural colourist"),
         (["--frames", "10"], "--frames sets the video, and none is asked for: add --video"),
         (["--fps", "8"], "--fps sets the video, and none is asked for: add --video"),
+        (["--engine", "neural", "--shading", "cel"], "--shading is for the procedural colourist"),
+        (["--shading", "flat"], "unknown shading 'flat': choose auto, soft, cel (--shading)"),
     ],
 )
 def test_options_that_would_be_ignored_are_refused(drawing, args, message):
@@ -81,6 +83,23 @@ def test_neural_options_auto_passed_over_are_named_with_the_true_reason(drawing,
     note = f"note: --base, --prompt not used: the procedural colourist ran ({reason})"
     assert result.stderr.splitlines()[0] == note, result.stderr
     assert json.loads((sketch.parent / "out.png.json").read_text())["engine_reason"] == reason
+
+
+def test_a_shading_preset_lights_every_candidate_with_its_edge(drawing):
+    sketch, hints = drawing
+    out = sketch.parent / "out.png"
+    result = run_command(
+        str(sketch), "--hints", str(hints), "-o", str(out), "--shading", "soft", "--count", "3"
+    )
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((sketch.parent / "out.png.json").read_text())
+    assert manifest["shading"] == "soft"
+    descriptions = [entry["lighting"]["description"] for entry in manifest["candidates"]]
+    assert descriptions == [
+        "light from the left, soft",
+        "light from above, soft",
+        "light from the right, soft",
+    ]
 
 
 def test_a_sketch_with_neither_hints_nor_a_reference_is_refused_not_copied(drawing):

@@ -13,7 +13,7 @@ from paintsundo.cli import app, batch, colorize, compiling, models, neural, run,
 from paintsundo.coloring.choices import COLORIST_MEMORY_MODES, CONTROL_NAMES
 from paintsundo.outputs import FORMATS
 from paintsundo.undo.pipeline.settings import NEURAL_ENGINE_MEMORY_MODES, PRESET_STEPS
-from paintsundo.undo.settings import COLORIZE_ENGINES, ENGINES, WORKFLOWS
+from paintsundo.undo.settings import COLORIZE_ENGINES, COLORIZE_SHADINGS, ENGINES, WORKFLOWS
 
 ROOT_COMMAND = typer.main.get_command(app)
 COMMANDS = sorted(ROOT_COMMAND.commands)
@@ -23,7 +23,12 @@ PROCEDURAL_CHOICES = {"engine": ENGINES, "workflow": WORKFLOWS, "format": FORMAT
 CHOICES = {
     "run": PROCEDURAL_CHOICES | NEURAL_CHOICES,
     "batch": PROCEDURAL_CHOICES | {"memory": NEURAL_ENGINE_MEMORY_MODES, "control": CONTROL_NAMES},
-    "colorize": {"engine": COLORIZE_ENGINES, "control": CONTROL_NAMES, "memory": COLORIST_MEMORY_MODES},
+    "colorize": {
+        "engine": COLORIZE_ENGINES,
+        "shading": COLORIZE_SHADINGS,
+        "control": CONTROL_NAMES,
+        "memory": COLORIST_MEMORY_MODES,
+    },
     "keyframes": NEURAL_CHOICES,
     "interpolate": NEURAL_CHOICES | {"format": FORMATS},
 }

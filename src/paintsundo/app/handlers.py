@@ -275,12 +275,13 @@ def colour_sketch(
     steps: float,
     memory: str,
     compile: bool,
+    shading: str,
     scratch: Scratch,
     progress: gr.Progress = gr.Progress(),  # noqa: B008
 ) -> tuple[str, list[str], str | None, list[str]]:
     """The coloured picture, its candidates, the video (if asked) and the downloads (PNGs, the
     OpenRaster layers, the manifest, the video); the neural colourist's models as given, where a box
-    is empty the downloaded ones."""
+    is empty the downloaded ones; `shading` is the procedural colourist's."""
     from paintsundo.coloring.api import make_colorized
     from paintsundo.coloring.neural import NeuralColorize
 
@@ -308,6 +309,7 @@ def colour_sketch(
             video=folder / "coloured.mp4" if film else None,
             video_settings=Settings(frames=int(frames), fps=float(fps)),
             engine=engine or "auto",
+            shading=shading or "auto",
             neural=neural,
             progress=gradio_progress(progress),
         )

@@ -18,7 +18,7 @@ from paintsundo.undo.pipeline.settings import (
     VideoSettings,
 )
 from paintsundo.undo.procedural import BEHAVIOURS
-from paintsundo.undo.settings import WORKFLOWS
+from paintsundo.undo.settings import COLORIZE_SHADINGS, WORKFLOWS
 
 # Gradio's own schedule for the uploads it caches: every 10 minutes, those older than an hour go.
 CACHE_SWEEP = (600, 3600)
@@ -77,6 +77,11 @@ def _colour_tab(scratch: Scratch) -> None:
             with gr.Row():
                 seed = gr.Number(value=12345, precision=0, label="Seed")
                 count = gr.Slider(1, 8, value=1, step=1, label="Candidates")
+            shading = gr.Radio(
+                list(COLORIZE_SHADINGS),
+                value="auto",
+                label="Shading (auto: each candidate lit its own way; soft or cel: that edge and tone)",
+            )
             with gr.Row():
                 film = gr.Checkbox(value=True, label="Film it being coloured")
                 frames = gr.Slider(10, 300, value=60, step=1, label="Frames")
@@ -111,7 +116,7 @@ def _colour_tab(scratch: Scratch) -> None:
             video = gr.Video(label="Being coloured", autoplay=True, elem_id="colour-video")
             files = gr.File(label="Downloads: PNGs, layers (.ora), manifest, video", file_count="multiple")
     inputs = [editor, reference, seed, count, frames, fps, film, engine, base, controlnet, ip_adapter]
-    inputs += [prompt, control, steps, memory, compile]
+    inputs += [prompt, control, steps, memory, compile, shading]
     colour.click(
         partial(handlers.colour_sketch, scratch=scratch),
         inputs,

@@ -16,7 +16,7 @@ from paintsundo.cli.parsing import resolve_timing
 from paintsundo.cli.progress import progress_bars
 from paintsundo.coloring.choices import COLORIST_MEMORY_MODES, CONTROL_NAMES
 from paintsundo.errors import PaintsUndoError
-from paintsundo.undo.settings import COLORIZE_ENGINES, MAX_CANDIDATES, Settings
+from paintsundo.undo.settings import COLORIZE_ENGINES, COLORIZE_SHADINGS, MAX_CANDIDATES, Settings
 
 console = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
@@ -55,6 +55,15 @@ Engine = Annotated[
         metavar=one_of(COLORIZE_ENGINES),
         help=f"{'|'.join(COLORIZE_ENGINES)}: auto is neural with a base model (given or downloaded) and a"
         " GPU, else procedural.",
+    ),
+]
+Shading = Annotated[
+    str,
+    Opt(
+        metavar=one_of(COLORIZE_SHADINGS),
+        help=f"{'|'.join(COLORIZE_SHADINGS)}: the procedural colourist's shadows and lights. auto: each seed"
+        " draws its own (candidates lit from the left, above and the right, soft or cel); soft: shallow"
+        " shadows with a soft edge; cel: deeper ones with a hard edge (the light's side from the seed).",
     ),
 ]
 Layers = Annotated[
@@ -164,6 +173,7 @@ NEURAL_ONLY = (
     "device", "models", "memory", "compile",
 )  # fmt: skip
 VIDEO_ONLY = ("frames", "fps")
+PROCEDURAL_ONLY = ("shading",)
 
 
 @app.command()
@@ -176,6 +186,7 @@ def colorize(
     seed: Annotated[int, Opt(help="Seed: the same seed gives the same colours.")] = 12345,
     count: Count = 1,
     engine: Engine = "auto",
+    shading: Shading = "auto",
     layers: Layers = False,
     video: Video = None,
     frames: Frames = None,
@@ -202,7 +213,10 @@ def colorize(
     from paintsundo.coloring.neural import NeuralColorize
 
     neural_flags = _given_flags(context, NEURAL_ONLY)
-    _refuse_unused(neural_flags, engine, _given_flags(context, VIDEO_ONLY) if video is None else [])
+    procedural_flags = _given_flags(context, PROCEDURAL_ONLY)
+    _refuse_unused(
+        neural_flags, procedural_flags, engine, _given_flags(context, VIDEO_ONLY) if video is None else []
+    )
     frame_count, frame_rate = resolve_timing(frames, fps, None)
     settings = Settings(frames=frame_count, fps=frame_rate, seed=seed)
     neural = NeuralColorize(
@@ -230,6 +244,7 @@ def colorize(
                 seed=seed,
                 count=count,
                 engine=engine,
+                shading=shading,
                 layers=layers,
                 video=video,
                 video_settings=settings,
@@ -241,9 +256,10 @@ def colorize(
             raise typer.Exit(130) from None
     if quiet:
         return
-    if neural_flags and result.manifest["engine"] == "procedural":
+    unused = neural_flags if result.manifest["engine"] == "procedural" else procedural_flags
+    if unused:
         console.print(
-            f"note: {', '.join(neural_flags)} not used: the procedural colourist ran"
+            f"note: {', '.join(unused)} not used: the {result.manifest['engine']} colourist ran"
             f" ({result.manifest['engine_reason']})"
         )
     console.print(f"wrote {result.output} ({result.manifest['engine']} colourist)")
@@ -265,13 +281,21 @@ def _given_flags(context: typer.Context, names: tuple[str, ...]) -> list[str]:
     return flags
 
 
-def _refuse_unused(neural_flags: list[str], engine: str, video_flags: list[str]) -> None:
+def _refuse_unused(
+    neural_flags: list[str], procedural_flags: list[str], engine: str, video_flags: list[str]
+) -> None:
     """Refuse options that would be ignored: the neural colourist's when the procedural one is asked
-    for, and the video's without a video."""
+    for, the procedural one's when the neural one is, and the video's without a video."""
     if engine == "procedural" and neural_flags:
         raise PaintsUndoError(
             f"{neural_flags[0]} is for the neural colourist, and --engine procedural does not run it:"
             f" leave {neural_flags[0]} out, or use --engine neural (or auto)"
+        )
+    if engine == "neural" and procedural_flags:
+        raise PaintsUndoError(
+            f"{procedural_flags[0]} is for the procedural colourist (the neural one lights its pictures"
+            f" itself), and --engine neural does not run it: leave {procedural_flags[0]} out, or use"
+            " --engine procedural (or auto)"
         )
     if video_flags:
         raise PaintsUndoError(

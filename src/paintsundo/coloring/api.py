@@ -16,7 +16,7 @@ from PIL import Image
 
 from paintsundo._version import __version__
 from paintsundo.coloring.neural import NeuralColorize, choose_colorist, neural_candidates
-from paintsundo.coloring.procedural import ColourLayers, colorize_layers
+from paintsundo.coloring.procedural import ColourLayers, Lighting, colorize_layers, lighting_for
 from paintsundo.errors import PaintsUndoError
 from paintsundo.outputs import check_not_inputs, check_writable, resolve_output, sidecar, written_paths
 from paintsundo.outputs.atomic import Staging
@@ -50,16 +50,20 @@ def colorize(
     *,
     seed: int = 12345,
     engine: str = "auto",
+    shading: str | Lighting = "auto",
     neural: NeuralColorize | None = None,
 ) -> ColourLayers:
     """Colour a line drawing (path, PIL image or array) from a hints picture of its size, with a
     reference's palette for the regions no hint reaches: the layers, whose `composite()` is the
-    picture (RGB uint8, the sketch's size). `neural` holds the neural colourist's models and settings."""
+    picture (RGB uint8, the sketch's size). `shading` lights it: "auto" (drawn from the seed), a
+    preset ("soft", "cel": the light's angle from the seed) or a `Lighting`. `neural` holds the
+    neural colourist's models and settings."""
     neural = neural or NeuralColorize()
     chosen, _ = _choose_engine(engine, neural)
     _check_something_to_colour(chosen, hints, reference)
+    lighting_for(shading, seed)  # a shading it does not know is refused before any work
     inputs = _load_inputs(sketch, hints, reference)
-    return _candidates(chosen, inputs, seed, 1, neural)[0][0]
+    return _candidates(chosen, inputs, seed, 1, neural, shading)[0][0]
 
 
 def make_colorized(
@@ -71,6 +75,7 @@ def make_colorized(
     seed: int = 12345,
     count: int = 1,
     engine: str = "auto",
+    shading: str | Lighting = "auto",
     layers: bool = False,
     video: str | Path | None = None,
     video_settings: Settings | None = None,
@@ -78,15 +83,18 @@ def make_colorized(
     progress: Progress | None = None,
 ) -> ColorizeResult:
     """Colour a line drawing and write the picture (PNG) with its manifest; with `count` > 1 also
-    the other candidates (seeds seed+1 ...) and a contact sheet of all; with `layers` an OpenRaster
-    file of the first; with `video` (a file, or a folder to hold <sketch>.mp4) a video of it being
-    drawn (`video_settings`: frames, fps, ...). The procedural colourist needs hints or a reference."""
+    the other candidates (seeds seed+1 ...) and a contact sheet of all, labelled with their lighting;
+    with `layers` an OpenRaster file of the first; with `video` (a file, or a folder to hold
+    <sketch>.mp4) a video of it being drawn (`video_settings`: frames, fps, ...). The procedural
+    colourist needs hints or a reference; `shading` lights its pictures (see `colorize`): with
+    "auto", candidates from consecutive seeds are lit from the left, from above and from the right."""
     started = time.perf_counter()
     neural = neural or NeuralColorize()
     chosen, reason = _choose_engine(engine, neural)
     if not 1 <= count <= MAX_CANDIDATES:
         raise PaintsUndoError(f"count must be between 1 and {MAX_CANDIDATES}, got {count}", "count")
     _check_something_to_colour(chosen, hints, reference)
+    lighting_for(shading, seed)  # a shading it does not know is refused before any work
     inputs = _load_inputs(sketch, hints, reference)
     target = _output_path(sketch, output)
     paths = _written(target, count, seed, layers)
@@ -95,12 +103,14 @@ def make_colorized(
     check_writable(target)
     report = progress or (lambda stage, done, total: None)
     report("colouring", 0, count)
-    candidates, details = _candidates(chosen, inputs, seed, count, neural)
+    candidates, details = _candidates(chosen, inputs, seed, count, neural, shading)
     report("colouring", count, count)
     coloured = time.perf_counter()
     filmed = _film(candidates[0], film, video_settings, seed, progress) if film else None
     manifest = _manifest(inputs, (sketch, hints, reference), candidates, paths, seed, filmed)
     manifest.update(engine=chosen, engine_reason=reason, timings={"colour": round(coloured - started, 4)})
+    if chosen == "procedural":  # what was asked; each candidate's entry says how it came out
+        manifest["shading"] = shading if isinstance(shading, str) else "given"
     manifest["provenance"] = colouring_provenance_text(chosen)
     if details:
         manifest["neural"] = details
@@ -133,13 +143,14 @@ def _check_something_to_colour(
 
 def _candidates(
     engine: str, inputs: tuple[Picture, Picture | None, Picture | None], seed: int, count: int,
-    neural: NeuralColorize,
+    neural: NeuralColorize, shading: str | Lighting,
 ) -> tuple[list[ColourLayers], dict]:  # fmt: skip
-    """The candidates from seeds seed.., and what the neural colourist records of its run."""
+    """The candidates from seeds seed.., and what the neural colourist records of its run (it
+    lights its pictures itself: `shading` is the procedural colourist's)."""
     pixels = [picture.pixels if picture else None for picture in inputs]
     if engine == "neural":
         return neural_candidates(*pixels, seed, count, neural)
-    return [colorize_layers(*pixels, seed=seed + index) for index in range(count)], {}
+    return [colorize_layers(*pixels, seed=seed + index, shading=shading) for index in range(count)], {}
 
 
 def _load_inputs(
@@ -243,9 +254,9 @@ def _write(
                     staging.path(paths[f"candidate{index}"]), format="PNG", pnginfo=info
                 )
             if "sheet" in paths:
+                entries = zip(manifest["candidates"], candidates, pictures, strict=True)
                 labelled = [
-                    (f"seed {entry['seed']}", picture)
-                    for entry, picture in zip(manifest["candidates"], pictures, strict=True)
+                    (_sheet_label(entry["seed"], made.lighting), shown) for entry, made, shown in entries
                 ]
                 sheet = picture_sheet(
                     labelled, f"paintsundo · {paths['candidate0'].name} · machine-coloured candidates"
@@ -263,6 +274,11 @@ def _write(
         raise PaintsUndoError(
             f"cannot write output {paths['candidate0']}: {error.strerror or error}"
         ) from None
+
+
+def _sheet_label(seed: int, lighting: Lighting | None) -> str:
+    """A candidate's label on the contact sheet: its seed, and its lighting where it has one."""
+    return f"seed {seed}" if lighting is None else f"seed {seed} · {lighting.describe()}"
 
 
 def raster_layers(layers: ColourLayers) -> list[RasterLayer]:
@@ -313,7 +329,8 @@ def _manifest(
             {
                 "seed": seed + index,
                 "path": str(paths[f"candidate{index}"].resolve()),
-                "lighting": candidate.lighting and dataclasses.asdict(candidate.lighting),
+                "lighting": candidate.lighting
+                and {**candidate.lighting.as_record(), "description": candidate.lighting.describe()},
             }
             for index, candidate in enumerate(candidates)
         ],

@@ -39,5 +39,14 @@ def picture_sheet(pictures: list[tuple[str, np.ndarray]], title: str, columns: i
         thumb = Image.fromarray(frame).resize((thumb_w, thumb_h), Image.Resampling.LANCZOS)
         sheet.paste(thumb, (x, y))
         draw.rectangle((x - 1, y - 1, x + thumb_w, y + thumb_h), outline=(200, 200, 200))
-        draw.text((x, y + thumb_h + 3), label, fill=(60, 60, 60), font=font)
+        draw.text((x, y + thumb_h + 3), label, fill=(60, 60, 60), font=_fitting(draw, label, thumb_w + GAP))
     return sheet
+
+
+def _fitting(draw: ImageDraw.ImageDraw, label: str, width: int) -> ImageFont.ImageFont:
+    """The label's font: the usual size, or smaller where that would run into the next cell."""
+    for size in range(14, 9, -1):
+        font = ImageFont.load_default(size=size)
+        if draw.textlength(label, font=font) <= width:
+            break
+    return font

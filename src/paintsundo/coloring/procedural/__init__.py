@@ -18,19 +18,28 @@ from paintsundo.coloring.procedural.flats import (
     reference_palette,
 )
 from paintsundo.coloring.procedural.hints import NO_HINTS, Hints, read_hints
+from paintsundo.coloring.procedural.lighting import PRESETS, SHADINGS, Lighting, lighting_for
 from paintsundo.coloring.procedural.lines import LineArt, read_lines
+from paintsundo.coloring.procedural.outlines import background_regions
 from paintsundo.coloring.procedural.regions import (
     divide_between_strokes,
     gap_for,
-    region_sizes,
     split_regions,
-    touching_border,
 )
-from paintsundo.coloring.procedural.shading import Lighting, edge_bands, highlight_colours, shadow_colours
+from paintsundo.coloring.procedural.shading import shading_masks
+from paintsundo.coloring.procedural.tones import light_tones, shadow_tones
 
-__all__ = ["ColourLayers", "Lighting", "LineArt", "colorize_layers", "layers_of_picture", "read_lines"]
-
-BACKGROUND_SHARE = 0.1  # a region along the border this large is the background: never shaded
+__all__ = [
+    "PRESETS",
+    "SHADINGS",
+    "ColourLayers",
+    "Lighting",
+    "LineArt",
+    "colorize_layers",
+    "layers_of_picture",
+    "lighting_for",
+    "read_lines",
+]
 
 
 @dataclass(frozen=True)
@@ -84,9 +93,12 @@ def colorize_layers(
     hints: np.ndarray | None = None,
     reference: np.ndarray | None = None,
     seed: int = 0,
+    shading: str | Lighting = "auto",
 ) -> ColourLayers:
     """Colour an RGB uint8 sketch (h w 3) from an RGBA hints picture of its size and, for regions
-    without a hint, a reference picture's palette (RGB uint8); without either, they stay paper."""
+    without a hint, a reference picture's palette (RGB uint8); without either, they stay paper.
+    `shading` is a preset's name (see `SHADINGS`) or a Lighting; "auto" draws it from the seed."""
+    lighting = lighting_for(shading, seed)
     rng = np.random.default_rng(seed)
     lines = read_lines(sketch)
     strokes = NO_HINTS if hints is None else read_hints(hints, sketch, lines.barrier, lines.paper)
@@ -99,19 +111,16 @@ def colorize_layers(
     if palette is not None:
         colours, given = palette_colours(labels, colours, given, palette, rng)
     flats, coloured = absorb_specks(labels, colours, given)
-    lighting = Lighting.draw(rng)
-    sizes = region_sizes(labels)
-    background = touching_border(labels) & (sizes > BACKGROUND_SHARE * labels.size)
-    shadow, highlight = edge_bands(labels, given & ~background, lighting)
+    shadow, highlight = shading_masks(labels, given & ~background_regions(labels), lighting)
     return ColourLayers(
         lines=lines,
         regions=labels,
         flats=flats.astype(np.float32),
         flats_opacity=coloured.astype(np.float32),
-        shadows=shadow_colours(colours, lighting)[labels],
-        shadows_opacity=shadow.astype(np.float32),
-        highlights=highlight_colours(colours)[labels],
-        highlights_opacity=highlight.astype(np.float32),
+        shadows=shadow_tones(colours, lighting).astype(np.float32)[labels],
+        shadows_opacity=shadow,
+        highlights=light_tones(colours, lighting).astype(np.float32)[labels],
+        highlights_opacity=highlight,
         lighting=lighting,
     )
 
