@@ -12,21 +12,16 @@ import numpy as np
 from paintsundo.coloring.procedural.derived import split_shading
 from paintsundo.coloring.procedural.flats import (
     MIN_HINT_PIXELS,
-    absorb_specks,
+    absorb_slivers,
     hinted_colours,
     palette_colours,
     reference_palette,
 )
 from paintsundo.coloring.procedural.hints import NO_HINTS, Hints, read_hints
 from paintsundo.coloring.procedural.lines import LineArt, read_lines
-from paintsundo.coloring.procedural.regions import (
-    divide_between_strokes,
-    gap_for,
-    region_sizes,
-    split_regions,
-    touching_border,
-)
+from paintsundo.coloring.procedural.regions import divide_between_strokes, region_sizes, touching_border
 from paintsundo.coloring.procedural.shading import Lighting, edge_bands, highlight_colours, shadow_colours
+from paintsundo.coloring.procedural.walls import regions_between, walls_of
 
 __all__ = ["ColourLayers", "Lighting", "LineArt", "colorize_layers", "layers_of_picture", "read_lines"]
 
@@ -90,15 +85,16 @@ def colorize_layers(
     rng = np.random.default_rng(seed)
     lines = read_lines(sketch)
     strokes = NO_HINTS if hints is None else read_hints(hints, sketch, lines.barrier, lines.paper)
-    labels = split_regions(lines.barrier, gap_for(sketch.shape))
+    walls = walls_of(lines)
+    labels = regions_between(walls, None if strokes is NO_HINTS else strokes.strokes > 0)
     if strokes is NO_HINTS:
         strokes = Hints(np.zeros(labels.shape, np.int32), NO_HINTS.colours)
-    labels = divide_between_strokes(labels, lines.barrier, strokes.strokes, strokes.colours, MIN_HINT_PIXELS)
+    labels = divide_between_strokes(labels, walls.barrier, strokes.strokes, strokes.colours, MIN_HINT_PIXELS)
     colours, given = hinted_colours(labels, strokes)
     palette = None if reference is None else reference_palette(reference, rng)
     if palette is not None:
         colours, given = palette_colours(labels, colours, given, palette, rng)
-    flats, coloured = absorb_specks(labels, colours, given)
+    flats, coloured = absorb_slivers(labels, colours, given, walls.line_width)
     lighting = Lighting.draw(rng)
     sizes = region_sizes(labels)
     background = touching_border(labels) & (sizes > BACKGROUND_SHARE * labels.size)
@@ -121,7 +117,7 @@ def layers_of_picture(sketch: np.ndarray, picture: np.ndarray) -> ColourLayers:
     sketch's lines): the sketch's lines, and per region of the sketch, flats and shading derived
     from the picture (see `derived.split_shading`); laid over one another, the lines over the picture."""
     lines = read_lines(sketch)
-    labels = split_regions(lines.barrier, gap_for(sketch.shape))
+    labels = regions_between(walls_of(lines))
     flats, shadows, shadows_opacity, highlights, highlights_opacity = split_shading(picture, labels)
     everywhere = np.ones(labels.shape, np.float32)
     return ColourLayers(
