@@ -1,7 +1,8 @@
 """The procedural colourist: a line drawing and colour scribbles in, a cel-shaded illustration out,
 as separate layers (paper, flats, shadows, highlights, lines). NumPy, OpenCV and scikit-image; no
 torch. In the manner of LazyBrush (Sýkora et al. 2009), Krita's Colorize Mask: the lines are barriers,
-the scribbles seed the regions between them."""
+the scribbles seed the regions between them; only the confident lines bound a colour, not faint
+guides or hatching (see `walls`)."""
 
 from __future__ import annotations
 
