@@ -6,7 +6,13 @@ import cv2
 import numpy as np
 
 from paintsundo.coloring.procedural.hints import Hints
-from paintsundo.coloring.procedural.regions import boundaries, nearest_value, region_sizes, touching_border
+from paintsundo.coloring.procedural.regions import (
+    boundaries,
+    nearest_value,
+    region_interiors,
+    region_sizes,
+    touching_border,
+)
 
 STROKE_SHARE = 0.15  # of a stroke's pixels inside a region: it is meant for that region
 REGION_SHARE = 0.02  # of a region's pixels under one stroke: likewise, however long the stroke
@@ -92,20 +98,20 @@ def absorb_slivers(
     labels: np.ndarray, colours: np.ndarray, given: np.ndarray, line_width: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each region's colour laid out (h w 3) and where there is one (h w bool), once the uncoloured
-    specks and slivers (thinner than a few line widths: between two close lines, inside a line's
-    loop, between strokes of hatching) have taken the colour, or the paper, of the neighbour they
+    specks and slivers (thinner than SLIVER_WIDTHS line widths: between two close lines, inside a
+    line's loop) have taken the colour, or the paper, of the neighbour they
     share the longest boundary with; any left with only slivers around take the nearest colour, so
     the colours show no pinholes or streaks."""
     count = int(labels.max()) + 1
-    edges = cv2.distanceTransform(_region_interiors(labels), cv2.DIST_L2, 3)
+    edges = cv2.distanceTransform(region_interiors(labels), cv2.DIST_L2, 3)
     thick = np.bincount(labels[edges > SLIVER_WIDTHS * line_width / 2], minlength=count) > 0
     small = ~given & (~thick | (region_sizes(labels) < SPECK_SHARE * labels.size))
     small[0] = False
     colours, given = colours.copy(), given.copy()
     if small.any():
         pairs, lengths, _ = boundaries(labels)
-        order = np.argsort(lengths)  # the longest boundary is written last, and stays
-        pairs = np.concatenate([pairs[order], pairs[order][:, ::-1]])  # (sliver, neighbour) both ways
+        pairs = np.concatenate([pairs, pairs[:, ::-1]])  # (sliver, neighbour), both ways round
+        pairs = pairs[np.argsort(np.tile(lengths, 2), kind="stable")]  # the longest written last, stays
         for _ in range(SLIVER_ROUNDS):
             open_pairs = pairs[small[pairs[:, 0]] & ~small[pairs[:, 1]]]
             if len(open_pairs) == 0:
@@ -121,13 +127,3 @@ def absorb_slivers(
         flat[stranded] = nearest_value(flat, coloured)[stranded]
         coloured |= stranded
     return flat, coloured
-
-
-def _region_interiors(labels: np.ndarray) -> np.ndarray:
-    """1 inside regions, 0 where the label changes to the next pixel's (h w uint8)."""
-    same = np.ones(labels.shape, bool)
-    same[1:] &= labels[1:] == labels[:-1]
-    same[:-1] &= labels[:-1] == labels[1:]
-    same[:, 1:] &= labels[:, 1:] == labels[:, :-1]
-    same[:, :-1] &= labels[:, :-1] == labels[:, 1:]
-    return same.view(np.uint8)

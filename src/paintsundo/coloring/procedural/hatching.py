@@ -1,5 +1,7 @@
 """Hatching in a line drawing: many short, straight, parallel strokes side by side, which shade a
-region rather than bound one. Found on the lines' skeleton, cut into single strokes at its junctions."""
+region rather than bound one. This project's own rule, on the lines' skeleton (Zhang and Suen, 1984,
+through scikit-image) cut into single strokes at its junctions: strokes that lie side by side,
+nearly parallel and of like length, in groups of MIN_STROKES or more."""
 
 from __future__ import annotations
 
@@ -26,8 +28,8 @@ class Hatching:
 
 
 def find_hatching(lines: np.ndarray, gap: int) -> Hatching:
-    """The hatching among `lines` (h w bool). `gap` is the widest gap that closes a region: strokes
-    are longer than two, and lie side by side at most a few apart."""
+    """The hatching among `lines` (h w bool). `gap` is the widest gap that closes a region: a stroke
+    of hatching is at least two gaps long, and lies at most SPACING_GAPS gaps from the next."""
     skeleton = skeletonize(lines)
     width = float(lines.sum()) / max(1.0, float(skeleton.sum()))
     none = Hatching(np.zeros(lines.shape, bool), np.zeros(lines.shape, bool), width)

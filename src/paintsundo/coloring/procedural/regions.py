@@ -71,6 +71,17 @@ def boundaries(
     return pairs, lengths, walled
 
 
+def region_interiors(labels: np.ndarray) -> np.ndarray:
+    """1 inside regions, 0 where the label changes to a neighbouring pixel's (h w uint8): distances
+    from these zeros are to a region's edge."""
+    same = np.ones(labels.shape, bool)
+    same[1:] &= labels[1:] == labels[:-1]
+    same[:-1] &= labels[:-1] == labels[1:]
+    same[:, 1:] &= labels[:, 1:] == labels[:, :-1]
+    same[:, :-1] &= labels[:, :-1] == labels[:, 1:]
+    return same.view(np.uint8)
+
+
 def region_sizes(labels: np.ndarray) -> np.ndarray:
     """Pixels per label, index 0 unused."""
     return np.bincount(labels.ravel(), minlength=int(labels.max()) + 1)
