@@ -1,7 +1,8 @@
 """The procedural colourist: a line drawing and colour scribbles in, a cel-shaded illustration out,
 as separate layers (paper, flats, shadows, highlights, lines). NumPy, OpenCV and scikit-image; no
 torch. In the manner of LazyBrush (Sýkora et al. 2009), Krita's Colorize Mask: the lines are barriers,
-the scribbles seed the regions between them."""
+the scribbles seed the regions between them; only the confident lines bound a colour, not faint
+guides or hatching (see `walls`)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import numpy as np
 from paintsundo.coloring.procedural.derived import split_shading
 from paintsundo.coloring.procedural.flats import (
     MIN_HINT_PIXELS,
-    absorb_specks,
+    absorb_slivers,
     hinted_colours,
     palette_colours,
     reference_palette,
@@ -21,13 +22,10 @@ from paintsundo.coloring.procedural.hints import NO_HINTS, Hints, read_hints
 from paintsundo.coloring.procedural.lighting import PRESETS, SHADINGS, Lighting, lighting_for
 from paintsundo.coloring.procedural.lines import LineArt, read_lines
 from paintsundo.coloring.procedural.outlines import background_regions
-from paintsundo.coloring.procedural.regions import (
-    divide_between_strokes,
-    gap_for,
-    split_regions,
-)
+from paintsundo.coloring.procedural.regions import divide_between_strokes
 from paintsundo.coloring.procedural.shading import shading_masks
 from paintsundo.coloring.procedural.tones import light_tones, shadow_tones
+from paintsundo.coloring.procedural.walls import regions_between, walls_of
 
 __all__ = [
     "PRESETS",
@@ -102,15 +100,16 @@ def colorize_layers(
     rng = np.random.default_rng(seed)
     lines = read_lines(sketch)
     strokes = NO_HINTS if hints is None else read_hints(hints, sketch, lines.barrier, lines.paper)
-    labels = split_regions(lines.barrier, gap_for(sketch.shape))
+    walls = walls_of(lines)
+    labels = regions_between(walls, None if strokes is NO_HINTS else strokes.strokes > 0)
     if strokes is NO_HINTS:
         strokes = Hints(np.zeros(labels.shape, np.int32), NO_HINTS.colours)
-    labels = divide_between_strokes(labels, lines.barrier, strokes.strokes, strokes.colours, MIN_HINT_PIXELS)
+    labels = divide_between_strokes(labels, walls.barrier, strokes.strokes, strokes.colours, MIN_HINT_PIXELS)
     colours, given = hinted_colours(labels, strokes)
     palette = None if reference is None else reference_palette(reference, rng)
     if palette is not None:
         colours, given = palette_colours(labels, colours, given, palette, rng)
-    flats, coloured = absorb_specks(labels, colours, given)
+    flats, coloured = absorb_slivers(labels, colours, given, walls.line_width)
     shadow, highlight = shading_masks(labels, given & ~background_regions(labels), lighting)
     return ColourLayers(
         lines=lines,
@@ -130,7 +129,7 @@ def layers_of_picture(sketch: np.ndarray, picture: np.ndarray) -> ColourLayers:
     sketch's lines): the sketch's lines, and per region of the sketch, flats and shading derived
     from the picture (see `derived.split_shading`); laid over one another, the lines over the picture."""
     lines = read_lines(sketch)
-    labels = split_regions(lines.barrier, gap_for(sketch.shape))
+    labels = regions_between(walls_of(lines))
     flats, shadows, shadows_opacity, highlights, highlights_opacity = split_shading(picture, labels)
     everywhere = np.ones(labels.shape, np.float32)
     return ColourLayers(

@@ -6,12 +6,20 @@ import cv2
 import numpy as np
 
 from paintsundo.coloring.procedural.hints import Hints
-from paintsundo.coloring.procedural.regions import nearest_value, region_sizes, touching_border
+from paintsundo.coloring.procedural.regions import (
+    boundaries,
+    nearest_value,
+    region_interiors,
+    region_sizes,
+    touching_border,
+)
 
 STROKE_SHARE = 0.15  # of a stroke's pixels inside a region: it is meant for that region
 REGION_SHARE = 0.02  # of a region's pixels under one stroke: likewise, however long the stroke
 MIN_HINT_PIXELS = 4  # fewer, and a stroke only grazes the region (an overshoot past its line)
 SPECK_SHARE = 0.0004  # of the picture: smaller regions take their neighbours' colour
+SLIVER_WIDTHS = 2.0  # line widths: thinner regions (between close lines, hatching) likewise
+SLIVER_ROUNDS = 4  # a sliver beside only slivers waits for them: so many rounds at most
 PALETTE_SIZE = 6
 PALETTE_SIDE = 128  # the reference is read at most this many pixels across
 
@@ -86,18 +94,36 @@ def palette_colours(
     return colours, given
 
 
-def absorb_specks(
-    labels: np.ndarray, colours: np.ndarray, given: np.ndarray
+def absorb_slivers(
+    labels: np.ndarray, colours: np.ndarray, given: np.ndarray, line_width: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Tiny uncoloured regions (between two close lines, inside a line's loop) take the colour of the
-    nearest coloured pixel, so the colours show no pinholes."""
-    sizes = region_sizes(labels)
-    speck = ~given & (sizes < SPECK_SHARE * labels.size)
-    speck[0] = False
-    coloured = given[labels]
-    if not speck.any() or not coloured.any():
-        return colours[labels], coloured
-    flat = colours[labels]
-    filled = speck[labels]
-    flat[filled] = nearest_value(flat, coloured)[filled]
-    return flat, coloured | filled
+    """Each region's colour laid out (h w 3) and where there is one (h w bool), once the uncoloured
+    specks and slivers (thinner than SLIVER_WIDTHS line widths: between two close lines, inside a
+    line's loop) have taken the colour, or the paper, of the neighbour they
+    share the longest boundary with; any left with only slivers around take the nearest colour, so
+    the colours show no pinholes or streaks."""
+    count = int(labels.max()) + 1
+    edges = cv2.distanceTransform(region_interiors(labels), cv2.DIST_L2, 3)
+    thick = np.bincount(labels[edges > SLIVER_WIDTHS * line_width / 2], minlength=count) > 0
+    small = ~given & (~thick | (region_sizes(labels) < SPECK_SHARE * labels.size))
+    small[0] = False
+    colours, given = colours.copy(), given.copy()
+    if small.any():
+        pairs, lengths, _ = boundaries(labels)
+        pairs = np.concatenate([pairs, pairs[:, ::-1]])  # (sliver, neighbour), both ways round
+        pairs = pairs[np.argsort(np.tile(lengths, 2), kind="stable")]  # the longest written last, stays
+        for _ in range(SLIVER_ROUNDS):
+            open_pairs = pairs[small[pairs[:, 0]] & ~small[pairs[:, 1]]]
+            if len(open_pairs) == 0:
+                break
+            host = np.zeros(count, np.int64)
+            host[open_pairs[:, 0]] = open_pairs[:, 1]
+            settled = np.flatnonzero(host)
+            colours[settled], given[settled] = colours[host[settled]], given[host[settled]]
+            small[settled] = False
+    flat, coloured = colours[labels], given[labels]
+    stranded = small[labels]
+    if stranded.any() and coloured.any():
+        flat[stranded] = nearest_value(flat, coloured)[stranded]
+        coloured |= stranded
+    return flat, coloured
