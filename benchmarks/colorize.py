@@ -46,9 +46,9 @@ def inputs(side: int, folder: Path) -> tuple[Path, Path]:
         sketch = image.convert("RGB").resize((side, side), Image.Resampling.BICUBIC)
     scale = side / 480
     hints = np.zeros((side, side, 4), np.uint8)
-    for start, end, colour in SCRIBBLES:
+    for start, end, color in SCRIBBLES:
         points = [tuple(round(value * scale) for value in point) for point in (start, end)]
-        cv2.line(hints, points[0], points[1], (*colour, 255), max(4, round(7 * scale)))
+        cv2.line(hints, points[0], points[1], (*color, 255), max(4, round(7 * scale)))
     sketch.save(folder / "sketch.png")
     Image.fromarray(hints).save(folder / "sketch.hints.png")
     return folder / "sketch.png", folder / "sketch.hints.png"

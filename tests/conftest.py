@@ -67,7 +67,7 @@ def white_fraction(frame: np.ndarray, level: int = 235) -> float:
     return float((frame.min(axis=-1) >= level).mean())
 
 
-def colourful_fraction(frame: np.ndarray, chroma: int = 45) -> float:
+def colorful_fraction(frame: np.ndarray, chroma: int = 45) -> float:
     """Share of pixels with strong colour (max - min over RGB)."""
     spread = frame.max(axis=-1).astype(np.int16) - frame.min(axis=-1)
     return float((spread >= chroma).mean())

@@ -20,12 +20,12 @@ def _rgb(grey: np.ndarray) -> np.ndarray:
     return np.repeat(grey[..., None], 3, axis=2)
 
 
-def ball(colour: tuple = ORANGE) -> tuple[np.ndarray, np.ndarray]:
+def ball(color: tuple = ORANGE) -> tuple[np.ndarray, np.ndarray]:
     """A ball (centre row 120, column 130, radius 90) on a 240x260 sheet, and its hint."""
     lines = _sheet(240, 260)
     cv2.circle(lines, (130, 120), 90, 0, 3, cv2.LINE_AA)
     sketch = _rgb(lines)
-    return sketch, scribbles(sketch.shape, [((110, 110), (150, 130), colour)])
+    return sketch, scribbles(sketch.shape, [((110, 110), (150, 130), color)])
 
 
 def bust() -> tuple[np.ndarray, np.ndarray]:

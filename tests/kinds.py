@@ -33,7 +33,7 @@ def landscape_painting(height: int = 320, width: int = 256) -> np.ndarray:
     clouds = cv2.GaussianBlur(clouds, (0, 0), 5 * scale)[..., None]
     picture = picture * (1 - 0.8 * clouds) + np.array([245, 245, 240]) * 0.8 * clouds
     columns = np.arange(width)
-    for top, colour, blur in (
+    for top, color, blur in (
         (0.47, (150, 140, 175), 3.0),
         (0.6, (110, 140, 100), 1.5),
         (0.74, (90, 150, 50), 0.8),
@@ -41,7 +41,7 @@ def landscape_painting(height: int = 320, width: int = 256) -> np.ndarray:
         edge = (top + 0.05 * np.sin(columns / (width / 8) + top * 9)) * height
         mass = (np.arange(height)[:, None] >= edge[None, :]).astype(np.float32)
         mass = cv2.GaussianBlur(mass, (0, 0), blur)[..., None]
-        paint = np.array(colour, np.float32) * (0.9 + 0.2 * _noise(rng, 20, (height, width)))[..., None]
+        paint = np.array(color, np.float32) * (0.9 + 0.2 * _noise(rng, 20, (height, width)))[..., None]
         picture = picture * (1 - mass) + paint * mass
     for _ in range(7):  # trees on the middle hills
         x, y = int(rng.uniform(0.05, 0.95) * width), int(rng.uniform(0.64, 0.72) * height)
@@ -62,8 +62,8 @@ def _brushed(picture: np.ndarray, rng: np.random.Generator, scale: float) -> np.
         angle = rng.uniform(-0.5, 0.5)
         reach = rng.uniform(4, 10) * scale
         end = (int(x + reach * np.cos(angle)), int(y + reach * np.sin(angle)))
-        colour = tuple(float(c) for c in picture[y, x] * rng.uniform(0.88, 1.12))
-        cv2.line(strokes, (x, y), end, colour, max(1, round(2 * scale)), cv2.LINE_AA)
+        color = tuple(float(c) for c in picture[y, x] * rng.uniform(0.88, 1.12))
+        cv2.line(strokes, (x, y), end, color, max(1, round(2 * scale)), cv2.LINE_AA)
     return strokes
 
 
@@ -119,13 +119,13 @@ def painted_portrait(height: int = 320, width: int = 256) -> np.ndarray:
     def size(x: float, y: float) -> tuple[int, int]:
         return int(x * scale), int(y * scale)
 
-    for shape, blur, colour in (
+    for shape, blur, color in (
         (lambda m: cv2.ellipse(m, at(0, 300), size(115, 75), 0, 180, 360, 1.0, -1), 5, (70, 95, 140)),
         (lambda m: cv2.rectangle(m, at(-20, 170), at(20, 240), 1.0, -1), 4, (200, 150, 120)),
         (lambda m: cv2.ellipse(m, at(0, 130), size(48, 62), 0, 0, 360, 1.0, -1), 4, (225, 175, 145)),
     ):
         mask = soft(shape, blur)
-        paint = np.array(colour, np.float32) * (0.92 + 0.16 * _noise(rng, 12, (height, width)))[..., None]
+        paint = np.array(color, np.float32) * (0.92 + 0.16 * _noise(rng, 12, (height, width)))[..., None]
         picture = picture * (1 - mask) + paint * mask
     # The light comes from the left: the head's right side turns into shadow.
     turn = soft(lambda m: cv2.ellipse(m, at(40, 140), size(30, 70), 0, 0, 360, 1.0, -1), 10)

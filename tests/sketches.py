@@ -38,8 +38,8 @@ def scribbles(
     shape: tuple[int, ...], strokes: list[tuple[tuple[int, int], tuple[int, int], tuple]]
 ) -> np.ndarray:
     hints = np.zeros((*shape[:2], 4), np.uint8)
-    for start, end, colour in strokes:
-        cv2.line(hints, start, end, (*colour, 255), 6)
+    for start, end, color in strokes:
+        cv2.line(hints, start, end, (*color, 255), 6)
     return hints
 
 
@@ -250,7 +250,7 @@ def face() -> Drawing:
     return Drawing(sketch, hints, regions, guides=shown, holes=((146, 95), (146, 205)))
 
 
-def coloured_leak() -> Drawing:
+def colored_leak() -> Drawing:
     """Two rings in black ink and one in yellow ink, far lighter in grey, with a 4-pixel gap: a
     scribble inside the yellow ring must stay there."""
     sketch = np.full((240, 360, 3), 255, np.uint8)

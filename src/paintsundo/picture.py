@@ -112,9 +112,9 @@ def picture_warnings(pixels: np.ndarray, source_size: tuple[int, int]) -> tuple[
             f"the picture is only {width}x{height} pixels, enlarged {enlargement:.3g} times to"
             f" {pixels.shape[1]}x{pixels.shape[0]}: its video shows little; give a larger picture"
         )
-    colours = pixels[..., :3].reshape(-1, 3)
-    if (colours.max(axis=0).astype(int) - colours.min(axis=0) <= FLAT_SPREAD).all():
-        rgb = ", ".join(str(round(level)) for level in colours.mean(axis=0))
+    colors = pixels[..., :3].reshape(-1, 3)
+    if (colors.max(axis=0).astype(int) - colors.min(axis=0) <= FLAT_SPREAD).all():
+        rgb = ", ".join(str(round(level)) for level in colors.mean(axis=0))
         warned.append(f"the picture is one flat colour, rgb({rgb}): its video shows nothing being drawn")
     return tuple(warned)
 

@@ -162,7 +162,7 @@ def settled(read, timeout: float = 30.0):
     raise AssertionError(f"still changing after {timeout} s: {readings[-3:]}")
 
 
-def test_browser_colours_a_sketch_from_a_scribble_drawn_with_the_mouse(offline_app, tmp_path):
+def test_browser_colors_a_sketch_from_a_scribble_drawn_with_the_mouse(offline_app, tmp_path):
     import re
 
     import numpy as np
@@ -209,9 +209,9 @@ def test_browser_colours_a_sketch_from_a_scribble_drawn_with_the_mouse(offline_a
     with urllib.request.urlopen(url) as response:
         (tmp_path / "coloured.png").write_bytes(response.read())
     sketch = np.asarray(Image.open(TURTLE).convert("RGB")).astype(int)
-    coloured = np.asarray(Image.open(tmp_path / "coloured.png").convert("RGB")).astype(int)
-    assert coloured.shape == sketch.shape
-    changed = np.abs(coloured - sketch).max(axis=-1) > 30
+    colored = np.asarray(Image.open(tmp_path / "coloured.png").convert("RGB")).astype(int)
+    assert colored.shape == sketch.shape
+    changed = np.abs(colored - sketch).max(axis=-1) > 30
     assert changed[215, 280], "the shell, where the stroke was drawn, is coloured"
     assert not changed[20, 20] and 0.05 < changed.mean() < 0.4, "and nothing beyond its lines"
 
@@ -233,7 +233,7 @@ def test_an_editor_value_without_its_line_drawing_says_what_to_do():
     assert sketch.shape == (8, 8, 3) and (hints == scribble).all()
 
 
-def test_colouring_through_gradio_client(offline_app, tmp_path):
+def test_coloring_through_gradio_client(offline_app, tmp_path):
     import numpy as np
     from PIL import Image
 
@@ -364,7 +364,7 @@ def test_the_app_bounds_its_temp_files_and_removes_them_on_ctrl_c(tmp_path):
     assert "--share" in output and "share=True" not in output, output
 
 
-def test_the_colour_tab_runs_the_neural_colourist(offline_app, tmp_path):
+def test_the_color_tab_runs_the_neural_colorist(offline_app, tmp_path):
     from PIL import Image
 
     from tiny_sd import write_tiny_sd

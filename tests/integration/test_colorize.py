@@ -32,8 +32,8 @@ def test_each_region_takes_its_scribble_and_nothing_bleeds(kind):
 
     sketch = shapes(pencil=kind == "pencil", paper=255.0 if kind == "ink" else 236.0)
     layers = colorize_layers(sketch, scribbles(sketch.shape, STROKES), seed=1)
-    for (row, column), colour in INSIDE.items():
-        assert flat_at(layers, row, column) == colour, (row, column)
+    for (row, column), color in INSIDE.items():
+        assert flat_at(layers, row, column) == color, (row, column)
     for row, column in OUTSIDE:  # the gap is closed: the square's blue stays inside it
         assert flat_at(layers, row, column) is None, (row, column)
     picture = layers.composite().astype(int)
@@ -64,7 +64,7 @@ def test_shading_is_a_darker_cooler_band_on_the_side_away_from_the_light():
     assert dark.sum() < 0.9 * flat.sum() and dark[2] / dark.sum() > flat[2] / flat.sum(), "darker, bluer"
 
 
-def test_a_real_line_drawing_is_coloured_where_scribbled():
+def test_a_real_line_drawing_is_colored_where_scribbled():
     from paintsundo.coloring.procedural import colorize_layers
 
     sketch = np.asarray(Image.open(TURTLE).convert("RGB"))
@@ -94,7 +94,7 @@ def test_opaque_hints_count_where_they_differ_from_the_sketch():
     assert flat_at(layers, 140, 260) is None, "pixels equal to the sketch are no hint"
 
 
-def test_a_reference_palette_colours_the_regions_no_hint_reaches():
+def test_a_reference_palette_colors_the_regions_no_hint_reaches():
     from paintsundo.coloring.procedural import colorize_layers
 
     sketch = shapes()
@@ -109,8 +109,8 @@ def test_a_reference_palette_colours_the_regions_no_hint_reaches():
     palette = {(200, 40, 140), (30, 160, 160), (250, 240, 200)}
     assert flat_at(layers, 110, 90) == RED, "a hint wins over the palette"
     for row, column in [(140, 260), (60, 400), (250, 110)]:
-        colour = flat_at(layers, row, column)
-        assert colour is not None and min(np.abs(np.subtract(colour, p)).sum() for p in palette) <= 6
+        color = flat_at(layers, row, column)
+        assert color is not None and min(np.abs(np.subtract(color, p)).sum() for p in palette) <= 6
     without = colorize_layers(sketch, hints, seed=2)
     assert flat_at(without, 140, 260) is None, "without a reference, they stay paper"
 
@@ -158,7 +158,7 @@ def test_the_command_writes_candidates_sheet_manifest_layers_and_video(turtle_fi
     with Image.open(turtle_files / "turtle.png") as picture:
         assert picture.size == (480, 480)
         assert "Machine-coloured" in picture.info["Description"]
-        coloured = np.asarray(picture.convert("RGB"))
+        colored = np.asarray(picture.convert("RGB"))
     with zipfile.ZipFile(turtle_files / "turtle.ora") as archive:
         first = archive.infolist()[0]
         assert first.filename == "mimetype" and first.compress_type == zipfile.ZIP_STORED
@@ -166,24 +166,24 @@ def test_the_command_writes_candidates_sheet_manifest_layers_and_video(turtle_fi
         assert "Thumbnails/thumbnail.png" in archive.namelist()
     layers, merged = read_openraster(turtle_files / "turtle.ora")
     assert [name for name, _ in layers] == ["paper", "flats", "shadows", "highlights", "lines"]
-    assert np.array_equal(merged, coloured)
+    assert np.array_equal(merged, colored)
     stacked = np.zeros((480, 480, 3))  # the layers laid over one another give the picture back
     for _, pixels in layers:
         alpha = pixels[..., 3:] / 255.0
         stacked = stacked * (1 - alpha) + pixels[..., :3] * alpha
-    assert np.abs(stacked - coloured).max() <= 3
+    assert np.abs(stacked - colored).max() <= 3
     with av.open(str(turtle_files / "turtle.mp4")) as container:
         assert sum(1 for _ in container.decode(video=0)) == 24 + 4  # and the one-second hold
 
 
 def test_the_video_runs_from_blank_through_the_lines_to_the_picture():
-    from paintsundo.coloring.api import colouring_process
+    from paintsundo.coloring.api import coloring_process
     from paintsundo.coloring.procedural import colorize_layers
     from paintsundo.undo.settings import Settings
 
     sketch = np.asarray(Image.open(TURTLE).convert("RGB"))
     layers = colorize_layers(sketch, scribbles(sketch.shape, [((240, 200), (320, 220), GREEN)]), seed=4)
-    process = colouring_process(layers, Settings(frames=40, seed=4))
+    process = coloring_process(layers, Settings(frames=40, seed=4))
     assert [stage.name for stage in process.stages] == ["lineart", "flat", "shading", "highlights"]
     assert (process.frame(0) == 255).all()
     lines_done = process.timeline.stage("lineart").end - 1
@@ -235,7 +235,7 @@ def test_bad_input_gets_one_error_line_and_no_output(tmp_path, make_args, messag
     assert set(tmp_path.iterdir()) == before, "no partial output"
 
 
-def test_a_colouring_batch_finds_hints_by_name_and_resumes(tmp_path):
+def test_a_coloring_batch_finds_hints_by_name_and_resumes(tmp_path):
     from paintsundo.batch import ColorizeJob, run_batch
     from paintsundo.undo.settings import Settings
 
@@ -283,16 +283,16 @@ def test_a_sketch_painted_over_and_saved_as_jpeg_gives_clean_hints(tmp_path):
 
     sketch = np.asarray(Image.open(TURTLE).convert("RGB"))
     painted = sketch.copy()
-    for start, end, colour in [((240, 200), (320, 220), GREEN), ((90, 235), (140, 250), YELLOW)]:
-        cv2.line(painted, start, end, colour, 7)
+    for start, end, color in [((240, 200), (320, 220), GREEN), ((90, 235), (140, 250), YELLOW)]:
+        cv2.line(painted, start, end, color, 7)
     Image.fromarray(painted).save(tmp_path / "painted.jpg", quality=80)
     hints = np.asarray(Image.open(tmp_path / "painted.jpg").convert("RGBA"))
     layers = colorize_layers(sketch, hints, seed=0)
-    for (row, column), colour in {(215, 280): GREEN, (245, 110): YELLOW}.items():
-        assert np.abs(np.subtract(flat_at(layers, row, column), colour)).max() <= 24
+    for (row, column), color in {(215, 280): GREEN, (245, 110): YELLOW}.items():
+        assert np.abs(np.subtract(flat_at(layers, row, column), color)).max() <= 24
     # Specks and slivers between close lines take their neighbour's colour; none took the noise's,
     # and the regions without a scribble stay paper.
-    coloured = layers.flats_opacity.astype(bool)
-    off = np.abs(layers.flats[coloured][:, None] - np.array([GREEN, YELLOW], np.float32)).max(axis=-1)
+    colored = layers.flats_opacity.astype(bool)
+    off = np.abs(layers.flats[colored][:, None] - np.array([GREEN, YELLOW], np.float32)).max(axis=-1)
     assert off.min(axis=1).max() <= 24
     assert flat_at(layers, 20, 20) is None and flat_at(layers, 330, 150) is None

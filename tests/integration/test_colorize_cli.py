@@ -115,7 +115,7 @@ def test_a_sketch_with_neither_hints_nor_a_reference_is_refused_not_copied(drawi
         colorize(sketch, engine="procedural")
 
 
-def test_hints_flattened_onto_black_are_refused_and_onto_white_colour(drawing):
+def test_hints_flattened_onto_black_are_refused_and_onto_white_color(drawing):
     """A transparent scribble layer saved without its transparency: onto black, every region would
     take the black and the lines would be lost; onto white, the white is paper and no hint."""
     from paintsundo.coloring.procedural import colorize_layers

@@ -67,7 +67,7 @@ def test_each_control_preset_changes_the_picture(sketch, tiny_models):
     assert len({picture.tobytes() for picture in made.values()}) == 3
 
 
-def test_the_scribbles_flat_colours_are_the_starting_picture(sketch, tiny_models, monkeypatch):
+def test_the_scribbles_flat_colors_are_the_starting_picture(sketch, tiny_models, monkeypatch):
     from paintsundo.coloring.controlnet import LineartColorist
 
     hints = np.zeros((96, 96, 4), np.uint8)
@@ -113,7 +113,7 @@ def test_medium_tags_are_dropped_from_the_taggers_prompt(sketch, tiny_models, mo
     assert pictures(sketch, tiny_models, prompt="")[0].shape == sketch.shape, "an empty prompt works"
 
 
-def test_the_colourists_models_are_kept_by_their_holder_and_let_go(monkeypatch):
+def test_the_colorists_models_are_kept_by_their_holder_and_let_go(monkeypatch):
     """The loaded models live in a KeptColorist (the process's `shared_colorist` by default), not in
     the module: kept for the next sketch, one with an IP-Adapter serving sketches without, the old
     ones let go before others load, and all of them by `clear`."""
@@ -146,7 +146,7 @@ def test_the_colourists_models_are_kept_by_their_holder_and_let_go(monkeypatch):
     assert [ref() is None for ref in made] == [True, False, True], "cleared: only the other holder's"
 
 
-def test_the_command_runs_the_neural_colourist_on_the_cpu(sketch, tiny_models, tmp_path):
+def test_the_command_runs_the_neural_colorist_on_the_cpu(sketch, tiny_models, tmp_path):
     Image.fromarray(sketch).save(tmp_path / "sketch.png")
     base, controlnet = tiny_models
     command = ["paintsundo", "colorize", str(tmp_path / "sketch.png"), "-o", str(tmp_path / "out.png")]
@@ -181,7 +181,7 @@ def test_pickled_weights_are_refused_in_one_line(tmp_path, tiny_models):
     assert not (tmp_path / "o.png").exists()
 
 
-def test_a_colouring_batch_runs_the_neural_colourist(sketch, tiny_models, tmp_path):
+def test_a_coloring_batch_runs_the_neural_colorist(sketch, tiny_models, tmp_path):
     folder = tmp_path / "sketches"
     folder.mkdir()
     Image.fromarray(sketch).save(folder / "a.png")
@@ -234,27 +234,27 @@ def test_memory_modes_are_checked_before_any_work(tiny_models, tmp_path):
     assert not (tmp_path / "o.png").exists()
 
 
-def test_a_reference_steers_the_colours_through_the_ip_adapter(sketch, tiny_models, tiny_adapter):
+def test_a_reference_steers_the_colors_through_the_ip_adapter(sketch, tiny_models, tiny_adapter):
     from paintsundo.coloring.neural import neural_candidates
 
     warm = np.full((64, 64, 3), (230, 120, 40), np.uint8)
     cool = np.full((64, 64, 3), (40, 90, 220), np.uint8)
 
-    def colour(reference, adapter):
+    def color(reference, adapter):
         options = neural(tiny_models, ip_adapter=adapter)
         layers, details = neural_candidates(sketch, None, reference, 3, 1, options)
         return layers[0].composite(), details
 
-    plain, _ = colour(None, None)
-    with_warm, details = colour(warm, tiny_adapter)
-    with_cool, _ = colour(cool, tiny_adapter)
+    plain, _ = color(None, None)
+    with_warm, details = color(warm, tiny_adapter)
+    with_cool, _ = color(cool, tiny_adapter)
     assert details["reference_by"] == "ip-adapter" and details["ip_adapter"] == str(tiny_adapter)
     assert not details["started_from_hints"], "the reference goes to the adapter, not the start"
     assert not np.array_equal(with_warm, with_cool) and not np.array_equal(with_warm, plain)
     # The colourist kept with its adapter serves a sketch without a reference, and adds nothing then.
-    again, details = colour(None, tiny_adapter)
+    again, details = color(None, tiny_adapter)
     assert np.array_equal(again, plain) and details["reference_by"] is None
-    _, details = colour(warm, None)
+    _, details = color(warm, None)
     assert details["reference_by"] == "palette" and details["started_from_hints"]
 
 

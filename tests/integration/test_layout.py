@@ -33,7 +33,7 @@ def test_the_hub_reads_the_release_without_torch():
     assert done.stdout.strip() == "[]"
 
 
-def test_colouring_without_a_neural_colourist_imports_no_torch(tmp_path):
+def test_coloring_without_a_neural_colorist_imports_no_torch(tmp_path):
     """Where no base model is found, `colorize` takes the procedural colourist, and looking for the
     neural one's folders loads no torch (2-3 s of a run that takes seconds)."""
     sketch, hints = (
@@ -93,6 +93,7 @@ def test_procedural_packages_import_only_numpy_pillow_opencv_and_scikit_image(pa
         "collections",
         "itertools",
         "typing",
+        "warnings",  # a deprecated name's alias warns
     )
     for path in SOURCE.joinpath(*package.split(".")).rglob("*.py"):
         for name in imported_modules(path):

@@ -171,7 +171,7 @@ def odd_pictures(folder: Path) -> dict[str, Path]:
 
     Image.new("RGB", (1, 1), (200, 30, 30)).save(folder / "dot.png")
     Image.new("RGB", (300, 400), "white").save(folder / "blank.png")
-    frames = [Image.new("RGB", (80, 80), colour) for colour in ("red", "blue", "green")]
+    frames = [Image.new("RGB", (80, 80), color) for color in ("red", "blue", "green")]
     for index, frame in enumerate(frames):  # something to draw on each frame
         frame.paste((255, 255, 255), (index * 10, 10, index * 10 + 30, 40))
     frames[0].save(folder / "moving.gif", save_all=True, append_images=frames[1:], duration=100)

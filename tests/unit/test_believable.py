@@ -102,7 +102,7 @@ def test_painted_areas_have_no_holes_and_never_go_back_to_canvas():
             assert unpainted.mean() < 0.002, f"unpainted at the end of the flats: {unpainted.mean():.4f}"
 
 
-def test_transparent_areas_get_no_colour():
+def test_transparent_areas_get_no_color():
     rgba = np.zeros((160, 128, 4), np.uint8)
     cv2.circle(rgba, (64, 80), 40, (230, 110, 60, 255), -1)
     cv2.circle(rgba, (64, 80), 40, (20, 20, 20, 255), 3)
@@ -156,9 +156,9 @@ def local_contrast(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     height, width = frame.shape[:2]
     scale = 256 / max(height, width)
     small = cv2.resize(frame, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
-    colour = lab(small)
-    contrast = cv2.blur(np.abs(cv2.Laplacian(colour[..., 0], cv2.CV_32F, ksize=1)), (5, 5))
-    return contrast, np.linalg.norm(colour - (100.0, 0.0, 0.0), axis=-1) > 8
+    color = lab(small)
+    contrast = cv2.blur(np.abs(cv2.Laplacian(color[..., 0], cv2.CV_32F, ksize=1)), (5, 5))
+    return contrast, np.linalg.norm(color - (100.0, 0.0, 0.0), axis=-1) > 8
 
 
 def test_a_painting_in_progress_keeps_its_local_contrast():

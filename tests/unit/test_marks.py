@@ -26,14 +26,14 @@ def test_a_stroke_is_laid_along_its_path_over_its_frames():
     assert np.abs(halfway[20, 8] - RED).max() < 1 and halfway[20, 52].min() == 255
 
 
-def test_every_pixel_is_paper_or_a_marks_colour_and_a_fill_has_no_holes():
+def test_every_pixel_is_paper_or_a_marks_color_and_a_fill_has_no_holes():
     mask = np.zeros((40, 60), bool)
     mask[10:30, 10:50] = True
     marks = [fill(Area.from_mask(mask), (30, 90, 200), start=1), stroke([[0, 5], [59, 5]], 3, RED, 2, 2)]
     shown = Canvas(_picture(), marks).frame(3)
     assert np.all(shown[10:30, 10:50] == (30, 90, 200))
-    colours = {tuple(pixel) for pixel in shown.reshape(-1, 3).round(3)}
-    mixes = [c for c in colours if c not in {(255, 255, 255), (30, 90, 200), RED}]
+    colors = {tuple(pixel) for pixel in shown.reshape(-1, 3).round(3)}
+    mixes = [c for c in colors if c not in {(255, 255, 255), (30, 90, 200), RED}]
     # Only the stroke's anti-aliased edge lies between its colour and the paper (to within the
     # rounding of OpenCV's 8-bit anti-aliasing, which blends some edge pixels twice).
     paper, red = np.full(3, 255.0), np.asarray(RED)
@@ -83,7 +83,7 @@ def test_bad_marks_are_refused_and_counted_by_kind():
     assert counts["stroke"] == 1 and counts["fill"] == 0
 
 
-def test_brushstrokes_run_along_the_isophotes_in_one_colour_each():
+def test_brushstrokes_run_along_the_isophotes_in_one_color_each():
     from paintsundo.undo.procedural.brushwork import plan_brushstrokes, reference_at
 
     # Light changes from left to right only, so the isophotes (and the strokes) run up and down.
@@ -99,7 +99,7 @@ def test_brushstrokes_run_along_the_isophotes_in_one_colour_each():
         spread = np.ptp(path, axis=0)
         assert spread[1] > 3 * spread[0]
     starts = np.array([path[0] for path in strokes.paths]).astype(int)
-    assert np.allclose(strokes.colours, reference[starts[:, 1], starts[:, 0]])
+    assert np.allclose(strokes.colors, reference[starts[:, 1], starts[:, 0]])
     # Where the paper is already the picture's colour, no stroke starts.
     assert starts[:, 0].max() < 118
 
@@ -150,19 +150,19 @@ def test_every_frame_is_made_of_marks(example_paths, name):
         np.testing.assert_array_equal(shown, process.frame(index), err_msg=f"frame {index}")
 
 
-def blends_explained(frame: np.ndarray, colours: np.ndarray, tolerance: float = 12.0) -> np.ndarray:
+def blends_explained(frame: np.ndarray, colors: np.ndarray, tolerance: float = 12.0) -> np.ndarray:
     """Which pixels (h w bool) are within `tolerance` of one of `colours` (k 3), or of a blend of two
     of the colours found so near them within 3 pixels: a mark's anti-aliased edge over another, or
     a bristle brush's thin streak over what is under it."""
     from scipy.spatial import cKDTree
 
     height, width = frame.shape[:2]
-    distance, nearest = cKDTree(colours).query(frame.reshape(-1, 3).astype(np.float32))
+    distance, nearest = cKDTree(colors).query(frame.reshape(-1, 3).astype(np.float32))
     pure, nearest = (distance <= tolerance).reshape(height, width), nearest.reshape(height, width)
     explained = pure.copy()
     for y, x in zip(*np.nonzero(~pure), strict=True):
         window = (slice(max(0, y - 3), y + 4), slice(max(0, x - 3), x + 4))
-        near = colours[np.unique(nearest[window][pure[window]])]
+        near = colors[np.unique(nearest[window][pure[window]])]
         one, other = near[:, None], near[None]
         span = other - one
         share = np.clip(((frame[y, x] - one) * span).sum(-1) / np.maximum((span * span).sum(-1), 1e-9), 0, 1)
@@ -172,31 +172,31 @@ def blends_explained(frame: np.ndarray, colours: np.ndarray, tolerance: float = 
 
 
 @pytest.mark.parametrize("name", WORKFLOWS)
-def test_one_colour_per_mark_until_the_finishing_touches(example_paths, name):
+def test_one_color_per_mark_until_the_finishing_touches(example_paths, name):
     """Every mark has one colour. Half way through, before any finishing touch, every pixel is paper,
     a laid mark's colour, a translucent mark's colour over paper or paint (once or a few times
     over), or an anti-aliased blend of two such colours found next to it: none is the picture's."""
     _, process = process_of_kind(name, example_paths)
     plan = process.plan
     for mark in plan.marks:
-        assert isinstance(mark.colour, tuple) and len(mark.colour) == 3
-        assert all(isinstance(value, float) and 0 <= value <= 255 for value in mark.colour)
+        assert isinstance(mark.color, tuple) and len(mark.color) == 3
+        assert all(isinstance(value, float) and 0 <= value <= 255 for value in mark.color)
     middle = round(0.5 * (len(process) - 1))
     assert not plan.touches.laid_by(middle).any(), "the finishing touches come last"
     sketch = 1.0 if plan.sketch_opacity is None else float(plan.sketch_opacity[middle])
     laid = [mark for mark in plan.marks if mark.start <= middle and mark.kind != "erase"]
-    opaque = [mark.colour for mark in laid if mark.layer == "paint" and mark.opacity >= 1]
+    opaque = [mark.color for mark in laid if mark.layer == "paint" and mark.opacity >= 1]
     under = np.array([*opaque, (255.0, 255.0, 255.0)], np.float32)
-    colours = [under]
+    colors = [under]
     for mark in laid:
         alpha = mark.opacity * (sketch if mark.layer == "sketch" else 1.0)
         if 0 < alpha < 1:
             for times in (1, 2, 3):
                 laid_over = 1 - (1 - alpha) ** times
-                colours.append(under + laid_over * (np.asarray(mark.colour, np.float32) - under))
+                colors.append(under + laid_over * (np.asarray(mark.color, np.float32) - under))
         elif alpha >= 1:
-            colours.append(np.asarray([mark.colour], np.float32))
-    palette = np.unique(np.concatenate(colours).round(1), axis=0)
+            colors.append(np.asarray([mark.color], np.float32))
+    palette = np.unique(np.concatenate(colors).round(1), axis=0)
     explained = blends_explained(process.frame(middle).astype(np.float32), palette)
     # (A bristle brush over a drawing over a toned ground blends three marks: 1.1-1.3% in painting.)
     assert (~explained).mean() < 0.015, f"{(~explained).mean():.2%} of the pixels are no mark's colour"

@@ -55,7 +55,7 @@ def test_a_public_function_or_class_has_one_home_outside_the_commands():
     assert twice == {"Downsample": ["models/unet3d/blocks.py", "models/video_vae/layers.py"]}
 
 
-def test_a_batch_gives_the_colourist_the_memory_mode_it_has():
+def test_a_batch_gives_the_colorist_the_memory_mode_it_has():
     from paintsundo.cli.batch import _neural_options
     from paintsundo.coloring.choices import COLORIST_MEMORY_MODES, colorist_memory_mode
     from paintsundo.undo.pipeline.settings import NEURAL_ENGINE_MEMORY_MODES
@@ -75,3 +75,15 @@ def test_the_prompt_stage_s_old_name_still_answers_with_a_warning():
         assert neural.tag is neural.picture_prompt
     with pytest.raises(AttributeError):
         neural.no_such_name  # noqa: B018
+
+
+def test_identifiers_are_spelt_color_and_the_old_public_name_still_answers():
+    import paintsundo.coloring.procedural as procedural
+
+    with pytest.warns(DeprecationWarning, match="ColorLayers"):
+        assert procedural.ColourLayers is procedural.ColorLayers
+    respelt = []
+    for path in (ROOT / "src" / "paintsundo").rglob("*.py"):
+        names = {node.id for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.Name)}
+        respelt += [f"{path.name}: {name}" for name in names if "colour" in name.lower()]
+    assert not respelt, "identifiers say color (prose may say colour)"

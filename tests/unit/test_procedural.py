@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import colourful_fraction, white_fraction
+from conftest import colorful_fraction, white_fraction
 from kinds import MADE, covered, footprint
 from paintsundo.picture import load_picture
 from paintsundo.undo.procedural import BEHAVIOURS, WORKFLOW_NAMES, DrawingProcess
@@ -44,18 +44,18 @@ def test_distance_falls_and_every_large_rise_is_a_recorded_event(pictures, seed)
             assert any(start <= frame <= end for start, end in spans), f"unrecorded rise at frame {frame}"
 
 
-def test_line_art_is_dark_lines_on_white_and_colour_comes_later(pictures):
+def test_line_art_is_dark_lines_on_white_and_color_comes_later(pictures):
     for picture in pictures:
         process = DrawingProcess(picture, frames=105, seed=3, behaviours=frozenset())
         lineart, flat = process.timeline.stage("lineart"), process.timeline.stage("flat")
         inked = process.frame(lineart.end - 1)
         assert white_fraction(inked) > 0.6
-        assert colourful_fraction(inked) < 0.05
+        assert colorful_fraction(inked) < 0.05
         dark = inked.max(axis=-1) < 120
         assert 0.01 < dark.mean() < 0.3
-        coverage = [colourful_fraction(process.frame(f)) for f in range(flat.start, flat.end)]
+        coverage = [colorful_fraction(process.frame(f)) for f in range(flat.start, flat.end)]
         assert coverage[-1] > coverage[0] + 0.1
-        assert coverage[-1] > colourful_fraction(inked) + 0.1
+        assert coverage[-1] > colorful_fraction(inked) + 0.1
         assert np.all(np.diff(coverage) >= -0.02)
 
 
@@ -107,7 +107,7 @@ def test_behaviours_appear_in_events_and_can_be_switched_off(pictures, name):
         assert kinds & set(BEHAVIOURS) == own - {behaviour}
 
 
-def test_the_colour_curve_is_dragged_in_gradually():
+def test_the_color_curve_is_dragged_in_gradually():
     """The painter's curve starts the colours a little flat and greyed and brings them to the
     picture's over its whole stage, a little each frame, never in a snap."""
     picture = MADE["painting"]()
@@ -157,20 +157,20 @@ def test_change_of_idea_paints_erases_and_repaints_a_region(pictures):
         assert (mark.area.top, mark.area.left) == (area.top, area.left)
         np.testing.assert_array_equal(mark.area.mask, area.mask)
     # Another hue, and the right one is the region's own (nearer the picture's colours there).
-    assert np.abs(np.subtract(wrong.colour, again.colour)).max() > 40
+    assert np.abs(np.subtract(wrong.color, again.color)).max() > 40
     seen = pictures[0][region].astype(np.float32).mean(axis=0)
-    assert np.abs(seen - again.colour).sum() < np.abs(seen - wrong.colour).sum()
+    assert np.abs(seen - again.color).sum() < np.abs(seen - wrong.color).sum()
     region &= ~footprint([mark for mark in marks if mark.layer == "lines"], region.shape)
     assert region.mean() > 0.002
 
-    def off(frame: int, colour) -> float:
-        return float(np.abs(process.frame(frame)[region] - np.asarray(colour, np.float32)).max())
+    def off(frame: int, color) -> float:
+        return float(np.abs(process.frame(frame)[region] - np.asarray(color, np.float32)).max())
 
     assert off(drawn - 1, (255, 255, 255)) == 0, "the region is paper before the idea"
-    assert off(drawn, wrong.colour) <= 0.5 and off(erased - 1, wrong.colour) <= 0.5
+    assert off(drawn, wrong.color) <= 0.5 and off(erased - 1, wrong.color) <= 0.5
     assert off(erased, (255, 255, 255)) == 0, "the erase takes it back to paper"
-    assert off(redrawn, again.colour) <= 0.5, "and the region is filled again in its own colour"
-    assert off(process.timeline.stage("flat").end - 1, again.colour) <= 0.5
+    assert off(redrawn, again.color) <= 0.5, "and the region is filled again in its own colour"
+    assert off(process.timeline.stage("flat").end - 1, again.color) <= 0.5
 
 
 @pytest.mark.parametrize("frames", [2, 5, 12, 300])

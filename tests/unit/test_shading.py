@@ -21,7 +21,7 @@ FLATS = [SKY, ORANGE, SKIN, WALL, (150, 110, 190), (120, 150, 60)]  # sky, orang
 
 
 @cache
-def coloured(figure: str, seed: int, hidden: str = ""):
+def colored(figure: str, seed: int, hidden: str = ""):
     """A figure coloured from `seed`; with `hidden` naming what to leave out of the drawing (its
     holes), the same figure without them."""
     sketch, hints = {"ball": ball, "face": face, "house": house}[figure]()
@@ -54,7 +54,7 @@ def from_cool(hue: np.ndarray) -> np.ndarray:
 
 
 @pytest.mark.parametrize("flat", FLATS)
-def test_a_shadow_tone_is_a_moderate_step_darker_a_little_cooler_and_as_colourful(flat):
+def test_a_shadow_tone_is_a_moderate_step_darker_a_little_cooler_and_as_colorful(flat):
     """Not the navy (32, 64, 160) that sky blue became, nor brick from orange: a colourist's step."""
     sketch, hints = ball(flat)
     for seed in SEEDS:
@@ -86,7 +86,7 @@ def test_a_hole_lays_no_shadow_along_its_edge(figure, hidden):
     """The face around an eye, the wall around a window or a door is shaded as if the hole were not
     there: no band above or beside a window, no eyebrow over an eye."""
     for seed in SEEDS:
-        holed, whole = coloured(figure, seed), coloured(figure, seed, hidden)
+        holed, whole = colored(figure, seed), colored(figure, seed, hidden)
         shape = (
             holed.regions == holed.regions[300, 80]
             if figure == "house"
@@ -127,7 +127,7 @@ def test_a_shape_the_frame_cuts_is_shaded_and_the_ground_behind_it_is_not():
 @pytest.mark.parametrize("figure", ["ball", "face", "house"])
 def test_highlights_are_sparing(figure):
     for seed in SEEDS:
-        layers = coloured(figure, seed)
+        layers = colored(figure, seed)
         shaded = np.unique(layers.regions[layers.shadows_opacity > 0])
         shares = [layers.highlights_opacity[layers.regions == region].mean() for region in shaded]
         assert max(shares) <= 0.08, (seed, max(shares))
@@ -139,7 +139,7 @@ def test_three_candidates_are_lit_from_the_left_above_and_the_right(figure):
     """Whatever the seed, three candidates from consecutive seeds differ in their lighting, and no two
     of their shadows overlap by more than 60% (intersection over union)."""
     for start in SEEDS:
-        candidates = [coloured(figure, start + index) for index in range(3)]
+        candidates = [colored(figure, start + index) for index in range(3)]
         angles = sorted(candidate.lighting.angle for candidate in candidates)
         assert angles[0] < -135.0 and -115.0 < angles[1] < -65.0 and angles[2] > -45.0, angles
         assert len({candidate.lighting.softness > 0.2 for candidate in candidates}) == 2, "soft and cel"

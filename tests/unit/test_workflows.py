@@ -140,20 +140,20 @@ def sketched(process: DrawingProcess) -> np.ndarray:
 
 
 @pytest.mark.parametrize("name", ["painting", "graphic", "pencil"])
-def test_paint_never_goes_back_to_canvas_and_colour_opens_no_holes(name):
+def test_paint_never_goes_back_to_canvas_and_color_opens_no_holes(name):
     """What gets its colour keeps it (white clouds are not the canvas showing through); a graphic's
     flat colour has no white holes in it."""
     picture = MADE[name]()
     process = DrawingProcess(picture, frames=60, seed=3, workflow=name, behaviours=frozenset())
     painted_before = np.zeros(picture.shape[:2], bool)
-    coloured = picture.min(axis=-1) < 235
+    colored = picture.min(axis=-1) < 235
     # Only what the picture itself has must stay: the sketch layer's marks are meant to go.
     sketch = sketched(process)
     assert sketch.any() == (name != "painting")
     for index in range(1, len(process)):
         frame = process.frame(index)
         # Marks cannot take paint back off but by erasing, and a light stroke is still paint.
-        painted = (frame < 255).any(axis=-1) & coloured
+        painted = (frame < 255).any(axis=-1) & colored
         kept = painted & ~sketch
         assert not (painted_before & ~kept).any(), f"paint went back to canvas on frame {index}"
         painted_before |= kept
@@ -166,7 +166,7 @@ def test_paint_never_goes_back_to_canvas_and_colour_opens_no_holes(name):
         assert ((outline > 0) & ~kept & ~sketch).mean() < 0.003, f"white holes in the paint on frame {index}"
 
 
-def test_graphic_shapes_go_down_in_their_final_colours():
+def test_graphic_shapes_go_down_in_their_final_colors():
     """Shapes stack, as in a vector program: what is painted is always one of the picture's own flat
     colours (a shape's, perhaps under one still to come), never a rough or blended one. (A shape's
     path, shown while it is placed, is the program's, not paint.)"""
@@ -196,13 +196,13 @@ def test_graphic_shapes_appear_whole_one_at_a_time():
     for mark, index in zip(fills, frames, strict=True):
         area = covered(mark.area, picture.shape[:2])
         shown = process.frame(index)[area].astype(np.float32)
-        assert np.abs(shown - mark.colour).max() <= 0.5, f"the shape filled on frame {index} is whole"
+        assert np.abs(shown - mark.color).max() <= 0.5, f"the shape filled on frame {index} is whole"
         before = process.frame(index - 1)[area].astype(np.float32)
-        assert (np.abs(before - mark.colour).max(axis=-1) <= 0.5).mean() < 0.5, "and was not there before"
+        assert (np.abs(before - mark.color).max(axis=-1) <= 0.5).mean() < 0.5, "and was not there before"
 
 
 @pytest.mark.parametrize("number", [1, 2, 3])
-def test_cel_flats_have_one_colour_per_region_and_no_holes_until_shading(example_paths, number):
+def test_cel_flats_have_one_color_per_region_and_no_holes_until_shading(example_paths, number):
     """Through the flat stage, each region's fill, once laid, shows exactly its one colour over its
     whole area (but under the inked lines), until the shading starts."""
     picture = load_picture(example_paths[number - 1], "256").pixels
@@ -218,7 +218,7 @@ def test_cel_flats_have_one_colour_per_region_and_no_holes_until_shading(example
         frame = process.frame(index).astype(np.float32)
         for mark, area in zip(fills, areas, strict=True):
             if mark.end <= index:
-                off = np.abs(frame[area] - mark.colour).max(axis=-1)
+                off = np.abs(frame[area] - mark.color).max(axis=-1)
                 assert (off <= 0.5).all(), f"{(off > 0.5).sum()} pixels off a fill's colour, frame {index}"
 
 
@@ -249,7 +249,7 @@ def test_pencil_construction_is_drawn_first_then_fades():
     # Where nothing else is ever laid (but the sheet's tone, on toned paper), it fades while the
     # clean lines go down, then is put away.
     sheet = [mark for mark in process.plan.marks if mark.kind == "fill"]
-    paper = np.asarray(sheet[0].colour if sheet else (255.0, 255.0, 255.0))
+    paper = np.asarray(sheet[0].color if sheet else (255.0, 255.0, 255.0))
     drawn_on = [mark for mark in process.plan.marks if mark.layer == "paint" and mark.kind != "fill"]
     alone = marks & ~footprint(drawn_on, marks.shape)
     assert alone.sum() >= 20

@@ -258,7 +258,7 @@ def editor_pictures(editor: dict | None) -> tuple[np.ndarray, np.ndarray | None]
     return sketch, hints
 
 
-def colour_sketch(
+def color_sketch(
     editor: dict | None,
     reference: str | None,
     seed: float,

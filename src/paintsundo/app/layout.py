@@ -23,7 +23,7 @@ from paintsundo.undo.settings import COLORIZE_SHADINGS, WORKFLOWS
 # Gradio's own schedule for the uploads it caches: every 10 minutes, those older than an hour go.
 CACHE_SWEEP = (600, 3600)
 # The scribble brush's colours to start from; any other is a click away in its picker.
-SCRIBBLE_COLOURS = ["#e8c4a8", "#6b4a32", "#2f5fb0", "#c83a3a", "#f2d35b", "#5a9a4a", "#ffffff", "#222222"]
+SCRIBBLE_COLORS = ["#e8c4a8", "#6b4a32", "#2f5fb0", "#c83a3a", "#f2d35b", "#5a9a4a", "#ffffff", "#222222"]
 UPLOAD_TYPES = [".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif"]
 DOWNLOAD_HOWTO = (
     "**Neural engine unavailable:** {reason}. Run `paintsundo download` (or put the weights in a folder"
@@ -54,18 +54,18 @@ def build(
                 gr.Markdown(neural_note, elem_id="neural-note")
             _neural_tab(examples, scratch, models, neural_ready)
         with gr.Tab("Sketch → colour"):
-            _colour_tab(scratch)
+            _color_tab(scratch)
     return page
 
 
-def _colour_tab(scratch: Scratch) -> None:
+def _color_tab(scratch: Scratch) -> None:
     with gr.Row():
         with gr.Column():
             editor = gr.ImageEditor(
                 label="Line drawing: upload it, then scribble colours over its regions",
                 type="numpy",
                 image_mode="RGBA",
-                brush=gr.Brush(default_size=8, colors=SCRIBBLE_COLOURS, color_mode="defaults"),
+                brush=gr.Brush(default_size=8, colors=SCRIBBLE_COLORS, color_mode="defaults"),
                 layers=False,
                 elem_id="colour-editor",
             )
@@ -109,7 +109,7 @@ def _colour_tab(scratch: Scratch) -> None:
                         ["fast", "low"], value="fast", label="Memory (low: layers come in as they run)"
                     )
                     compile = gr.Checkbox(value=False, label="Compile (faster after the first picture)")
-            colour = gr.Button("Colour it", variant="primary", elem_id="colour-run")
+            color = gr.Button("Colour it", variant="primary", elem_id="colour-run")
         with gr.Column():
             picture = gr.Image(label="Coloured", type="filepath", elem_id="colour-picture")
             candidates = gr.Gallery(label="Candidates", columns=4, height="auto")
@@ -117,8 +117,8 @@ def _colour_tab(scratch: Scratch) -> None:
             files = gr.File(label="Downloads: PNGs, layers (.ora), manifest, video", file_count="multiple")
     inputs = [editor, reference, seed, count, frames, fps, film, engine, base, controlnet, ip_adapter]
     inputs += [prompt, control, steps, memory, compile, shading]
-    colour.click(
-        partial(handlers.colour_sketch, scratch=scratch),
+    color.click(
+        partial(handlers.color_sketch, scratch=scratch),
         inputs,
         [picture, candidates, video, files],
         api_name="colorize",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from paintsundo.batch.colouring import ColorizeJob, coloured_as_asked, plan_colour_items
+from paintsundo.batch.coloring import ColorizeJob, colored_as_asked, plan_color_items
 from paintsundo.batch.items import BatchItem, expand_inputs, plan_items
 from paintsundo.batch.lifeline import start_worker
 from paintsundo.batch.ray_workers import RayOptions, run_on_ray
@@ -170,7 +170,7 @@ def _plan(
         return plan_items(paths, out, settings, format), partial(
             made_as_asked, settings=settings, format=format
         )
-    return plan_colour_items(paths, out, settings, colorize), partial(coloured_as_asked, job=colorize)
+    return plan_color_items(paths, out, settings, colorize), partial(colored_as_asked, job=colorize)
 
 
 def _run_local(

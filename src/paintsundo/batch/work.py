@@ -7,7 +7,7 @@ import json
 import os
 import time
 
-from paintsundo.batch.colouring import ColorizeJob, colour_item
+from paintsundo.batch.coloring import ColorizeJob, color_item
 from paintsundo.batch.items import BatchItem
 from paintsundo.errors import PaintsUndoError
 from paintsundo.outputs import sidecar
@@ -58,7 +58,7 @@ def process_item(
     try:
         run = seeded(Settings.from_json(settings), item.seed)
         if colorize is not None:
-            engine = colour_item(item, run, ColorizeJob(**colorize))
+            engine = color_item(item, run, ColorizeJob(**colorize))
         else:
             folder = f"{item.output.parent}{os.sep}"
             made = make_video(item.input, folder, run, format=format, name=item.name, models=models)

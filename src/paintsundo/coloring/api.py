@@ -16,19 +16,19 @@ from PIL import Image
 
 from paintsundo._version import __version__
 from paintsundo.coloring.neural import NeuralColorize, choose_colorist, neural_candidates
-from paintsundo.coloring.procedural import ColourLayers, Lighting, colorize_layers, lighting_for
+from paintsundo.coloring.procedural import ColorLayers, Lighting, colorize_layers, lighting_for
 from paintsundo.errors import PaintsUndoError
 from paintsundo.outputs import check_not_inputs, check_writable, resolve_output, sidecar, written_paths
 from paintsundo.outputs.atomic import Staging
 from paintsundo.outputs.contact_sheet import picture_sheet
 from paintsundo.outputs.openraster import RasterLayer, write_openraster
-from paintsundo.outputs.provenance import colouring_provenance_text
+from paintsundo.outputs.provenance import coloring_provenance_text
 from paintsundo.outputs.writers import png_provenance
 from paintsundo.picture import Picture, PictureSource, load_source
 from paintsundo.timeline import Progress
 from paintsundo.undo.api import RunResult, prepare_video
 from paintsundo.undo.procedural import DrawingProcess
-from paintsundo.undo.procedural.known import colouring_layers
+from paintsundo.undo.procedural.known import coloring_layers
 from paintsundo.undo.settings import COLORIZE_ENGINES, MAX_CANDIDATES, Settings
 
 
@@ -52,7 +52,7 @@ def colorize(
     engine: str = "auto",
     shading: str | Lighting = "auto",
     neural: NeuralColorize | None = None,
-) -> ColourLayers:
+) -> ColorLayers:
     """Colour a line drawing (path, PIL image or array) from a hints picture of its size, with a
     reference's palette for the regions no hint reaches: the layers, whose `composite()` is the
     picture (RGB uint8, the sketch's size). `shading` lights it: "auto" (drawn from the seed), a
@@ -60,7 +60,7 @@ def colorize(
     neural colourist's models and settings."""
     neural = neural or NeuralColorize()
     chosen, _ = _choose_engine(engine, neural)
-    _check_something_to_colour(chosen, hints, reference)
+    _check_something_to_color(chosen, hints, reference)
     lighting_for(shading, seed)  # a shading it does not know is refused before any work
     inputs = _load_inputs(sketch, hints, reference)
     return _candidates(chosen, inputs, seed, 1, neural, shading)[0][0]
@@ -93,7 +93,7 @@ def make_colorized(
     chosen, reason = _choose_engine(engine, neural)
     if not 1 <= count <= MAX_CANDIDATES:
         raise PaintsUndoError(f"count must be between 1 and {MAX_CANDIDATES}, got {count}", "count")
-    _check_something_to_colour(chosen, hints, reference)
+    _check_something_to_color(chosen, hints, reference)
     lighting_for(shading, seed)  # a shading it does not know is refused before any work
     inputs = _load_inputs(sketch, hints, reference)
     target = _output_path(sketch, output)
@@ -105,13 +105,13 @@ def make_colorized(
     report("colouring", 0, count)
     candidates, details = _candidates(chosen, inputs, seed, count, neural, shading)
     report("colouring", count, count)
-    coloured = time.perf_counter()
+    colored = time.perf_counter()
     filmed = _film(candidates[0], film, video_settings, seed, progress) if film else None
     manifest = _manifest(inputs, (sketch, hints, reference), candidates, paths, seed, filmed)
-    manifest.update(engine=chosen, engine_reason=reason, timings={"colour": round(coloured - started, 4)})
+    manifest.update(engine=chosen, engine_reason=reason, timings={"colour": round(colored - started, 4)})
     if chosen == "procedural":  # what was asked; each candidate's entry says how it came out
         manifest["shading"] = shading if isinstance(shading, str) else "given"
-    manifest["provenance"] = colouring_provenance_text(chosen)
+    manifest["provenance"] = coloring_provenance_text(chosen)
     if details:
         manifest["neural"] = details
     _write(candidates, paths, manifest, started)
@@ -128,7 +128,7 @@ def _choose_engine(engine: str, neural: NeuralColorize) -> tuple[str, str]:
     return choose_colorist(engine, neural)
 
 
-def _check_something_to_colour(
+def _check_something_to_color(
     engine: str, hints: PictureSource | None, reference: PictureSource | None
 ) -> None:
     """The procedural colourist takes every colour from the hints or the reference: with neither,
@@ -144,7 +144,7 @@ def _check_something_to_colour(
 def _candidates(
     engine: str, inputs: tuple[Picture, Picture | None, Picture | None], seed: int, count: int,
     neural: NeuralColorize, shading: str | Lighting,
-) -> tuple[list[ColourLayers], dict]:  # fmt: skip
+) -> tuple[list[ColorLayers], dict]:  # fmt: skip
     """The candidates from seeds seed.., and what the neural colourist records of its run (it
     lights its pictures itself: `shading` is the procedural colourist's)."""
     pixels = [picture.pixels if picture else None for picture in inputs]
@@ -205,21 +205,21 @@ def _written(target: Path, count: int, seed: int, layers: bool) -> dict[str, Pat
     return paths
 
 
-def colouring_process(layers: ColourLayers, settings: Settings | None = None) -> DrawingProcess:
+def coloring_process(layers: ColorLayers, settings: Settings | None = None) -> DrawingProcess:
     """The drawing being coloured, frame by frame: a blank canvas, the sketch's own lines in a
     drawing order (the line stage ends on the sketch's lines, on white paper exactly), the flats,
     the shadows, then the highlights; the last frame is the coloured picture. `settings` gives the
     frames, seed, stage lengths and habits."""
     settings = settings or Settings()
     picture = layers.composite()
-    known = colouring_layers(
+    known = coloring_layers(
         picture,
         layers.lines.opacity,
-        layers.lines.colour,
+        layers.lines.color,
         layers.regions,
         layers.flats_on_paper(),
         layers.flats_opacity > 0,
-        layers.colours(highlights=False),
+        layers.colors(highlights=False),
         layers.highlights_opacity > 0,
     )
     stage_weights = dict(settings.stage_weights)
@@ -230,7 +230,7 @@ def colouring_process(layers: ColourLayers, settings: Settings | None = None) ->
 
 
 def _film(
-    layers: ColourLayers, video: Path, settings: Settings | None, seed: int, progress: Progress | None
+    layers: ColorLayers, video: Path, settings: Settings | None, seed: int, progress: Progress | None
 ) -> RunResult:
     """The forward drawing process of a coloured sketch, written as a video with its manifest."""
     height, width = layers.flats.shape[:2]
@@ -238,11 +238,11 @@ def _film(
         settings or Settings(), engine="procedural", workflow="auto", size=f"{width}x{height}", seed=seed
     )
     job = prepare_video(layers.composite(), video, settings)
-    return job.write(with_contact_sheet=True, progress=progress, process=colouring_process(layers, settings))
+    return job.write(with_contact_sheet=True, progress=progress, process=coloring_process(layers, settings))
 
 
 def _write(
-    candidates: list[ColourLayers], paths: dict[str, Path], manifest: dict[str, Any], started: float
+    candidates: list[ColorLayers], paths: dict[str, Path], manifest: dict[str, Any], started: float
 ) -> None:
     """Every file, staged beside its final path and renamed into place together."""
     info = png_provenance(manifest["provenance"])
@@ -281,13 +281,13 @@ def _sheet_label(seed: int, lighting: Lighting | None) -> str:
     return f"seed {seed}" if lighting is None else f"seed {seed} · {lighting.describe()}"
 
 
-def raster_layers(layers: ColourLayers) -> list[RasterLayer]:
+def raster_layers(layers: ColorLayers) -> list[RasterLayer]:
     """The layers an illustrator would find in the file, bottom first: paper, flats, shadows,
     highlights, lines."""
 
-    def rgba(colour: np.ndarray, opacity: np.ndarray) -> np.ndarray:
-        alpha = np.rint(np.broadcast_to(opacity, colour.shape[:2]) * 255.0)
-        return np.dstack([np.clip(np.rint(colour), 0, 255), alpha]).astype(np.uint8)
+    def rgba(color: np.ndarray, opacity: np.ndarray) -> np.ndarray:
+        alpha = np.rint(np.broadcast_to(opacity, color.shape[:2]) * 255.0)
+        return np.dstack([np.clip(np.rint(color), 0, 255), alpha]).astype(np.uint8)
 
     paper = np.ones(layers.flats.shape[:2], np.float32)
     return [
@@ -295,14 +295,14 @@ def raster_layers(layers: ColourLayers) -> list[RasterLayer]:
         RasterLayer("flats", rgba(layers.flats, layers.flats_opacity)),
         RasterLayer("shadows", rgba(layers.shadows, layers.shadows_opacity)),
         RasterLayer("highlights", rgba(layers.highlights, layers.highlights_opacity)),
-        RasterLayer("lines", rgba(layers.lines.colour, layers.lines.opacity)),
+        RasterLayer("lines", rgba(layers.lines.color, layers.lines.opacity)),
     ]
 
 
 def _manifest(
     inputs: tuple[Picture, Picture | None, Picture | None],
     sources: tuple[PictureSource | None, ...],
-    candidates: list[ColourLayers],
+    candidates: list[ColorLayers],
     paths: dict[str, Path],
     seed: int,
     filmed: RunResult | None,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from paintsundo.coloring.choices import COLORIST_MEMORY_MODES, CONTROL_NAMES
-from paintsundo.coloring.procedural import ColourLayers, LineArt, colorize_layers, layers_of_picture
+from paintsundo.coloring.procedural import ColorLayers, LineArt, colorize_layers, layers_of_picture
 from paintsundo.errors import PaintsUndoError
 from paintsundo.extras import NEURAL_PACKAGES, missing_neural_packages, require_extra
 from paintsundo.hub import COLORIST_CONTROLNET_REPO, TAGGER_FILES
@@ -132,7 +132,7 @@ def _check_weights(models: ColoristModels) -> None:
 def neural_candidates(
     sketch: np.ndarray, hints: np.ndarray | None, reference: np.ndarray | None, seed: int, count: int,
     neural: NeuralColorize, kept: KeptColorist | None = None,
-) -> tuple[list[ColourLayers], dict]:  # fmt: skip
+) -> tuple[list[ColorLayers], dict]:  # fmt: skip
     """`count` pictures from seeds seed.., as layers (the sketch's lines over the model's colours,
     with flats and shading derived from them), and what the manifest records of the run. The models
     are those `kept` holds (the process's `shared_colorist` unless given), loaded there if need be."""

@@ -10,7 +10,7 @@ def provenance_text(engine: str) -> str:
     )
 
 
-def colouring_provenance_text(engine: str) -> str:
+def coloring_provenance_text(engine: str) -> str:
     return (
         f"Machine-coloured by paintsundo {__version__} ({engine} colourist): the line drawing is the"
         " artist's; its colours, shadows and highlights were filled in by the program from colour hints."

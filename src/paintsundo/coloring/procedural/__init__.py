@@ -6,6 +6,7 @@ guides or hatching (see `walls`)."""
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,8 +15,8 @@ from paintsundo.coloring.procedural.derived import split_shading
 from paintsundo.coloring.procedural.flats import (
     MIN_HINT_PIXELS,
     absorb_slivers,
-    hinted_colours,
-    palette_colours,
+    hinted_colors,
+    palette_colors,
     reference_palette,
 )
 from paintsundo.coloring.procedural.hints import NO_HINTS, Hints, read_hints
@@ -30,7 +31,7 @@ from paintsundo.coloring.procedural.walls import regions_between, walls_of
 __all__ = [
     "PRESETS",
     "SHADINGS",
-    "ColourLayers",
+    "ColorLayers",
     "Lighting",
     "LineArt",
     "colorize_layers",
@@ -41,7 +42,7 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class ColourLayers:
+class ColorLayers:
     """A coloured line drawing as an illustrator's layers, bottom to top. Colour layers are h w 3
     float32 (0..255) with an opacity each (h w float32, 0..1)."""
 
@@ -61,10 +62,10 @@ class ColourLayers:
 
     def composite(self) -> np.ndarray:
         """The finished picture, RGB uint8 (h w 3): every layer over the paper."""
-        canvas = self.colours()
+        canvas = self.colors()
         return np.clip(np.rint(self.lines.over(canvas)), 0, 255).astype(np.uint8)
 
-    def colours(self, highlights: bool = True) -> np.ndarray:
+    def colors(self, highlights: bool = True) -> np.ndarray:
         """Paper, flats, shadows and (unless told otherwise) highlights, without the lines (h w 3
         float32)."""
         return self._over_paper(3 if highlights else 2)
@@ -81,8 +82,8 @@ class ColourLayers:
             (self.shadows, self.shadows_opacity),
             (self.highlights, self.highlights_opacity),
         )
-        for colour, opacity in layers[:count]:
-            canvas += (colour - canvas) * opacity[..., None]
+        for color, opacity in layers[:count]:
+            canvas += (color - canvas) * opacity[..., None]
         return canvas
 
 
@@ -92,7 +93,7 @@ def colorize_layers(
     reference: np.ndarray | None = None,
     seed: int = 0,
     shading: str | Lighting = "auto",
-) -> ColourLayers:
+) -> ColorLayers:
     """Colour an RGB uint8 sketch (h w 3) from an RGBA hints picture of its size and, for regions
     without a hint, a reference picture's palette (RGB uint8); without either, they stay paper.
     `shading` is a preset's name (see `SHADINGS`) or a Lighting; "auto" draws it from the seed."""
@@ -103,28 +104,28 @@ def colorize_layers(
     walls = walls_of(lines)
     labels = regions_between(walls, None if strokes is NO_HINTS else strokes.strokes > 0)
     if strokes is NO_HINTS:
-        strokes = Hints(np.zeros(labels.shape, np.int32), NO_HINTS.colours)
-    labels = divide_between_strokes(labels, walls.barrier, strokes.strokes, strokes.colours, MIN_HINT_PIXELS)
-    colours, given = hinted_colours(labels, strokes)
+        strokes = Hints(np.zeros(labels.shape, np.int32), NO_HINTS.colors)
+    labels = divide_between_strokes(labels, walls.barrier, strokes.strokes, strokes.colors, MIN_HINT_PIXELS)
+    colors, given = hinted_colors(labels, strokes)
     palette = None if reference is None else reference_palette(reference, rng)
     if palette is not None:
-        colours, given = palette_colours(labels, colours, given, palette, rng)
-    flats, coloured = absorb_slivers(labels, colours, given, walls.line_width)
+        colors, given = palette_colors(labels, colors, given, palette, rng)
+    flats, colored = absorb_slivers(labels, colors, given, walls.line_width)
     shadow, highlight = shading_masks(labels, given & ~background_regions(labels), lighting)
-    return ColourLayers(
+    return ColorLayers(
         lines=lines,
         regions=labels,
         flats=flats.astype(np.float32),
-        flats_opacity=coloured.astype(np.float32),
-        shadows=shadow_tones(colours, lighting).astype(np.float32)[labels],
+        flats_opacity=colored.astype(np.float32),
+        shadows=shadow_tones(colors, lighting).astype(np.float32)[labels],
         shadows_opacity=shadow,
-        highlights=light_tones(colours, lighting).astype(np.float32)[labels],
+        highlights=light_tones(colors, lighting).astype(np.float32)[labels],
         highlights_opacity=highlight,
         lighting=lighting,
     )
 
 
-def layers_of_picture(sketch: np.ndarray, picture: np.ndarray) -> ColourLayers:
+def layers_of_picture(sketch: np.ndarray, picture: np.ndarray) -> ColorLayers:
     """The layers of a picture coloured without them (RGB uint8, the sketch's size, without the
     sketch's lines): the sketch's lines, and per region of the sketch, flats and shading derived
     from the picture (see `derived.split_shading`); laid over one another, the lines over the picture."""
@@ -132,6 +133,14 @@ def layers_of_picture(sketch: np.ndarray, picture: np.ndarray) -> ColourLayers:
     labels = regions_between(walls_of(lines))
     flats, shadows, shadows_opacity, highlights, highlights_opacity = split_shading(picture, labels)
     everywhere = np.ones(labels.shape, np.float32)
-    return ColourLayers(
+    return ColorLayers(
         lines, labels, flats, everywhere, shadows, shadows_opacity, highlights, highlights_opacity, None
     )
+
+
+def __getattr__(name: str) -> object:
+    """`ColourLayers`, the old name of ColorLayers, for one release."""
+    if name == "ColourLayers":
+        warnings.warn("ColourLayers is now ColorLayers", DeprecationWarning, stacklevel=2)
+        return ColorLayers
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

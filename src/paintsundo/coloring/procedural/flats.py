@@ -24,17 +24,17 @@ PALETTE_SIZE = 6
 PALETTE_SIDE = 128  # the reference is read at most this many pixels across
 
 
-def hinted_colours(labels: np.ndarray, hints: Hints) -> tuple[np.ndarray, np.ndarray]:
+def hinted_colors(labels: np.ndarray, hints: Hints) -> tuple[np.ndarray, np.ndarray]:
     """Each region's colour (regions+1 3) and whether a stroke gave it one (regions+1 bool).
 
     A stroke colours a region it lies in for a fair share of the stroke or of the region, so a
     scribble that overshoots its line does not colour the region beyond; where several strokes
     qualify, the one with most pixels there wins."""
     regions = int(labels.max()) + 1
-    colours = np.zeros((regions, 3), np.float32)
+    colors = np.zeros((regions, 3), np.float32)
     given = np.zeros(regions, bool)
     if hints.count == 0:
-        return colours, given
+        return colors, given
     strokes = hints.count + 1
     pairs = np.bincount((labels * strokes + hints.strokes).ravel(), minlength=regions * strokes)
     counts = pairs.reshape(regions, strokes)
@@ -46,8 +46,8 @@ def hinted_colours(labels: np.ndarray, hints: Hints) -> tuple[np.ndarray, np.nda
     )
     chosen = np.where(meant, counts, 0).argmax(axis=1)
     given = meant.any(axis=1)
-    colours[given] = hints.colours[chosen[given]]
-    return colours, given
+    colors[given] = hints.colors[chosen[given]]
+    return colors, given
 
 
 def reference_palette(reference: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -64,9 +64,9 @@ def reference_palette(reference: np.ndarray, rng: np.random.Generator) -> tuple[
     return centres[order].astype(np.float32), shares[order]
 
 
-def palette_colours(
+def palette_colors(
     labels: np.ndarray,
-    colours: np.ndarray,
+    colors: np.ndarray,
     given: np.ndarray,
     palette: tuple[np.ndarray, np.ndarray],
     rng: np.random.Generator,
@@ -74,28 +74,28 @@ def palette_colours(
     """Regions without a stroke take the palette's colours: the background (the largest region along
     the border) the lightest of its main colours, the others drawn by the colours' shares."""
     centres, shares = palette
-    colours, given = colours.copy(), given.copy()
+    colors, given = colors.copy(), given.copy()
     sizes = region_sizes(labels)
     open_regions = np.flatnonzero(~given & (sizes > 0))
     open_regions = open_regions[open_regions > 0]
     if len(open_regions) == 0:
-        return colours, given
+        return colors, given
     border = touching_border(labels)
     outside = [r for r in open_regions if border[r]]
     if outside:
         background = max(outside, key=lambda r: sizes[r])
         main = centres[: max(1, int(np.searchsorted(np.cumsum(shares), 0.8)) + 1)]
-        colours[background] = main[np.argmax(main.sum(axis=1))]
+        colors[background] = main[np.argmax(main.sum(axis=1))]
         given[background] = True
         open_regions = open_regions[open_regions != background]
     picks = rng.choice(len(centres), size=len(open_regions), p=shares / shares.sum())
-    colours[open_regions] = centres[picks]
+    colors[open_regions] = centres[picks]
     given[open_regions] = True
-    return colours, given
+    return colors, given
 
 
 def absorb_slivers(
-    labels: np.ndarray, colours: np.ndarray, given: np.ndarray, line_width: float
+    labels: np.ndarray, colors: np.ndarray, given: np.ndarray, line_width: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each region's colour laid out (h w 3) and where there is one (h w bool), once the uncoloured
     specks and slivers (thinner than SLIVER_WIDTHS line widths: between two close lines, inside a
@@ -107,7 +107,7 @@ def absorb_slivers(
     thick = np.bincount(labels[edges > SLIVER_WIDTHS * line_width / 2], minlength=count) > 0
     small = ~given & (~thick | (region_sizes(labels) < SPECK_SHARE * labels.size))
     small[0] = False
-    colours, given = colours.copy(), given.copy()
+    colors, given = colors.copy(), given.copy()
     if small.any():
         pairs, lengths, _ = boundaries(labels)
         pairs = np.concatenate([pairs, pairs[:, ::-1]])  # (sliver, neighbour), both ways round
@@ -119,11 +119,11 @@ def absorb_slivers(
             host = np.zeros(count, np.int64)
             host[open_pairs[:, 0]] = open_pairs[:, 1]
             settled = np.flatnonzero(host)
-            colours[settled], given[settled] = colours[host[settled]], given[host[settled]]
+            colors[settled], given[settled] = colors[host[settled]], given[host[settled]]
             small[settled] = False
-    flat, coloured = colours[labels], given[labels]
+    flat, colored = colors[labels], given[labels]
     stranded = small[labels]
-    if stranded.any() and coloured.any():
-        flat[stranded] = nearest_value(flat, coloured)[stranded]
-        coloured |= stranded
-    return flat, coloured
+    if stranded.any() and colored.any():
+        flat[stranded] = nearest_value(flat, colored)[stranded]
+        colored |= stranded
+    return flat, colored

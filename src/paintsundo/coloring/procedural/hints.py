@@ -15,7 +15,7 @@ SAME_AS_SKETCH = 24  # levels on every channel: an opaque hint pixel this close 
 PAPER_HALO = 60
 LINE_MARGIN = 2  # pixels: in an opaque file, a JPEG's ringing along the lines is no hint
 MIXED_STROKE = 40.0  # levels of spread: a scribble this varied is touching scribbles of several colours
-COLOUR_STEP = 48  # levels: such touching scribbles are told apart by colours this far apart
+COLOR_STEP = 48  # levels: such touching scribbles are told apart by colours this far apart
 MIN_STROKE = 6  # pixels: smaller specks are the anti-aliased fringe of a stroke, not a hint
 # One colour other than the sketch's over more than this share of the picture is a background that
 # was filled in (a transparent layer flattened onto black, say), not scribbles: each region would
@@ -26,11 +26,11 @@ FILLED_SHARE = 0.5
 @dataclass(frozen=True)
 class Hints:
     strokes: np.ndarray  # h w int32: 0 no hint, else the stroke's number
-    colours: np.ndarray  # strokes+1 3 float32: each stroke's colour (row 0 unused)
+    colors: np.ndarray  # strokes+1 3 float32: each stroke's colour (row 0 unused)
 
     @property
     def count(self) -> int:
-        return len(self.colours) - 1
+        return len(self.colors) - 1
 
 
 NO_HINTS = Hints(np.zeros((0, 0), np.int32), np.zeros((1, 3), np.float32))
@@ -50,13 +50,13 @@ def read_hints(hints: np.ndarray, sketch: np.ndarray, barrier: np.ndarray, paper
             "paint the hints on a picture of the sketch's size",
             "hints",
         )
-    colour, alpha = hints[..., :3].astype(np.int16), hints[..., 3]
-    _refuse_filled(colour, alpha >= 128, sketch)
+    color, alpha = hints[..., :3].astype(np.int16), hints[..., 3]
+    _refuse_filled(color, alpha >= 128, sketch)
     if (alpha < 255).any():
         marked = (alpha >= 128) & ~barrier
     else:
-        marked = np.abs(colour - sketch.astype(np.int16)).max(axis=-1) > SAME_AS_SKETCH
-        marked &= np.abs(colour - paper.astype(np.int16)).sum(axis=-1) > PAPER_HALO
+        marked = np.abs(color - sketch.astype(np.int16)).max(axis=-1) > SAME_AS_SKETCH
+        marked &= np.abs(color - paper.astype(np.int16)).sum(axis=-1) > PAPER_HALO
         near_lines = cv2.dilate(barrier.view(np.uint8), np.ones((2 * LINE_MARGIN + 1,) * 2, np.uint8))
         marked &= ~near_lines.view(bool)
         # Compression noise comes in specks a pixel or two across; a scribble is wider.
@@ -67,19 +67,19 @@ def read_hints(hints: np.ndarray, sketch: np.ndarray, barrier: np.ndarray, paper
             " transparent layer or over a copy of the sketch",
             "hints",
         )
-    return _strokes(colour.astype(np.uint8), marked)
+    return _strokes(color.astype(np.uint8), marked)
 
 
-def _refuse_filled(colour: np.ndarray, opaque: np.ndarray, sketch: np.ndarray) -> None:
+def _refuse_filled(color: np.ndarray, opaque: np.ndarray, sketch: np.ndarray) -> None:
     """Refuse a hints picture that one colour other than the sketch's mostly covers."""
-    differs = opaque & (np.abs(colour - sketch.astype(np.int16)).max(axis=-1) > SAME_AS_SKETCH)
-    coarse = (colour[differs] >> 3).astype(np.int32)  # 32 levels a channel: JPEG noise stays one colour
+    differs = opaque & (np.abs(color - sketch.astype(np.int16)).max(axis=-1) > SAME_AS_SKETCH)
+    coarse = (color[differs] >> 3).astype(np.int32)  # 32 levels a channel: JPEG noise stays one colour
     keys = (coarse[:, 0] * 32 + coarse[:, 1]) * 32 + coarse[:, 2]
     counts = np.bincount(keys)
     if counts.size == 0 or counts.max() <= FILLED_SHARE * differs.size:
         return
     share = counts.max() / differs.size
-    levels = np.median(colour[differs][keys == counts.argmax()], axis=0)
+    levels = np.median(color[differs][keys == counts.argmax()], axis=0)
     filled = ", ".join(str(int(level)) for level in levels)
     raise PaintsUndoError(
         f"{share:.0%} of the hints file is one colour (RGB {filled}), not the sketch's: its background"
@@ -89,31 +89,31 @@ def _refuse_filled(colour: np.ndarray, opaque: np.ndarray, sketch: np.ndarray) -
     )
 
 
-def _strokes(colour: np.ndarray, marked: np.ndarray) -> Hints:
+def _strokes(color: np.ndarray, marked: np.ndarray) -> Hints:
     """Connected scribbles, each with the median colour of its pixels; a scribble of very mixed
     colour (two touching scribbles) is split by colour first."""
     count, parts = cv2.connectedComponents(marked.view(np.uint8), connectivity=8)
     strokes = np.zeros(marked.shape, np.int32)
-    colours = [np.zeros(3, np.float32)]
+    colors = [np.zeros(3, np.float32)]
     for part in range(1, count):
         pixels = parts == part
         if pixels.sum() < MIN_STROKE:
             continue
-        if colour[pixels].astype(np.float32).std(axis=0).max() > MIXED_STROKE:
-            _split_by_colour(colour, pixels, strokes, colours)
+        if color[pixels].astype(np.float32).std(axis=0).max() > MIXED_STROKE:
+            _split_by_color(color, pixels, strokes, colors)
         else:
-            strokes[pixels] = len(colours)
-            colours.append(np.median(colour[pixels], axis=0).astype(np.float32))
-    if len(colours) == 1:
+            strokes[pixels] = len(colors)
+            colors.append(np.median(color[pixels], axis=0).astype(np.float32))
+    if len(colors) == 1:
         raise PaintsUndoError(
             "the hints' scribbles are too small to read: paint strokes a few pixels wide", "hints"
         )
-    return Hints(strokes, np.stack(colours))
+    return Hints(strokes, np.stack(colors))
 
 
-def _split_by_colour(colour: np.ndarray, pixels: np.ndarray, strokes: np.ndarray, colours: list) -> None:
+def _split_by_color(color: np.ndarray, pixels: np.ndarray, strokes: np.ndarray, colors: list) -> None:
     """Strokes of one colour each from touching scribbles, told apart by coarse colour."""
-    key = (colour // COLOUR_STEP).astype(np.int32)
+    key = (color // COLOR_STEP).astype(np.int32)
     key = (key[..., 0] * 16 + key[..., 1]) * 16 + key[..., 2] + 1
     key[~pixels] = 0
     for value in np.unique(key[pixels]):
@@ -121,5 +121,5 @@ def _split_by_colour(colour: np.ndarray, pixels: np.ndarray, strokes: np.ndarray
         for part in range(1, count):
             piece = parts == part
             if piece.sum() >= MIN_STROKE:
-                strokes[piece] = len(colours)
-                colours.append(np.median(colour[piece], axis=0).astype(np.float32))
+                strokes[piece] = len(colors)
+                colors.append(np.median(color[piece], axis=0).astype(np.float32))

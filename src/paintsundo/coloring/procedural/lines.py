@@ -29,14 +29,14 @@ class LineArt:
 
     paper: np.ndarray  # 3 float32: the paper's colour
     opacity: np.ndarray  # h w float32, 0..1: how much of the paper each pixel's line hides
-    colour: np.ndarray  # h w 3 float32: the lines' own colour where opacity > 0
+    color: np.ndarray  # h w 3 float32: the lines' own colour where opacity > 0
     barrier: np.ndarray  # h w bool: line pixels that separate regions
     confident: np.ndarray  # h w bool: the lines drawn firmly; the barrier's others are faint guides
 
     def over(self, background: np.ndarray) -> np.ndarray:
         """The lines laid over a background (h w 3 float32), in normal blending."""
         alpha = self.opacity[..., None]
-        return background * (1.0 - alpha) + self.colour * alpha
+        return background * (1.0 - alpha) + self.color * alpha
 
 
 def read_lines(sketch: np.ndarray) -> LineArt:
@@ -50,14 +50,14 @@ def read_lines(sketch: np.ndarray) -> LineArt:
     barrier, confident = _walls(darkness, marked)
     paper = ~cv2.dilate(marked.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
     _refuse_pictures(grey, barrier, paper)
-    paper_colour = np.median(picture[paper], axis=0) if paper.any() else np.full(3, 255.0, np.float32)
-    paper_colour = np.maximum(paper_colour, 1.0).astype(np.float32)
+    paper_color = np.median(picture[paper], axis=0) if paper.any() else np.full(3, 255.0, np.float32)
+    paper_color = np.maximum(paper_color, 1.0).astype(np.float32)
     # Each pixel as the line colour c with opacity a over the paper p: a = 1 - min(pixel / p), and
     # c from pixel = p (1 - a) + c a, so the layer over its paper gives the sketch back, grain and all.
-    opacity = np.clip(1.0 - (picture / paper_colour).min(axis=-1), 0.0, 1.0)
+    opacity = np.clip(1.0 - (picture / paper_color).min(axis=-1), 0.0, 1.0)
     safe = np.maximum(opacity, 1e-3)[..., None]
-    colour = np.clip((picture - paper_colour * (1.0 - opacity[..., None])) / safe, 0.0, 255.0)
-    return LineArt(paper_colour, opacity.astype(np.float32), colour.astype(np.float32), barrier, confident)
+    color = np.clip((picture - paper_color * (1.0 - opacity[..., None])) / safe, 0.0, 255.0)
+    return LineArt(paper_color, opacity.astype(np.float32), color.astype(np.float32), barrier, confident)
 
 
 def _darkness(picture: np.ndarray) -> np.ndarray:

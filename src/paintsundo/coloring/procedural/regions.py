@@ -93,24 +93,24 @@ def touching_border(labels: np.ndarray) -> np.ndarray:
     return np.bincount(border, minlength=int(labels.max()) + 1) > 0
 
 
-SAME_COLOUR = 32  # levels: scribbles whose colours differ less on every channel are meant alike
+SAME_COLOR = 32  # levels: scribbles whose colours differ less on every channel are meant alike
 
 
 def divide_between_strokes(
-    labels: np.ndarray, barrier: np.ndarray, strokes: np.ndarray, colours: np.ndarray, min_pixels: int
+    labels: np.ndarray, barrier: np.ndarray, strokes: np.ndarray, colors: np.ndarray, min_pixels: int
 ) -> np.ndarray:
     """Regions that hold strokes of more than one colour, divided among them: each stroke floods
     from where it lies, by a watershed on the distance to the lines, so that the division follows
     the lines that stop short inside the region (LazyBrush's soft barriers). Other regions keep
     their labels; the divided ones get new labels."""
     regions = int(labels.max()) + 1
-    count = len(colours)
+    count = len(colors)
     pairs = np.bincount((labels * count + strokes).ravel(), minlength=regions * count).reshape(regions, count)
     pairs[:, 0] = 0
     present = pairs >= min_pixels
     shared = [
         region for region in np.flatnonzero(present.sum(axis=1) > 1)
-        if np.ptp(colours[present[region]], axis=0).max() > SAME_COLOUR
+        if np.ptp(colors[present[region]], axis=0).max() > SAME_COLOR
     ]  # fmt: skip
     if not shared:
         return labels

@@ -20,20 +20,20 @@ STEP_SHARES = (1.0, 0.9, 0.8, 0.7)
 MIN_STEP = 12.0
 
 
-def shadow_tones(colours: np.ndarray, lighting: Lighting) -> np.ndarray:
+def shadow_tones(colors: np.ndarray, lighting: Lighting) -> np.ndarray:
     """Each flat colour (n 3, RGB 0..255) `lighting.depth` L* darker, turned towards blue."""
-    return _shifted(colours, -lighting.depth, COOL_HUE, lighting.coolness)
+    return _shifted(colors, -lighting.depth, COOL_HUE, lighting.coolness)
 
 
-def light_tones(colours: np.ndarray, lighting: Lighting) -> np.ndarray:
+def light_tones(colors: np.ndarray, lighting: Lighting) -> np.ndarray:
     """Each flat colour (n 3, RGB 0..255) `lighting.highlight` L* lighter, turned a little towards
     warm: half the shadow's turn."""
-    return _shifted(colours, lighting.highlight, WARM_HUE, lighting.coolness / 2.0)
+    return _shifted(colors, lighting.highlight, WARM_HUE, lighting.coolness / 2.0)
 
 
-def to_lab(colours: np.ndarray) -> np.ndarray:
+def to_lab(colors: np.ndarray) -> np.ndarray:
     """RGB 0..255 (n 3) to CIELAB (n 3: L* 0..100, a*, b*), D65."""
-    rgb = np.asarray(colours, np.float32).reshape(1, -1, 3) / 255.0
+    rgb = np.asarray(colors, np.float32).reshape(1, -1, 3) / 255.0
     return cv2.cvtColor(rgb, cv2.COLOR_RGB2Lab)[0].astype(np.float64)
 
 
@@ -43,10 +43,10 @@ def to_rgb(lab: np.ndarray) -> np.ndarray:
     return np.clip(rgb, 0.0, 1.0) * 255.0
 
 
-def _shifted(colours: np.ndarray, step: float, pole: float, turn: float) -> np.ndarray:
+def _shifted(colors: np.ndarray, step: float, pole: float, turn: float) -> np.ndarray:
     """Colours `step` L* lighter (darker when negative), their hue turned by up to `turn` degrees
     towards the hue `pole` (never past half the way), chroma kept where the RGB gamut allows."""
-    lab = to_lab(colours)
+    lab = to_lab(colors)
     chroma = np.hypot(lab[:, 1], lab[:, 2])
     hue = np.degrees(np.arctan2(lab[:, 2], lab[:, 1]))
     towards = (pole - hue + 180.0) % 360.0 - 180.0

@@ -12,7 +12,7 @@ import numpy as np
 from PIL import Image
 
 REFERENCE_SIDE = 640.0  # sizes below are tuned at this long side and scale with the picture
-PALETTE_COLOURS = 12
+PALETTE_COLORS = 12
 MIN_REGION_FRACTION = 0.0004
 CANVAS_LEVEL = 250.0  # a finished pixel this light on every channel is bare canvas: never painted
 MARGIN_SPREAD = 6.0  # a border row or column this even (standard deviation, levels) is a margin
@@ -35,13 +35,13 @@ def _margin(picture: np.ndarray) -> int:
     """How many rows from the top are a margin: one even colour, ending where the next row departs
     from it across most of its width (a background that a shape merely touches is no margin)."""
     rows = picture[: picture.shape[0] // 4]
-    colour = rows[0].mean(axis=0)
+    color = rows[0].mean(axis=0)
     even = rows.std(axis=1).max(axis=-1) <= MARGIN_SPREAD
-    same = np.abs(rows.mean(axis=1) - colour).max(axis=-1) <= MARGIN_SPREAD
+    same = np.abs(rows.mean(axis=1) - color).max(axis=-1) <= MARGIN_SPREAD
     uneven = np.flatnonzero(~(even & same))
     if len(uneven) == 0 or uneven[0] == 0:
         return 0
-    departed = np.abs(picture[uneven[0]] - colour).max(axis=-1) > 2 * MARGIN_SPREAD
+    departed = np.abs(picture[uneven[0]] - color).max(axis=-1) > 2 * MARGIN_SPREAD
     return int(uneven[0]) if departed.mean() >= 0.6 else 0
 
 
@@ -69,16 +69,16 @@ def flat_regions(base: np.ndarray) -> np.ndarray:
     """Regions of one palette colour, as int32 labels; specks join the nearest large region."""
     image = Image.fromarray(np.clip(base + 0.5, 0, 255).astype(np.uint8))
     small = image.resize((max(1, image.width // 4), max(1, image.height // 4)), Image.Resampling.BILINEAR)
-    palette = small.quantize(colors=PALETTE_COLOURS, method=Image.Quantize.MEDIANCUT, kmeans=4)
-    colour_index = np.asarray(image.quantize(palette=palette, dither=Image.Dither.NONE))
-    if min(colour_index.shape) >= 5:
-        colour_index = cv2.medianBlur(colour_index, 5)
-    min_area = max(4, int(MIN_REGION_FRACTION * colour_index.size))
-    regions = np.full(colour_index.shape, -1, np.int32)
+    palette = small.quantize(colors=PALETTE_COLORS, method=Image.Quantize.MEDIANCUT, kmeans=4)
+    color_index = np.asarray(image.quantize(palette=palette, dither=Image.Dither.NONE))
+    if min(color_index.shape) >= 5:
+        color_index = cv2.medianBlur(color_index, 5)
+    min_area = max(4, int(MIN_REGION_FRACTION * color_index.size))
+    regions = np.full(color_index.shape, -1, np.int32)
     count = 0
-    for value in np.unique(colour_index):
+    for value in np.unique(color_index):
         _, parts, stats, _ = cv2.connectedComponentsWithStats(
-            (colour_index == value).astype(np.uint8), connectivity=4
+            (color_index == value).astype(np.uint8), connectivity=4
         )
         large = stats[:, cv2.CC_STAT_AREA] >= min_area
         large[0] = False

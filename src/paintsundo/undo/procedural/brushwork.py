@@ -23,7 +23,7 @@ class Brushstrokes:
     """The strokes of one brush: paths (each n 2, x y), their colours (k 3) and the brush radius."""
 
     paths: list[np.ndarray]
-    colours: np.ndarray
+    colors: np.ndarray
     radius: float
 
 
@@ -50,10 +50,10 @@ def plan_brushstrokes(
     starts = _cell_starts(error, max(1, round(radius)), threshold, rng, most)
     if len(starts) == 0:
         return Brushstrokes([], np.zeros((0, 3), np.float32), radius)
-    colours = reference[starts[:, 1], starts[:, 0]]
+    colors = reference[starts[:, 1], starts[:, 0]]
     steps = (max_steps, min_steps)
-    paths = _trace(reference, canvas, colours, starts.astype(np.float32), radius, zones, steps, rng)
-    return Brushstrokes(paths, colours.astype(np.float32), radius)
+    paths = _trace(reference, canvas, colors, starts.astype(np.float32), radius, zones, steps, rng)
+    return Brushstrokes(paths, colors.astype(np.float32), radius)
 
 
 def _cell_starts(
@@ -83,7 +83,7 @@ def _cell_starts(
 def _trace(
     reference: np.ndarray,
     canvas: np.ndarray,
-    colours: np.ndarray,
+    colors: np.ndarray,
     starts: np.ndarray,
     radius: float,
     zones: np.ndarray | None,
@@ -109,7 +109,7 @@ def _trace(
         if step > min_steps:
             here_reference, here_canvas = reference[y, x], canvas[y, x]
             done = np.linalg.norm(here_reference - here_canvas, axis=-1) < np.linalg.norm(
-                here_reference - colours, axis=-1
+                here_reference - colors, axis=-1
             )
             alive &= ~done
         flat = np.hypot(gx[y, x], gy[y, x]) < 1e-3

@@ -27,7 +27,7 @@ PAPER = 255
 class Layer:
     """A layer over the paint: premultiplied colour (h w 3 float32) and opacity (h w float32)."""
 
-    colour: np.ndarray
+    color: np.ndarray
     alpha: np.ndarray
 
     @classmethod
@@ -35,7 +35,7 @@ class Layer:
         return cls(np.zeros((*shape, 3), np.float32), np.zeros(shape, np.float32))
 
     def copy(self) -> Layer:
-        return Layer(self.colour.copy(), self.alpha.copy())
+        return Layer(self.color.copy(), self.alpha.copy())
 
 
 @dataclass(frozen=True)
@@ -140,33 +140,33 @@ class Canvas:
     def _lay_paint(self, paint: np.ndarray, mark: Mark, box: Box, progress: float) -> None:
         """Paint on the opaque layer: an erase lays the paper's colour back. A brush's grain lets
         what is under the stroke show through where its texture is thin."""
-        colour = (PAPER,) * 3 if mark.kind == "erase" else mark.colour
+        color = (PAPER,) * 3 if mark.kind == "erase" else mark.color
         if mark.path is not None and mark.opacity >= 1.0:
             under = paint.copy() if mark.grain > 0 else None
-            draw_path(paint, mark, box, colour, progress)
+            draw_path(paint, mark, box, color, progress)
             if under is not None:
                 thin = (self.texture[box.slices] * mark.grain).astype(np.float32)
                 paint[:] = cv2.blendLinear(under, paint, thin, 1.0 - thin)
         else:
             alpha = self._footprint(mark, box, progress).laid(progress)[..., None]
-            painted = paint + alpha * (np.asarray(colour, np.float32) - paint)
+            painted = paint + alpha * (np.asarray(color, np.float32) - paint)
             paint[:] = np.clip(painted + 0.5, 0, 255).astype(np.uint8)
         if self.reserved is not None:
             paint[self.reserved[box.slices]] = PAPER
 
     def _lay_over(self, layer: Layer, mark: Mark, box: Box, progress: float) -> None:
-        colour, opacity = layer.colour[box.slices], layer.alpha[box.slices]
+        color, opacity = layer.color[box.slices], layer.alpha[box.slices]
         alpha = self._footprint(mark, box, progress).laid(progress)
         if mark.kind == "finish":  # the last touches: the picture's own pixels, wholly opaque
             laid = alpha > 0
-            colour[laid] = self.picture[box.slices][laid]
+            color[laid] = self.picture[box.slices][laid]
             opacity[laid] = 1.0
             return
         if self.reserved is not None:
             alpha = alpha * ~self.reserved[box.slices]
         # Over, premultiplied: c (1 - a) + mark a, written as c + a (mark - c); an erase lays nothing.
-        target = np.float32(0.0) if mark.kind == "erase" else np.asarray(mark.colour, np.float32)
-        colour += alpha[..., None] * (target - colour)
+        target = np.float32(0.0) if mark.kind == "erase" else np.asarray(mark.color, np.float32)
+        color += alpha[..., None] * (target - color)
         opacity += alpha * (float(mark.kind != "erase") - opacity)
 
     def _footprint(self, mark: Mark, box: Box, progress: float) -> Coverage:
@@ -195,11 +195,11 @@ def composite(layers: Layers, view: View, used: set[str] | frozenset[str] = froz
         weight = weights[name]
         if weight <= 0 or name not in used:
             continue
-        alpha, colour = layer.alpha, layer.colour
+        alpha, color = layer.alpha, layer.color
         if weight < 1:
-            alpha, colour = alpha * weight, colour * weight
+            alpha, color = alpha * weight, color * weight
         cv2.multiply(shown, cv2.merge([1.0 - alpha] * 3), dst=shown)
-        cv2.add(shown, colour, dst=shown)
+        cv2.add(shown, color, dst=shown)
     return shown
 
 

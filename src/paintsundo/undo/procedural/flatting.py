@@ -21,11 +21,11 @@ def lightness(picture: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(picture.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)[..., 0]
 
 
-def one_flat_per_colour(regions: np.ndarray, colours: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def one_flat_per_color(regions: np.ndarray, colors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A region's own shadows and lights taken into it: a smaller touching region of the same hue
     (a fold's shadow, a sheen) a little darker or lighter is part of one flat, which keeps the
     larger region's colour. No chains: a region taken in takes in nothing. (regions, colours)."""
-    lab = cv2.cvtColor(colours[None].astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)[0]
+    lab = cv2.cvtColor(colors[None].astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)[0]
     pairs = np.concatenate(
         [
             np.stack([regions[:, :-1].ravel(), regions[:, 1:].ravel()], axis=1),
@@ -33,9 +33,9 @@ def one_flat_per_colour(regions: np.ndarray, colours: np.ndarray) -> tuple[np.nd
         ]
     )
     pairs = np.unique(np.sort(pairs[pairs[:, 0] != pairs[:, 1]], axis=1), axis=0)
-    sizes = np.bincount(regions.ravel(), minlength=len(colours))
-    owner = np.arange(len(colours))
-    taken = np.zeros(len(colours), bool)
+    sizes = np.bincount(regions.ravel(), minlength=len(colors))
+    owner = np.arange(len(colors))
+    taken = np.zeros(len(colors), bool)
     for region in np.argsort(-sizes):
         if taken[region]:
             continue
@@ -52,12 +52,12 @@ def one_flat_per_colour(regions: np.ndarray, colours: np.ndarray) -> tuple[np.nd
         taken[region] = True  # what it did not take, stays its own
     _, merged = np.unique(owner, return_inverse=True)
     flats = np.zeros((merged.max() + 1, 3), np.float32)
-    flats[merged[owner == np.arange(len(colours))]] = colours[owner == np.arange(len(colours))]
+    flats[merged[owner == np.arange(len(colors))]] = colors[owner == np.arange(len(colors))]
     return merged[regions].astype(np.int32), flats
 
 
 def flat_fills(
-    regions: np.ndarray, colours: np.ndarray, order: np.ndarray, reserved: np.ndarray | None = None
+    regions: np.ndarray, colors: np.ndarray, order: np.ndarray, reserved: np.ndarray | None = None
 ) -> tuple[list[Mark], list[float]]:
     """A bucket fill per region (in `order`), in its flat colour, and the effort of each; a region
     that is mostly bare paper is not filled."""
@@ -70,18 +70,18 @@ def flat_fills(
             mask &= ~reserved
         if not mask.any():
             continue
-        marks.append(fill(Area.from_mask(mask), colours[region], 0))
+        marks.append(fill(Area.from_mask(mask), colors[region], 0))
         efforts.append(float(np.sqrt(mask.sum())) + 10.0)
     return marks, efforts
 
 
 def tone_fills(
-    picture: np.ndarray, regions: np.ndarray, colours: np.ndarray, order: np.ndarray, darker: bool
+    picture: np.ndarray, regions: np.ndarray, colors: np.ndarray, order: np.ndarray, darker: bool
 ) -> tuple[list[Mark], list[float]]:
     """Per region (in `order`), its shadow (or light) as one hard-edged shape in one tone: where
     the picture is a step darker (lighter) than the flat, cleaned of specks."""
     shade = lightness(picture)
-    flat_l = lightness(colours[None].astype(np.float32))[0]
+    flat_l = lightness(colors[None].astype(np.float32))[0]
     side = max(picture.shape[:2])
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (max(3, side // 160) | 1,) * 2)
     marks, efforts = [], []
@@ -96,7 +96,7 @@ def tone_fills(
         tone &= mask
         if tone.sum() < max(30, SMALLEST_TONE * size):
             continue
-        colour = np.median(picture[tone], axis=0)
-        marks.append(fill(Area.from_mask(tone), colour, 0))
+        color = np.median(picture[tone], axis=0)
+        marks.append(fill(Area.from_mask(tone), color, 0))
         efforts.append(float(np.sqrt(tone.sum())) + 10.0)
     return marks, efforts

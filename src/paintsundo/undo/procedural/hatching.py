@@ -44,7 +44,7 @@ def hatch_strokes(
             base = line * spacing * across
             path = np.array([base + along * start + jitter, base + along * end + jitter[::-1]], np.float32)
             where = pixels[on]
-            colour = np.median(picture[where[:, 0], where[:, 1]], axis=0)
-            marks.append(stroke(path, max(1.0, spacing * 0.45), colour, 0, 0, kind="line"))
+            color = np.median(picture[where[:, 0], where[:, 1]], axis=0)
+            marks.append(stroke(path, max(1.0, spacing * 0.45), color, 0, 0, kind="line"))
             efforts.append(float(end - start) + 3.0)
     return marks, efforts

@@ -10,33 +10,33 @@ from paintsundo.undo.procedural.analysis import region_means
 
 
 @dataclass(frozen=True)
-class ColouringLayers:
+class ColoringLayers:
     """What a colourist knows of a coloured line drawing, drawn as it is instead of estimated."""
 
     picture: np.ndarray  # h w 3 float32, 0..255: the finished picture
     ink: np.ndarray  # h w float32, 0..1: the lines' opacity
-    ink_colour: np.ndarray  # h w 3 float32
+    ink_color: np.ndarray  # h w 3 float32
     canvas: np.ndarray  # h w bool: paper the colourist left bare
     regions: np.ndarray  # h w int32, 0 .. region_count-1
-    region_colours: np.ndarray  # region_count 3 float32: the flat colours
+    region_colors: np.ndarray  # region_count 3 float32: the flat colours
     shadow: np.ndarray  # h w bool
     highlight: np.ndarray  # h w bool
 
     @property
     def region_count(self) -> int:
-        return len(self.region_colours)
+        return len(self.region_colors)
 
 
-def colouring_layers(
+def coloring_layers(
     picture: np.ndarray,
     line_opacity: np.ndarray,
-    line_colour: np.ndarray,
+    line_color: np.ndarray,
     regions: np.ndarray,
     flats: np.ndarray,
-    coloured: np.ndarray,
+    colored: np.ndarray,
     shaded: np.ndarray,
     highlight: np.ndarray,
-) -> ColouringLayers:
+) -> ColoringLayers:
     """The layers of a coloured line drawing: the finished picture (h w 3 uint8), the lines'
     opacity (h w) and colour (h w 3), the regions (h w int, any numbering), the flat colours with
     paper where `coloured` is False (h w 3), the flats with their shadows (h w 3), and the
@@ -44,13 +44,13 @@ def colouring_layers(
     height, width = regions.shape
     _, numbered = np.unique(regions, return_inverse=True)
     numbered = numbered.reshape(height, width).astype(np.int32)
-    return ColouringLayers(
+    return ColoringLayers(
         picture=picture.astype(np.float32),
         ink=line_opacity.astype(np.float32),
-        ink_colour=line_colour.astype(np.float32),
-        canvas=~coloured,
+        ink_color=line_color.astype(np.float32),
+        canvas=~colored,
         regions=numbered,
-        region_colours=region_means(numbered, flats.astype(np.float32)),
+        region_colors=region_means(numbered, flats.astype(np.float32)),
         shadow=np.abs(shaded - flats).max(axis=-1) > 0.5,
         highlight=highlight,
     )

@@ -122,7 +122,7 @@ class Mark:
     layer: str
     start: float
     end: float
-    colour: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    color: tuple[float, float, float] = (0.0, 0.0, 0.0)
     opacity: float = 1.0
     path: np.ndarray | None = None  # n 2 float32
     widths: np.ndarray | None = None  # n float32
@@ -152,7 +152,7 @@ class Mark:
 def stroke(
     path: np.ndarray,
     widths: np.ndarray | float,
-    colour: np.ndarray | tuple[float, float, float],
+    color: np.ndarray | tuple[float, float, float],
     start: float,
     end: float,
     *,
@@ -173,14 +173,14 @@ def stroke(
     if np.ptp(width) >= 0.5 or (len(points) > 1 and np.hypot(*np.diff(points, axis=0).T).max() > MAX_STEP):
         points, width = resample(points, width)
     return Mark(
-        kind, layer, float(start), float(end), _rgb(colour), float(opacity), points, width,
+        kind, layer, float(start), float(end), _rgb(color), float(opacity), points, width,
         grain=grain, stage=stage, outline=outline_of(points, width),
     )  # fmt: skip
 
 
 def fill(
     area: Area,
-    colour: np.ndarray | tuple[float, float, float],
+    color: np.ndarray | tuple[float, float, float],
     start: float,
     end: float | None = None,
     *,
@@ -190,13 +190,13 @@ def fill(
 ) -> Mark:
     """A bucket fill or lasso of one colour over `area`, laid at once or in the area's sweeps."""
     return Mark(
-        "fill", layer, float(start), float(start if end is None else end), _rgb(colour), float(opacity),
+        "fill", layer, float(start), float(start if end is None else end), _rgb(color), float(opacity),
         None, None, area, 0.0, stage,
     )  # fmt: skip
 
 
-def _rgb(colour: np.ndarray | tuple[float, float, float]) -> tuple[float, float, float]:
-    red, green, blue = (float(value) for value in np.asarray(colour, np.float32).reshape(3))
+def _rgb(color: np.ndarray | tuple[float, float, float]) -> tuple[float, float, float]:
+    red, green, blue = (float(value) for value in np.asarray(color, np.float32).reshape(3))
     return red, green, blue
 
 

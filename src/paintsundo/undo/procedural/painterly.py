@@ -45,7 +45,7 @@ def paint_strokes(
         if loaded:  # a big loaded brush lands, presses and lifts: it swells and tapers
             widths = width * (0.55 + 0.45 * np.sin(np.linspace(0.25, np.pi - 0.25, len(path))))
         marks.append(
-            stroke(path, widths, strokes.colours[index], start, end, grain=grain, stage=hand.stage.name)
+            stroke(path, widths, strokes.colors[index], start, end, grain=grain, stage=hand.stage.name)
         )
     return marks
 

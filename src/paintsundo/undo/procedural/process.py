@@ -11,7 +11,7 @@ import numpy as np
 from paintsundo.undo.procedural.canvas import View
 from paintsundo.undo.procedural.choice import choose_workflow
 from paintsundo.undo.procedural.habits import Habits, plan_habits
-from paintsundo.undo.procedural.known import ColouringLayers
+from paintsundo.undo.procedural.known import ColoringLayers
 from paintsundo.undo.procedural.plan import Plan
 from paintsundo.undo.procedural.timeline import BEHAVIOURS, Event, Stage, Timeline, plan_stages
 from paintsundo.undo.procedural.workflows import Workflow, find_workflow
@@ -36,7 +36,7 @@ class DrawingProcess:
         workflow: str = "auto",
         stage_weights: Mapping[str, float] | None = None,
         behaviours: frozenset[str] = frozenset(BEHAVIOURS),
-        layers: ColouringLayers | None = None,
+        layers: ColoringLayers | None = None,
     ) -> None:
         """`layers`, when known (a colourist's), are drawn as they are instead of being estimated
         from the picture."""
@@ -64,7 +64,7 @@ class DrawingProcess:
         if self.plan.choices:
             self.workflow_choice["approach"] = self.plan.choices
         roles = self.workflow.roles
-        hosts = {"flip": roles.colour, "layer_toggle": roles.lines, "color_curve": roles.rendering}
+        hosts = {"flip": roles.color, "layer_toggle": roles.lines, "color_curve": roles.rendering}
         hosts["transform"] = roles.lines or roles.rendering
         # A part worth moving is where the picture's detail is densest (usually the face).
         focus = np.abs(cv2.Laplacian(cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY), cv2.CV_32F))

@@ -64,11 +64,11 @@ def box_of(mark: Mark, shape: tuple[int, int]) -> Box | None:
 
 
 def draw_path(
-    into: np.ndarray, mark: Mark, box: Box, colour: tuple[float, float, float], progress: float
+    into: np.ndarray, mark: Mark, box: Box, color: tuple[float, float, float], progress: float
 ) -> None:
     """Draw a solid path mark, as far as `progress` (0..1) along it, into its box of an 8-bit RGB
     layer (`into` is the box's view, h w 3)."""
-    _fill(into, _outline(mark, progress), box, tuple(float(value) for value in colour))
+    _fill(into, _outline(mark, progress), box, tuple(float(value) for value in color))
 
 
 @dataclass
@@ -115,7 +115,7 @@ def _outline(mark: Mark, progress: float) -> Outline:
     return outline_of(mark.path[:reached], mark.widths[:reached])
 
 
-def _fill(into: np.ndarray, outline: Outline, box: Box, colour) -> None:
+def _fill(into: np.ndarray, outline: Outline, box: Box, color) -> None:
     """Draw an outline, anti-aliased, in `colour`, into the view of its box."""
     offset = (-box.left * SUBPIXEL, -box.top * SUBPIXEL)
     if outline.line is not None:
@@ -123,14 +123,14 @@ def _fill(into: np.ndarray, outline: Outline, box: Box, colour) -> None:
         if len(line) == 1:  # a dab
             radius = max(1, outline.thickness * SUBPIXEL // 2)
             cv2.circle(
-                into, (int(line[0, 0]), int(line[0, 1])), radius, colour, -1, cv2.LINE_AA, SUBPIXEL_BITS
+                into, (int(line[0, 0]), int(line[0, 1])), radius, color, -1, cv2.LINE_AA, SUBPIXEL_BITS
             )
         else:
-            cv2.polylines(into, [line], False, colour, outline.thickness, cv2.LINE_AA, SUBPIXEL_BITS)
+            cv2.polylines(into, [line], False, color, outline.thickness, cv2.LINE_AA, SUBPIXEL_BITS)
         return
-    cv2.fillPoly(into, list(outline.polygons), colour, cv2.LINE_AA, SUBPIXEL_BITS, offset)
+    cv2.fillPoly(into, list(outline.polygons), color, cv2.LINE_AA, SUBPIXEL_BITS, offset)
     for x, y, radius in outline.discs:
-        cv2.circle(into, (x + offset[0], y + offset[1]), radius, colour, -1, cv2.LINE_AA, SUBPIXEL_BITS)
+        cv2.circle(into, (x + offset[0], y + offset[1]), radius, color, -1, cv2.LINE_AA, SUBPIXEL_BITS)
 
 
 def _arrival(points: np.ndarray, widths: np.ndarray, shape: tuple[int, int]) -> np.ndarray:

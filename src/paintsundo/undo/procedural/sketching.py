@@ -15,7 +15,7 @@ from paintsundo.undo.procedural.marks import Mark, stroke
 from paintsundo.undo.procedural.plan import Hand
 from paintsundo.undo.procedural.tracing import TracedLine
 
-SKETCH_COLOUR = (92.0, 112.0, 168.0)  # a soft blue pencil
+SKETCH_COLOR = (92.0, 112.0, 168.0)  # a soft blue pencil
 CONSTRUCTION_OPACITY = 0.35
 ROUGH_OPACITY = 0.55
 MAX_CIRCLES = 5
@@ -74,7 +74,7 @@ def rough(
     share: tuple[float, float] = (0.3, 1.0),
     passes: int = 2,
     layer: str = "sketch",
-    colour: tuple[float, float, float] = SKETCH_COLOUR,
+    color: tuple[float, float, float] = SKETCH_COLOR,
     opacity: float = ROUGH_OPACITY,
 ) -> list[Mark]:
     """The main lines searched for in light passes: simplified, a little off, overshooting their
@@ -89,7 +89,7 @@ def rough(
             curve = _smooth_curve(simple.astype(np.float32))
             curve = curve + rng.normal(0, wander, 2) + _wobble(len(curve), wander, rng)
             paths.append(_overshoot(curve, rng.uniform(0.02, 0.06) * scale))
-    return _pencil(paths, hand, opacity, share, max(1.0, 0.003 * scale), layer, colour)
+    return _pencil(paths, hand, opacity, share, max(1.0, 0.003 * scale), layer, color)
 
 
 def _pencil(
@@ -99,7 +99,7 @@ def _pencil(
     share: tuple[float, float],
     width: float,
     layer: str = "sketch",
-    colour: tuple[float, float, float] = SKETCH_COLOUR,
+    color: tuple[float, float, float] = SKETCH_COLOR,
 ) -> list[Mark]:
     """Light pencil lines, one after another over `share` of the stage."""
     if not paths:
@@ -107,7 +107,7 @@ def _pencil(
     lengths = [float(np.hypot(*np.diff(path, axis=0).T).sum()) + 5.0 for path in paths]
     starts, ends = hand.times(lengths, share)
     return [
-        stroke(path, width, colour, start, end, layer=layer, kind="line", opacity=opacity)
+        stroke(path, width, color, start, end, layer=layer, kind="line", opacity=opacity)
         for path, start, end in zip(paths, starts, ends, strict=True)
     ]
 

@@ -15,14 +15,14 @@ import numpy as np
 from paintsundo.errors import PaintsUndoError
 from paintsundo.undo.procedural import WORKFLOW_NAMES
 from paintsundo.undo.procedural.canvas import Canvas
-from paintsundo.undo.procedural.known import ColouringLayers
+from paintsundo.undo.procedural.known import ColoringLayers
 from paintsundo.undo.procedural.plan import Plan
 from paintsundo.undo.procedural.timeline import BEHAVIOURS, Timeline
 
 # The marks a workflow lays (given the habits that are on), and the canvas it planned them on.
 # `known` layers, where a colourist made the picture, are drawn as they are instead of estimated.
 Planner = Callable[
-    [np.ndarray, Timeline, np.random.Generator, frozenset[str], ColouringLayers | None], tuple[Plan, Canvas]
+    [np.ndarray, Timeline, np.random.Generator, frozenset[str], ColoringLayers | None], tuple[Plan, Canvas]
 ]
 
 
@@ -31,7 +31,7 @@ class Roles:
     """Which of a workflow's stages the habits live in."""
 
     lines: str | None  # lines are drawn: a part is moved, the line layer is toggled
-    colour: str  # colour goes down: the canvas is flipped
+    color: str  # colour goes down: the canvas is flipped
     rendering: str  # the colours are adjusted with a curve
 
 
@@ -62,9 +62,9 @@ class Workflow:
 
 def workflows() -> dict[str, Workflow]:
     """Every workflow, by name: those for finished pictures, and colouring for known layers."""
-    from paintsundo.undo.procedural.workflows import cel, colouring, graphic, painting, pencil
+    from paintsundo.undo.procedural.workflows import cel, coloring, graphic, painting, pencil
 
-    modules = (cel, painting, graphic, pencil, colouring)
+    modules = (cel, painting, graphic, pencil, coloring)
     return {module.WORKFLOW.name: module.WORKFLOW for module in modules}
 
 

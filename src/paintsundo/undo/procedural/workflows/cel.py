@@ -20,9 +20,9 @@ from paintsundo.undo.procedural.analysis import (
     remove_ink,
 )
 from paintsundo.undo.procedural.canvas import Canvas, View
-from paintsundo.undo.procedural.flatting import flat_fills, one_flat_per_colour, tone_fills
+from paintsundo.undo.procedural.flatting import flat_fills, one_flat_per_color, tone_fills
 from paintsundo.undo.procedural.inking import ink_strokes
-from paintsundo.undo.procedural.known import ColouringLayers
+from paintsundo.undo.procedural.known import ColoringLayers
 from paintsundo.undo.procedural.marks import Mark
 from paintsundo.undo.procedural.painterly import finishing_touches
 from paintsundo.undo.procedural.plan import Hand, Plan
@@ -42,7 +42,7 @@ def plan(
     timeline: Timeline,
     rng: np.random.Generator,
     habits: frozenset[str],
-    known: ColouringLayers | None = None,
+    known: ColoringLayers | None = None,
 ) -> tuple[Plan, Canvas]:
     picture = pixels.astype(np.float32)
     side = max(pixels.shape[:2])
@@ -54,7 +54,7 @@ def plan(
     )
     lines = ink > INKED_OPACITY
     base = remove_ink(picture, ink, sigma=max(0.8, 2.5 * side / REFERENCE_SIDE))
-    regions, colours = one_flat_per_colour(*_regions(base))
+    regions, colors = one_flat_per_color(*_regions(base))
     bare = picture.min(axis=-1) >= CANVAS_LEVEL
     background = _background(regions, bare)
     painter = Canvas(pixels, [], reserved=bare)
@@ -65,16 +65,16 @@ def plan(
     painter.add(construction(circles, sketching, rng, side) + rough(main_lines, sketching, rng, side))
     painter.add(Hand(timeline.stage("lineart")).time(*ink_strokes(pixels, lines, rng)))
 
-    sizes = np.bincount(regions.ravel(), minlength=len(colours))
+    sizes = np.bincount(regions.ravel(), minlength=len(colors))
     figure_first = np.lexsort(
         (-sizes * rng.uniform(0.8, 1.25, len(sizes)), np.isin(np.arange(len(sizes)), background))
     )
-    flats = Hand(timeline.stage("flat")).time(*flat_fills(regions, colours, figure_first, bare))
+    flats = Hand(timeline.stage("flat")).time(*flat_fills(regions, colors, figure_first, bare))
     flats, idea = _change_of_idea(flats, timeline, rng, habits)
     painter.add(flats)
     # The shadows, then the lights, each group taking the time its work needs.
-    shadows = tone_fills(pixels, regions, colours, figure_first, True)
-    lights = tone_fills(pixels, regions, colours, figure_first, False)
+    shadows = tone_fills(pixels, regions, colors, figure_first, True)
+    lights = tone_fills(pixels, regions, colors, figure_first, False)
     split = sum(shadows[1]) / max(sum(shadows[1]) + sum(lights[1]), 1e-9)
     shading = Hand(timeline.stage("shading"))
     painter.add(shading.time(*shadows, share=(0.0, split)) + shading.time(*lights, share=(split, 1.0)))
@@ -147,7 +147,7 @@ def _change_of_idea(
         return flats, ()
     chosen = flats[int(rng.choice(candidates))]
     drawn = float(span[0])
-    wrong = replace(chosen, colour=_other_hue(chosen.colour, rng), start=drawn, end=drawn)
+    wrong = replace(chosen, color=_other_hue(chosen.color, rng), start=drawn, end=drawn)
     erase = replace(chosen, kind="erase", start=drawn + 3, end=drawn + 3)
     again = replace(chosen, start=drawn + 5, end=drawn + 5)
     detail = {"region_pixels": chosen.area.pixels, "erased": int(drawn) + 3, "redrawn": int(drawn) + 5}
@@ -155,9 +155,9 @@ def _change_of_idea(
     return [mark for mark in flats if mark is not chosen] + [wrong, erase, again], (event,)
 
 
-def _other_hue(colour: tuple[float, float, float], rng: np.random.Generator) -> np.ndarray:
+def _other_hue(color: tuple[float, float, float], rng: np.random.Generator) -> np.ndarray:
     """The colour turned to another hue, and not too grey to read as a choice."""
-    hsv = cv2.cvtColor(np.uint8([[colour]]), cv2.COLOR_RGB2HSV).astype(np.int32)
+    hsv = cv2.cvtColor(np.uint8([[color]]), cv2.COLOR_RGB2HSV).astype(np.int32)
     hsv[..., 0] = (hsv[..., 0] + rng.integers(50, 130)) % 180
     hsv[..., 1] = np.maximum(hsv[..., 1], 90)
     return cv2.cvtColor(hsv.astype(np.uint8), cv2.COLOR_HSV2RGB).reshape(3).astype(np.float32)
@@ -168,7 +168,7 @@ WORKFLOW = Workflow(
     summary="line art: construction and rough, inked lines, flat fills, shadows and lights, finish",
     stages=WORKFLOW_STAGES["cel"],
     weights=(0.14, 0.24, 0.22, 0.22, 0.18),
-    roles=Roles(lines="lineart", colour="flat", rendering="shading"),
+    roles=Roles(lines="lineart", color="flat", rendering="shading"),
     plan=plan,
     habits=frozenset({"flip", "layer_toggle", "transform", "change_of_idea"}),
 )

@@ -11,7 +11,7 @@ import numpy as np
 from paintsundo.undo.procedural import WORKFLOW_STAGES
 from paintsundo.undo.procedural.analysis import CANVAS_LEVEL, flat_regions, region_means
 from paintsundo.undo.procedural.canvas import Canvas
-from paintsundo.undo.procedural.known import ColouringLayers
+from paintsundo.undo.procedural.known import ColoringLayers
 from paintsundo.undo.procedural.marks import Area, Mark, fill, stroke
 from paintsundo.undo.procedural.painterly import finishing_touches
 from paintsundo.undo.procedural.plan import Hand, Plan
@@ -24,7 +24,7 @@ BACKDROP_BORDER = (
 BODY_RADIUS = 0.04  # parts of a big shape thinner than this share of the long side are shapes of their own
 MIN_BODY = 0.3  # unless its body would be less than this share of it
 MIN_PART = 0.004  # and a part smaller than this share of the shape goes down with the body
-PATH_COLOUR = (40.0, 140.0, 230.0)  # a vector program's path, shown while it is drawn
+PATH_COLOR = (40.0, 140.0, 230.0)  # a vector program's path, shown while it is drawn
 SHORTEST_PATH = 0.05  # of the long side: a speck's outline is not drawn as a path
 FILL_AFTER = 1.0  # a shape is filled this many frames before the next one's path starts
 
@@ -34,12 +34,12 @@ def plan(
     timeline: Timeline,
     rng: np.random.Generator,
     habits: frozenset[str],
-    known: ColouringLayers | None = None,
+    known: ColoringLayers | None = None,
 ) -> tuple[Plan, Canvas]:
     picture = pixels.astype(np.float32)
     bare = picture.min(axis=-1) >= CANVAS_LEVEL
     regions = flat_regions(picture)
-    colours = region_means(regions, picture)
+    colors = region_means(regions, picture)
     shapes = [shape for shape in _shapes(regions, bare) if shape[1].any()]
     # Back to front: the larger a shape's outline (holes and all), the further back it lies; the
     # backmost is the backdrop, laid under the whole picture as a vector illustration's background.
@@ -63,8 +63,8 @@ def plan(
     share = shapes_stage.frames / max(shapes_stage.frames + details.frames, 1)
     first = max(1, round(share * len(pieces))) if pieces else 0  # big and small in each, taken in turn
     painter = Canvas(pixels, [], reserved=bare)
-    painter.add(_place_and_fill(pieces[:first], colours, Hand(shapes_stage), side, rng))
-    painter.add(_place_and_fill(pieces[first:], colours, Hand(details), side, rng))
+    painter.add(_place_and_fill(pieces[:first], colors, Hand(shapes_stage), side, rng))
+    painter.add(_place_and_fill(pieces[first:], colors, Hand(details), side, rng))
     touches = finishing_touches(picture, painter.frame(timeline.frames), Hand(timeline.stage("finish")), rng)
     return Plan(painter.marks, touches, reserved=bare), painter
 
@@ -192,7 +192,7 @@ def _shapes(regions: np.ndarray, bare: np.ndarray) -> list[tuple[int, np.ndarray
 
 def _place_and_fill(
     shapes: list[tuple[int, np.ndarray, float]],
-    colours: np.ndarray,
+    colors: np.ndarray,
     hand: Hand,
     side: int,
     rng: np.random.Generator,
@@ -217,13 +217,13 @@ def _place_and_fill(
             if len(path) >= 2 and cv2.arcLength(contour, True) >= SHORTEST_PATH * side:
                 marks.append(
                     stroke(
-                        path, width, PATH_COLOUR, start, max(start, filled - 0.5), layer="sketch", kind="line"
+                        path, width, PATH_COLOR, start, max(start, filled - 0.5), layer="sketch", kind="line"
                     )
                 )
                 marks.append(
-                    stroke(path, width + 2, PATH_COLOUR, filled, filled, layer="sketch", kind="erase")
+                    stroke(path, width + 2, PATH_COLOR, filled, filled, layer="sketch", kind="erase")
                 )
-        marks.append(fill(Area.from_mask(whole), colours[region], filled))
+        marks.append(fill(Area.from_mask(whole), colors[region], filled))
     return marks
 
 
@@ -232,7 +232,7 @@ WORKFLOW = Workflow(
     summary="flat graphics: shapes back to front, each placed as a path and filled at once; a finish",
     stages=WORKFLOW_STAGES["graphic"],
     weights=(0.56, 0.36, 0.08),  # flat art has little left to finish: a short last stage
-    roles=Roles(lines=None, colour="shapes", rendering="details"),
+    roles=Roles(lines=None, color="shapes", rendering="details"),
     plan=plan,
     habits=frozenset({"flip", "transform"}),
 )

@@ -11,7 +11,7 @@ import numpy as np
 from paintsundo.undo.procedural import WORKFLOW_STAGES
 from paintsundo.undo.procedural.analysis import CANVAS_LEVEL, region_means
 from paintsundo.undo.procedural.canvas import Canvas
-from paintsundo.undo.procedural.known import ColouringLayers
+from paintsundo.undo.procedural.known import ColoringLayers
 from paintsundo.undo.procedural.marks import Mark
 from paintsundo.undo.procedural.masses import paint_masses
 from paintsundo.undo.procedural.painterly import (
@@ -33,7 +33,7 @@ TONES = 0.5  # and that they tone the canvas first
 DRAWING_SHARE = 0.3  # of the block-in stage, for the drawing
 GROUND_SHARE = 0.12  # and for the ground
 DRAWN_LINES = 50
-DRAWING_COLOUR = (128.0, 112.0, 98.0)  # a brown pencil or a thin brush of burnt umber, thinned
+DRAWING_COLOR = (128.0, 112.0, 98.0)  # a brown pencil or a thin brush of burnt umber, thinned
 TOUCHES_FROM = 0.55  # the share of the accents stage done with the smallest brush before the touches
 
 
@@ -42,7 +42,7 @@ def plan(
     timeline: Timeline,
     rng: np.random.Generator,
     habits: frozenset[str],
-    known: ColouringLayers | None = None,
+    known: ColoringLayers | None = None,
 ) -> tuple[Plan, Canvas]:
     picture = pixels.astype(np.float32)
     bare = picture.min(axis=-1) >= CANVAS_LEVEL  # bare canvas: paint goes around it
@@ -82,7 +82,7 @@ def _drawing(
     edges = cv2.Canny(cv2.GaussianBlur(grey, (0, 0), max(1.0, side / 320)), 40, 100) > 0
     lines = [line for line in trace_lines(edges)[:DRAWN_LINES] if line.length > 0.04 * side]
     return rough(
-        lines, hand, rng, side, share=share, passes=2, layer="paint", colour=DRAWING_COLOUR, opacity=1.0
+        lines, hand, rng, side, share=share, passes=2, layer="paint", color=DRAWING_COLOR, opacity=1.0
     )
 
 
@@ -93,8 +93,8 @@ def nearness(labels: np.ndarray, picture: np.ndarray) -> np.ndarray:
     ys = np.mgrid[0 : labels.shape[0], 0 : labels.shape[1]][0].astype(np.float64)
     sizes = np.maximum(np.bincount(labels.ravel(), minlength=count), 1).astype(np.float64)
     low = np.bincount(labels.ravel(), ys.ravel(), count) / sizes / labels.shape[0]
-    colours = region_means(labels, picture)
-    saturation = (colours.max(axis=1) - colours.min(axis=1)) / 255.0
+    colors = region_means(labels, picture)
+    saturation = (colors.max(axis=1) - colors.min(axis=1)) / 255.0
     sharpness = np.abs(cv2.Laplacian(cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY), cv2.CV_32F))
     detail = np.bincount(labels.ravel(), sharpness.ravel(), count) / sizes
     return low + saturation + detail / (detail.max() + 1e-6) - 0.5 * sizes / sizes.max()
@@ -105,7 +105,7 @@ WORKFLOW = Workflow(
     summary="painting: zones blocked in back to front with a big brush, smaller brushes, finishing touches",
     stages=WORKFLOW_STAGES["painting"],
     weights=(0.45, 0.2, 0.17, 0.18),  # a long block-in: the near zones stay bare canvas until late
-    roles=Roles(lines=None, colour="block-in", rendering="forms"),
+    roles=Roles(lines=None, color="block-in", rendering="forms"),
     plan=plan,
     habits=frozenset({"flip", "color_curve", "transform"}),
 )

@@ -14,7 +14,7 @@ from paintsundo.undo.procedural.analysis import REFERENCE_SIDE, ink_lines
 from paintsundo.undo.procedural.canvas import Canvas, View
 from paintsundo.undo.procedural.hatching import hatch_strokes
 from paintsundo.undo.procedural.inking import ink_strokes
-from paintsundo.undo.procedural.known import ColouringLayers
+from paintsundo.undo.procedural.known import ColoringLayers
 from paintsundo.undo.procedural.marks import Area, fill
 from paintsundo.undo.procedural.painterly import finishing_touches
 from paintsundo.undo.procedural.plan import Hand, Plan
@@ -36,7 +36,7 @@ def plan(
     timeline: Timeline,
     rng: np.random.Generator,
     habits: frozenset[str],
-    known: ColouringLayers | None = None,
+    known: ColoringLayers | None = None,
 ) -> tuple[Plan, Canvas]:
     picture = pixels.astype(np.float32)
     side = max(pixels.shape[:2])
@@ -124,7 +124,7 @@ WORKFLOW = Workflow(
     summary="pencil or ink: construction, contours, clean lines, tone",
     stages=WORKFLOW_STAGES["pencil"],
     weights=(0.18, 0.24, 0.3, 0.28),
-    roles=Roles(lines="lines", colour="tone", rendering="tone"),
+    roles=Roles(lines="lines", color="tone", rendering="tone"),
     plan=plan,
     habits=frozenset({"flip", "transform"}),
 )

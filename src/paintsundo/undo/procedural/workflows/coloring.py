@@ -10,7 +10,7 @@ from paintsundo.undo.procedural import WORKFLOW_STAGES
 from paintsundo.undo.procedural.canvas import Canvas
 from paintsundo.undo.procedural.flatting import flat_fills
 from paintsundo.undo.procedural.inking import ink_strokes
-from paintsundo.undo.procedural.known import ColouringLayers
+from paintsundo.undo.procedural.known import ColoringLayers
 from paintsundo.undo.procedural.marks import Area, Mark, fill
 from paintsundo.undo.procedural.painterly import finishing_touches
 from paintsundo.undo.procedural.plan import Hand, Plan
@@ -25,11 +25,11 @@ def plan(
     timeline: Timeline,
     rng: np.random.Generator,
     habits: frozenset[str],
-    known: ColouringLayers | None = None,
+    known: ColoringLayers | None = None,
 ) -> tuple[Plan, Canvas]:
     """The lines inked in order, then a fill per region in its final flat colour, then each
     region's shadow and highlight as hard-edged fills, then the finishing touches."""
-    if not isinstance(known, ColouringLayers):
+    if not isinstance(known, ColoringLayers):
         raise TypeError("the colouring workflow colours known layers: build them with colouring_layers")
     picture = pixels.astype(np.float32)
     painter = Canvas(pixels, [], reserved=known.canvas & (known.ink <= 0))
@@ -38,7 +38,7 @@ def plan(
     order = np.argsort(-sizes * rng.uniform(0.8, 1.25, len(sizes)))
     painter.add(
         Hand(timeline.stage("flat")).time(
-            *flat_fills(known.regions, known.region_colours, order, known.canvas)
+            *flat_fills(known.regions, known.region_colors, order, known.canvas)
         )
     )
     painter.add(Hand(timeline.stage("shading")).time(*_tones(known, known.shadow, order)))
@@ -48,7 +48,7 @@ def plan(
     return Plan(painter.marks, touches, reserved=painter.reserved), painter
 
 
-def _tones(known: ColouringLayers, where: np.ndarray, order: np.ndarray) -> tuple[list[Mark], list[float]]:
+def _tones(known: ColoringLayers, where: np.ndarray, order: np.ndarray) -> tuple[list[Mark], list[float]]:
     """Per region, its part of `where` (shadow or highlight) as one fill in the colour the colourist
     gave it there."""
     marks, efforts = [], []
@@ -56,8 +56,8 @@ def _tones(known: ColouringLayers, where: np.ndarray, order: np.ndarray) -> tupl
         mask = where & (known.regions == region) & ~known.canvas
         if mask.sum() < 4:
             continue
-        colour = np.median(known.picture[mask], axis=0)
-        marks.append(fill(Area.from_mask(mask), colour, 0))
+        color = np.median(known.picture[mask], axis=0)
+        marks.append(fill(Area.from_mask(mask), color, 0))
         efforts.append(float(np.sqrt(mask.sum())) + 10.0)
     return marks, efforts
 
@@ -67,7 +67,7 @@ WORKFLOW = Workflow(
     summary="colouring one's own line art: the lines in order, flat colours, shadows, highlights",
     stages=WORKFLOW_STAGES["colouring"],
     weights=(0.3, 0.3, 0.22, 0.18),
-    roles=Roles(lines="lineart", colour="flat", rendering="shading"),
+    roles=Roles(lines="lineart", color="flat", rendering="shading"),
     plan=plan,
     habits=frozenset({"flip", "layer_toggle", "transform"}),
 )

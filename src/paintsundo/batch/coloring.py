@@ -47,7 +47,7 @@ def hints_sha256(sketch: Path) -> str | None:
     return None if hints is None else input_sha256(hints)
 
 
-def colour_item(item: BatchItem, settings: Settings, job: ColorizeJob) -> str:
+def color_item(item: BatchItem, settings: Settings, job: ColorizeJob) -> str:
     """Colour one sketch as the batch asks; the engine that did it."""
     from paintsundo.coloring.api import make_colorized
     from paintsundo.coloring.neural import NeuralColorize
@@ -79,7 +79,7 @@ def colour_item(item: BatchItem, settings: Settings, job: ColorizeJob) -> str:
     return result.manifest["engine"]
 
 
-def coloured_as_asked(item: BatchItem, job: ColorizeJob) -> bool:
+def colored_as_asked(item: BatchItem, job: ColorizeJob) -> bool:
     """Whether the picture on disk was coloured from this sketch and its current hints, as asked."""
     try:
         made = json.loads(sidecar(item.output, ".json").read_text(encoding="utf-8"))
@@ -98,7 +98,7 @@ def coloured_as_asked(item: BatchItem, job: ColorizeJob) -> bool:
         return False
 
 
-def plan_colour_items(
+def plan_color_items(
     inputs: list[Path], out_dir: Path, settings: Settings, job: ColorizeJob
 ) -> list[BatchItem]:
     """One item per sketch (hints files are not sketches), each written as <name>.png; its key

@@ -11,17 +11,17 @@ from skimage.color import deltaE_cie76, rgb2lab
 
 from paintsundo.coloring.procedural import colorize_layers, read_lines
 from paintsundo.coloring.procedural.regions import gap_for
-from sketches import ORANGE, RED, bird_head, coloured_leak, doubled_strokes, face, hatched_cat, house
+from sketches import ORANGE, RED, bird_head, colored_leak, doubled_strokes, face, hatched_cat, house
 
 MAX_PAPER = 0.03  # of a scribbled region
 MIN_NEAR = 0.6  # of a scribbled region, its shadows apart: this much within NEAR of its scribble
 NEAR = 20.0  # CIE76 delta E
 
 
-def near_share(colours: np.ndarray, colour: tuple) -> float:
+def near_share(colors: np.ndarray, color: tuple) -> float:
     """How much of `colours` (n 3, 0..255) lies within NEAR of `colour` in CIELAB."""
-    target = rgb2lab(np.array(colour, np.float64)[None] / 255.0)[0]
-    return float(np.mean(deltaE_cie76(rgb2lab(colours / 255.0), target) < NEAR))
+    target = rgb2lab(np.array(color, np.float64)[None] / 255.0)[0]
+    return float(np.mean(deltaE_cie76(rgb2lab(colors / 255.0), target) < NEAR))
 
 
 @pytest.mark.parametrize(
@@ -32,11 +32,11 @@ def test_every_scribbled_region_fills_with_its_scribble_and_holes_stay_paper(dra
     made = drawing()
     layers = colorize_layers(made.sketch, made.hints, seed=0)
     paper = ~layers.flats_opacity.astype(bool)
-    shown = layers.colours()
-    for name, (inside, colour) in made.regions.items():
+    shown = layers.colors()
+    for name, (inside, color) in made.regions.items():
         assert paper[inside].mean() <= MAX_PAPER, name
         lit = inside & (layers.shadows_opacity == 0)
-        assert near_share(shown[lit], colour) >= MIN_NEAR, name
+        assert near_share(shown[lit], color) >= MIN_NEAR, name
     for row, column in made.holes:
         assert paper[row, column], (row, column)
 
@@ -53,14 +53,14 @@ def test_a_region_that_only_faint_guides_divide_stays_one(drawing):
         assert guides.sum() > 50 and layers.flats_opacity[guides].all(), name
 
 
-def test_hatching_is_shading_under_the_region_colour_and_stays_drawn():
+def test_hatching_is_shading_under_the_region_color_and_stays_drawn():
     made = hatched_cat()
     layers = colorize_layers(made.sketch, made.hints, seed=0)
     body, _ = made.regions["body"]
     hatching = made.hatching & body
     assert near_share(layers.flats[hatching], ORANGE) >= 0.97, "the strokes' region fills under them"
     assert np.bincount(layers.regions[body]).max() >= 0.97 * body.sum(), "the legs and tail are the body's"
-    darker = layers.colours()[hatching].mean(axis=-1) - layers.composite()[hatching].mean(axis=-1)
+    darker = layers.colors()[hatching].mean(axis=-1) - layers.composite()[hatching].mean(axis=-1)
     assert np.median(darker) > 30, "the strokes stay drawn over the colour"
 
 
@@ -78,7 +78,7 @@ def test_hatching_is_told_from_the_contour_it_starts_from():
     assert 1.5 < hatching.line_width < 8
 
 
-def test_slivers_and_specks_take_their_neighbours_colour():
+def test_slivers_and_specks_take_their_neighbours_color():
     """A stroke gone over twice and a pen's tiny loop leave no pinholes of paper in the colour."""
     made = doubled_strokes()
     layers = colorize_layers(made.sketch, made.hints, seed=0)
@@ -86,14 +86,14 @@ def test_slivers_and_specks_take_their_neighbours_colour():
     assert layers.flats_opacity[inside].all()
 
 
-def test_a_small_gap_in_a_coloured_ink_line_holds_the_colour_in():
+def test_a_small_gap_in_a_colored_ink_line_holds_the_color_in():
     """A yellow line is as much a wall as a black one: its gap closes like theirs."""
-    made = coloured_leak()
+    made = colored_leak()
     layers = colorize_layers(made.sketch, made.hints, seed=0)
     ring, _ = made.regions["ring"]
-    coloured = layers.flats_opacity.astype(bool)
-    assert coloured[ring].mean() >= 1 - MAX_PAPER and near_share(layers.flats[ring], RED) > 0.97
+    colored = layers.flats_opacity.astype(bool)
+    assert colored[ring].mean() >= 1 - MAX_PAPER and near_share(layers.flats[ring], RED) > 0.97
     lines = read_lines(made.sketch).barrier
     around = np.ones(ring.shape, bool)
     around[10:-10, 10:-10] = False  # the paper round the picture's edge, far from every line
-    assert not coloured[around & ~lines].any(), "the colour did not leak out of the ring"
+    assert not colored[around & ~lines].any(), "the colour did not leak out of the ring"
