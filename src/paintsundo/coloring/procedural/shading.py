@@ -13,6 +13,7 @@ import numpy as np
 
 from paintsundo.coloring.procedural.lighting import Lighting
 from paintsundo.coloring.procedural.outlines import holes_of, nesting_depths
+from paintsundo.coloring.procedural.regions import region_interiors
 
 MIN_HALF_THICKNESS = 3.0  # pixels: thinner regions (strands, rims) are left flat
 HIGHLIGHT_REACH = 0.16  # of a shape's half-thickness: how far a light reaches in from its lit edge
@@ -67,7 +68,7 @@ def _bands(
     """The shadow's and light's opacity over every region of `silhouettes` (h w int) thick enough,
     in a picture whose longer side is `side` pixels; `own` marks the pixels of the shapes
     themselves, not of their holes."""
-    inside = cv2.distanceTransform(_region_edges(silhouettes), cv2.DIST_L2, 5)
+    inside = cv2.distanceTransform(region_interiors(silhouettes), cv2.DIST_L2, 5)
     half_thickness = np.zeros(int(silhouettes.max()) + 1, np.float32)
     np.maximum.at(half_thickness, silhouettes.ravel(), inside.ravel())
     thickness = half_thickness[silhouettes]  # h w
@@ -155,16 +156,6 @@ def _run_ends(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     onward = np.where(ahead & 1, FAR, (ahead >> 1) + 1 - index).astype(np.float32)
     back = np.where((behind < 0) | (behind & 1), FAR, index - (behind >> 1)).astype(np.float32)
     return onward, back
-
-
-def _region_edges(labels: np.ndarray) -> np.ndarray:
-    """1 inside regions, 0 on the pixels where the label changes: distances are to a region's edge."""
-    same = np.ones(labels.shape, bool)
-    same[1:] &= labels[1:] == labels[:-1]
-    same[:-1] &= labels[:-1] == labels[1:]
-    same[:, 1:] &= labels[:, 1:] == labels[:, :-1]
-    same[:, :-1] &= labels[:, :-1] == labels[:, 1:]
-    return same.view(np.uint8)
 
 
 def _smoothed(distances: np.ndarray, inside: np.ndarray, sigma: float) -> np.ndarray:
