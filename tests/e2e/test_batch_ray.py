@@ -70,7 +70,9 @@ def test_ray_gives_the_same_outputs_as_local_workers(local_ray, folder, tmp_path
     videos = sorted((tmp_path / "local").glob("*.mp4"))
     assert len(videos) == 10
     for output in videos:
-        drawn = [json.loads(sidecar_of(tmp_path / side / output.name).read_text()) for side in ("ray", "local")]
+        drawn = [
+            json.loads(sidecar_of(tmp_path / side / output.name).read_text()) for side in ("ray", "local")
+        ]
         assert drawn[0]["workflow"] == drawn[1]["workflow"], "same seeds, the same workflow and marks"
         ray_frames, local_frames = decoded(tmp_path / "ray" / output.name), decoded(output)
         assert len(ray_frames) == len(local_frames)

@@ -139,3 +139,18 @@ def test_the_readme_s_python_example_runs_as_a_script(art, tmp_path):
     assert "Traceback" not in result.stderr, result.stderr
     assert result.stdout.split() == ["2", "0", "0"], "each picture drawn once, by the workers"
     assert sorted(path.name for path in (tmp_path / "videos").glob("*.mp4")) == ["a0.mp4", "a1.mp4"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--count", "3"], "--count colour sketches: add --colorize, or leave them out"),
+        (["--shading", "cel", "--layers"], "--shading, --layers colour sketches: add --colorize"),
+        (["--colorize", "--shading", "flat"], "unknown shading 'flat': choose one of auto, soft, cel"),
+        (["--colorize", "--engine", "neural", "--shading", "cel"], "--shading is the procedural colourist's"),
+    ],
+)
+def test_colouring_options_are_refused_where_they_would_do_nothing(art, tmp_path, args, message):
+    result = paintsundo("batch", str(art), "-o", "out", *TINY, *args, cwd=tmp_path)
+    assert one_error_line(result).startswith(message)
+    assert not (tmp_path / "out").exists()

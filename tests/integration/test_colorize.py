@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import zipfile
@@ -260,6 +261,10 @@ def test_a_coloring_batch_finds_hints_by_name_and_resumes(tmp_path):
     Image.fromarray(scribbles(sketch.shape, STROKES[:2])).save(sketches / "shapes.hints.png")
     changed = run_batch(str(sketches), out, Settings(frames=12), colorize=job)
     assert (changed.done, changed.failed, changed.skipped) == (1, 1, 0), "new hints, coloured again"
+    assert json.loads((out / "shapes.png.json").read_text())["shading"] == "auto"
+    cel = run_batch(str(sketches), out, Settings(frames=12), colorize=dataclasses.replace(job, shading="cel"))
+    assert (cel.done, cel.failed, cel.skipped) == (1, 1, 0), "another shading, coloured again"
+    assert json.loads((out / "shapes.png.json").read_text())["shading"] == "cel"
 
 
 def test_two_scribbles_in_one_region_divide_it_along_a_line_that_stops_short():

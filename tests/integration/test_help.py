@@ -22,7 +22,8 @@ PROCEDURAL_CHOICES = {"engine": ENGINES, "workflow": WORKFLOWS, "format": FORMAT
 # The options whose values are a fixed set, with the set the library checks them against.
 CHOICES = {
     "run": PROCEDURAL_CHOICES | NEURAL_CHOICES,
-    "batch": PROCEDURAL_CHOICES | {"memory": NEURAL_ENGINE_MEMORY_MODES, "control": CONTROL_NAMES},
+    "batch": PROCEDURAL_CHOICES
+    | {"memory": NEURAL_ENGINE_MEMORY_MODES, "control": CONTROL_NAMES, "shading": COLORIZE_SHADINGS},
     "colorize": {
         "engine": COLORIZE_ENGINES,
         "shading": COLORIZE_SHADINGS,

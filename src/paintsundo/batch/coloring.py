@@ -26,6 +26,7 @@ class ColorizeJob:
     reference: str | None = None  # one palette picture for every sketch
     engine: str = "auto"  # the colourist: auto, procedural or neural
     neural: dict[str, Any] | None = None  # the neural colourist's options (NeuralColorize's fields)
+    shading: str = "auto"  # the procedural colourist's lighting: auto, or a preset's name
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -66,6 +67,7 @@ def color_item(item: BatchItem, settings: Settings, job: ColorizeJob) -> str:
             video=video,
             video_settings=settings,
             engine=job.engine,
+            shading=job.shading,
             neural=NeuralColorize(**job.neural) if job.neural else None,
         )
     except PaintsUndoError as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -19,7 +20,7 @@ from paintsundo.cli.run import say_if_unprepared
 from paintsundo.coloring.choices import CONTROL_NAMES, colorist_memory_mode
 from paintsundo.errors import PaintsUndoError
 from paintsundo.outputs import FORMATS
-from paintsundo.undo.settings import MAX_CANDIDATES, Settings
+from paintsundo.undo.settings import COLORIZE_SHADINGS, MAX_CANDIDATES, Settings
 
 if TYPE_CHECKING:
     from paintsundo.batch import BatchSummary, ColorizeJob
@@ -57,6 +58,14 @@ Colorize = Annotated[
     ),
 ]
 Count = Annotated[int, Opt(help="With --colorize: candidates per sketch.", rich_help_panel=COLORING_PANEL)]
+Shading = Annotated[
+    str,
+    Opt(
+        metavar=one_of(COLORIZE_SHADINGS),
+        help="With --colorize: the procedural colourist's shadows and lights (see `paintsundo colorize`).",
+        rich_help_panel=COLORING_PANEL,
+    ),
+]
 Layers = Annotated[
     bool, Opt("--layers", help="With --colorize: also NAME.ora.", rich_help_panel=COLORING_PANEL)
 ]
@@ -132,6 +141,7 @@ def batch(
     compile: options.Compile = False,
     colorize: Colorize = False,
     count: Count = 1,
+    shading: Shading = "auto",
     layers: Layers = False,
     video: Video = False,
     reference: Reference = None,
@@ -167,12 +177,18 @@ def batch(
         say_if_unprepared(settings, f"cuda:{where['gpus'][0]}")
     pictures = expand_inputs(inputs)  # a bad INPUTS fails here, before any progress is drawn
     run_options = {"format": format, **where, "retry_failed": retry_failed, "models": models and str(models)}
-    if colorize:
+    if not colorize:
+        asked = {"count": count != 1, "shading": shading != "auto", "layers": layers, "video": video}
+        asked |= {"reference": reference, "base": base, "controlnet": controlnet, "ip_adapter": ip_adapter}
+        asked |= {"prompt": prompt, "control": control != "balanced", "steps": steps != 20}
+        _refuse_without_colorize(asked)
+    else:
         neural = _neural_options(
             {"base": base, "controlnet": controlnet, "ip_adapter": ip_adapter, "prompt": prompt},
             control, steps, settings, models,
         )  # fmt: skip
-        run_options["colorize"] = _colorize_job(format, count, layers, video, reference, engine, neural)
+        job = _colorize_job(format, count, layers, video, reference, engine, neural)
+        run_options["colorize"] = dataclasses.replace(job, shading=_shading(shading, engine))
     summary = _run_with_progress(pictures, out_dir, settings, quiet, run_options)
     console.print(
         f"{summary.done} done, {summary.failed} failed, {summary.skipped} already finished"
@@ -209,6 +225,22 @@ def _colorize_job(
         raise PaintsUndoError(f"reference not found: {reference}")
     palette = reference and str(reference.resolve())
     return ColorizeJob(count, layers, format if video else None, palette, engine, neural)
+
+
+def _refuse_without_colorize(given: dict[str, object]) -> None:
+    """Colouring options given to a batch that draws: refused, never ignored."""
+    named = [f"--{name.replace('_', '-')}" for name, value in given.items() if value]
+    if named:
+        raise PaintsUndoError(f"{', '.join(named)} colour sketches: add --colorize, or leave them out")
+
+
+def _shading(shading: str, engine: str) -> str:
+    """The procedural colourist's shading, checked: the neural colourist has none to choose."""
+    if shading not in COLORIZE_SHADINGS:
+        raise PaintsUndoError(f"unknown shading {shading!r}: choose one of {', '.join(COLORIZE_SHADINGS)}")
+    if engine == "neural" and shading != "auto":
+        raise PaintsUndoError("--shading is the procedural colourist's: leave it out with --engine neural")
+    return shading
 
 
 def _where(
