@@ -3,7 +3,6 @@ checkpoints, and the errors."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import signal
@@ -38,10 +37,6 @@ def local_ray():
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
     return make_batch_folder(tmp_path)
-
-
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def sidecar_of(video: Path) -> Path:

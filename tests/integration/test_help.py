@@ -10,10 +10,15 @@ import pytest
 import typer
 
 from paintsundo.cli import app, batch, colorize, compiling, models, neural, run, webapp  # noqa: F401
-from paintsundo.coloring.choices import COLORIST_MEMORY_MODES, CONTROL_NAMES
+from paintsundo.coloring.choices import (
+    COLORIST_MEMORY_MODES,
+    COLORIZE_ENGINES,
+    COLORIZE_SHADINGS,
+    CONTROL_NAMES,
+)
 from paintsundo.outputs import FORMATS
 from paintsundo.undo.pipeline.settings import NEURAL_ENGINE_MEMORY_MODES, PRESET_STEPS
-from paintsundo.undo.settings import COLORIZE_ENGINES, COLORIZE_SHADINGS, ENGINES, WORKFLOWS
+from paintsundo.undo.settings import ENGINES, WORKFLOWS
 
 ROOT_COMMAND = typer.main.get_command(app)
 COMMANDS = sorted(ROOT_COMMAND.commands)

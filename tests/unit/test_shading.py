@@ -151,8 +151,8 @@ def test_three_candidates_are_lit_from_the_left_above_and_the_right(figure):
 
 
 def test_the_command_line_offers_the_shadings_there_are():
+    from paintsundo.coloring.choices import COLORIZE_SHADINGS
     from paintsundo.coloring.procedural import SHADINGS
-    from paintsundo.undo.settings import COLORIZE_SHADINGS
 
     assert COLORIZE_SHADINGS == SHADINGS
 

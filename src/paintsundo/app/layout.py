@@ -10,6 +10,7 @@ import gradio as gr
 
 from paintsundo.app import handlers
 from paintsundo.app.scratch import Scratch
+from paintsundo.coloring.choices import COLORIZE_SHADINGS
 from paintsundo.hub import COLORIST_CONTROLNET_REPO
 from paintsundo.undo.pipeline.settings import (
     KEYFRAME_NEGATIVE_PROMPT,
@@ -18,7 +19,7 @@ from paintsundo.undo.pipeline.settings import (
     VideoSettings,
 )
 from paintsundo.undo.procedural import BEHAVIOURS
-from paintsundo.undo.settings import COLORIZE_SHADINGS, WORKFLOWS
+from paintsundo.undo.settings import WORKFLOWS
 
 # Gradio's own schedule for the uploads it caches: every 10 minutes, those older than an hour go.
 CACHE_SWEEP = (600, 3600)

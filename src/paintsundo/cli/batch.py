@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -17,10 +16,10 @@ from paintsundo.cli.help_format import one_of
 from paintsundo.cli.options import Opt
 from paintsundo.cli.parsing import resolve_timing
 from paintsundo.cli.run import say_if_unprepared
-from paintsundo.coloring.choices import CONTROL_NAMES, colorist_memory_mode
+from paintsundo.coloring.choices import COLORIZE_SHADINGS, CONTROL_NAMES, MAX_CANDIDATES, colorist_memory_mode
 from paintsundo.errors import PaintsUndoError
 from paintsundo.outputs import FORMATS
-from paintsundo.undo.settings import COLORIZE_SHADINGS, MAX_CANDIDATES, Settings
+from paintsundo.undo.settings import Settings
 
 if TYPE_CHECKING:
     from paintsundo.batch import BatchSummary, ColorizeJob
@@ -187,8 +186,9 @@ def batch(
             {"base": base, "controlnet": controlnet, "ip_adapter": ip_adapter, "prompt": prompt},
             control, steps, settings, models,
         )  # fmt: skip
-        job = _colorize_job(format, count, layers, video, reference, engine, neural)
-        run_options["colorize"] = dataclasses.replace(job, shading=_shading(shading, engine))
+        run_options["colorize"] = _colorize_job(
+            format, count, layers, video, reference, engine, neural, shading
+        )
     summary = _run_with_progress(pictures, out_dir, settings, quiet, run_options)
     console.print(
         f"{summary.done} done, {summary.failed} failed, {summary.skipped} already finished"
@@ -213,7 +213,14 @@ def _neural_options(
 
 
 def _colorize_job(
-    format: str, count: int, layers: bool, video: bool, reference: Path | None, engine: str, neural: dict
+    format: str,
+    count: int,
+    layers: bool,
+    video: bool,
+    reference: Path | None,
+    engine: str,
+    neural: dict,
+    shading: str,
 ) -> ColorizeJob:
     from paintsundo.batch import ColorizeJob
 
@@ -224,7 +231,9 @@ def _colorize_job(
     if reference is not None and not reference.is_file():
         raise PaintsUndoError(f"reference not found: {reference}")
     palette = reference and str(reference.resolve())
-    return ColorizeJob(count, layers, format if video else None, palette, engine, neural)
+    return ColorizeJob(
+        count, layers, format if video else None, palette, engine, neural, _shading(shading, engine)
+    )
 
 
 def _refuse_without_colorize(given: dict[str, object]) -> None:

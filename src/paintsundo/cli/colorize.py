@@ -14,9 +14,15 @@ from paintsundo.cli.help_format import one_of
 from paintsundo.cli.options import Opt
 from paintsundo.cli.parsing import resolve_timing
 from paintsundo.cli.progress import progress_bars
-from paintsundo.coloring.choices import COLORIST_MEMORY_MODES, CONTROL_NAMES
+from paintsundo.coloring.choices import (
+    COLORIST_MEMORY_MODES,
+    COLORIZE_ENGINES,
+    COLORIZE_SHADINGS,
+    CONTROL_NAMES,
+    MAX_CANDIDATES,
+)
 from paintsundo.errors import PaintsUndoError
-from paintsundo.undo.settings import COLORIZE_ENGINES, COLORIZE_SHADINGS, MAX_CANDIDATES, Settings
+from paintsundo.undo.settings import Settings
 
 console = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 

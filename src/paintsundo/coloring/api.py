@@ -15,8 +15,9 @@ import numpy as np
 from PIL import Image
 
 from paintsundo._version import __version__
+from paintsundo.coloring.choices import COLORIZE_ENGINES, MAX_CANDIDATES
 from paintsundo.coloring.neural import NeuralColorize, choose_colorist, neural_candidates
-from paintsundo.coloring.procedural import ColorLayers, Lighting, colorize_layers, lighting_for
+from paintsundo.coloring.procedural import ColorLayers, Lighting, check_shading, colorize_layers
 from paintsundo.errors import PaintsUndoError
 from paintsundo.outputs import check_not_inputs, check_writable, resolve_output, sidecar, written_paths
 from paintsundo.outputs.atomic import Staging
@@ -29,7 +30,7 @@ from paintsundo.timeline import Progress
 from paintsundo.undo.api import RunResult, prepare_video
 from paintsundo.undo.procedural import DrawingProcess
 from paintsundo.undo.procedural.known import coloring_layers
-from paintsundo.undo.settings import COLORIZE_ENGINES, MAX_CANDIDATES, Settings
+from paintsundo.undo.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ def colorize(
     neural = neural or NeuralColorize()
     chosen, _ = _choose_engine(engine, neural)
     _check_something_to_color(chosen, hints, reference)
-    lighting_for(shading, seed)  # a shading it does not know is refused before any work
+    check_shading(shading)  # before any work
     inputs = _load_inputs(sketch, hints, reference)
     return _candidates(chosen, inputs, seed, 1, neural, shading)[0][0]
 
@@ -94,7 +95,7 @@ def make_colorized(
     if not 1 <= count <= MAX_CANDIDATES:
         raise PaintsUndoError(f"count must be between 1 and {MAX_CANDIDATES}, got {count}", "count")
     _check_something_to_color(chosen, hints, reference)
-    lighting_for(shading, seed)  # a shading it does not know is refused before any work
+    check_shading(shading)  # before any work
     inputs = _load_inputs(sketch, hints, reference)
     target = _output_path(sketch, output)
     paths = _written(target, count, seed, layers)

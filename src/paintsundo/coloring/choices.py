@@ -1,5 +1,11 @@
-"""The neural colourist's choices by name, apart from its code: a command's options and help name
-them without loading it."""
+"""The colourists' choices by name, apart from their code: a command's options and help name them
+without loading it."""
+
+# Who colours a line drawing, and how the procedural colourist shades it (auto: each seed draws its
+# own lighting; the others name `coloring.procedural.lighting.PRESETS`).
+COLORIZE_ENGINES = ("auto", "procedural", "neural")
+COLORIZE_SHADINGS = ("auto", "soft", "cel")
+MAX_CANDIDATES = 16  # the most candidates one run may make
 
 # How closely the picture follows the lines (`controlnet.CONTROL_BY_NAME` gives each its settings).
 CONTROL_NAMES = ("strict", "balanced", "loose")

@@ -16,11 +16,6 @@ from paintsundo.undo.procedural import BEHAVIOURS, WORKFLOW_NAMES
 ENGINES = ("auto", "procedural", "neural")
 WORKFLOWS = ("auto", *WORKFLOW_NAMES)
 StageWeights = tuple[tuple[str, float], ...]  # (stage, relative length) for the stages given
-# Colouring a line drawing: who colours it, how the procedural colourist shades (auto: each seed draws
-# its own lighting; the others name presets), and how many candidates one run may make.
-COLORIZE_ENGINES = ("auto", "procedural", "neural")
-COLORIZE_SHADINGS = ("auto", "soft", "cel")
-MAX_CANDIDATES = 16
 DEFAULT_SEED = 12345  # the procedural engine's when no seed is given
 DEFAULT_FRAMES = 105  # 7 segments of 15 frames, as the reference app makes
 DEFAULT_FPS = 4.0

@@ -20,7 +20,7 @@ from paintsundo.coloring.procedural.flats import (
     reference_palette,
 )
 from paintsundo.coloring.procedural.hints import NO_HINTS, Hints, read_hints
-from paintsundo.coloring.procedural.lighting import PRESETS, SHADINGS, Lighting, lighting_for
+from paintsundo.coloring.procedural.lighting import PRESETS, SHADINGS, Lighting, check_shading, lighting_for
 from paintsundo.coloring.procedural.lines import LineArt, read_lines
 from paintsundo.coloring.procedural.outlines import background_regions
 from paintsundo.coloring.procedural.regions import divide_between_strokes
@@ -34,6 +34,7 @@ __all__ = [
     "ColorLayers",
     "Lighting",
     "LineArt",
+    "check_shading",
     "colorize_layers",
     "layers_of_picture",
     "lighting_for",

@@ -66,9 +66,15 @@ PRESETS = {
     "soft": Lighting(depth=14.0, coolness=8.0, softness=0.6, reach=0.55, highlight=7.0),
     "cel": Lighting(depth=20.0, coolness=10.0, softness=0.0, reach=0.5, highlight=10.0),
 }
-# auto: each seed draws its own lighting. The settings name the same (COLORIZE_SHADINGS), for the
+# auto: each seed draws its own lighting. `coloring.choices.COLORIZE_SHADINGS` names the same, for the
 # command line to offer them without loading this package.
 SHADINGS = ("auto", *PRESETS)
+
+
+def check_shading(shading: str | Lighting) -> None:
+    """Refuse a shading that names no preset (a Lighting checks its own values)."""
+    if isinstance(shading, str) and shading not in SHADINGS:
+        raise PaintsUndoError(f"unknown shading {shading!r}: choose {', '.join(SHADINGS)}", "shading")
 
 
 def lighting_for(shading: str | Lighting, seed: int) -> Lighting:
@@ -88,6 +94,5 @@ def lighting_for(shading: str | Lighting, seed: int) -> Lighting:
             reach=rng.uniform(0.48, 0.58) if soft else rng.uniform(0.42, 0.55),
             highlight=rng.uniform(6.0, 9.0) if soft else rng.uniform(8.0, 12.0),
         )
-    if shading not in PRESETS:
-        raise PaintsUndoError(f"unknown shading {shading!r}: choose {', '.join(SHADINGS)}", "shading")
+    check_shading(shading)
     return dataclasses.replace(PRESETS[shading], angle=angle)

@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 from skimage.measure import regionprops
 
-from paintsundo.coloring.procedural.regions import region_sizes, touching_border
+from paintsundo.coloring.procedural.regions import border_shares, boundaries, region_sizes, touching_border
 
 NOTCH_SHARE = 0.7  # of a region's outline: bordered this much by a bigger shape, it is a notch in it
 # A region this large that runs along this much of the picture's edge is the ground behind the
@@ -33,10 +33,7 @@ def holes_of(labels: np.ndarray, shapes: np.ndarray) -> dict[int, np.ndarray]:
 
 def background_regions(labels: np.ndarray) -> np.ndarray:
     """Whether each label (index 0 unused) is the background: large, and along much of the edge."""
-    border = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
-    count = int(labels.max()) + 1
-    along = np.bincount(border, minlength=count) / len(border)
-    return (along > BACKGROUND_EDGE) & (region_sizes(labels) > BACKGROUND_SIZE * labels.size)
+    return (border_shares(labels) > BACKGROUND_EDGE) & (region_sizes(labels) > BACKGROUND_SIZE * labels.size)
 
 
 def nesting_depths(shapes: np.ndarray, holes: dict[int, np.ndarray]) -> dict[int, int]:
@@ -61,16 +58,9 @@ def _notches(labels: np.ndarray) -> dict[int, np.ndarray]:
     """For each region, the smaller regions it borders along at least NOTCH_SHARE of their outline,
     of those that do not reach the picture's edge (they may go on beyond it)."""
     count = int(labels.max()) + 1
-    pairs = np.concatenate(
-        [
-            np.stack([labels[:, :-1].ravel(), labels[:, 1:].ravel()], axis=1),
-            np.stack([labels[:-1].ravel(), labels[1:].ravel()], axis=1),
-        ]
-    ).astype(np.int64)
-    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
-    pairs = np.concatenate([pairs, pairs[:, ::-1]])  # (region, neighbour), both ways
-    codes, lengths = np.unique(pairs[:, 0] * count + pairs[:, 1], return_counts=True)
-    inner, outer = codes // count, codes % count
+    pairs, lengths, _ = boundaries(labels)
+    inner, outer = np.concatenate([pairs, pairs[:, ::-1]]).T  # (region, neighbour), both ways round
+    lengths = np.tile(lengths, 2)
     outline = np.bincount(inner, weights=lengths, minlength=count)
     sizes = region_sizes(labels)
     notch = (lengths >= NOTCH_SHARE * outline[inner]) & (sizes[inner] < sizes[outer])

@@ -87,10 +87,15 @@ def region_sizes(labels: np.ndarray) -> np.ndarray:
     return np.bincount(labels.ravel(), minlength=int(labels.max()) + 1)
 
 
+def border_shares(labels: np.ndarray) -> np.ndarray:
+    """The share of the picture's border each label runs along (index 0 unused)."""
+    border = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+    return np.bincount(border, minlength=int(labels.max()) + 1) / len(border)
+
+
 def touching_border(labels: np.ndarray) -> np.ndarray:
     """Whether each label reaches the picture's border (index 0 unused)."""
-    border = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
-    return np.bincount(border, minlength=int(labels.max()) + 1) > 0
+    return border_shares(labels) > 0
 
 
 SAME_COLOR = 32  # levels: scribbles whose colours differ less on every channel are meant alike
