@@ -87,7 +87,9 @@ class Canvas:
         self._used: set[str] = set()
         self._next = 0  # marks before this have been started (laid whole, or pending)
         self._pending: list[tuple[Mark, Box]] = []  # started, not yet laid for good, in order
-        self._footprints: dict[int, Coverage] = {}  # of pending marks laid in blends, by id
+        # The footprints of pending marks laid in blends, by id: a pending mark is one of self.marks,
+        # alive as long as the canvas, so its id is never another's while its entry is kept.
+        self._footprints: dict[int, Coverage] = {}
         self._frame = -1
 
     def add(self, marks: Sequence[Mark]) -> None:
