@@ -20,6 +20,7 @@ from paintsundo.errors import PaintsUndoError
 from paintsundo.picture import load_picture
 from paintsundo.undo.procedural import WORKFLOW_NAMES, DrawingProcess
 from paintsundo.undo.procedural.choice import choose_workflow
+from paintsundo.undo.procedural.swatches import drag, nearby_swatch
 from paintsundo.undo.procedural.workflows import workflows
 
 
@@ -166,21 +167,79 @@ def test_paint_never_goes_back_to_canvas_and_color_opens_no_holes(name):
         assert ((outline > 0) & ~kept & ~sketch).mean() < 0.003, f"white holes in the paint on frame {index}"
 
 
-def test_graphic_shapes_go_down_in_their_final_colors():
-    """Shapes stack, as in a vector program: what is painted is always one of the picture's own flat
-    colours (a shape's, perhaps under one still to come), never a rough or blended one. (A shape's
-    path, shown while it is placed, is the program's, not paint.)"""
+def chroma(color) -> float:
+    return float(np.hypot(*lab(np.float32([[color]]))[0, 0, 1:]))
+
+
+def delta(one, other) -> float:
+    """The CIELAB distance between two colours."""
+    return float(np.linalg.norm(lab(np.float32([[one]])) - lab(np.float32([[other]]))))
+
+
+def test_graphic_shapes_go_down_in_flat_swatches_tuned_late_to_their_final_colors():
+    """Shapes stack, as in a vector program, each filled with one flat swatch: what is painted is
+    always a fill's colour laid by then, never a rough or blended one. The composition's shapes go
+    down in provisional swatches, other colours near their own and never muted ones (the chroma
+    kept); late in the details each is dragged, a step a frame at most and each nearer, to its final
+    colour, so that by the finish every shape shows the picture's own. (A shape's path, shown while
+    it is placed, is the program's, not paint.)"""
     picture = flat_graphic()
     process = DrawingProcess(picture, frames=40, seed=1, workflow="graphic", behaviours=frozenset())
-    palette = np.unique(picture.reshape(-1, 3), axis=0).astype(np.int16)
+    palette = np.unique(picture.reshape(-1, 3), axis=0).astype(np.float32)
+    fills = [mark for mark in process.plan.marks if mark.kind == "fill"]
+    by_shape: dict[int, list] = {}
+    for mark in fills:
+        by_shape.setdefault(mark.note["shape"], []).append(mark)
+    details = stage(process, "details")
+    provisional = 0
+    for own in by_shape.values():
+        placed, final = own[0].color, own[-1].color
+        # (Each shape's colour is its region's mean, within a few levels of the picture's own.)
+        assert np.abs(palette - final).max(axis=1).min() <= 12, "each shape ends in the picture's colour"
+        assert all(chroma(mark.color) >= 0.9 * chroma(final) - 1 for mark in own), "no muted swatch"
+        tuned = [mark for mark in own if mark.note.get("tuned")]
+        if placed == final:
+            continue
+        provisional += 1
+        assert delta(placed, final) >= 8, "a provisional swatch is another colour"
+        assert tuned and all(details.start + 0.4 * details.frames <= mark.start for mark in tuned)
+        frames = [mark.start for mark in tuned]
+        assert np.all(np.diff(frames) >= 1), "a step a frame at most"
+        away = [delta(color, final) for color in [placed, *(mark.color for mark in tuned)]]
+        assert np.all(np.diff(away) < 0), "each step of the drag nearer the final colour"
+    assert provisional >= 2
     even = cv2.erode((cv2.Canny(picture, 10, 30) == 0).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
     paths = sketched(process)
     assert 0 < paths.mean() < 0.2
     for index in range(1, stage(process, "finish").start):
-        frame = process.frame(index).astype(np.int16)
+        frame = process.frame(index).astype(np.float32)
         painted = (frame != 255).any(axis=-1) & even & ~paths
-        nearest = np.abs(frame[painted][:, None, :] - palette[None]).max(axis=-1).min(axis=1)
-        assert (nearest > 12).sum() <= 0.005 * painted.sum(), f"a colour the picture lacks, frame {index}"
+        swatches = np.array([mark.color for mark in fills if mark.start <= index] or [(255.0,) * 3])
+        nearest = np.abs(frame[painted][:, None, :] - swatches[None]).max(axis=-1).min(axis=1)
+        assert (nearest > 12).sum() <= 0.005 * painted.sum(), f"a colour no fill has, frame {index}"
+    nearest = np.abs(frame[painted][:, None, :] - palette[None]).max(axis=-1).min(axis=1)
+    assert (nearest > 12).sum() <= 0.005 * painted.sum(), "by the finish, the picture's own colours"
+
+
+@pytest.mark.parametrize(
+    "color",
+    [(250, 236, 210), (60, 140, 120), (245, 180, 60), (80, 90, 160), (20, 30, 90), (0, 0, 0), (128,) * 3],
+)
+def test_a_provisional_swatch_is_another_colour_near_it_never_a_muted_one(color):
+    """A designer's provisional swatch is a neighbouring colour: 12 to 20 CIELAB units away, but
+    never further than the blank page, its chroma kept (a grey's swatch is a lighter or darker grey);
+    seeds pick different ones."""
+    swatches = [nearby_swatch(np.float32(color), np.random.default_rng(seed)) for seed in range(12)]
+    paper = delta((255, 255, 255), color)
+    for swatch in swatches:
+        assert min(12, 0.75 * paper) - 0.5 <= delta(swatch, color) <= min(20, paper) + 0.5
+        assert chroma(swatch) >= 0.95 * chroma(color) - 0.5
+        if chroma(color) < 1:
+            assert chroma(swatch) < 1, "a grey's swatch is a grey"
+    assert len({tuple(np.round(swatch)) for swatch in swatches}) >= 6
+    steps = drag(swatches[0], np.float32(color), 8)
+    np.testing.assert_array_equal(steps[-1], np.float32(color))
+    assert np.all(np.diff([delta(step, color) for step in [swatches[0], *steps]]) < 0)
 
 
 def test_graphic_shapes_appear_whole_one_at_a_time():

@@ -1,12 +1,20 @@
 """Flat graphic and vector illustration: shape by shape, back to front (a shape that encloses others
 before them, as vector formats stack them: SVG 1.1, "Rendering Order"), each placed as a path and
-then filled at once in its final flat colour; the big shapes first, the small ones in the details,
-then the finishing touches (anti-aliased edges, gradients)."""
+then filled at once; the big shapes first, the small ones in the details, then the palette tuned,
+then the finishing touches (anti-aliased edges, gradients).
+
+The composition's shapes go down in provisional swatches near their colours (a designer blocks in
+with the swatches at hand and tunes the palette once everything is on the page); the details' small
+shapes, picked against them, in their own. Late in the details each provisional shape is selected
+and its fill dragged in the colour picker to its final colour, one shape after another."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
+from skimage.measure import regionprops
 
 from paintsundo.undo.procedural import WORKFLOW_STAGES
 from paintsundo.undo.procedural.analysis import CANVAS_LEVEL, flat_regions, region_means
@@ -15,6 +23,7 @@ from paintsundo.undo.procedural.known import ColoringLayers
 from paintsundo.undo.procedural.marks import Area, Mark, fill, stroke
 from paintsundo.undo.procedural.painterly import finishing_touches
 from paintsundo.undo.procedural.plan import Hand, Plan
+from paintsundo.undo.procedural.swatches import drag, nearby_swatch
 from paintsundo.undo.procedural.timeline import Timeline
 from paintsundo.undo.procedural.workflows import Roles, Workflow
 
@@ -27,6 +36,7 @@ MIN_PART = 0.004  # and a part smaller than this share of the shape goes down wi
 PATH_COLOR = (40.0, 140.0, 230.0)  # a vector program's path, shown while it is drawn
 SHORTEST_PATH = 0.05  # of the long side: a speck's outline is not drawn as a path
 FILL_AFTER = 1.0  # a shape is filled this many frames before the next one's path starts
+PALETTE_SHARE = 0.5  # of the details stage: the palette tuned, after the small shapes are placed
 
 
 def plan(
@@ -60,13 +70,67 @@ def plan(
     after = [_enclosers(piece[1], shapes, boxes) for piece in pieces]
     pieces = [pieces[index] for index in _stacking_order(pieces, owners, after, rng)]
     shapes_stage, details = timeline.stage("shapes"), timeline.stage("details")
-    share = shapes_stage.frames / max(shapes_stage.frames + details.frames, 1)
+    placing = (1.0 - PALETTE_SHARE) * details.frames  # the details' time for their small shapes
+    share = shapes_stage.frames / max(shapes_stage.frames + placing, 1)
     first = max(1, round(share * len(pieces))) if pieces else 0  # big and small in each, taken in turn
+    # The composition's shapes (a shape's thin parts with it) in swatches, the details in their colours.
+    blocked = sorted({region for region, _, _ in pieces[:first]})
+    swatches = {region: nearby_swatch(colors[region], rng) for region in blocked}
+    laid = [swatches.get(region, colors[region]) for region, _, _ in pieces]
     painter = Canvas(pixels, [], reserved=bare)
-    painter.add(_place_and_fill(pieces[:first], colors, Hand(shapes_stage), side, rng))
-    painter.add(_place_and_fill(pieces[first:], colors, Hand(details), side, rng))
+    painter.add(_place_and_fill(pieces[:first], laid[:first], Hand(shapes_stage), side, rng))
+    tuning = (1.0 - PALETTE_SHARE, 1.0)
+    painter.add(_place_and_fill(pieces[first:], laid[first:], Hand(details), side, rng, (0.0, tuning[0])))
+    painter.add(_tune_palette(pieces, swatches, colors, Hand(details), rng, tuning))
     touches = finishing_touches(picture, painter.frame(timeline.frames), Hand(timeline.stage("finish")), rng)
-    return Plan(painter.marks, touches, reserved=bare), painter
+    choices = {"provisional_swatches": len(swatches)}
+    return Plan(painter.marks, touches, reserved=bare, choices=choices), painter
+
+
+def _tune_palette(
+    pieces: list[tuple[int, np.ndarray, float]],
+    swatches: dict[int, np.ndarray],
+    colors: np.ndarray,
+    hand: Hand,
+    rng: np.random.Generator,
+    share: tuple[float, float],
+) -> list[Mark]:
+    """The palette tuned, shape by shape, the largest first (a palette is set by its largest
+    fields): each shape laid in a swatch is selected and its fill's colour dragged in the colour
+    picker to its final colour, each step of the drag a fill of one colour, over what the shape
+    shows (the shapes stacked on it stay on top)."""
+    if not swatches:
+        return []
+    top = np.zeros(pieces[0][1].shape, np.int32)  # h w: 1 + the region each pixel shows, all laid
+    for region, whole, _ in pieces:
+        top[whole] = region + 1
+    # Each tuned shape's area: what it shows, in its box (regionprops finds the boxes in one pass).
+    shown = [
+        (part.label - 1, Area.from_box(part.slice[0].start, part.slice[1].start, part.image))
+        for part in regionprops(top)
+        if part.label - 1 in swatches
+    ]
+    sizes = np.array([area.pixels for _, area in shown], np.float64)
+    order = np.argsort(-sizes * rng.uniform(0.8, 1.25, len(sizes)))
+    efforts = _one_frame_each(np.sqrt(sizes[order]), hand.stage.frames * (share[1] - share[0]))
+    starts, ends = hand.times(efforts, share)
+    marks = []
+    for index, start, end in zip(order, starts, ends, strict=True):
+        region, area = shown[index]  # the drag's fills share it
+        first, last = np.ceil(start), np.floor(end)
+        steps = drag(swatches[region], colors[region], int(last - first) + 1)
+        # The steps spread over the shape's whole frames (a nudge, a look, a nudge), the last on its last.
+        times = [end] if len(steps) == 1 else np.round(np.linspace(first, last, len(steps)))
+        for color, time in zip(steps, times, strict=True):
+            marks.append(replace(fill(area, color, time), note={"shape": region, "tuned": True}))
+    return marks
+
+
+def _one_frame_each(efforts: np.ndarray, frames: float) -> np.ndarray:
+    """Efforts raised so that each takes a frame at least: one shape changes at a time."""
+    for _ in range(3):
+        efforts = np.maximum(efforts, 1.05 * efforts.sum() / max(frames, 1.0))
+    return efforts
 
 
 def _stacking_order(
@@ -192,20 +256,20 @@ def _shapes(regions: np.ndarray, bare: np.ndarray) -> list[tuple[int, np.ndarray
 
 def _place_and_fill(
     shapes: list[tuple[int, np.ndarray, float]],
-    colors: np.ndarray,
+    colors: list[np.ndarray],
     hand: Hand,
     side: int,
     rng: np.random.Generator,
+    share: tuple[float, float] = (0.0, 1.0),
 ) -> list[Mark]:
-    """Per shape, its outline drawn as a path, then the shape filled at once and the path put away."""
+    """Per shape, its outline drawn as a path, then the shape filled at once in its colour (one
+    per shape) and the path put away."""
     # Each shape gets a frame of its own at least: one shape appears at a time.
-    efforts = _efforts(shapes, side)
-    for _ in range(3):
-        efforts = np.maximum(efforts, 1.05 * efforts.sum() / max(hand.stage.frames, 1))
-    starts, ends = hand.times(efforts)
+    efforts = _one_frame_each(_efforts(shapes, side), hand.stage.frames * (share[1] - share[0]))
+    starts, ends = hand.times(efforts, share)
     width = max(1.0, side / 400)
     marks = []
-    for (region, whole, _), start, end in zip(shapes, starts, ends, strict=True):
+    for (region, whole, _), color, start, end in zip(shapes, colors, starts, ends, strict=True):
         first_point = rng.integers(1 << 16)  # where on its outline the path is begun
         filled = max(start, end - FILL_AFTER)  # the path is drawn point by point, then filled
         contours, _ = cv2.findContours(whole.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
@@ -223,15 +287,16 @@ def _place_and_fill(
                 marks.append(
                     stroke(path, width + 2, PATH_COLOR, filled, filled, layer="sketch", kind="erase")
                 )
-        marks.append(fill(Area.from_mask(whole), colors[region], filled))
+        marks.append(replace(fill(Area.from_mask(whole), color, filled), note={"shape": region}))
     return marks
 
 
 WORKFLOW = Workflow(
     name="graphic",
-    summary="flat graphics: shapes back to front, each placed as a path and filled at once; a finish",
+    summary="flat graphics: shapes back to front, each placed as a path and filled at once; the palette"
+    " tuned; a finish",
     stages=WORKFLOW_STAGES["graphic"],
-    weights=(0.56, 0.36, 0.08),  # flat art has little left to finish: a short last stage
+    weights=(0.5, 0.42, 0.08),  # details: small shapes, then the palette tuned; flat art finishes quickly
     roles=Roles(lines=None, color="shapes", rendering="details"),
     plan=plan,
     habits=frozenset({"flip", "transform"}),
