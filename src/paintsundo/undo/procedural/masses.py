@@ -8,19 +8,24 @@ import cv2
 import numpy as np
 from skimage.segmentation import felzenszwalb
 
+from paintsundo.undo.procedural.analysis import region_means
+
 SEGMENT_SIDE = 160  # the long side of the copy that is segmented
 MIN_MASS_SHARE = 0.004  # the smallest mass, as a share of the picture
 MERGE_SCALE = 300.0  # Felzenszwalb's k at SEGMENT_SIDE: larger gives larger masses
 
 
-def paint_masses(picture: np.ndarray) -> np.ndarray:
-    """Each pixel's mass, labelled 0 .. n-1 (h w int32), from an RGB picture (h w 3, 0..255)."""
+def paint_masses(
+    picture: np.ndarray, scale: float = MERGE_SCALE, least: float = MIN_MASS_SHARE
+) -> np.ndarray:
+    """Each pixel's mass, labelled 0 .. n-1 (h w int32), from an RGB picture (h w 3, 0..255); a
+    smaller `scale` gives smaller masses, none under `least` of the picture."""
     height, width = picture.shape[:2]
     shrink = min(1.0, SEGMENT_SIDE / max(height, width))
     size = (max(1, round(width * shrink)), max(1, round(height * shrink)))
     small = cv2.resize(np.asarray(picture, np.float32), size, interpolation=cv2.INTER_AREA) / 255.0
-    min_size = max(4, round(MIN_MASS_SHARE * size[0] * size[1]))
-    labels = felzenszwalb(small, scale=MERGE_SCALE, sigma=0.8, min_size=min_size, channel_axis=-1)
+    min_size = max(4, round(least * size[0] * size[1]))
+    labels = felzenszwalb(small, scale=scale, sigma=0.8, min_size=min_size, channel_axis=-1)
     rows = np.minimum((np.arange(height) + 0.5) * size[1] / height, size[1] - 1).astype(np.intp)
     columns = np.minimum((np.arange(width) + 0.5) * size[0] / width, size[0] - 1).astype(np.intp)
     _, relabelled = np.unique(labels[rows[:, None], columns[None, :]], return_inverse=True)
@@ -32,3 +37,34 @@ def paint_masses(picture: np.ndarray) -> np.ndarray:
         rounded = cv2.medianBlur(relabelled.astype(np.uint8), min(reach, 255))
         relabelled = np.unique(rounded, return_inverse=True)[1].reshape(height, width)
     return relabelled.astype(np.int32)
+
+
+COLOR_SPREAD = 10.0  # CIELAB distance over which zones count as one surface (Zhu et al.'s sigma_clr)
+
+
+def backdrop(labels: np.ndarray, picture: np.ndarray) -> np.ndarray:
+    """How likely each labelled zone is background, 0..1 per label: its boundary connectivity (Zhu,
+    Liang, Wei and Sun, "Saliency Optimization from Robust Background Detection", CVPR 2014), the
+    length of picture edge that the zone and the zones of its colour around it run along, over the
+    square root of their area. The sky and the ground run along much of the edge; a figure does not,
+    even where the frame cuts it. Only the top and the sides count: a figure often stands on the
+    bottom edge, or is cut by it at the chest."""
+    count = int(labels.max()) + 1
+    colors = region_means(labels, cv2.cvtColor(np.asarray(picture, np.float32) / 255.0, cv2.COLOR_RGB2Lab))
+    # Geodesic colour distance between zones: the cheapest way through touching zones.
+    distance = np.full((count, count), np.inf)
+    np.fill_diagonal(distance, 0.0)
+    for before, after in ((np.s_[:, :-1], np.s_[:, 1:]), (np.s_[:-1], np.s_[1:])):
+        first, second = labels[before].ravel(), labels[after].ravel()
+        apart = first != second
+        first, second = first[apart], second[apart]
+        distance[first, second] = distance[second, first] = np.linalg.norm(
+            colors[first] - colors[second], axis=1
+        )
+    for middle in range(count):  # Floyd-Warshall: a few dozen zones
+        np.minimum(distance, distance[:, middle, None] + distance[None, middle, :], out=distance)
+    alike = np.exp(-(distance**2) / (2 * COLOR_SPREAD**2))
+    area = np.bincount(labels.ravel(), minlength=count).astype(np.float64)
+    edge = np.bincount(np.concatenate([labels[0], labels[:, 0], labels[:, -1]]), minlength=count)
+    connectivity = (alike @ edge) / np.sqrt(alike @ area)
+    return 1.0 - np.exp(-(connectivity**2) / 2.0)
