@@ -171,10 +171,10 @@ def finishing_touches(
     noise = rng.normal(0, 1, (2, height // (cell * 2) + 2, width // (cell * 2) + 2)).astype(np.float32)
     dx, dy = (cv2.resize(n, (width, height), interpolation=cv2.INTER_CUBIC) * wobble for n in noise)
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
-    columns = width // cell + 2
-    labels = ((ys + dy + cell) // cell).astype(np.int64) * columns + ((xs + dx + cell) // cell).astype(
-        np.int64
-    )
+    # (Cells counted from 0, whatever the wobble: -1 marks the pixels that need no touch.)
+    columns = width // cell + 3
+    rows = np.clip((ys + dy + cell) // cell, 0, None).astype(np.int64)
+    labels = rows * columns + np.clip((xs + dx + cell) // cell, 0, columns - 1).astype(np.int64)
     if areas is not None:  # a touch stays within one area
         labels = labels * (int(areas.max()) + 1) + areas
     wrong = np.any(cv2.convertScaleAbs(canvas) != picture, axis=-1)  # as the frame will show it
