@@ -225,7 +225,7 @@ def toned_ground(
     height, width = picture.shape[:2]
     tone = 0.5 * (255.0 + picture.reshape(-1, 3).mean(axis=0))
     brush = max(4.0, GROUND_BRUSH * max(height, width))
-    rows = np.arange(brush / 2, height + brush / 2, brush * 0.8)
+    rows = np.arange(brush / 2, height + brush / 2, brush * 0.7)
     xs = np.linspace(-brush, width + brush, 12)
     ys = rows[:, None] + rng.normal(0, brush * 0.08, (len(rows), len(xs))).cumsum(axis=1) * 0.3
     paths = np.stack([np.broadcast_to(xs, ys.shape), ys], axis=-1).astype(np.float32)

@@ -81,7 +81,7 @@ def _finish(
     proportion to its work: all the painter's marks, these re-timed so. (A half with nothing left
     to do leaves both stages to the other.)"""
     focus, accents = timeline.stage("focus"), timeline.stage("accents")
-    touching = accents.start + round(TOUCHES_FROM * accents.frames)
+    touching = int(np.ceil(accents.start + TOUCHES_FROM * accents.frames))  # the first touch's frame
     halves: list[list[Mark]] = []
     for where, stage in ((~near, focus), (near, accents)):
         halves.append([])
