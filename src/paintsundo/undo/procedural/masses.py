@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+from skimage.color import rgb2lab
 from skimage.segmentation import felzenszwalb
 
 from paintsundo.undo.procedural.analysis import region_means
@@ -15,17 +16,14 @@ MIN_MASS_SHARE = 0.004  # the smallest mass, as a share of the picture
 MERGE_SCALE = 300.0  # Felzenszwalb's k at SEGMENT_SIDE: larger gives larger masses
 
 
-def paint_masses(
-    picture: np.ndarray, scale: float = MERGE_SCALE, least: float = MIN_MASS_SHARE
-) -> np.ndarray:
-    """Each pixel's mass, labelled 0 .. n-1 (h w int32), from an RGB picture (h w 3, 0..255); a
-    smaller `scale` gives smaller masses, none under `least` of the picture."""
+def paint_masses(picture: np.ndarray) -> np.ndarray:
+    """Each pixel's mass, labelled 0 .. n-1 (h w int32), from an RGB picture (h w 3, 0..255)."""
     height, width = picture.shape[:2]
     shrink = min(1.0, SEGMENT_SIDE / max(height, width))
     size = (max(1, round(width * shrink)), max(1, round(height * shrink)))
     small = cv2.resize(np.asarray(picture, np.float32), size, interpolation=cv2.INTER_AREA) / 255.0
-    min_size = max(4, round(least * size[0] * size[1]))
-    labels = felzenszwalb(small, scale=scale, sigma=0.8, min_size=min_size, channel_axis=-1)
+    min_size = max(4, round(MIN_MASS_SHARE * size[0] * size[1]))
+    labels = felzenszwalb(small, scale=MERGE_SCALE, sigma=0.8, min_size=min_size, channel_axis=-1)
     rows = np.minimum((np.arange(height) + 0.5) * size[1] / height, size[1] - 1).astype(np.intp)
     columns = np.minimum((np.arange(width) + 0.5) * size[0] / width, size[0] - 1).astype(np.intp)
     _, relabelled = np.unique(labels[rows[:, None], columns[None, :]], return_inverse=True)
@@ -50,17 +48,19 @@ def backdrop(labels: np.ndarray, picture: np.ndarray) -> np.ndarray:
     even where the frame cuts it. Only the top and the sides count: a figure often stands on the
     bottom edge, or is cut by it at the chest."""
     count = int(labels.max()) + 1
-    colors = region_means(labels, cv2.cvtColor(np.asarray(picture, np.float32) / 255.0, cv2.COLOR_RGB2Lab))
+    rgb = region_means(labels, np.asarray(picture, np.float32)) / 255.0
+    colors = rgb2lab(rgb)  # each zone's mean colour, in CIELAB
     # Geodesic colour distance between zones: the cheapest way through touching zones.
     distance = np.full((count, count), np.inf)
     np.fill_diagonal(distance, 0.0)
+    touching = []
     for before, after in ((np.s_[:, :-1], np.s_[:, 1:]), (np.s_[:-1], np.s_[1:])):
         first, second = labels[before].ravel(), labels[after].ravel()
         apart = first != second
-        first, second = first[apart], second[apart]
-        distance[first, second] = distance[second, first] = np.linalg.norm(
-            colors[first] - colors[second], axis=1
-        )
+        touching.append(first[apart].astype(np.int64) * count + second[apart])
+    pairs = np.unique(np.concatenate(touching))
+    first, second = pairs // count, pairs % count
+    distance[first, second] = distance[second, first] = np.linalg.norm(colors[first] - colors[second], axis=1)
     for middle in range(count):  # Floyd-Warshall: a few dozen zones
         np.minimum(distance, distance[:, middle, None] + distance[None, middle, :], out=distance)
     alike = np.exp(-(distance**2) / (2 * COLOR_SPREAD**2))

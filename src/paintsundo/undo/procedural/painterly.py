@@ -1,8 +1,9 @@
 """How a painter lays paint: zones blocked in back to front with a big brush, then smaller brushes
 where the canvas still differs most from the picture, then the finishing touches.
 
-The strokes come from `brushwork` (Hertzmann 98); the zones from `masses` (Felzenszwalb 2004),
-ordered far to near by aerial perspective (Gurney, *Color and Light*, 2010).
+The strokes come from `brushwork` (Hertzmann 98) and are laid with a flat brush whose bristles go
+in clumps; the zones come from `masses` (Felzenszwalb 2004), ordered by the workflow: the
+background before the figures, far to near by aerial perspective (Gurney, *Color and Light*, 2010).
 """
 
 from __future__ import annotations

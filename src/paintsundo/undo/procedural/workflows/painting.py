@@ -1,7 +1,8 @@
-"""Painting (digital, oil, acrylic): no line art. The zones blocked in back to front with a big
-brush in their local colour, the rest bare canvas until reached; then smaller brushes where the
-canvas still differs most from the picture, coarse to fine; then the finishing touches, the
-smallest, where the eye goes last."""
+"""Painting (digital, oil, acrylic): no line art. The zones blocked in back to front, the background
+before the figures, with a big flat brush in their local colour, the rest bare canvas until
+reached; then a brush half the size over the whole canvas; then smaller and smaller brushes where
+the canvas still differs from the picture, the far half first and the near half (the figure) last;
+then the finishing touches, zone by zone."""
 
 from __future__ import annotations
 
