@@ -143,6 +143,53 @@ def painted_portrait(height: int = 320, width: int = 256) -> np.ndarray:
     return np.clip(picture, 0, 255).astype(np.uint8)
 
 
+def figure_in_landscape(height: int = 320, width: int = 256) -> np.ndarray:
+    """A girl before a meadow under the sky, as in a painted illustration: a big mass of dark hair
+    high in the picture, a face, and a light shirt that the bottom edge cuts; brush strokes all
+    over, no outlines. The sky and the meadow are the background (they run along the picture's
+    sides); the figure stands before them. AREAS names a part of each."""
+    rng = np.random.default_rng(21)
+    scale = width / 256
+    rows = np.linspace(0, 1, height)[:, None, None]
+    sky = (1 - rows) * [120, 170, 230] + rows * [200, 220, 240]
+    meadow = np.array([150, 180, 80]) * (0.9 + 0.2 * rows)
+    horizon = (rows > 0.55).astype(np.float32)
+    picture = (sky * (1 - horizon) + meadow * horizon) * np.ones((1, width, 1))
+    picture = picture.astype(np.float32)
+
+    def at(x: float, y: float) -> tuple[int, int]:
+        return int(x * scale), int(y * scale)
+
+    def size(x: float, y: float) -> tuple[int, int]:
+        return int(x * scale), int(y * scale)
+
+    for shape, color in (
+        (lambda m: cv2.ellipse(m, at(128, 330), size(95, 95), 0, 180, 360, 1.0, -1), (235, 235, 240)),
+        (lambda m: cv2.rectangle(m, at(112, 190), at(144, 245), 1.0, -1), (225, 185, 165)),
+        (lambda m: cv2.ellipse(m, at(128, 120), size(72, 85), 0, 0, 360, 1.0, -1), (40, 36, 44)),
+        (lambda m: cv2.ellipse(m, at(128, 150), size(46, 56), 0, 0, 360, 1.0, -1), (236, 200, 180)),
+        (lambda m: cv2.fillConvexPoly(m, np.array([at(108, 240), at(148, 240), at(128, 280)]), 1.0), RED),
+    ):
+        mask = np.zeros((height, width), np.float32)
+        shape(mask)
+        mask = cv2.GaussianBlur(mask, (0, 0), 1.5 * scale)[..., None]
+        picture = picture * (1 - mask) + np.array(color, np.float32) * mask
+    picture = _brushed(picture, rng, scale)
+    picture += (_noise(rng, 60, (height, width)) - 0.5)[..., None] * 10
+    return np.clip(picture, 0, 255).astype(np.uint8)
+
+
+RED = (200, 40, 50)  # the figure's scarf
+
+# Parts of figure_in_landscape (rows, columns as shares of its height and width).
+AREAS = {
+    "sky": ((0.03, 0.15), (0.03, 0.2)),
+    "meadow": ((0.75, 0.9), (0.02, 0.15)),
+    "hair": ((0.12, 0.22), (0.4, 0.6)),
+    "face": ((0.45, 0.55), (0.42, 0.58)),
+}
+
+
 def footprint(marks: list[Mark] | tuple[Mark, ...], shape: tuple[int, int]) -> np.ndarray:
     """Where any of `marks` lays anything, laid whole (h w bool)."""
     where = np.zeros(shape, bool)

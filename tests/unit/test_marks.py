@@ -200,3 +200,26 @@ def test_one_color_per_mark_until_the_finishing_touches(example_paths, name):
     explained = blends_explained(process.frame(middle).astype(np.float32), palette)
     # (A bristle brush over a drawing over a toned ground blends three marks: 1.1-1.3% in painting.)
     assert (~explained).mean() < 0.015, f"{(~explained).mean():.2%} of the pixels are no mark's colour"
+
+
+def test_a_pass_of_flat_brush_strokes_has_the_outlines_each_would_have_alone():
+    """A brush's strokes are outlined all at once, for speed; a stroke in progress is outlined alone
+    from its path so far: both agree (to a sixteenth of a pixel), ribbons and all."""
+    from kinds import MADE
+    from paintsundo.timeline import Stage
+    from paintsundo.undo.procedural.brushwork import plan_brushstrokes, reference_at
+    from paintsundo.undo.procedural.marks import outline_of
+    from paintsundo.undo.procedural.painterly import paint_strokes
+    from paintsundo.undo.procedural.plan import Hand
+
+    picture = MADE["painting"]().astype(np.float32)
+    rng = np.random.default_rng(4)
+    strokes = plan_brushstrokes(reference_at(picture, 8.0), np.full_like(picture, 255.0), 8.0, 20.0, rng)
+    marks = paint_strokes(strokes, np.arange(len(strokes)), Hand(Stage("forms", 1, 20)), rng, clump=4.0)
+    assert len(marks) > 20 and any(mark.ribbons is not None for mark in marks)
+    for mark in marks:
+        alone = outline_of(mark.path, mark.widths, mark.tip, mark.ribbons)
+        assert mark.outline is not None and alone.bounds == mark.outline.bounds
+        assert len(alone.polygons) == len(mark.outline.polygons) and not alone.discs
+        for one, other in zip(alone.polygons, mark.outline.polygons, strict=True):
+            assert np.abs(one - other).max() <= 1

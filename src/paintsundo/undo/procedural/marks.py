@@ -19,6 +19,7 @@ SUBPIXEL_BITS = 4  # outlines are kept in fixed point, 1/16 of a pixel, as OpenC
 SUBPIXEL = 1 << SUBPIXEL_BITS
 MAX_STEP = 8.0  # pixels: a path with longer steps is resampled
 OUTLINE_CHUNK = 6  # path points per outline polygon: too few for a bend to fold it over itself
+TIPS = ("round", "flat")  # a round brush or pen ends in a disc; a flat brush ends square, its width across
 
 
 @dataclass(frozen=True)
@@ -33,24 +34,41 @@ class Outline:
     bounds: tuple[int, int, int, int] = (0, 0, 0, 0)  # top, left, bottom, right (exclusive), in pixels
 
 
-def outline_of(path: np.ndarray, widths: np.ndarray) -> Outline:
-    """The outline of a path (n 2, x y) at half its width each side (n widths); a path of one
-    width is kept as a line, which OpenCV draws with round ends and joins."""
+def outline_of(
+    path: np.ndarray, widths: np.ndarray, tip: str = "round", ribbons: np.ndarray | None = None
+) -> Outline:
+    """The outline of a path (n 2, x y) at half its width each side (n widths), with round ends or
+    a flat brush's square ones, or a flat brush's `ribbons` (see Mark); a round path of one width
+    is kept as a line, which OpenCV draws with round ends and joins."""
     bounds = _bounds(path, widths)
-    if np.ptp(widths) < 0.5:
+    if tip == "round" and np.ptp(widths) < 0.5:
         return Outline((), (), fixed_point(path), max(1, round(float(widths[0]))), bounds)
-    normals = _normals(path) * (widths[:, None] / 2.0)
-    polygons = []
-    for first in range(0, max(len(path) - 1, 1), OUTLINE_CHUNK):
-        part = slice(first, first + OUTLINE_CHUNK + 1)
-        polygons.append(
-            fixed_point(np.concatenate([path[part] + normals[part], (path[part] - normals[part])[::-1]]))
-        )
+    polygons = ribbon_polygons(path, _normals(path) * (widths[:, None] / 2.0), ribbons)
     discs = []
-    for index in sorted({0, len(path) - 1}):
+    for index in sorted({0, len(path) - 1}) if tip == "round" or len(path) < 2 else ():
         x, y = fixed_point(path[index])
         discs.append((int(x), int(y), max(1, round(float(widths[index]) / 2.0 * SUBPIXEL))))
     return Outline(tuple(polygons), tuple(discs), bounds=bounds)
+
+
+WHOLE = np.array([[-1.0, 1.0, np.inf]])  # one ribbon: the whole width, the whole length
+
+
+def ribbon_polygons(
+    path: np.ndarray, across: np.ndarray, ribbons: np.ndarray | None = None
+) -> list[np.ndarray]:
+    """Outline polygons (each k 2, fixed point) along a path (n 2) whose half width at each point is
+    `across` (n 2, along the normal): one band per ribbon (r 3: from, to across the width, -1 to
+    1, and the number of points it runs for), in pieces too short for a bend to fold over."""
+    polygons = []
+    for low, high, end in WHOLE if ribbons is None else ribbons:
+        count = int(min(len(path), end))
+        one = fixed_point(path[:count] + across[:count] * high)
+        other = fixed_point(path[:count] + across[:count] * low)
+        for first in range(0, max(count - 1, 1), OUTLINE_CHUNK):
+            part = slice(first, first + OUTLINE_CHUNK + 1)
+            polygons.append(np.concatenate([one[part], other[part][::-1]]))
+    return polygons
 
 
 def _bounds(path: np.ndarray, widths: np.ndarray) -> tuple[int, int, int, int]:
@@ -129,6 +147,10 @@ class Mark:
     area: Area | None = None
     grain: float = 0.0  # 0..1: how much a dry brush's texture thins the opacity
     stage: str = ""
+    tip: str = "round"  # a path mark's ends: see TIPS
+    # A flat brush's bristles in clumps with gaps between: each ribbon (r 3) runs from, to across
+    # the width (-1 to 1) and for so many of the path's points (the outer ones may run dry first).
+    ribbons: np.ndarray | None = field(default=None, compare=False)
     note: dict = field(default_factory=dict, compare=False)
     outline: Outline | None = field(default=None, compare=False, repr=False)  # a path mark's shape
 
@@ -139,6 +161,8 @@ class Mark:
             raise ValueError("a mark follows a path or covers an area, not both or neither")
         if self.end < self.start:
             raise ValueError(f"a mark ends ({self.end}) before it starts ({self.start})")
+        if self.tip not in TIPS:
+            raise ValueError(f"unknown tip {self.tip!r}")
 
     def progress(self, frame: float) -> float:
         """How much of the mark is laid by `frame`: 0 before it starts, 1 once finished."""
@@ -161,6 +185,7 @@ def stroke(
     opacity: float = 1.0,
     grain: float = 0.0,
     stage: str = "",
+    tip: str = "round",
 ) -> Mark:
     """A mark along `path` (n 2, x y): a brush stroke, a pen or pencil line, or an erase."""
     points = np.asarray(path, np.float32).reshape(-1, 2)
@@ -174,8 +199,45 @@ def stroke(
         points, width = resample(points, width)
     return Mark(
         kind, layer, float(start), float(end), _rgb(color), float(opacity), points, width,
-        grain=grain, stage=stage, outline=outline_of(points, width),
+        grain=grain, stage=stage, tip=tip, outline=outline_of(points, width, tip),
     )  # fmt: skip
+
+
+def flat_strokes(
+    paths: np.ndarray,
+    counts: np.ndarray,
+    widths: np.ndarray,
+    colors: np.ndarray,
+    times: tuple[np.ndarray, np.ndarray],
+    ribbons: list[np.ndarray | None],
+    *,
+    stage: str = "",
+) -> list[Mark]:
+    """Many strokes of a flat brush, their outlines found together (much faster than one by one):
+    `paths` (k n 2) hold each stroke's `counts` points, then its last point repeated; `widths`
+    (k n) likewise; `colors` (k 3); `times` their start and end frames (k each); `ribbons` each
+    stroke's (see Mark), None for the whole width."""
+    steps = np.diff(paths, axis=1)
+    direction = np.concatenate([steps[:, :1], steps[:, :-1] + steps[:, 1:], steps[:, -1:]], axis=1)
+    length = np.maximum(np.hypot(direction[..., 0], direction[..., 1]), 1e-6)
+    across = np.stack([-direction[..., 1], direction[..., 0]], axis=-1) * (widths / (2.0 * length))[..., None]
+    reach = widths.max(axis=1) / 2.0 + 2.0
+    low, high = paths.min(axis=1) - reach[:, None], paths.max(axis=1) + reach[:, None]
+    top, first_column = np.floor(low[:, 1]).astype(int), np.floor(low[:, 0]).astype(int)
+    bottom, last_column = np.ceil(high[:, 1]).astype(int) + 1, np.ceil(high[:, 0]).astype(int) + 1
+    marks = []
+    for index, count in enumerate(counts.tolist()):
+        polygons = ribbon_polygons(paths[index, :count], across[index, :count], ribbons[index])
+        bounds = (int(top[index]), int(first_column[index]), int(bottom[index]), int(last_column[index]))
+        time = float(times[0][index]), float(times[1][index])
+        outline = Outline(tuple(polygons), (), bounds=bounds)
+        path, width = paths[index, :count], widths[index, :count]
+        mark = Mark(
+            "stroke", "paint", *time, _rgb(colors[index]), path=path, widths=width, stage=stage,
+            tip="flat", ribbons=ribbons[index], outline=outline,
+        )  # fmt: skip
+        marks.append(mark)
+    return marks
 
 
 def fill(

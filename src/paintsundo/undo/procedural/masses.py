@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+from skimage.color import rgb2lab
 from skimage.segmentation import felzenszwalb
+
+from paintsundo.undo.procedural.analysis import region_means
 
 SEGMENT_SIDE = 160  # the long side of the copy that is segmented
 MIN_MASS_SHARE = 0.004  # the smallest mass, as a share of the picture
@@ -32,3 +35,36 @@ def paint_masses(picture: np.ndarray) -> np.ndarray:
         rounded = cv2.medianBlur(relabelled.astype(np.uint8), min(reach, 255))
         relabelled = np.unique(rounded, return_inverse=True)[1].reshape(height, width)
     return relabelled.astype(np.int32)
+
+
+COLOR_SPREAD = 10.0  # CIELAB distance over which zones count as one surface (Zhu et al.'s sigma_clr)
+
+
+def backdrop(labels: np.ndarray, picture: np.ndarray) -> np.ndarray:
+    """How likely each labelled zone is background, 0..1 per label: its boundary connectivity (Zhu,
+    Liang, Wei and Sun, "Saliency Optimization from Robust Background Detection", CVPR 2014), the
+    length of picture edge that the zone and the zones of its colour around it run along, over the
+    square root of their area. The sky and the ground run along much of the edge; a figure does not,
+    even where the frame cuts it. Only the top and the sides count: a figure often stands on the
+    bottom edge, or is cut by it at the chest."""
+    count = int(labels.max()) + 1
+    rgb = region_means(labels, np.asarray(picture, np.float32)) / 255.0
+    colors = rgb2lab(rgb)  # each zone's mean colour, in CIELAB
+    # Geodesic colour distance between zones: the cheapest way through touching zones.
+    distance = np.full((count, count), np.inf)
+    np.fill_diagonal(distance, 0.0)
+    touching = []
+    for before, after in ((np.s_[:, :-1], np.s_[:, 1:]), (np.s_[:-1], np.s_[1:])):
+        first, second = labels[before].ravel(), labels[after].ravel()
+        apart = first != second
+        touching.append(first[apart].astype(np.int64) * count + second[apart])
+    pairs = np.unique(np.concatenate(touching))
+    first, second = pairs // count, pairs % count
+    distance[first, second] = distance[second, first] = np.linalg.norm(colors[first] - colors[second], axis=1)
+    for middle in range(count):  # Floyd-Warshall: a few dozen zones
+        np.minimum(distance, distance[:, middle, None] + distance[None, middle, :], out=distance)
+    alike = np.exp(-(distance**2) / (2 * COLOR_SPREAD**2))
+    area = np.bincount(labels.ravel(), minlength=count).astype(np.float64)
+    edge = np.bincount(np.concatenate([labels[0], labels[:, 0], labels[:, -1]]), minlength=count)
+    connectivity = (alike @ edge) / np.sqrt(alike @ area)
+    return 1.0 - np.exp(-(connectivity**2) / 2.0)

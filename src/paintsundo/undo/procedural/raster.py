@@ -55,7 +55,7 @@ def box_of(mark: Mark, shape: tuple[int, int]) -> Box | None:
         top, left, bottom, right = mark.outline.bounds
     else:
         assert mark.path is not None and mark.widths is not None
-        top, left, bottom, right = outline_of(mark.path, mark.widths).bounds
+        top, left, bottom, right = outline_of(mark.path, mark.widths, mark.tip, mark.ribbons).bounds
     top, left = max(top, 0), max(left, 0)
     bottom, right = min(bottom, shape[0]), min(right, shape[1])
     if bottom <= top or right <= left:
@@ -112,7 +112,7 @@ def _outline(mark: Mark, progress: float) -> Outline:
     if progress >= 1.0 and mark.outline is not None:
         return mark.outline
     reached = len(mark.path) if progress >= 1.0 else max(1, int(np.ceil(progress * len(mark.path))))
-    return outline_of(mark.path[:reached], mark.widths[:reached])
+    return outline_of(mark.path[:reached], mark.widths[:reached], mark.tip, mark.ribbons)
 
 
 def _fill(into: np.ndarray, outline: Outline, box: Box, color) -> None:

@@ -1,23 +1,23 @@
-"""Painting (digital, oil, acrylic): no line art. The zones blocked in back to front with a big
-brush in their local colour, the rest bare canvas until reached; then smaller brushes where the
-canvas still differs most from the picture, coarse to fine; then the finishing touches, the
-smallest, where the eye goes last."""
+"""Painting (digital, oil, acrylic): no line art. The zones blocked in back to front, the background
+before the figures, with a big flat brush in their local colour, the rest bare canvas until
+reached; then a brush half the size over the whole canvas; then smaller and smaller brushes where
+the canvas still differs from the picture, the far half first and the near half (the figure) last;
+then the finishing touches, zone by zone."""
 
 from __future__ import annotations
 
 import cv2
 import numpy as np
 
+from paintsundo.timeline import Stage
 from paintsundo.undo.procedural import WORKFLOW_STAGES
 from paintsundo.undo.procedural.analysis import CANVAS_LEVEL, region_means
 from paintsundo.undo.procedural.canvas import Canvas
 from paintsundo.undo.procedural.known import ColoringLayers
 from paintsundo.undo.procedural.marks import Mark
-from paintsundo.undo.procedural.masses import paint_masses
+from paintsundo.undo.procedural.masses import backdrop, paint_masses
 from paintsundo.undo.procedural.painterly import (
-    BLOCK_IN_RADIUS,
     block_in,
-    bristles,
     finishing_touches,
     refine,
     toned_ground,
@@ -34,7 +34,10 @@ DRAWING_SHARE = 0.3  # of the block-in stage, for the drawing
 GROUND_SHARE = 0.12  # and for the ground
 DRAWN_LINES = 50
 DRAWING_COLOR = (128.0, 112.0, 98.0)  # a brown pencil or a thin brush of burnt umber, thinned
-TOUCHES_FROM = 0.55  # the share of the accents stage done with the smallest brush before the touches
+FIGURE_DEPTH = 6.0  # a figure comes after the background: more than aerial perspective's whole range
+NEAR_SHARE = 0.5  # the nearest zones that cover this share of the picture are finished last
+FINER_LEVELS = (1, 2, 3)  # brushes a quarter, an eighth and a sixteenth the block-in's size
+TOUCHES_FROM = 0.65  # the share of the accents stage before the touches
 
 
 def plan(
@@ -48,8 +51,8 @@ def plan(
     bare = picture.min(axis=-1) >= CANVAS_LEVEL  # bare canvas: paint goes around it
     zones = paint_masses(picture)
     far_to_near = np.argsort(nearness(zones, picture))
-    texture = bristles(picture, BLOCK_IN_RADIUS * max(pixels.shape[:2]) / 4, rng)
-    painter = Canvas(pixels, [], reserved=bare, texture=texture)
+    reserved = bare if bare.any() else None
+    painter = Canvas(pixels, [], reserved=reserved)
     last = timeline.frames
     # Many painters draw first (digital painters most of all), and the drawing disappears under the
     # paint; some tone the canvas first. Each picture and seed gets its own painter.
@@ -63,13 +66,39 @@ def plan(
         painter.add(_drawing(pixels, blocking, rng, (begin, begin + DRAWING_SHARE)))
         begin += DRAWING_SHARE
     painter.add(block_in(picture, zones, far_to_near, blocking, rng, share=(begin, 1.0)))
-    for level, name in enumerate(("forms", "focus")):
-        painter.add(refine(picture, painter.frame(last), level, Hand(timeline.stage(name)), rng))
-    # The smallest brush along what is still wrong, then touches that bring the picture exactly.
+    painter.add(refine(picture, painter.frame(last), 0, Hand(timeline.stage("forms")), rng))
+    finished = _finish(picture, painter, nearest_half(zones, far_to_near), timeline, rng)
     accents = Hand(timeline.stage("accents"))
-    painter.add(refine(picture, painter.frame(last), 2, accents, rng, share=(0.0, TOUCHES_FROM)))
-    touches = finishing_touches(picture, painter.frame(last), accents, rng, share=(TOUCHES_FROM, 1.0))
-    return Plan(painter.marks, touches, reserved=bare, texture=texture, choices=approach), painter
+    touches = finishing_touches(picture, painter.frame(last), accents, rng, (TOUCHES_FROM, 1.0), zones)
+    painter = Canvas(pixels, finished, reserved=reserved)
+    return Plan(painter.marks, touches, reserved=reserved, choices=approach), painter
+
+
+def _finish(
+    picture: np.ndarray, painter: Canvas, near: np.ndarray, timeline: Timeline, rng: np.random.Generator
+) -> list[Mark]:
+    """The far half finished in the focus stage, then the near half (the figure) in the accents,
+    each with smaller and smaller brushes where the canvas is still wrong, each pass for a time in
+    proportion to its work: all the painter's marks, these re-timed so. (A half with nothing left
+    to do leaves both stages to the other.)"""
+    focus, accents = timeline.stage("focus"), timeline.stage("accents")
+    touching = int(np.ceil(accents.start + TOUCHES_FROM * accents.frames))  # the first touch's frame
+    halves: list[list[Mark]] = []
+    for where, stage in ((~near, focus), (near, accents)):
+        halves.append([])
+        for level in FINER_LEVELS:
+            # Planned on the canvas as it stands, all for the stage's first frame until re-timed.
+            hand = Hand(Stage(stage.name, focus.start, focus.end))
+            marks = refine(picture, painter.frame(timeline.frames), level, hand, rng, (0.0, 0.0), where)
+            painter.add(marks)
+            halves[-1] += marks
+    before = list(painter.marks[: len(painter.marks) - sum(map(len, halves))])
+    spans = [Stage("focus", focus.start, focus.end), Stage("accents", accents.start, touching)]
+    if not all(halves):
+        spans = [Stage("focus", focus.start, touching)] * 2
+    for marks, span in zip(halves, spans, strict=True):
+        before += Hand(span).time(marks, [len(mark.path) for mark in marks])
+    return before
 
 
 def _drawing(
@@ -86,9 +115,17 @@ def _drawing(
     )
 
 
+def nearest_half(zones: np.ndarray, far_to_near: np.ndarray) -> np.ndarray:
+    """Where the nearest zones lie that together cover about NEAR_SHARE of the picture (h w bool)."""
+    near_to_far = far_to_near[::-1]
+    sizes = np.bincount(zones.ravel(), minlength=len(far_to_near))[near_to_far]
+    return np.isin(zones, near_to_far[np.cumsum(sizes) - sizes < NEAR_SHARE * zones.size])
+
+
 def nearness(labels: np.ndarray, picture: np.ndarray) -> np.ndarray:
-    """How near each labelled area looks, per label: low, saturated, sharp and small areas are near,
-    as far things are high, greyed by the air, soft and broad."""
+    """How near each labelled area looks, per label. The background (the zones along the picture's
+    edge, see `backdrop`) lies behind the figures; within each, low, saturated, sharp and small
+    areas are near, as far things are high, greyed by the air, soft and broad (aerial perspective)."""
     count = int(labels.max()) + 1
     ys = np.mgrid[0 : labels.shape[0], 0 : labels.shape[1]][0].astype(np.float64)
     sizes = np.maximum(np.bincount(labels.ravel(), minlength=count), 1).astype(np.float64)
@@ -97,7 +134,8 @@ def nearness(labels: np.ndarray, picture: np.ndarray) -> np.ndarray:
     saturation = (colors.max(axis=1) - colors.min(axis=1)) / 255.0
     sharpness = np.abs(cv2.Laplacian(cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY), cv2.CV_32F))
     detail = np.bincount(labels.ravel(), sharpness.ravel(), count) / sizes
-    return low + saturation + detail / (detail.max() + 1e-6) - 0.5 * sizes / sizes.max()
+    aerial = low + saturation + detail / (detail.max() + 1e-6) - 0.5 * sizes / sizes.max()
+    return aerial + FIGURE_DEPTH * (1.0 - backdrop(labels, picture))
 
 
 WORKFLOW = Workflow(

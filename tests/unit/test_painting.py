@@ -1,0 +1,117 @@
+"""The painting workflow paints as a painter does: the background before the figure, brush strokes
+several times longer than wide (not dabs), the canvas brought near the picture by smaller and
+smaller brushes so that the finishing touches only tidy, and those touches area by area."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from kinds import AREAS, MADE, figure_in_landscape
+from paintsundo.undo.procedural import DrawingProcess
+from paintsundo.undo.procedural.masses import paint_masses
+
+
+def lab(frame: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(frame.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+
+
+def painting(picture: np.ndarray, seed: int, frames: int = 60) -> DrawingProcess:
+    return DrawingProcess(picture, frames=frames, seed=seed, workflow="painting", behaviours=frozenset())
+
+
+def area(picture: np.ndarray, name: str) -> tuple[slice, slice]:
+    (top, bottom), (left, right) = AREAS[name]
+    height, width = picture.shape[:2]
+    return slice(int(top * height), int(bottom * height)), slice(int(left * width), int(right * width))
+
+
+def test_the_sky_and_the_ground_are_the_background_and_the_figure_is_not():
+    """Background zones run along the picture's top and sides with zones of their colour (boundary
+    connectivity); the hair and the face do not, though the hair is high, dark and large."""
+    from paintsundo.undo.procedural.masses import backdrop
+
+    picture = figure_in_landscape().astype(np.float32)
+    zones = paint_masses(picture)
+    likely = backdrop(zones, picture)
+    for name, expected in (("sky", True), ("meadow", True), ("hair", False), ("face", False)):
+        here = np.bincount(zones[area(picture, name)].ravel()).argmax()  # the zone there
+        assert (likely[here] > 0.5) == expected, (name, likely[here])
+
+
+def test_the_background_is_blocked_in_before_the_figure():
+    """The sky and the meadow are blocked in before the figure's hair and face, whatever the painter
+    (toned ground or not, drawing first or not)."""
+    picture = figure_in_landscape()
+    final = lab(picture)
+    for seed in range(4):
+        process = painting(picture, seed)
+        frames = [lab(process.frame(index)) for index in range(len(process))]
+
+        def blocked_in(name: str, frames=frames) -> int:
+            """The first frame by which the area is half way from the blank canvas to the picture."""
+            where = area(picture, name)
+            off = [np.linalg.norm(frame[where] - final[where], axis=-1).mean() for frame in frames]
+            return next(index for index, value in enumerate(off) if value <= 0.5 * off[0])
+
+        first = {name: blocked_in(name) for name in AREAS}
+        assert max(first["sky"], first["meadow"]) < min(first["hair"], first["face"]), (seed, first)
+
+
+def test_brush_strokes_are_several_times_longer_than_wide():
+    """Along the isophotes, Hertzmann's strokes run 4 to 16 steps of the brush's radius: a stroke's
+    extent along its path is several times its width, and hardly any is a round dab. A flat brush
+    leaves dry gaps between its bristles in most of the big strokes."""
+    picture = MADE["painting"]()
+    process = next(
+        found
+        for seed in range(30)
+        if not any((found := painting(picture, seed)).plan.choices.values())  # no ground, no drawing
+    )
+    for stage, longest_dabs in (("block-in", 0.2), ("forms", 0.05), ("focus", 0.05), ("accents", 0.05)):
+        strokes = [mark for mark in process.plan.marks if mark.stage == stage and mark.kind == "stroke"]
+        widths = np.array([mark.widths.max() for mark in strokes])
+        lengths = np.array([np.hypot(*np.diff(mark.path, axis=0).T).sum() for mark in strokes])
+        extent = (lengths + widths) / widths
+        assert extent.mean() >= 3.5, (stage, extent.mean())
+        assert (extent < 2).mean() <= longest_dabs, (stage, (extent < 2).mean())
+    big = [mark for mark in process.plan.marks if mark.stage == "block-in"]
+    assert np.mean([mark.ribbons is not None for mark in big]) >= 0.5
+
+
+def test_the_brushes_bring_the_canvas_near_the_picture_before_the_touches():
+    """Smaller and smaller brushes go where the canvas is still wrong until late: from 80% to 90% of
+    the time the canvas still comes a good way nearer the picture, and then it is near enough that
+    the finishing touches only tidy."""
+    picture = MADE["painting"]()
+    for seed in (0, 3):
+        process = painting(picture, seed)
+        last = len(process) - 1
+        final = lab(process.frame(last))
+
+        def distance(index: int, process=process, final=final) -> float:
+            """The mean CIELAB distance to the picture, over the blank canvas's."""
+            away = [np.linalg.norm(lab(process.frame(i)) - final, axis=-1).mean() for i in (0, index)]
+            return float(away[1] / away[0])
+
+        at_80, at_90 = distance(round(0.8 * last)), distance(round(0.9 * last))
+        assert at_90 <= 0.7 * at_80, (at_80, at_90)
+        touched = int(np.floor(process.plan.touches.frames.min()))
+        assert distance(touched - 1) <= 0.07, distance(touched - 1)
+
+
+def test_the_finishing_touches_go_zone_by_zone():
+    """An artist finishes one area, then the next: each touch lies within one of the painting's
+    zones, and a zone's touches are laid one after another, not interleaved with another's."""
+    picture = figure_in_landscape()
+    process = painting(picture, seed=1)
+    touches = process.plan.touches
+    zones = paint_masses(picture.astype(np.float32))
+    inside = touches.labels >= 0
+    pairs = np.unique(np.stack([touches.labels[inside], zones[inside]]), axis=1)
+    assert len(pairs[0]) == len(touches), "a touch spans two zones"
+    zone_of = np.empty(len(touches), np.int64)
+    zone_of[pairs[0]] = pairs[1]
+    in_turn = zone_of[np.argsort(touches.frames, kind="stable")]
+    changes, zones_touched = int((np.diff(in_turn) != 0).sum()), len(np.unique(in_turn))
+    assert changes == zones_touched - 1, f"{changes} changes between {zones_touched} zones"
