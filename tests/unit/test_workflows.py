@@ -322,6 +322,24 @@ def test_pencil_construction_is_drawn_first_then_fades():
     assert put_away <= 1, "and are put away for the tone"
 
 
+def test_pencil_hatching_stays_on_the_drawings_tone():
+    """Tone is hatched only where the drawing has it: no stroke runs across the paper inside a
+    ring of tone, and the soft edges of the dark lines are not taken for tone."""
+    picture = pencil_drawing()
+    process = DrawingProcess(picture, frames=60, seed=3, workflow="pencil", behaviours=frozenset())
+    tone = stage(process, "tone")
+    hatching = [mark for mark in process.plan.marks if mark.kind == "line" and mark.start >= tone.start]
+    assert len(hatching) >= 10
+    grey = picture.min(axis=-1)
+    bare_paper = cv2.erode((grey > 235).astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
+    laid = footprint(hatching, grey.shape)
+    assert (laid & bare_paper).sum() <= 0.02 * laid.sum(), "hatching on paper the drawing leaves bare"
+    # Halfway through the tone, the head (bare paper inside a dark ring) is still bare.
+    head = bare_paper & (np.mgrid[0 : grey.shape[0], 0 : grey.shape[1]][0] < 0.3 * grey.shape[0])
+    frame = process.frame((tone.start + tone.end) // 2).min(axis=-1)
+    assert np.percentile(frame[head], 5) > 225, "no hatching inside the head"
+
+
 def near_boundaries(picture: np.ndarray, marks: np.ndarray, reach: int) -> float:
     """The share of marked pixels within `reach` pixels of an edge of the finished picture."""
     grey = cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY)
