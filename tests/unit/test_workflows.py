@@ -214,7 +214,7 @@ def test_graphic_shapes_go_down_in_flat_swatches_tuned_late_to_their_final_color
     for index in range(1, stage(process, "finish").start):
         frame = process.frame(index).astype(np.float32)
         painted = (frame != 255).any(axis=-1) & even & ~paths
-        swatches = np.array([mark.color for mark in fills if mark.start <= index] or [(255.0,) * 3])
+        swatches = np.array([mark.color for mark in fills if mark.start < index + 1] or [(255.0,) * 3])
         nearest = np.abs(frame[painted][:, None, :] - swatches[None]).max(axis=-1).min(axis=1)
         assert (nearest > 12).sum() <= 0.005 * painted.sum(), f"a colour no fill has, frame {index}"
     nearest = np.abs(frame[painted][:, None, :] - palette[None]).max(axis=-1).min(axis=1)
@@ -250,7 +250,7 @@ def test_graphic_shapes_appear_whole_one_at_a_time():
     fills = [mark for mark in process.plan.marks if mark.kind == "fill"]
     assert len(fills) >= 4
     assert all(mark.start == mark.end for mark in fills), "a fill is laid in a single frame"
-    frames = [int(np.ceil(mark.start)) for mark in fills]  # the frame that first shows it
+    frames = [int(np.floor(mark.start)) for mark in fills]  # the frame its moment falls in
     assert len(set(frames)) == len(frames), f"two shapes filled on one frame: {sorted(frames)}"
     for mark, index in zip(fills, frames, strict=True):
         area = covered(mark.area, picture.shape[:2])
