@@ -184,7 +184,7 @@ def test_one_color_per_mark_until_the_finishing_touches(example_paths, name):
     middle = round(0.5 * (len(process) - 1))
     assert not plan.touches.laid_by(middle).any(), "the finishing touches come last"
     sketch = 1.0 if plan.sketch_opacity is None else float(plan.sketch_opacity[middle])
-    laid = [mark for mark in plan.marks if mark.start <= middle and mark.kind != "erase"]
+    laid = [mark for mark in plan.marks if mark.start < middle + 1 and mark.kind != "erase"]
     opaque = [mark.color for mark in laid if mark.layer == "paint" and mark.opacity >= 1]
     under = np.array([*opaque, (255.0, 255.0, 255.0)], np.float32)
     colors = [under]

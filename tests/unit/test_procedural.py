@@ -198,6 +198,20 @@ def test_change_of_idea_paints_erases_and_repaints_a_region(pictures):
     assert off(process.timeline.stage("flat").end - 1, again.color) <= 0.5
 
 
+@pytest.mark.parametrize("name", ["painting", "pencil"])
+def test_no_still_frame_then_burst_where_a_stage_starts(name):
+    """A stage's first frame shows the marks of its own time: the hand does not stop for a frame
+    and then lay two frames' work at once where one stage gives way to the next."""
+    process = DrawingProcess(MADE[name](), frames=48, seed=3, workflow=name, behaviours=frozenset())
+    frames = [process.frame(i).astype(np.float32) for i in range(len(process))]
+    change = [0.0] + [float(np.abs(frames[i] - frames[i - 1]).mean()) for i in range(1, len(frames))]
+    for stage in process.timeline.stages[1:]:
+        around = max(change[stage.start - 1], change[stage.start + 1])
+        assert change[stage.start] >= 0.25 * around, (
+            f"frame {stage.start}, the start of {stage.name}: {change[stage.start]:.3f} against {around:.3f}"
+        )
+
+
 @pytest.mark.parametrize("frames", [2, 5, 12, 300])
 def test_any_frame_count_from_two(pictures, frames):
     process = DrawingProcess(pictures[2], frames=frames, seed=0)

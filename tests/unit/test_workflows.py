@@ -214,7 +214,7 @@ def test_graphic_shapes_go_down_in_flat_swatches_tuned_late_to_their_final_color
     for index in range(1, stage(process, "finish").start):
         frame = process.frame(index).astype(np.float32)
         painted = (frame != 255).any(axis=-1) & even & ~paths
-        swatches = np.array([mark.color for mark in fills if mark.start <= index] or [(255.0,) * 3])
+        swatches = np.array([mark.color for mark in fills if mark.start < index + 1] or [(255.0,) * 3])
         nearest = np.abs(frame[painted][:, None, :] - swatches[None]).max(axis=-1).min(axis=1)
         assert (nearest > 12).sum() <= 0.005 * painted.sum(), f"a colour no fill has, frame {index}"
     nearest = np.abs(frame[painted][:, None, :] - palette[None]).max(axis=-1).min(axis=1)
@@ -250,7 +250,7 @@ def test_graphic_shapes_appear_whole_one_at_a_time():
     fills = [mark for mark in process.plan.marks if mark.kind == "fill"]
     assert len(fills) >= 4
     assert all(mark.start == mark.end for mark in fills), "a fill is laid in a single frame"
-    frames = [int(np.ceil(mark.start)) for mark in fills]  # the frame that first shows it
+    frames = [int(np.floor(mark.start)) for mark in fills]  # the frame its moment falls in
     assert len(set(frames)) == len(frames), f"two shapes filled on one frame: {sorted(frames)}"
     for mark, index in zip(fills, frames, strict=True):
         area = covered(mark.area, picture.shape[:2])
@@ -320,6 +320,24 @@ def test_pencil_construction_is_drawn_first_then_fades():
     assert darkness[0] > middle > 0, f"gradually, while the clean lines go down: {np.round(darkness, 1)}"
     put_away = np.abs(process.frame(tone.start)[alone].astype(np.float32) - paper).max()
     assert put_away <= 1, "and are put away for the tone"
+
+
+def test_pencil_hatching_stays_on_the_drawings_tone():
+    """Tone is hatched only where the drawing has it: no stroke runs across the paper inside a
+    ring of tone, and the soft edges of the dark lines are not taken for tone."""
+    picture = pencil_drawing()
+    process = DrawingProcess(picture, frames=60, seed=3, workflow="pencil", behaviours=frozenset())
+    tone = stage(process, "tone")
+    hatching = [mark for mark in process.plan.marks if mark.kind == "line" and mark.start >= tone.start]
+    assert len(hatching) >= 10
+    grey = picture.min(axis=-1)
+    bare_paper = cv2.erode((grey > 235).astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
+    laid = footprint(hatching, grey.shape)
+    assert (laid & bare_paper).sum() <= 0.02 * laid.sum(), "hatching on paper the drawing leaves bare"
+    # Halfway through the tone, the head (bare paper inside a dark ring) is still bare.
+    head = bare_paper & (np.mgrid[0 : grey.shape[0], 0 : grey.shape[1]][0] < 0.3 * grey.shape[0])
+    frame = process.frame((tone.start + tone.end) // 2).min(axis=-1)
+    assert np.percentile(frame[head], 5) > 225, "no hatching inside the head"
 
 
 def near_boundaries(picture: np.ndarray, marks: np.ndarray, reach: int) -> float:

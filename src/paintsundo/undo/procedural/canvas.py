@@ -104,7 +104,7 @@ class Canvas:
         if frame < self._frame:
             self._reset()
         self._frame = frame
-        while self._next < len(self.marks) and self.marks[self._next].start <= frame:
+        while self._next < len(self.marks) and self.marks[self._next].start < frame + 1:
             mark = self.marks[self._next]
             box = box_of(mark, self.shape)
             if box is not None:

@@ -36,15 +36,26 @@ def hatch_strokes(
         places = position[inside]
         pixels = np.argwhere(inside)
         for line in np.unique(lines):
-            on = lines == line
-            start, end = places[on].min(), places[on].max()
-            if end - start < spacing:
-                continue
-            jitter = rng.normal(0, 0.15 * spacing, 2)
-            base = line * spacing * across
-            path = np.array([base + along * start + jitter, base + along * end + jitter[::-1]], np.float32)
-            where = pixels[on]
-            color = np.median(picture[where[:, 0], where[:, 1]], axis=0)
-            marks.append(stroke(path, max(1.0, spacing * 0.45), color, 0, 0, kind="line"))
-            efforts.append(float(end - start) + 3.0)
+            on = np.flatnonzero(lines == line)
+            for run in _runs(on, places, spacing):
+                start, end = places[run].min(), places[run].max()
+                if end - start < spacing:
+                    continue
+                jitter = rng.normal(0, 0.15 * spacing, 2)
+                base = line * spacing * across
+                path = np.array(
+                    [base + along * start + jitter, base + along * end + jitter[::-1]], np.float32
+                )
+                where = pixels[run]
+                color = np.median(picture[where[:, 0], where[:, 1]], axis=0)
+                marks.append(stroke(path, max(1.0, spacing * 0.45), color, 0, 0, kind="line"))
+                efforts.append(float(end - start) + 3.0)
     return marks, efforts
+
+
+def _runs(on: np.ndarray, places: np.ndarray, spacing: float) -> list[np.ndarray]:
+    """The indices `on` of one hatching line split where the area leaves it: a stroke never runs
+    across a gap (the inside of a ring, the paper between two toned patches)."""
+    order = on[np.argsort(places[on])]
+    breaks = np.flatnonzero(np.diff(places[order]) > spacing) + 1
+    return np.split(order, breaks)

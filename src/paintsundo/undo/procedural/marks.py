@@ -165,12 +165,16 @@ class Mark:
             raise ValueError(f"unknown tip {self.tip!r}")
 
     def progress(self, frame: float) -> float:
-        """How much of the mark is laid by `frame`: 0 before it starts, 1 once finished."""
+        """How much of the mark is laid by the end of `frame`: 0 before the frame its time starts in,
+        1 once finished. A mark's time runs from `start` to `end + 1` (a frame lasts from its number
+        to the next), so a mark starting at 48.3 is mostly laid on frame 48, not first seen on 49."""
         if frame >= self.end:
             return 1.0
-        if frame < self.start:
+        if frame + 1.0 <= self.start:
             return 0.0
-        return (frame - self.start + 1.0) / (self.end - self.start + 1.0)
+        if self.end <= self.start:  # laid at once, on the frame its moment falls in
+            return 1.0
+        return (frame + 1.0 - self.start) / (self.end + 1.0 - self.start)
 
 
 def stroke(

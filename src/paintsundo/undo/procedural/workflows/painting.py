@@ -142,7 +142,7 @@ WORKFLOW = Workflow(
     name="painting",
     summary="painting: zones blocked in back to front with a big brush, smaller brushes, finishing touches",
     stages=WORKFLOW_STAGES["painting"],
-    weights=(0.45, 0.2, 0.17, 0.18),  # a long block-in: the near zones stay bare canvas until late
+    weights=(0.5, 0.18, 0.15, 0.17),  # a long block-in: the near zones stay bare canvas past 40% of the time
     roles=Roles(lines=None, color="block-in", rendering="forms"),
     plan=plan,
     habits=frozenset({"flip", "color_curve", "transform"}),

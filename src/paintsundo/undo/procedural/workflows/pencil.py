@@ -45,7 +45,9 @@ def plan(
     dark = drawn_lines(picture) > 0.25
     # The picture's own light or coloured lines are its construction: drawn first, and kept.
     guides = ~dark & ~paper & (ink_lines(grey, side / REFERENCE_SIDE) > 0.2)
-    toned = ~paper & ~dark & ~cv2.dilate(guides.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    # Tone is what is neither paper nor a line, nor the soft edge a line leaves in the paper.
+    edged = cv2.dilate((dark | guides).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    toned = ~paper & ~edged
     toned &= grey < 235
     tone = np.median(picture[paper], axis=0) if paper.any() else np.full(3, 255.0)
     on_toned_paper = np.abs(tone - 255.0).max() > 2  # the sheet's tone is what it is drawn on: none is white
