@@ -78,8 +78,10 @@ def plan(
     split = sum(shadows[1]) / max(sum(shadows[1]) + sum(lights[1]), 1e-9)
     shading = Hand(timeline.stage("shading"))
     painter.add(shading.time(*shadows, share=(0.0, split)) + shading.time(*lights, share=(split, 1.0)))
+    # The details go region by region, as a colourist finishes one part before the next.
+    detail = Hand(timeline.stage("detail"))
     touches = finishing_touches(
-        picture, painter.frame(timeline.frames, View(sketch_opacity=0.0)), Hand(timeline.stage("detail")), rng
+        picture, painter.frame(timeline.frames, View(sketch_opacity=0.0)), detail, rng, areas=regions
     )
     events = _sketch_events(timeline) + idea
     sketch = _sketch_opacity(timeline)

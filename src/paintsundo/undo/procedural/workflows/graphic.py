@@ -82,7 +82,8 @@ def plan(
     tuning = (1.0 - PALETTE_SHARE, 1.0)
     painter.add(_place_and_fill(pieces[first:], laid[first:], Hand(details), side, rng, (0.0, tuning[0])))
     painter.add(_tune_palette(pieces, swatches, colors, Hand(details), rng, tuning))
-    touches = finishing_touches(picture, painter.frame(timeline.frames), Hand(timeline.stage("finish")), rng)
+    finish = Hand(timeline.stage("finish"))  # shape by shape, as the vector artist tidies each one
+    touches = finishing_touches(picture, painter.frame(timeline.frames), finish, rng, areas=regions)
     choices = {"provisional_swatches": len(swatches)}
     return Plan(painter.marks, touches, reserved=bare, choices=choices), painter
 
