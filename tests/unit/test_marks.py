@@ -56,13 +56,13 @@ def test_finishing_touches_reach_the_picture_exactly_and_replaying_gives_the_sam
     picture = _picture()
     everything = Area.from_mask(np.ones(picture.shape[:2], bool))
     marks = [
-        stroke([[3, 3], [50, 30]], 5, RED, 1, 3, grain=0.5),
+        stroke([[3, 3], [50, 30]], 5, RED, 1, 3),
         Mark("finish", "finish", 5, 5, area=everything),
     ]
-    canvas = Canvas(picture, marks, seed=3)
+    canvas = Canvas(picture, marks)
     frames = [canvas.frame(index) for index in range(6)]
     assert np.array_equal(frames[-1].astype(np.uint8), picture)
-    replayed = Canvas(picture, marks, seed=3)
+    replayed = Canvas(picture, marks)
     assert all(np.array_equal(replayed.frame(i), frame) for i, frame in enumerate(frames))
     assert np.array_equal(canvas.frame(2), frames[2])  # going back replays from the start
 
@@ -143,7 +143,7 @@ def test_every_frame_is_made_of_marks(example_paths, name):
     plan = process.plan
     counts = plan.counts()
     assert sum(counts.values()) - counts["finish"] > 10 and counts["finish"] > 0
-    replay = Canvas(picture, plan.marks, plan.touches, plan.reserved, plan.texture)
+    replay = Canvas(picture, plan.marks, plan.touches, plan.reserved)
     for index in range(len(process)):
         sketch = 1.0 if plan.sketch_opacity is None else float(plan.sketch_opacity[index])
         shown = cv2.convertScaleAbs(replay.frame(index, View(sketch_opacity=sketch)))

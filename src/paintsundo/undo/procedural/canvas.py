@@ -68,16 +68,12 @@ class Canvas:
         marks: Sequence[Mark],
         touches: Touches | None = None,
         reserved: np.ndarray | None = None,
-        texture: np.ndarray | None = None,
-        seed: int = 0,
     ) -> None:
-        """`reserved` (h w bool) is paper the artist keeps bare: paint and lines go around it.
-        `texture` (h w float32, 0..1) is the brushes' grain (default: fine noise from `seed`)."""
+        """`reserved` (h w bool) is paper the artist keeps bare: paint and lines go around it."""
         self.picture = np.ascontiguousarray(picture, np.uint8)  # h w 3
         self.shape: tuple[int, int] = picture.shape[:2]
         self.touches = touches if touches is not None else Touches.none(self.shape)
         self.marks: tuple[Mark, ...] = tuple(sorted(marks, key=lambda mark: mark.start))  # stable
-        self.texture = _grain(self.shape, seed) if texture is None else texture
         self.reserved = reserved
         self._reset()
 
@@ -104,7 +100,7 @@ class Canvas:
         if frame < self._frame:
             self._reset()
         self._frame = frame
-        while self._next < len(self.marks) and self.marks[self._next].start < frame + 1:
+        while self._next < len(self.marks) and self.marks[self._next].begun(frame):
             mark = self.marks[self._next]
             box = box_of(mark, self.shape)
             if box is not None:
@@ -140,15 +136,10 @@ class Canvas:
             self._lay_over(layers.over[mark.layer], mark, box, progress)
 
     def _lay_paint(self, paint: np.ndarray, mark: Mark, box: Box, progress: float) -> None:
-        """Paint on the opaque layer: an erase lays the paper's colour back. A brush's grain lets
-        what is under the stroke show through where its texture is thin."""
+        """Paint on the opaque layer: an erase lays the paper's colour back."""
         color = (PAPER,) * 3 if mark.kind == "erase" else mark.color
         if mark.path is not None and mark.opacity >= 1.0:
-            under = paint.copy() if mark.grain > 0 else None
             draw_path(paint, mark, box, color, progress)
-            if under is not None:
-                thin = (self.texture[box.slices] * mark.grain).astype(np.float32)
-                paint[:] = cv2.blendLinear(under, paint, thin, 1.0 - thin)
         else:
             alpha = self._footprint(mark, box, progress).laid(progress)[..., None]
             painted = paint + alpha * (np.asarray(color, np.float32) - paint)
@@ -174,10 +165,10 @@ class Canvas:
     def _footprint(self, mark: Mark, box: Box, progress: float) -> Coverage:
         """A mark's coverage, kept while the mark is in progress (it is laid again each frame)."""
         if progress >= 1.0 and id(mark) not in self._footprints:
-            return coverage(mark, box, self.texture)
+            return coverage(mark, box)
         found = self._footprints.get(id(mark))
         if found is None:
-            found = self._footprints[id(mark)] = coverage(mark, box, self.texture, in_progress=True)
+            found = self._footprints[id(mark)] = coverage(mark, box, in_progress=True)
         return found
 
     def frame(self, index: int, view: View = View()) -> np.ndarray:
@@ -203,10 +194,3 @@ def composite(layers: Layers, view: View, used: set[str] | frozenset[str] = froz
         cv2.multiply(shown, cv2.merge([1.0 - alpha] * 3), dst=shown)
         cv2.add(shown, color, dst=shown)
     return shown
-
-
-def _grain(shape: tuple[int, int], seed: int) -> np.ndarray:
-    """A brush's dry texture over the canvas: fine noise with some streaks (h w float32, 0..1)."""
-    rng = np.random.default_rng(seed)
-    fine = rng.random(shape, dtype=np.float32)
-    return cv2.GaussianBlur(fine, (0, 0), 0.8) * 0.6 + fine * 0.4

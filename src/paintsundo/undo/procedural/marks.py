@@ -1,8 +1,8 @@
 """Marks: what a hand lays on a canvas, the procedural engine's unit of drawing.
 
-A workflow plans marks with times; `canvas.Canvas` lays them frame by frame. A mark has one colour:
-a brush's grain may thin its opacity but never changes its colour. Only the finishing pass, the
-artist's last small touches, takes its colours from the picture under each touch.
+A workflow plans marks with times; `canvas.Canvas` lays them frame by frame. A mark has one colour.
+Only the finishing pass, the artist's last small touches, takes its colours from the picture under
+each touch.
 """
 
 from __future__ import annotations
@@ -145,7 +145,6 @@ class Mark:
     path: np.ndarray | None = None  # n 2 float32
     widths: np.ndarray | None = None  # n float32
     area: Area | None = None
-    grain: float = 0.0  # 0..1: how much a dry brush's texture thins the opacity
     stage: str = ""
     tip: str = "round"  # a path mark's ends: see TIPS
     # A flat brush's bristles in clumps with gaps between: each ribbon (r 3) runs from, to across
@@ -164,13 +163,18 @@ class Mark:
         if self.tip not in TIPS:
             raise ValueError(f"unknown tip {self.tip!r}")
 
+    def begun(self, frame: float) -> bool:
+        """Whether the mark's time starts within `frame` or before it (a frame lasts from its
+        number to the next)."""
+        return self.start < frame + 1.0
+
     def progress(self, frame: float) -> float:
         """How much of the mark is laid by the end of `frame`: 0 before the frame its time starts in,
         1 once finished. A mark's time runs from `start` to `end + 1` (a frame lasts from its number
         to the next), so a mark starting at 48.3 is mostly laid on frame 48, not first seen on 49."""
         if frame >= self.end:
             return 1.0
-        if frame + 1.0 <= self.start:
+        if not self.begun(frame):
             return 0.0
         if self.end <= self.start:  # laid at once, on the frame its moment falls in
             return 1.0
@@ -187,7 +191,6 @@ def stroke(
     layer: str = "paint",
     kind: str = "stroke",
     opacity: float = 1.0,
-    grain: float = 0.0,
     stage: str = "",
     tip: str = "round",
 ) -> Mark:
@@ -203,7 +206,7 @@ def stroke(
         points, width = resample(points, width)
     return Mark(
         kind, layer, float(start), float(end), _rgb(color), float(opacity), points, width,
-        grain=grain, stage=stage, tip=tip, outline=outline_of(points, width, tip),
+        stage=stage, tip=tip, outline=outline_of(points, width, tip),
     )  # fmt: skip
 
 
@@ -257,7 +260,7 @@ def fill(
     """A bucket fill or lasso of one colour over `area`, laid at once or in the area's sweeps."""
     return Mark(
         "fill", layer, float(start), float(start if end is None else end), _rgb(color), float(opacity),
-        None, None, area, 0.0, stage,
+        area=area, stage=stage,
     )  # fmt: skip
 
 

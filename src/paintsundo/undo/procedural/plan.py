@@ -45,7 +45,6 @@ class Plan:
     marks: tuple[Mark, ...]
     touches: Touches
     reserved: np.ndarray | None = None  # h w bool: bare canvas in the picture, which paint goes around
-    texture: np.ndarray | None = None  # h w float32: the brushes' grain, if not the canvas's own
     sketch_opacity: np.ndarray | None = None  # per frame: how the sketch layer is shown (default 1)
     events: tuple[Event, ...] = ()  # the workflow's own: layers shown and hidden, a change of idea
     choices: dict = field(default_factory=dict)  # what the artist chose, for the manifest

@@ -86,7 +86,7 @@ class Coverage:
         return np.where(self.arrival <= progress, self.alpha, np.float32(0.0))
 
 
-def coverage(mark: Mark, box: Box, grain: np.ndarray | None = None, in_progress: bool = False) -> Coverage:
+def coverage(mark: Mark, box: Box, in_progress: bool = False) -> Coverage:
     """Where `mark` covers its box, for blending; with `in_progress`, when each pixel is reached."""
     if mark.area is not None:
         area = mark.area
@@ -98,8 +98,6 @@ def coverage(mark: Mark, box: Box, grain: np.ndarray | None = None, in_progress:
     drawn = np.zeros(box.shape, np.uint8)
     _fill(drawn, _outline(mark, 1.0), box, 255.0)
     alpha = drawn.astype(np.float32) * np.float32(mark.opacity / 255.0)
-    if mark.grain > 0 and grain is not None:
-        alpha *= 1.0 - mark.grain * grain[box.slices]
     if not in_progress:
         return Coverage(alpha, None)
     local = mark.path - np.array([box.left, box.top], np.float32)
