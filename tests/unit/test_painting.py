@@ -7,7 +7,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from kinds import AREAS, MADE, figure_in_landscape
+from kinds import AREAS, KINDS, MADE, figure_in_landscape
+from paintsundo.picture import load_picture
 from paintsundo.undo.procedural import DrawingProcess
 from paintsundo.undo.procedural.masses import paint_masses
 
@@ -115,3 +116,46 @@ def test_the_finishing_touches_go_zone_by_zone():
     in_turn = zone_of[np.argsort(touches.frames, kind="stable")]
     changes, zones_touched = int((np.diff(in_turn) != 0).sum()), len(np.unique(in_turn))
     assert changes == zones_touched - 1, f"{changes} changes between {zones_touched} zones"
+
+
+def straightness(path: np.ndarray, reach: float) -> float:
+    """How straight a path runs over any stretch `reach` long: the mean of chord over arc, 1 for a
+    gentle curve, far less for a zig-zag."""
+    along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(path, axis=0).T))])
+    froms = np.arange(0.0, along[-1] - reach, reach / 4)
+    if len(froms) == 0:
+        return 1.0
+    ends = [
+        np.stack([np.interp(at, along, path[:, axis]) for axis in (0, 1)], 1) for at in (froms, froms + reach)
+    ]
+    return float(np.mean(np.hypot(*(ends[1] - ends[0]).T) / reach))
+
+
+def boundary_distance(picture: np.ndarray) -> np.ndarray:
+    """Each pixel's distance to the nearest boundary between the picture's zones (h w)."""
+    zones = paint_masses(picture.astype(np.float32))
+    boundary = np.zeros(zones.shape, bool)
+    boundary[:, 1:] |= zones[:, 1:] != zones[:, :-1]
+    boundary[1:] |= zones[1:] != zones[:-1]
+    return cv2.distanceTransform((~boundary).astype(np.uint8), cv2.DIST_L2, 5)
+
+
+def test_the_underdrawing_places_the_big_shapes_in_long_smooth_lines():
+    """A painter's underdrawing places the big shapes: long, smooth, slightly-off curves along the
+    boundaries between the main masses, not the picture's pixel-level edges as short zig-zags."""
+    turner = load_picture(KINDS / "painting-turner-shipwreck.jpg", "320").pixels
+    for picture in (turner, MADE["painting"]()):
+        side = max(picture.shape[:2])
+        near_boundary = boundary_distance(picture)
+        process = next(
+            found for seed in range(30) if (found := painting(picture, seed)).plan.choices["drawing_first"]
+        )
+        lines = [mark for mark in process.plan.marks if mark.kind == "line"]
+        straight = [straightness(mark.path.astype(np.float64), 0.05 * side) for mark in lines]
+        lengths = [np.hypot(*np.diff(mark.path, axis=0).T).sum() / side for mark in lines]
+        assert np.percentile(straight, 10) >= 0.9, np.percentile(straight, 10)
+        assert np.median(lengths) >= 0.25, np.median(lengths)
+        points = np.concatenate([mark.path for mark in lines]).round().astype(np.intp)
+        inside = (points >= 0).all(axis=1) & (points < picture.shape[1::-1]).all(axis=1)
+        away = near_boundary[points[inside, 1], points[inside, 0]] / side
+        assert np.percentile(away, 75) <= 0.025, np.percentile(away, 75)

@@ -10,10 +10,17 @@ from skimage.color import rgb2lab
 from skimage.segmentation import felzenszwalb
 
 from paintsundo.undo.procedural.analysis import region_means
+from paintsundo.undo.procedural.tracing import TracedLine, smooth, trace_lines
 
 SEGMENT_SIDE = 160  # the long side of the copy that is segmented
 MIN_MASS_SHARE = 0.004  # the smallest mass, as a share of the picture
 MERGE_SCALE = 300.0  # Felzenszwalb's k at SEGMENT_SIDE: larger gives larger masses
+OUTLINED_MASSES = 8  # an underdrawing places at most this many masses, the biggest
+OUTLINED_SHARE = 0.02  # and none smaller than this share of the picture
+OUTLINE_SIDE = 320  # the long side of the copy the outlines are found on
+OUTLINE_ROUNDING = 0.03  # outlines are rounded over this share of the long side
+SHORTEST_OUTLINE = 0.08  # of the long side: a shorter piece of outline is not drawn
+OUTLINE_TOLERANCE = 0.008  # of the long side: how far a simplified outline may stray from the traced one
 
 
 def paint_masses(picture: np.ndarray) -> np.ndarray:
@@ -68,3 +75,40 @@ def backdrop(labels: np.ndarray, picture: np.ndarray) -> np.ndarray:
     edge = np.bincount(np.concatenate([labels[0], labels[:, 0], labels[:, -1]]), minlength=count)
     connectivity = (alike @ edge) / np.sqrt(alike @ area)
     return 1.0 - np.exp(-(connectivity**2) / 2.0)
+
+
+def mass_outlines(zones: np.ndarray) -> list[TracedLine]:
+    """The outlines of the biggest masses (`zones`, h w labels), as a painter's underdrawing places
+    them: each smaller zone taken into the big one nearest it, the boundaries between the big ones
+    rounded, traced from junction to junction and smoothed into long curves; the canvas's edge is
+    no line. Longest first, in the picture's pixels."""
+    height, width = zones.shape
+    shrink = min(1.0, OUTLINE_SIDE / max(height, width))
+    size = (max(1, round(width * shrink)), max(1, round(height * shrink)))
+    small = cv2.resize(zones.astype(np.int32), size, interpolation=cv2.INTER_NEAREST)
+    sizes = np.bincount(small.ravel())
+    biggest = np.argsort(-sizes)[:OUTLINED_MASSES]
+    biggest = biggest[sizes[biggest] >= OUTLINED_SHARE * small.size]
+    if len(biggest) < 2:
+        return []
+    rank = np.full(len(sizes), 255, np.uint8)
+    rank[biggest] = np.arange(len(biggest))
+    big = rank[small]  # h w: 0 .. k-1 in the big masses, 255 elsewhere
+    # Every other pixel joins the big mass nearest it (its Voronoi cell's).
+    _, nearest = cv2.distanceTransformWithLabels(
+        (big == 255).astype(np.uint8), cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL
+    )
+    seeds = big[big != 255]  # the labels of the zero pixels, in the order OpenCV numbers them
+    merged = seeds[nearest - 1]
+    reach = 2 * round(OUTLINE_ROUNDING * max(size) / 2) + 1
+    merged = cv2.medianBlur(merged, reach) if reach > 1 else merged
+    boundary = np.zeros(merged.shape, bool)
+    boundary[:, 1:] |= merged[:, 1:] != merged[:, :-1]
+    boundary[1:] |= merged[1:] != merged[:-1]
+    shortest = SHORTEST_OUTLINE * max(size)
+    lines = []
+    for line in trace_lines(boundary, shortest):
+        path = smooth(line.path, max(1, reach // 2))
+        simple = cv2.approxPolyDP(path.reshape(-1, 1, 2), OUTLINE_TOLERANCE * max(size), False)[:, 0]
+        lines.append(TracedLine(simple.astype(np.float32) / shrink, np.ones(len(simple), np.float32)))
+    return lines

@@ -1,8 +1,8 @@
-"""Painting (digital, oil, acrylic): no line art. The zones blocked in back to front, the background
-before the figures, with a big flat brush in their local colour, the rest bare canvas until
-reached; then a brush half the size over the whole canvas; then smaller and smaller brushes where
-the canvas still differs from the picture, the far half first and the near half (the figure) last;
-then the finishing touches, zone by zone."""
+"""Painting (digital, oil, acrylic): no line art. Perhaps an underdrawing of the big masses'
+outlines first; the zones blocked in back to front, the background before the figures, with a big
+flat brush in their local colour, the rest bare canvas until reached; then a brush half the size
+over the whole canvas; then smaller and smaller brushes where the canvas still differs from the
+picture, the far half first and the near half (the figure) last; then the finishing touches, zone by zone."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from paintsundo.undo.procedural.analysis import CANVAS_LEVEL, region_means
 from paintsundo.undo.procedural.canvas import Canvas
 from paintsundo.undo.procedural.known import ColoringLayers
 from paintsundo.undo.procedural.marks import Mark
-from paintsundo.undo.procedural.masses import backdrop, paint_masses
+from paintsundo.undo.procedural.masses import backdrop, mass_outlines, paint_masses
 from paintsundo.undo.procedural.painterly import (
     block_in,
     finishing_touches,
@@ -25,14 +25,13 @@ from paintsundo.undo.procedural.painterly import (
 from paintsundo.undo.procedural.plan import Hand, Plan
 from paintsundo.undo.procedural.sketching import rough
 from paintsundo.undo.procedural.timeline import Timeline
-from paintsundo.undo.procedural.tracing import trace_lines
 from paintsundo.undo.procedural.workflows import Roles, Workflow
 
 DRAWS_FIRST = 0.6  # the chance that a painter draws before painting
 TONES = 0.5  # and that they tone the canvas first
 DRAWING_SHARE = 0.3  # of the block-in stage, for the drawing
 GROUND_SHARE = 0.12  # and for the ground
-DRAWN_LINES = 50
+DRAWN_LINES = 24  # the longest outlines: the big shapes, not their detail
 DRAWING_COLOR = (128.0, 112.0, 98.0)  # a brown pencil or a thin brush of burnt umber, thinned
 FIGURE_DEPTH = 6.0  # a figure comes after the background: more than aerial perspective's whole range
 NEAR_SHARE = 0.5  # the nearest zones that cover this share of the picture are finished last
@@ -63,7 +62,7 @@ def plan(
         painter.add(toned_ground(picture, blocking, rng, (0.0, GROUND_SHARE)))
         begin = GROUND_SHARE
     if approach["drawing_first"]:
-        painter.add(_drawing(pixels, blocking, rng, (begin, begin + DRAWING_SHARE)))
+        painter.add(_drawing(zones, blocking, rng, (begin, begin + DRAWING_SHARE)))
         begin += DRAWING_SHARE
     painter.add(block_in(picture, zones, far_to_near, blocking, rng, share=(begin, 1.0)))
     painter.add(refine(picture, painter.frame(last), 0, Hand(timeline.stage("forms")), rng))
@@ -102,14 +101,13 @@ def _finish(
 
 
 def _drawing(
-    pixels: np.ndarray, hand: Hand, rng: np.random.Generator, share: tuple[float, float]
+    zones: np.ndarray, hand: Hand, rng: np.random.Generator, share: tuple[float, float]
 ) -> list[Mark]:
-    """A drawing of the main lines (the picture's strongest edges) in a few light passes of a
-    brown pencil, on the canvas itself, where the paint will cover it."""
-    side = max(pixels.shape[:2])
-    grey = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
-    edges = cv2.Canny(cv2.GaussianBlur(grey, (0, 0), max(1.0, side / 320)), 40, 100) > 0
-    lines = [line for line in trace_lines(edges)[:DRAWN_LINES] if line.length > 0.04 * side]
+    """An underdrawing that places the big shapes: the outlines of the biggest masses (see
+    `mass_outlines`), long and smooth and a little off, in a few light passes of a brown pencil on
+    the canvas itself, where the paint will cover it; the longest first."""
+    side = max(zones.shape)
+    lines = mass_outlines(zones)[:DRAWN_LINES]
     return rough(
         lines, hand, rng, side, share=share, passes=2, layer="paint", color=DRAWING_COLOR, opacity=1.0
     )
