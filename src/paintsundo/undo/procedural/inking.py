@@ -12,13 +12,25 @@ from paintsundo.undo.procedural.tracing import TracedLine, smooth, split, trace_
 
 STROKE_LENGTH = 0.12  # the longest stroke, as a share of the picture's long side
 TAPER = 0.35  # how thin a pen stroke starts and ends, as a share of its width
+INK_REACH = 0.01  # the radius, as a share of the long side, over which a line's ink is weighed
 
 
 def ink_strokes(
-    picture: np.ndarray, lines: np.ndarray, rng: np.random.Generator, layer: str = "lines"
+    picture: np.ndarray,
+    lines: np.ndarray,
+    rng: np.random.Generator,
+    layer: str = "lines",
+    coverage: np.ndarray | None = None,
 ) -> tuple[list[Mark], list[float]]:
-    """Marks along the lines of a mask (h w bool), ordered as an inker works, and their efforts."""
+    """Marks along the lines of a mask (h w bool), ordered as an inker works, and their efforts.
+    With `coverage` (h w, 0..1: how much ink covers each pixel), a thin line's pen is as wide as
+    the ink across it, not as the mask, which takes in the line's soft edge."""
     traced = trace_lines(lines)
+    if coverage is not None:
+        reach = max(2, round(INK_REACH * max(coverage.shape)))
+        disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1)).astype(np.float32)
+        across = cv2.filter2D(coverage.astype(np.float32), -1, disc / (2 * reach + 1))  # h w
+        traced = [_weighed(line, coverage, across, reach) for line in traced]
     _, parts = cv2.connectedComponents(lines.astype(np.uint8), connectivity=8)
     part_sizes = np.bincount(parts.ravel())
     longest = STROKE_LENGTH * max(picture.shape[:2])
@@ -49,3 +61,14 @@ def _pen(picture: np.ndarray, piece: TracedLine, layer: str) -> Mark:
     along = np.linspace(0.0, 1.0, len(path))
     pressure = TAPER + (1.0 - TAPER) * np.minimum(1.0, np.minimum(along, 1.0 - along) * 6.0)
     return stroke(path, piece.widths * pressure, darkest.mean(axis=0), 0, 0, layer=layer, kind="line")
+
+
+def _weighed(line: TracedLine, coverage: np.ndarray, across: np.ndarray, reach: int) -> TracedLine:
+    """A thin line's widths from the ink across it (`across`: the ink within a disc of radius
+    `reach` round each pixel over the disc's diameter), in units of the line's own darkest ink;
+    lines as wide as the disc keep theirs."""
+    ys = np.clip(np.round(line.path[:, 1]).astype(int), 0, coverage.shape[0] - 1)
+    xs = np.clip(np.round(line.path[:, 0]).astype(int), 0, coverage.shape[1] - 1)
+    darkest = np.sort(coverage[ys, xs])[-max(1, len(ys) // 4) :].mean()
+    weighed = np.clip(across[ys, xs] / max(float(darkest), 1e-3), 0.6, line.widths)
+    return TracedLine(line.path, np.where(line.widths >= 2 * reach - 1, line.widths, weighed))

@@ -42,7 +42,8 @@ def plan(
     side = max(pixels.shape[:2])
     grey = picture.mean(axis=-1)
     paper = _paper(picture)
-    dark = drawn_lines(picture) > 0.25
+    ink = drawn_lines(picture)
+    dark = ink > 0.25
     # The picture's own light or coloured lines are its construction: drawn first, and kept.
     guides = ~dark & ~paper & (ink_lines(grey, side / REFERENCE_SIDE) > 0.2)
     # Tone is what is neither paper nor a line, nor the soft edge a line leaves in the paper.
@@ -64,7 +65,7 @@ def plan(
     painter.add(building.time(guide_marks, guide_efforts, share=(0.6, 1.0)))
     main = [line for line in trace_lines(dark)[:ROUGH_LINES] if line.length > 0.03 * side]
     painter.add(rough(main, Hand(timeline.stage("contours")), rng, side, share=(0.0, 1.0), passes=3))
-    inked, efforts = ink_strokes(pixels, dark, rng, layer="paint")
+    inked, efforts = ink_strokes(pixels, dark, rng, layer="paint", coverage=ink)
     tone = Hand(timeline.stage("tone"))
     hatching = hatch_strokes(pixels, toned, rng)
     if len(hatching[0]) >= MIN_HATCHING:
