@@ -25,7 +25,7 @@ def ink_strokes(
     """Marks along the lines of a mask (h w bool), ordered as an inker works, and their efforts.
     With `coverage` (h w, 0..1: how much ink covers each pixel), a thin line's pen is as wide as
     the ink across it, not as the mask, which takes in the line's soft edge."""
-    traced = trace_lines(lines)
+    traced = trace_lines(lines, min_length=0.0)  # dots too: an eye, a full stop
     if coverage is not None:
         reach = max(2, round(INK_REACH * max(coverage.shape)))
         disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1)).astype(np.float32)
