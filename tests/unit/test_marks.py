@@ -248,3 +248,17 @@ def test_a_soft_thin_line_is_inked_with_its_own_ink_not_its_blurred_edge():
     weighed, _ = ink_strokes(picture, lines, np.random.default_rng(0), coverage=ink)
     assert laid_across(plain) > 1.4 * ink_across
     assert abs(laid_across(weighed) - ink_across) < 0.15 * ink_across
+
+
+@pytest.mark.parametrize("width", [2.0, 3.0, 4.5, 8.0])
+@pytest.mark.parametrize("varying", [False, True])
+def test_a_stroke_lays_as_much_ink_across_as_its_width(width, varying):
+    """OpenCV's anti-aliasing spreads polygons and lines beyond their outline; a mark's width is
+    what it lays, to within the steps of OpenCV's line thickness (one of a pixel either way)."""
+    widths = np.full(60, width, np.float32)
+    if varying:  # a pen's pressure: drawn as polygons
+        widths[::2] += 0.8
+    path = np.stack([np.linspace(10, 190, 60), 50 + 0.3 * np.linspace(-60, 60, 60)], axis=1)
+    laid = Canvas(np.zeros((100, 200, 3), np.uint8), [stroke(path, widths, (0, 0, 0), 0, 0)]).frame(1)
+    ink = (1.0 - laid.mean(axis=-1) / 255.0)[:, 60:140].sum() / 80 / np.hypot(1.0, 0.3)  # across the path
+    assert abs(ink - widths.mean()) <= (0.5 if varying else 1.0)

@@ -4,6 +4,8 @@ stroke one continuous path drawn over a frame or a few, in the line's own colour
 
 from __future__ import annotations
 
+from collections import Counter
+
 import cv2
 import numpy as np
 
@@ -42,24 +44,34 @@ def ink_strokes(
         # The biggest figures first (loosely), and within one, from its top down.
         keys.append((-part_sizes[part] * rng.uniform(0.8, 1.25), part, float(piece.path[:, 1].min())))
     order = sorted(range(len(pieces)), key=lambda index: keys[index])
+    # A pen lifts off only where a line ends: where a piece meets another (the next piece of a long
+    # line, or lines at a junction), it keeps its width, or every join would show as a pinch.
+    ends = Counter(end for piece in pieces for end in _ends(piece))
     marks, efforts = [], []
     for index in order:
         piece = pieces[index]
-        marks.append(_pen(picture, piece, layer))
+        free = tuple(ends[end] == 1 for end in _ends(piece))
+        marks.append(_pen(picture, piece, layer, free))
         efforts.append(piece.length + 4.0)
     return marks, efforts
 
 
-def _pen(picture: np.ndarray, piece: TracedLine, layer: str) -> Mark:
+def _ends(piece: TracedLine) -> tuple[tuple[int, int], tuple[int, int]]:
+    first, last = np.round(piece.path[[0, -1]]).astype(int)
+    return (int(first[0]), int(first[1])), (int(last[0]), int(last[1]))
+
+
+def _pen(picture: np.ndarray, piece: TracedLine, layer: str, free: tuple[bool, bool]) -> Mark:
     """One pen stroke along a traced piece, in the line's colour (the darkest quarter of the
-    picture's pixels under it), pressing in and lifting off at its ends."""
+    picture's pixels under it), pressing in and lifting off at its `free` ends (start, end)."""
     path = smooth(piece.path)
     ys = np.clip(np.round(path[:, 1]).astype(int), 0, picture.shape[0] - 1)
     xs = np.clip(np.round(path[:, 0]).astype(int), 0, picture.shape[1] - 1)
     under = picture[ys, xs].reshape(-1, 3)
     darkest = under[np.argsort(under.sum(axis=1))[: max(1, len(under) // 4)]]
     along = np.linspace(0.0, 1.0, len(path))
-    pressure = TAPER + (1.0 - TAPER) * np.minimum(1.0, np.minimum(along, 1.0 - along) * 6.0)
+    from_ends = np.minimum(np.where(free[0], along, 1.0), np.where(free[1], 1.0 - along, 1.0))
+    pressure = TAPER + (1.0 - TAPER) * np.minimum(1.0, from_ends * 6.0)
     return stroke(path, piece.widths * pressure, darkest.mean(axis=0), 0, 0, layer=layer, kind="line")
 
 
