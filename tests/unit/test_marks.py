@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 from paintsundo.undo.procedural.canvas import Canvas, View
-from paintsundo.undo.procedural.inking import ink_strokes
 from paintsundo.undo.procedural.marks import Area, Mark, count_by_kind, fill, stroke
 
 RED = (200.0, 30.0, 40.0)
@@ -224,30 +223,6 @@ def test_a_pass_of_flat_brush_strokes_has_the_outlines_each_would_have_alone():
         assert len(alone.polygons) == len(mark.outline.polygons) and not alone.discs
         for one, other in zip(alone.polygons, mark.outline.polygons, strict=True):
             assert np.abs(one - other).max() <= 1
-
-
-def test_a_soft_thin_line_is_inked_with_its_own_ink_not_its_blurred_edge():
-    # A line three pixels wide, softened as a scan softens it: the mask of where it shows takes in
-    # its soft edge, and a pen as wide as the mask lays half as much ink again as the line has.
-    ink = np.zeros((300, 400), np.float32)
-    ink[149:152, 20:380] = 1.0
-    ink = np.clip(cv2.GaussianBlur(ink, (0, 0), 0.8), 0.0, 1.0)
-    picture = np.repeat((255 * (1 - ink))[..., None], 3, axis=-1).astype(np.uint8)
-    lines = ink > 0.25
-    ink_across = float(ink[:, 200].sum())  # the ink a cut across the line meets, in pixels of full ink
-
-    def laid_across(marks: list[Mark]) -> float:
-        # Along the middle of the line, a pen's width times the darkness of its colour.
-        laid = [
-            mark.widths[len(mark.widths) // 3 : -len(mark.widths) // 3] * (1 - mark.color[0] / 255)
-            for mark in marks
-        ]
-        return float(np.median(np.concatenate(laid)))
-
-    plain, _ = ink_strokes(picture, lines, np.random.default_rng(0))
-    weighed, _ = ink_strokes(picture, lines, np.random.default_rng(0), coverage=ink)
-    assert laid_across(plain) > 1.4 * ink_across
-    assert abs(laid_across(weighed) - ink_across) < 0.15 * ink_across
 
 
 @pytest.mark.parametrize("width", [2.0, 3.0, 4.5, 8.0])

@@ -14,6 +14,8 @@ from paintsundo.undo.procedural.tracing import TracedLine, smooth, split, trace_
 
 STROKE_LENGTH = 0.12  # the longest stroke, as a share of the picture's long side
 TAPER = 0.35  # how thin a pen stroke starts and ends, as a share of its width
+SHORTEST_LINE = 3.0  # pixels: a trace shorter than this is a dot, or a knot where lines meet
+SMALLEST_DOT = 2.0  # pixels across
 INK_REACH = 0.01  # the radius, as a share of the long side, over which a line's ink is weighed
 
 
@@ -27,13 +29,14 @@ def ink_strokes(
     """Marks along the lines of a mask (h w bool), ordered as an inker works, and their efforts.
     With `coverage` (h w, 0..1: how much ink covers each pixel), a thin line's pen is as wide as
     the ink across it, not as the mask, which takes in the line's soft edge."""
-    traced = trace_lines(lines, min_length=0.0)  # dots too: an eye, a full stop
+    _, parts = cv2.connectedComponents(lines.astype(np.uint8), connectivity=8)
+    traced = _with_dots(trace_lines(lines, min_length=0.0), parts)
     if coverage is not None:
         reach = max(2, round(INK_REACH * max(coverage.shape)))
         disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1)).astype(np.float32)
         across = cv2.filter2D(coverage.astype(np.float32), -1, disc / (2 * reach + 1))  # h w
-        traced = [_weighed(line, coverage, across, reach) for line in traced]
-    _, parts = cv2.connectedComponents(lines.astype(np.uint8), connectivity=8)
+        # (A dot keeps its width: the ink round it is its area, not a line's ink across.)
+        traced = [line if len(line.path) < 2 else _weighed(line, coverage, across, reach) for line in traced]
     part_sizes = np.bincount(parts.ravel())
     longest = STROKE_LENGTH * max(picture.shape[:2])
     pieces = [piece for line in traced for piece in split(line, longest)]
@@ -54,6 +57,21 @@ def ink_strokes(
         marks.append(_pen(picture, piece, layer, free))
         efforts.append(piece.length + 4.0)
     return marks, efforts
+
+
+def _with_dots(traced: list[TracedLine], parts: np.ndarray) -> list[TracedLine]:
+    """The lines, and the dots that stand alone (an eye, a full stop): a trace too short to have a
+    length is a dot only where it is all of its part of the drawing, not a knot where lines meet,
+    and is as wide as a pen's dot, not a speck."""
+
+    def part_of(line: TracedLine) -> int:
+        x, y = np.round(line.path[0]).astype(int)
+        return int(parts[min(max(y, 0), parts.shape[0] - 1), min(max(x, 0), parts.shape[1] - 1)])
+
+    long = [line for line in traced if line.length >= SHORTEST_LINE]
+    drawn = {part_of(line) for line in long}
+    dots = [line for line in traced if line.length < SHORTEST_LINE and line.widths.max() >= SMALLEST_DOT]
+    return long + [dot for dot in dots if part_of(dot) not in drawn]
 
 
 def _ends(piece: TracedLine) -> tuple[tuple[int, int], tuple[int, int]]:
