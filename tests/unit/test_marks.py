@@ -223,3 +223,17 @@ def test_a_pass_of_flat_brush_strokes_has_the_outlines_each_would_have_alone():
         assert len(alone.polygons) == len(mark.outline.polygons) and not alone.discs
         for one, other in zip(alone.polygons, mark.outline.polygons, strict=True):
             assert np.abs(one - other).max() <= 1
+
+
+@pytest.mark.parametrize("width", [2.0, 3.0, 4.5, 8.0])
+@pytest.mark.parametrize("varying", [False, True])
+def test_a_stroke_lays_as_much_ink_across_as_its_width(width, varying):
+    """OpenCV's anti-aliasing spreads polygons and lines beyond their outline; a mark's width is
+    what it lays, to within the steps of OpenCV's line thickness (one of a pixel either way)."""
+    widths = np.full(60, width, np.float32)
+    if varying:  # a pen's pressure: drawn as polygons
+        widths[::2] += 0.8
+    path = np.stack([np.linspace(10, 190, 60), 50 + 0.3 * np.linspace(-60, 60, 60)], axis=1)
+    laid = Canvas(np.zeros((100, 200, 3), np.uint8), [stroke(path, widths, (0, 0, 0), 0, 0)]).frame(1)
+    ink = (1.0 - laid.mean(axis=-1) / 255.0)[:, 60:140].sum() / 80 / np.hypot(1.0, 0.3)  # across the path
+    assert abs(ink - widths.mean()) <= (0.5 if varying else 1.0)

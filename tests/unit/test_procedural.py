@@ -233,3 +233,18 @@ def test_stage_weights_set_the_stage_lengths(pictures):
 def test_rejects_arrays_that_are_not_rgb_uint8():
     with pytest.raises(ValueError, match="RGB uint8"):
         DrawingProcess(np.zeros((8, 8), np.uint8), frames=10)
+
+
+def test_a_flip_is_held_for_a_glance_of_its_own_length(pictures):
+    """Every video flipped for the same two frames reads as a machine's tic: the length varies."""
+    lengths = set()
+    for seed in range(8):
+        process = DrawingProcess(pictures[0], frames=105, seed=seed, behaviours=frozenset({"flip"}))
+        flip = next(event for event in process.events if event.kind == "flip")
+        lengths.add(flip.end - flip.start)
+        # Mirrored back, every flipped frame is near the one before the flip, not a copy of it.
+        before = process.frame(flip.start - 1).astype(np.int16)
+        for index in range(flip.start, flip.end):
+            shown = process.frame(index).astype(np.int16)
+            assert np.abs(shown[:, ::-1] - before).mean() < np.abs(shown - before).mean()
+    assert len(lengths) >= 2 and lengths <= {2, 3, 4}

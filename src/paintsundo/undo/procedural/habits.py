@@ -64,8 +64,9 @@ def plan_habits(
     taken: list[tuple[int, int]] = []
     events: list[Event] = []
     spans: dict[str, tuple[int, int] | None] = {}
+    # A flip is a glance, held for as long as it takes to see the drawing afresh: two to four frames.
     for name, fraction, length in (
-        ("flip", rng.uniform(0.3, 0.7), 2),
+        ("flip", rng.uniform(0.3, 0.7), int(rng.integers(2, 5))),
         ("layer_toggle", rng.uniform(0.55, 0.85), 2),
     ):
         spans[name] = _take(name, enabled, hosts, timeline, fraction, length, taken, events)

@@ -20,6 +20,11 @@ SUBPIXEL = 1 << SUBPIXEL_BITS
 MAX_STEP = 8.0  # pixels: a path with longer steps is resampled
 OUTLINE_CHUNK = 6  # path points per outline polygon: too few for a bend to fold it over itself
 TIPS = ("round", "flat")  # a round brush or pen ends in a disc; a flat brush ends square, its width across
+# OpenCV's anti-aliased polygons and discs come out about this much wider each side than their
+# outline (a slanted band 4 pixels wide lays 5.2 pixels of ink): outlines are drawn this much inside.
+AA_BLEED = 0.6
+# And its anti-aliased line of thickness t lays about LINE_INK + 2 floor(t / 2) pixels of ink across.
+LINE_INK = 1.4
 
 
 @dataclass(frozen=True)
@@ -42,13 +47,24 @@ def outline_of(
     is kept as a line, which OpenCV draws with round ends and joins."""
     bounds = _bounds(path, widths)
     if tip == "round" and np.ptp(widths) < 0.5:
-        return Outline((), (), fixed_point(path), max(1, round(float(widths[0]))), bounds)
-    polygons = ribbon_polygons(path, _normals(path) * (widths[:, None] / 2.0), ribbons)
+        return Outline((), (), fixed_point(path), line_thickness(float(widths.mean())), bounds)
+    half = drawn_half_widths(widths)
+    polygons = ribbon_polygons(path, _normals(path) * half[:, None], ribbons)
     discs = []
     for index in sorted({0, len(path) - 1}) if tip == "round" or len(path) < 2 else ():
         x, y = fixed_point(path[index])
-        discs.append((int(x), int(y), max(1, round(float(widths[index]) / 2.0 * SUBPIXEL))))
+        discs.append((int(x), int(y), max(1, round(float(half[index]) * SUBPIXEL))))
     return Outline(tuple(polygons), tuple(discs), bounds=bounds)
+
+
+def line_thickness(width: float) -> int:
+    """The thickness of OpenCV's anti-aliased line that lays nearest `width` pixels of ink."""
+    return max(1, 2 * round((width - LINE_INK) / 2.0))
+
+
+def drawn_half_widths(widths: np.ndarray) -> np.ndarray:
+    """How far each side of its path an outline is drawn, for a mark of these widths to lay them."""
+    return np.maximum(np.asarray(widths, np.float32) / 2.0 - AA_BLEED, 0.05)
 
 
 WHOLE = np.array([[-1.0, 1.0, np.inf]])  # one ribbon: the whole width, the whole length
@@ -227,7 +243,10 @@ def flat_strokes(
     steps = np.diff(paths, axis=1)
     direction = np.concatenate([steps[:, :1], steps[:, :-1] + steps[:, 1:], steps[:, -1:]], axis=1)
     length = np.maximum(np.hypot(direction[..., 0], direction[..., 1]), 1e-6)
-    across = np.stack([-direction[..., 1], direction[..., 0]], axis=-1) * (widths / (2.0 * length))[..., None]
+    across = (
+        np.stack([-direction[..., 1], direction[..., 0]], axis=-1)
+        * (drawn_half_widths(widths) / length)[..., None]
+    )
     reach = widths.max(axis=1) / 2.0 + 2.0
     low, high = paths.min(axis=1) - reach[:, None], paths.max(axis=1) + reach[:, None]
     top, first_column = np.floor(low[:, 1]).astype(int), np.floor(low[:, 0]).astype(int)

@@ -30,8 +30,9 @@ class TracedLine:
 def trace_lines(mask: np.ndarray, min_length: float = 3.0) -> list[TracedLine]:
     """The lines of a mask (h w bool) as paths along their middles, longest first."""
     skeleton = skeletonize(mask)
-    # The distance to the edge at the middle of a line is half its width, and half a pixel more.
-    width = cv2.distanceTransform(mask.astype(np.uint8), cv2.DIST_L2, 3) * 2.0 - 1.0
+    # The distance to the edge at a line's middle pixel is half its width where the width is even,
+    # half a pixel more where it is odd: 2 d - 1/2 is within half a pixel of the width either way.
+    width = cv2.distanceTransform(mask.astype(np.uint8), cv2.DIST_L2, 3) * 2.0 - 0.5
     lines = [
         TracedLine(pixels[:, ::-1].astype(np.float32), np.maximum(width[pixels[:, 0], pixels[:, 1]], 1.0))
         for pixels in _walk(skeleton)
@@ -107,7 +108,10 @@ def smooth(path: np.ndarray, reach: int = 2) -> np.ndarray:
 
 
 def split(line: TracedLine, longest: float) -> list[TracedLine]:
-    """A line cut into strokes of at most about `longest` pixels, as a hand draws a long one."""
+    """A line cut into strokes of at most about `longest` pixels, as a hand draws a long one (a dot
+    stays one)."""
+    if len(line.path) < 2:
+        return [line]
     steps = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(line.path, axis=0).T))])
     pieces = max(1, int(np.ceil(steps[-1] / longest)))
     bounds = np.searchsorted(steps, np.linspace(0, steps[-1], pieces + 1))

@@ -63,7 +63,7 @@ def plan(
     circles = mass_circles(_figure(lines, side) & ~np.isin(regions, background) & ~bare)
     main_lines = [line for line in trace_lines(lines)[:ROUGH_LINES] if line.length > 0.03 * side]
     painter.add(construction(circles, sketching, rng, side) + rough(main_lines, sketching, rng, side))
-    painter.add(Hand(timeline.stage("lineart")).time(*ink_strokes(pixels, lines, rng)))
+    painter.add(Hand(timeline.stage("lineart")).time(*ink_strokes(pixels, lines, rng, coverage=ink)))
 
     sizes = np.bincount(regions.ravel(), minlength=len(colors))
     figure_first = np.lexsort(

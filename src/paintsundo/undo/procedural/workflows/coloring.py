@@ -33,7 +33,11 @@ def plan(
         raise TypeError("the colouring workflow colours known layers: build them with colouring_layers")
     picture = pixels.astype(np.float32)
     painter = Canvas(pixels, [], reserved=known.canvas & (known.ink <= 0))
-    painter.add(Hand(timeline.stage("lineart")).time(*ink_strokes(pixels, known.ink > VISIBLE_INK, rng)))
+    painter.add(
+        Hand(timeline.stage("lineart")).time(
+            *ink_strokes(pixels, known.ink > VISIBLE_INK, rng, coverage=known.ink)
+        )
+    )
     sizes = np.bincount(known.regions.ravel(), minlength=known.region_count)
     order = np.argsort(-sizes * rng.uniform(0.8, 1.25, len(sizes)))
     painter.add(

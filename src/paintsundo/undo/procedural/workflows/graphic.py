@@ -286,7 +286,7 @@ def _place_and_fill(
                     )
                 )
                 marks.append(
-                    stroke(path, width + 2, PATH_COLOR, filled, filled, layer="sketch", kind="erase")
+                    stroke(path, width + 4, PATH_COLOR, filled, filled, layer="sketch", kind="erase")
                 )
         marks.append(replace(fill(Area.from_mask(whole), color, filled), note={"shape": region}))
     return marks

@@ -42,20 +42,21 @@ def plan(
     side = max(pixels.shape[:2])
     grey = picture.mean(axis=-1)
     paper = _paper(picture)
-    dark = drawn_lines(picture) > 0.25
+    ink = drawn_lines(picture)
+    dark = ink > 0.25
     # The picture's own light or coloured lines are its construction: drawn first, and kept.
     guides = ~dark & ~paper & (ink_lines(grey, side / REFERENCE_SIDE) > 0.2)
     # Tone is what is neither paper nor a line, nor the soft edge a line leaves in the paper.
     edged = cv2.dilate((dark | guides).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     toned = ~paper & ~edged
     toned &= grey < 235
-    tone = np.median(picture[paper], axis=0) if paper.any() else np.full(3, 255.0)
-    on_toned_paper = np.abs(tone - 255.0).max() > 2  # the sheet's tone is what it is drawn on: none is white
+    sheet = np.median(picture[paper], axis=0) if paper.any() else np.full(3, 255.0)
+    on_toned_paper = np.abs(sheet - 255.0).max() > 2  # the sheet's tone is what it is drawn on: none is white
     reserved = None if on_toned_paper else paper & (grey >= 250)
     painter = Canvas(pixels, [], reserved=reserved)
     building = Hand(timeline.stage("construction"))
     if on_toned_paper:
-        painter.add([fill(Area.from_mask(np.ones(paper.shape, bool)), tone, 1.0)])
+        painter.add([fill(Area.from_mask(np.ones(paper.shape, bool)), sheet, 1.0)])
     guide_marks, guide_efforts = ink_strokes(pixels, guides, rng, layer="paint")
     circles = construction(mass_circles(_silhouette(dark | guides)), building, rng, side, share=(0.0, 0.6))
     if not guide_marks:  # no light lines of its own: the circles take the whole stage
@@ -64,15 +65,22 @@ def plan(
     painter.add(building.time(guide_marks, guide_efforts, share=(0.6, 1.0)))
     main = [line for line in trace_lines(dark)[:ROUGH_LINES] if line.length > 0.03 * side]
     painter.add(rough(main, Hand(timeline.stage("contours")), rng, side, share=(0.0, 1.0), passes=3))
-    inked, efforts = ink_strokes(pixels, dark, rng, layer="paint")
+    inked, efforts = ink_strokes(pixels, dark, rng, layer="paint", coverage=ink)
     tone = Hand(timeline.stage("tone"))
     hatching = hatch_strokes(pixels, toned, rng)
     if len(hatching[0]) >= MIN_HATCHING:
         painter.add(Hand(timeline.stage("lines")).time(inked, efforts))
         painter.add(tone.time(*hatching, share=(0.0, 0.8)))
     else:  # a drawing in line alone: the lines go down lighter first, and are given their weight last
+        # Light pressure lays less graphite, not a see-through line: where two strokes meet, no bead.
         first = [
-            replace(mark, widths=mark.widths * FIRST_PASS, outline=None, opacity=FIRST_PASS) for mark in inked
+            replace(
+                mark,
+                widths=mark.widths * FIRST_PASS,
+                outline=None,
+                color=tuple(float(c) for c in sheet + (np.asarray(mark.color) - sheet) * FIRST_PASS),
+            )
+            for mark in inked
         ]
         painter.add(Hand(timeline.stage("lines")).time(first, efforts))
         painter.add(tone.time(inked, efforts, share=(0.0, 0.8)))
