@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import cv2
 import numpy as np
+from skimage.measure import regionprops
 
 from paintsundo.undo.procedural.marks import Area, Mark, fill
 
@@ -98,14 +99,18 @@ def tone_fills(
     flat_l = lightness(colors[None].astype(np.float32))[0]
     side = max(picture.shape[:2])
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (max(3, side // 160) | 1,) * 2)
+    boxes = region_boxes(regions, margin=2 * kernel.shape[0])  # room for the cleaning
     marks, efforts = [], []
     for region in order:
-        within = regions == region
+        if region not in boxes:
+            continue
+        box = boxes[region]
+        within = regions[box] == region
         size, reference = int(within.sum()), float(flat_l[region])
         if reserved is not None:
-            within &= ~reserved
+            within &= ~reserved[box]
         for _ in range(TONE_LEVELS):
-            step = reference - shade if darker else shade - reference
+            step = reference - shade[box] if darker else shade[box] - reference
             tone = (step > TONE_STEP) & within
             tone = cv2.morphologyEx(
                 cv2.morphologyEx(tone.astype(np.uint8), cv2.MORPH_OPEN, kernel), cv2.MORPH_CLOSE, kernel
@@ -113,29 +118,46 @@ def tone_fills(
             tone = (tone > 0) & within
             if tone.sum() < max(30, SMALLEST_TONE * size):
                 break
-            color = np.median(picture[tone], axis=0)
-            shapes, work = tone_shapes(tone, color, side)
+            color = np.median(picture[box][tone], axis=0)
+            shapes, work = tone_shapes(tone, color, side, (box[0].start, box[1].start))
             marks += shapes
             efforts += work
             within, reference = tone, float(lightness(color[None, None])[0, 0])
     return marks, efforts
 
 
-def tone_shapes(tone: np.ndarray, color: np.ndarray, side: int) -> tuple[list[Mark], list[float]]:
-    """A tone (h w bool) in one colour as a colourist lays it: a lasso fill per piece big enough to
-    outline, the specks left over dabbed in together; each effort the area the brush covers, in
-    squares of a brush of BRUSH_SHARE of the picture's `side` (a flat brush covers a steady area a
-    moment, so each frame of the stage gets about as much of the shading)."""
+def region_boxes(regions: np.ndarray, margin: int = 0) -> dict[int, tuple[slice, slice]]:
+    """Each region's bounding box (rows, columns), found in one pass, `margin` pixels wider each
+    side within the canvas."""
+    height, width = regions.shape
+    boxes = {}
+    for prop in regionprops(regions + 1):
+        top, left, bottom, right = prop.bbox
+        rows = slice(max(top - margin, 0), min(bottom + margin, height))
+        boxes[prop.label - 1] = rows, slice(max(left - margin, 0), min(right + margin, width))
+    return boxes
+
+
+def tone_shapes(
+    tone: np.ndarray, color: np.ndarray, side: int, corner: tuple[int, int] = (0, 0)
+) -> tuple[list[Mark], list[float]]:
+    """A tone (h w bool, its top left at `corner` on the canvas) in one colour as a colourist lays
+    it: a lasso fill per piece big enough to outline, the specks left over dabbed in together; each
+    effort the area the brush covers, in squares of a brush of BRUSH_SHARE of the picture's `side`
+    (a flat brush covers a steady area a moment, so each frame of the stage gets about as much of
+    the shading)."""
     brush = max(3.0, BRUSH_SHARE * side)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(tone.astype(np.uint8), connectivity=8)
     big = [label for label in range(1, count) if stats[label, cv2.CC_STAT_AREA] >= brush * brush]
     areas = []
     for label in big:
         left, top, width, height = (int(value) for value in stats[label, :4])
-        areas.append(Area.from_box(top, left, labels[top : top + height, left : left + width] == label))
+        piece = labels[top : top + height, left : left + width] == label
+        areas.append(Area.from_box(corner[0] + top, corner[1] + left, piece))
     specks = tone & ~np.isin(labels, big)
     if specks.any():
-        areas.append(Area.from_mask(specks))
+        dabs = Area.from_mask(specks)
+        areas.append(replace(dabs, top=corner[0] + dabs.top, left=corner[1] + dabs.left))
     marks = [fill(area, color, 0) for area in areas]
     return marks, [TONE_PICK + area.pixels / brush**2 for area in areas]
 

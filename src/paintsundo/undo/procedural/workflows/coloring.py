@@ -8,7 +8,7 @@ import numpy as np
 
 from paintsundo.undo.procedural import WORKFLOW_STAGES
 from paintsundo.undo.procedural.canvas import Canvas
-from paintsundo.undo.procedural.flatting import flat_fills, in_sweeps, tone_shapes
+from paintsundo.undo.procedural.flatting import flat_fills, in_sweeps, region_boxes, tone_shapes
 from paintsundo.undo.procedural.inking import ink_strokes
 from paintsundo.undo.procedural.known import ColoringLayers
 from paintsundo.undo.procedural.marks import Mark
@@ -53,12 +53,16 @@ def _tones(known: ColoringLayers, where: np.ndarray, order: np.ndarray) -> tuple
     """Per region, its part of `where` (shadow or highlight) in the colour the colourist gave it
     there, a lasso per piece (see `tone_shapes`)."""
     marks, efforts = [], []
-    side = max(where.shape)
+    side, boxes = max(where.shape), region_boxes(known.regions)
     for region in order:
-        mask = where & (known.regions == region) & ~known.canvas
+        if region not in boxes:
+            continue
+        box = boxes[region]
+        mask = where[box] & (known.regions[box] == region) & ~known.canvas[box]
         if mask.sum() < 4:
             continue
-        shapes, work = tone_shapes(mask, np.median(known.picture[mask], axis=0), side)
+        color = np.median(known.picture[box][mask], axis=0)
+        shapes, work = tone_shapes(mask, color, side, (box[0].start, box[1].start))
         marks += shapes
         efforts += work
     return marks, efforts
