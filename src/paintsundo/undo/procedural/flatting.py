@@ -1,11 +1,15 @@
 """Colour by regions, as a cel colourist lays it: one flat colour per region, bucket-filled under
-the lines in its final hue; then shadows as hard-edged shapes in a darker tone of the flat, and
-highlights in a lighter one, region by region."""
+the lines in its final hue; then shadows as hard-edged shapes in a darker tone of the flat (and a
+core shadow darker again), and lights in a lighter one (and highlights), region by region, each
+piece lassoed and laid in a few sweeps of a flat brush."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
+from skimage.measure import regionprops
 
 from paintsundo.undo.procedural.marks import Area, Mark, fill
 
@@ -14,6 +18,9 @@ SMALLEST_TONE = 0.015  # a tone shape smaller than this share of its region (and
 SAME_HUE = 8.0  # a smaller touching region this close in CIELAB a* b* ...
 SHADOW_LIGHTNESS_DROP = 30.0  # ... and at most this much darker in L* is its shadow,
 LIGHT_LIGHTNESS_RISE = 12.0  # or at most this much lighter its light
+TONE_LEVELS = 2  # a shadow and its core shadow (a light and its highlight), where the picture has them
+BRUSH_SHARE = 1 / 40  # a colourist's flat brush for shadows, this share of the picture's long side
+TONE_PICK = 1.0  # picking a tone and moving to a piece takes as long as brushing a brush-wide square
 
 
 def lightness(picture: np.ndarray) -> np.ndarray:
@@ -76,27 +83,117 @@ def flat_fills(
 
 
 def tone_fills(
-    picture: np.ndarray, regions: np.ndarray, colors: np.ndarray, order: np.ndarray, darker: bool
+    picture: np.ndarray,
+    regions: np.ndarray,
+    colors: np.ndarray,
+    order: np.ndarray,
+    darker: bool,
+    reserved: np.ndarray | None = None,
 ) -> tuple[list[Mark], list[float]]:
-    """Per region (in `order`), its shadow (or light) as one hard-edged shape in one tone: where
-    the picture is a step darker (lighter) than the flat, cleaned of specks."""
+    """Per region (in `order`), its shadow (or light) as hard-edged shapes in one tone, where the
+    picture is a step darker (lighter) than the flat; then, within it, where the picture is a step
+    darker (lighter) again, a second tone: the core shadow, or the highlight. Each tone is laid as a
+    lasso per piece of it (see `tone_shapes`), and the effort of each; like the flats, tones go
+    round `reserved` paper (h w bool)."""
     shade = lightness(picture)
     flat_l = lightness(colors[None].astype(np.float32))[0]
     side = max(picture.shape[:2])
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (max(3, side // 160) | 1,) * 2)
+    boxes = region_boxes(regions, margin=2 * kernel.shape[0])  # room for the cleaning
     marks, efforts = [], []
     for region in order:
-        mask = regions == region
-        size = int(mask.sum())
-        if size < 30:
+        if region not in boxes:
             continue
-        step = flat_l[region] - shade if darker else shade - flat_l[region]
-        tone = ((step > TONE_STEP) & mask).astype(np.uint8)
-        tone = cv2.morphologyEx(cv2.morphologyEx(tone, cv2.MORPH_OPEN, kernel), cv2.MORPH_CLOSE, kernel) > 0
-        tone &= mask
-        if tone.sum() < max(30, SMALLEST_TONE * size):
-            continue
-        color = np.median(picture[tone], axis=0)
-        marks.append(fill(Area.from_mask(tone), color, 0))
-        efforts.append(float(np.sqrt(tone.sum())) + 10.0)
+        box = boxes[region]
+        within = regions[box] == region
+        size, reference = int(within.sum()), float(flat_l[region])
+        if reserved is not None:
+            within &= ~reserved[box]
+        for _ in range(TONE_LEVELS):
+            step = reference - shade[box] if darker else shade[box] - reference
+            tone = (step > TONE_STEP) & within
+            tone = cv2.morphologyEx(
+                cv2.morphologyEx(tone.astype(np.uint8), cv2.MORPH_OPEN, kernel), cv2.MORPH_CLOSE, kernel
+            )
+            tone = (tone > 0) & within
+            if tone.sum() < max(30, SMALLEST_TONE * size):
+                break
+            color = np.median(picture[box][tone], axis=0)
+            shapes, work = tone_shapes(tone, color, side, (box[0].start, box[1].start))
+            marks += shapes
+            efforts += work
+            within, reference = tone, float(lightness(color[None, None])[0, 0])
     return marks, efforts
+
+
+def region_boxes(regions: np.ndarray, margin: int = 0) -> dict[int, tuple[slice, slice]]:
+    """Each region's bounding box (rows, columns), found in one pass, `margin` pixels wider each
+    side within the canvas."""
+    height, width = regions.shape
+    boxes = {}
+    for prop in regionprops(regions + 1):
+        top, left, bottom, right = prop.bbox
+        rows = slice(max(top - margin, 0), min(bottom + margin, height))
+        boxes[prop.label - 1] = rows, slice(max(left - margin, 0), min(right + margin, width))
+    return boxes
+
+
+def tone_shapes(
+    tone: np.ndarray, color: np.ndarray, side: int, corner: tuple[int, int] = (0, 0)
+) -> tuple[list[Mark], list[float]]:
+    """A tone (h w bool, its top left at `corner` on the canvas) in one colour as a colourist lays
+    it: a lasso fill per piece big enough to outline, the specks left over dabbed in together; each
+    effort the area the brush covers, in squares of a brush of BRUSH_SHARE of the picture's `side`
+    (a flat brush covers a steady area a moment, so each frame of the stage gets about as much of
+    the shading)."""
+    brush = max(3.0, BRUSH_SHARE * side)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(tone.astype(np.uint8), connectivity=8)
+    big = [label for label in range(1, count) if stats[label, cv2.CC_STAT_AREA] >= brush * brush]
+    areas = []
+    for label in big:
+        left, top, width, height = (int(value) for value in stats[label, :4])
+        piece = labels[top : top + height, left : left + width] == label
+        areas.append(Area.from_box(corner[0] + top, corner[1] + left, piece))
+    specks = tone & ~np.isin(labels, big)
+    if specks.any():
+        dabs = Area.from_mask(specks)
+        areas.append(replace(dabs, top=corner[0] + dabs.top, left=corner[1] + dabs.left))
+    marks = [fill(area, color, 0) for area in areas]
+    return marks, [TONE_PICK + area.pixels / brush**2 for area in areas]
+
+
+def in_sweeps(marks: list[Mark], side: int) -> list[Mark]:
+    """Timed fills that span frames laid as a flat brush of BRUSH_SHARE of the picture's `side`
+    fills a shape: strokes along the piece's long axis, to and fro, each beside the last, as many
+    as the brush needs to cover it across; a big shape grows stroke by stroke, frame by frame."""
+    brush = max(3.0, BRUSH_SHARE * side)
+    swept = []
+    for mark in marks:
+        area = mark.area
+        if area is None or int(np.floor(mark.end)) == int(np.floor(mark.start)):
+            swept.append(mark)  # laid within one frame: how it went down never shows
+            continue
+        arrival = _brushed(area.mask, brush)
+        swept.append(replace(mark, area=Area(area.top, area.left, area.mask, arrival)))
+    return swept
+
+
+def _brushed(mask: np.ndarray, brush: float) -> np.ndarray:
+    """When a brush filling `mask` (h w bool) reaches each pixel (h w float32, 0..1): strokes along
+    its long axis (from its second moments), one brush width apart across it, alternately there
+    and back."""
+    moments = cv2.moments(mask.astype(np.uint8), binaryImage=True)
+    angle = 0.5 * np.arctan2(2.0 * moments["mu11"], moments["mu20"] - moments["mu02"])
+    ys, xs = np.mgrid[0 : mask.shape[0], 0 : mask.shape[1]].astype(np.float32)
+    along = xs * np.cos(angle) + ys * np.sin(angle)
+    across = ys * np.cos(angle) - xs * np.sin(angle)
+
+    def spread(values: np.ndarray) -> np.ndarray:  # 0..1 over the mask's extent
+        low, high = float(values[mask].min()), float(values[mask].max())
+        return np.clip((values - low) / max(high - low, 1e-6), 0.0, 1.0)
+
+    strokes = max(1, int(np.ceil(float(np.ptp(across[mask])) / brush)))
+    stroke = np.minimum(np.floor(spread(across) * strokes), strokes - 1)
+    reach = spread(along)
+    reach = np.where(stroke % 2 == 1, 1.0 - reach, reach)  # back the other way
+    return ((stroke + reach) / strokes).astype(np.float32)

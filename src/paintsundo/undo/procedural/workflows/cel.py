@@ -20,7 +20,7 @@ from paintsundo.undo.procedural.analysis import (
     remove_ink,
 )
 from paintsundo.undo.procedural.canvas import Canvas, View
-from paintsundo.undo.procedural.flatting import flat_fills, one_flat_per_color, tone_fills
+from paintsundo.undo.procedural.flatting import flat_fills, in_sweeps, one_flat_per_color, tone_fills
 from paintsundo.undo.procedural.inking import ink_strokes
 from paintsundo.undo.procedural.known import ColoringLayers
 from paintsundo.undo.procedural.marks import Mark
@@ -72,12 +72,14 @@ def plan(
     flats = Hand(timeline.stage("flat")).time(*flat_fills(regions, colors, figure_first, bare))
     flats, idea = _change_of_idea(flats, timeline, rng, habits)
     painter.add(flats)
-    # The shadows, then the lights, each group taking the time its work needs.
-    shadows = tone_fills(pixels, regions, colors, figure_first, True)
-    lights = tone_fills(pixels, regions, colors, figure_first, False)
+    # The shadows, then the lights, each group taking the time its work needs; a big shape is
+    # swept in over the frames it takes.
+    shadows = tone_fills(pixels, regions, colors, figure_first, True, bare)
+    lights = tone_fills(pixels, regions, colors, figure_first, False, bare)
     split = sum(shadows[1]) / max(sum(shadows[1]) + sum(lights[1]), 1e-9)
     shading = Hand(timeline.stage("shading"))
-    painter.add(shading.time(*shadows, share=(0.0, split)) + shading.time(*lights, share=(split, 1.0)))
+    tones = shading.time(*shadows, share=(0.0, split)) + shading.time(*lights, share=(split, 1.0))
+    painter.add(in_sweeps(tones, side))
     # The details go region by region, as a colourist finishes one part before the next.
     detail = Hand(timeline.stage("detail"))
     touches = finishing_touches(

@@ -8,10 +8,10 @@ import numpy as np
 
 from paintsundo.undo.procedural import WORKFLOW_STAGES
 from paintsundo.undo.procedural.canvas import Canvas
-from paintsundo.undo.procedural.flatting import flat_fills
+from paintsundo.undo.procedural.flatting import flat_fills, in_sweeps, region_boxes, tone_shapes
 from paintsundo.undo.procedural.inking import ink_strokes
 from paintsundo.undo.procedural.known import ColoringLayers
-from paintsundo.undo.procedural.marks import Area, Mark, fill
+from paintsundo.undo.procedural.marks import Mark
 from paintsundo.undo.procedural.painterly import finishing_touches
 from paintsundo.undo.procedural.plan import Hand, Plan
 from paintsundo.undo.procedural.timeline import Timeline
@@ -28,7 +28,7 @@ def plan(
     known: ColoringLayers | None = None,
 ) -> tuple[Plan, Canvas]:
     """The lines inked in order, then a fill per region in its final flat colour, then each
-    region's shadow and highlight as hard-edged fills, then the finishing touches."""
+    region's shadow and highlight as hard-edged shapes brushed in, then the finishing touches."""
     if not isinstance(known, ColoringLayers):
         raise TypeError("the colouring workflow colours known layers: build them with colouring_layers")
     picture = pixels.astype(np.float32)
@@ -45,24 +45,30 @@ def plan(
             *flat_fills(known.regions, known.region_colors, order, known.canvas)
         )
     )
-    painter.add(Hand(timeline.stage("shading")).time(*_tones(known, known.shadow, order)))
+    side = max(pixels.shape[:2])
+    painter.add(in_sweeps(Hand(timeline.stage("shading")).time(*_tones(known, known.shadow, order)), side))
     highlights = Hand(timeline.stage("highlights"))
-    painter.add(highlights.time(*_tones(known, known.highlight, order), share=(0.0, 0.6)))
+    painter.add(in_sweeps(highlights.time(*_tones(known, known.highlight, order), share=(0.0, 0.6)), side))
     touches = finishing_touches(picture, painter.frame(timeline.frames), highlights, rng, share=(0.6, 1.0))
     return Plan(painter.marks, touches, reserved=painter.reserved), painter
 
 
 def _tones(known: ColoringLayers, where: np.ndarray, order: np.ndarray) -> tuple[list[Mark], list[float]]:
-    """Per region, its part of `where` (shadow or highlight) as one fill in the colour the colourist
-    gave it there."""
+    """Per region, its part of `where` (shadow or highlight) in the colour the colourist gave it
+    there, a lasso per piece (see `tone_shapes`)."""
     marks, efforts = [], []
+    side, boxes = max(where.shape), region_boxes(known.regions)
     for region in order:
-        mask = where & (known.regions == region) & ~known.canvas
+        if region not in boxes:
+            continue
+        box = boxes[region]
+        mask = where[box] & (known.regions[box] == region) & ~known.canvas[box]
         if mask.sum() < 4:
             continue
-        color = np.median(known.picture[mask], axis=0)
-        marks.append(fill(Area.from_mask(mask), color, 0))
-        efforts.append(float(np.sqrt(mask.sum())) + 10.0)
+        color = np.median(known.picture[box][mask], axis=0)
+        shapes, work = tone_shapes(mask, color, side, (box[0].start, box[1].start))
+        marks += shapes
+        efforts += work
     return marks, efforts
 
 
