@@ -159,3 +159,21 @@ def test_the_underdrawing_places_the_big_shapes_in_long_smooth_lines():
         inside = (points >= 0).all(axis=1) & (points < picture.shape[1::-1]).all(axis=1)
         away = near_boundary[points[inside, 1], points[inside, 0]] / side
         assert np.percentile(away, 75) <= 0.025, np.percentile(away, 75)
+
+
+def test_the_pace_follows_the_work_from_the_block_in_to_the_touches():
+    """After the block-in the canvas keeps changing at a pace that follows the work left: no run of
+    frames with almost no change (a quarter of the usual) while one half waits for its stage, and
+    then a burst; the sky, with little left to do, takes little time."""
+    turner = load_picture(KINDS / "painting-turner-shipwreck.jpg", "320").pixels
+    for picture in (turner, figure_in_landscape()):
+        process = painting(picture, seed=1, frames=105)
+        blocked = process.timeline.stage("block-in").end
+        touched = int(np.floor(process.plan.touches.frames.min()))
+        frames = np.stack([process.frame(index) for index in range(blocked - 1, touched)]).astype(np.float32)
+        change = np.abs(np.diff(frames, axis=0)).mean(axis=(1, 2, 3))
+        left = np.abs(frames[-1] - process.frame(len(process) - 1)).mean()
+        assert left > 1.0, "the canvas is already the picture: nothing to pace"
+        slow = np.concatenate([[0], change < 0.25 * np.median(change), [0]])
+        runs = np.diff(np.flatnonzero(np.diff(slow) != 0))[::2]  # lengths of the runs of slow frames
+        assert runs.max(initial=0) < 3, (runs, change.round(1))

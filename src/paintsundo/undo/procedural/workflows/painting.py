@@ -2,9 +2,12 @@
 outlines first; the zones blocked in back to front, the background before the figures, with a big
 flat brush in their local colour, the rest bare canvas until reached; then a brush half the size
 over the whole canvas; then smaller and smaller brushes where the canvas still differs from the
-picture, the far half first and the near half (the figure) last; then the finishing touches, zone by zone."""
+picture, the far half first and the near half (the figure) last, at a pace that follows the work;
+then the finishing touches, zone by zone."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -65,39 +68,68 @@ def plan(
         painter.add(_drawing(zones, blocking, rng, (begin, begin + DRAWING_SHARE)))
         begin += DRAWING_SHARE
     painter.add(block_in(picture, zones, far_to_near, blocking, rng, share=(begin, 1.0)))
-    painter.add(refine(picture, painter.frame(last), 0, Hand(timeline.stage("forms")), rng))
-    finished = _finish(picture, painter, nearest_half(zones, far_to_near), timeline, rng)
+    forms = refine(picture, painter.frame(last), 0, Hand(timeline.stage("forms")), rng)
+    painter.add(forms)
+    finished = _finish(picture, painter, len(forms), nearest_half(zones, far_to_near), timeline, rng)
+    painter = Canvas(pixels, finished, reserved=reserved)
     accents = Hand(timeline.stage("accents"))
     touches = finishing_touches(picture, painter.frame(last), accents, rng, (TOUCHES_FROM, 1.0), zones)
-    painter = Canvas(pixels, finished, reserved=reserved)
     return Plan(painter.marks, touches, reserved=reserved, choices=approach), painter
 
 
 def _finish(
-    picture: np.ndarray, painter: Canvas, near: np.ndarray, timeline: Timeline, rng: np.random.Generator
+    picture: np.ndarray,
+    painter: Canvas,
+    forms: int,
+    near: np.ndarray,
+    timeline: Timeline,
+    rng: np.random.Generator,
 ) -> list[Mark]:
-    """The far half finished in the focus stage, then the near half (the figure) in the accents,
-    each with smaller and smaller brushes where the canvas is still wrong, each pass for a time in
-    proportion to its work: all the painter's marks, these re-timed so. (A half with nothing left
-    to do leaves both stages to the other.)"""
-    focus, accents = timeline.stage("focus"), timeline.stage("accents")
+    """The far half finished, then the near half (the figure), each with smaller and smaller
+    brushes where the canvas is still wrong: the forms (the painter's last `forms` marks) and the
+    far half from the forms stage to the accents, the figure in the accents up to the touches.
+    Each mark takes a time in proportion to the change it makes (see `change`), so the canvas
+    changes at an even pace and a far half with little left to do leaves its time to the forms.
+    All the painter's marks, these so timed and each named for the stage it falls in."""
+    forms_stage, accents = timeline.stage("forms"), timeline.stage("accents")
     touching = int(np.ceil(accents.start + TOUCHES_FROM * accents.frames))  # the first touch's frame
-    halves: list[list[Mark]] = []
-    for where, stage in ((~near, focus), (near, accents)):
-        halves.append([])
+    planned = len(painter.marks) - forms
+    before_forms = painter.frame(forms_stage.start - 1)
+    groups = [
+        (list(painter.marks[planned:]), [change(mark, before_forms) for mark in painter.marks[planned:]])
+    ]
+    for where in (~near, near):
+        if where is near:
+            groups.append(([], []))
         for level in FINER_LEVELS:
-            # Planned on the canvas as it stands, all for the stage's first frame until re-timed.
-            hand = Hand(Stage(stage.name, focus.start, focus.end))
-            marks = refine(picture, painter.frame(timeline.frames), level, hand, rng, (0.0, 0.0), where)
+            # Planned on the canvas as it stands, all after the forms until re-timed.
+            canvas = painter.frame(timeline.frames)
+            marks = refine(picture, canvas, level, Hand(timeline.stage("focus")), rng, (0.0, 0.0), where)
+            groups[-1][0].extend(marks)
+            groups[-1][1].extend(change(mark, canvas) for mark in marks)
             painter.add(marks)
-            halves[-1] += marks
-    before = list(painter.marks[: len(painter.marks) - sum(map(len, halves))])
-    spans = [Stage("focus", focus.start, focus.end), Stage("accents", accents.start, touching)]
-    if not all(halves):
-        spans = [Stage("focus", focus.start, touching)] * 2
-    for marks, span in zip(halves, spans, strict=True):
-        before += Hand(span).time(marks, [len(mark.path) for mark in marks])
-    return before
+    spans = [Stage("focus", forms_stage.start, accents.start), Stage("accents", accents.start, touching)]
+    if not groups[1][0]:  # no figure to finish: the far half takes the accents too
+        spans[0] = Stage("focus", forms_stage.start, touching)
+    timed = [
+        mark
+        for (marks, changes), span in zip(groups, spans, strict=True)
+        for mark in Hand(span).time(marks, changes)
+    ]
+    named = [replace(mark, stage=timeline.stage_at(int(mark.start))) for mark in timed]
+    return list(painter.marks[:planned]) + named
+
+
+def change(mark: Mark, canvas: np.ndarray) -> float:
+    """How much a stroke changes the canvas: its length times its width times how far its colour is
+    from the canvas under its path (RGB levels, at least 1). A painter's pace is even in what they
+    change: a big correction is mixed and placed with care, a touch-up of a colour nearly there
+    goes quickly."""
+    height, width = canvas.shape[:2]
+    xs = np.clip(mark.path[:, 0].astype(np.intp), 0, width - 1)
+    ys = np.clip(mark.path[:, 1].astype(np.intp), 0, height - 1)
+    far = max(1.0, float(np.linalg.norm(canvas[ys, xs] - np.asarray(mark.color), axis=-1).mean()))
+    return len(mark.path) * float(mark.widths.mean()) * far
 
 
 def _drawing(
