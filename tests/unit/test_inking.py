@@ -1,5 +1,6 @@
 """Line art inked as a pen lays it: as much ink as the line has, dots kept, no beads where strokes meet."""
 
+import itertools
 from pathlib import Path
 
 import cv2
@@ -12,6 +13,7 @@ from paintsundo.undo.procedural.marks import Mark
 from paintsundo.undo.procedural.workflows.pencil import FIRST_PASS
 
 BALLOON = Path(__file__).parents[1] / "data" / "kinds" / "pencil-balloon.png"
+EXAMPLE = Path(__file__).parents[2] / "examples" / "1.jpg"
 
 
 def test_a_soft_thin_line_is_inked_with_its_own_ink_not_its_blurred_edge():
@@ -64,3 +66,16 @@ def test_a_light_first_pass_lays_no_beads_where_its_strokes_meet():
     one_pass = 255.0 - FIRST_PASS * (255.0 - darkest_ink)
     shown = process.frame(lines.end - 1).min(axis=-1).astype(np.float32)
     assert np.percentile(shown, 0.05) >= one_pass - 6, "no beads: overlaps no darker than one light stroke"
+
+
+def test_the_inker_follows_contours_area_by_area_not_scattered_pieces():
+    """Each stroke begins near where the last one lifted: contours followed through their
+    junctions, one area after the next (before, the pieces went top to bottom across a figure)."""
+    picture = np.asarray(Image.open(EXAMPLE).convert("RGB").resize((256, 320), Image.Resampling.LANCZOS))
+    process = DrawingProcess(picture, frames=60, seed=3, workflow="cel", behaviours=frozenset())
+    inked = [mark for mark in process.plan.marks if mark.layer == "lines" and mark.kind == "line"]
+    assert len(inked) >= 100
+    jumps = [np.hypot(*(after.path[0] - before.path[-1])) for before, after in itertools.pairwise(inked)]
+    side = max(picture.shape[:2])
+    assert np.median(jumps) <= 0.02 * side, np.median(jumps)  # 111 pixels of 320 before
+    assert np.mean(np.array(jumps) > 0.15 * side) < 0.05, "few long jumps across the picture"

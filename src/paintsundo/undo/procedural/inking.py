@@ -1,6 +1,7 @@
 """Line art, inked: the picture's lines traced into paths and laid stroke by stroke along them,
-part by part (each connected figure of lines, the biggest first, top to bottom within it), each
-stroke one continuous path drawn over a frame or a few, in the line's own colour."""
+contour after contour from the top of the biggest figure (each stroke begun at the line end
+nearest where the pen lifted), each one continuous path drawn over a frame or a few, in the
+line's own colour."""
 
 from __future__ import annotations
 
@@ -37,41 +38,67 @@ def ink_strokes(
         across = cv2.filter2D(coverage.astype(np.float32), -1, disc / (2 * reach + 1))  # h w
         # (A dot keeps its width: the ink round it is its area, not a line's ink across.)
         traced = [line if len(line.path) < 2 else _weighed(line, coverage, across, reach) for line in traced]
+    # From the top of the biggest figure (loosely), contour after contour, area by area.
     part_sizes = np.bincount(parts.ravel())
+    loosely = part_sizes * rng.uniform(0.8, 1.25, len(part_sizes))
+    figure = np.array([loosely[_part_of(line, parts)] for line in traced])
+    tops = np.array([float(line.path[:, 1].min()) for line in traced])
+    first = int(np.lexsort((tops, -figure))[0]) if traced else 0
+    ordered = contour_order(traced, first)
     longest = STROKE_LENGTH * max(picture.shape[:2])
-    pieces = [piece for line in traced for piece in split(line, longest)]
-    keys = []
-    for piece in pieces:
-        x, y = np.round(piece.path[0]).astype(int)
-        part = parts[min(max(y, 0), lines.shape[0] - 1), min(max(x, 0), lines.shape[1] - 1)]
-        # The biggest figures first (loosely), and within one, from its top down.
-        keys.append((-part_sizes[part] * rng.uniform(0.8, 1.25), part, float(piece.path[:, 1].min())))
-    order = sorted(range(len(pieces)), key=lambda index: keys[index])
+    pieces = [piece for line in ordered for piece in split(line, longest)]
     # A pen lifts off only where a line ends: where a piece meets another (the next piece of a long
     # line, or lines at a junction), it keeps its width, or every join would show as a pinch.
     ends = Counter(end for piece in pieces for end in _ends(piece))
     marks, efforts = [], []
-    for index in order:
-        piece = pieces[index]
+    for piece in pieces:
         free = tuple(ends[end] == 1 for end in _ends(piece))
         marks.append(_pen(picture, piece, layer, free))
         efforts.append(piece.length + 4.0)
     return marks, efforts
 
 
+def contour_order(lines: list[TracedLine], first: int = 0) -> list[TracedLine]:
+    """Lines in the order a hand inks them: from line `first` (begun from its upper end), each next
+    the line whose end is nearest where the pen lifted, drawn from that end: contours followed
+    through their junctions, area by area, not pieces scattered about."""
+    if len(lines) < 2:
+        return lines
+    starts = np.array([line.path[0] for line in lines])  # n 2, x y
+    ends = np.array([line.path[-1] for line in lines])
+    away = np.zeros(len(lines))  # where a line is taken, it is out of reach
+    index = first
+    backwards = bool(ends[index, 1] < starts[index, 1])
+    ordered = []
+    for _ in range(len(lines)):
+        away[index] = np.inf
+        line = lines[index]
+        if backwards:
+            line = TracedLine(line.path[::-1].copy(), line.widths[::-1].copy())
+        ordered.append(line)
+        pen = line.path[-1]
+        to_start = np.hypot(*(starts - pen).T) + away
+        to_end = np.hypot(*(ends - pen).T) + away
+        index, backwards = (int(np.argmin(to_start)), False)
+        if to_end.min() < to_start[index]:
+            index, backwards = int(np.argmin(to_end)), True
+    return ordered
+
+
+def _part_of(line: TracedLine, parts: np.ndarray) -> int:
+    """The connected part of the drawing (a label of `parts`, h w) a line begins in."""
+    x, y = np.round(line.path[0]).astype(int)
+    return int(parts[min(max(y, 0), parts.shape[0] - 1), min(max(x, 0), parts.shape[1] - 1)])
+
+
 def _with_dots(traced: list[TracedLine], parts: np.ndarray) -> list[TracedLine]:
     """The lines, and the dots that stand alone (an eye, a full stop): a trace too short to have a
     length is a dot only where it is all of its part of the drawing, not a knot where lines meet,
     and is as wide as a pen's dot, not a speck."""
-
-    def part_of(line: TracedLine) -> int:
-        x, y = np.round(line.path[0]).astype(int)
-        return int(parts[min(max(y, 0), parts.shape[0] - 1), min(max(x, 0), parts.shape[1] - 1)])
-
     long = [line for line in traced if line.length >= SHORTEST_LINE]
-    drawn = {part_of(line) for line in long}
+    drawn = {_part_of(line, parts) for line in long}
     dots = [line for line in traced if line.length < SHORTEST_LINE and line.widths.max() >= SMALLEST_DOT]
-    return long + [dot for dot in dots if part_of(dot) not in drawn]
+    return long + [dot for dot in dots if _part_of(dot, parts) not in drawn]
 
 
 def _ends(piece: TracedLine) -> tuple[tuple[int, int], tuple[int, int]]:
