@@ -237,3 +237,20 @@ def test_a_stroke_lays_as_much_ink_across_as_its_width(width, varying):
     laid = Canvas(np.zeros((100, 200, 3), np.uint8), [stroke(path, widths, (0, 0, 0), 0, 0)]).frame(1)
     ink = (1.0 - laid.mean(axis=-1) / 255.0)[:, 60:140].sum() / 80 / np.hypot(1.0, 0.3)  # across the path
     assert abs(ink - widths.mean()) <= (0.5 if varying else 1.0)
+
+
+def test_a_sketch_runs_over_paper_kept_bare_and_paint_goes_around_it():
+    """Construction and rough lines are drawn across the page and put away before the colour; on a
+    scanned page whose paper is bare in patches, masking them there broke every circle into dashes."""
+    picture = np.full((40, 60, 3), 255, np.uint8)
+    bare = np.zeros((40, 60), bool)
+    bare[:, ::3] = True  # patchy bare paper, as a scan's noise leaves it
+    path = np.array([[5, 20], [55, 20]], np.float32)
+    marks = [
+        stroke(path, 2.0, (90, 110, 200), 1, 1, layer="sketch", kind="line"),
+        stroke(path + np.float32([0, 10]), 2.0, (20, 20, 20), 1, 1, layer="lines", kind="line"),
+    ]
+    shown = Canvas(picture, marks, reserved=bare).frame(2)
+    sketch_row, line_row = shown[20, 10:50].min(axis=-1), shown[30, 10:50].min(axis=-1)
+    assert sketch_row.max() < 200, "the sketch line is whole"
+    assert (line_row[bare[30, 10:50]] == 255).all() and (line_row[~bare[30, 10:50]] < 100).all()

@@ -69,7 +69,8 @@ class Canvas:
         touches: Touches | None = None,
         reserved: np.ndarray | None = None,
     ) -> None:
-        """`reserved` (h w bool) is paper the artist keeps bare: paint and lines go around it."""
+        """`reserved` (h w bool) is paper the artist keeps bare: paint and lines go around it (the
+        sketch, put away before the colour, runs over it)."""
         self.picture = np.ascontiguousarray(picture, np.uint8)  # h w 3
         self.shape: tuple[int, int] = picture.shape[:2]
         self.touches = touches if touches is not None else Touches.none(self.shape)
@@ -155,7 +156,7 @@ class Canvas:
             color[laid] = self.picture[box.slices][laid]
             opacity[laid] = 1.0
             return
-        if self.reserved is not None:
+        if self.reserved is not None and mark.layer != "sketch":  # a sketch runs over the bare page
             alpha = alpha * ~self.reserved[box.slices]
         # Over, premultiplied: c (1 - a) + mark a, written as c + a (mark - c); an erase lays nothing.
         target = np.float32(0.0) if mark.kind == "erase" else np.asarray(mark.color, np.float32)
