@@ -95,19 +95,17 @@ def _finish(
     touching = int(np.ceil(accents.start + TOUCHES_FROM * accents.frames))  # the first touch's frame
     planned = len(painter.marks) - forms
     before_forms = painter.frame(forms_stage.start - 1)
-    groups = [
-        (list(painter.marks[planned:]), [change(mark, before_forms) for mark in painter.marks[planned:]])
-    ]
-    for where in (~near, near):
-        if where is near:
-            groups.append(([], []))
+    forms_marks = list(painter.marks[planned:])
+    # The forms and the far half, then the figure: each a list of marks and the change each makes.
+    groups = [(forms_marks, [change(mark, before_forms) for mark in forms_marks]), ([], [])]
+    for (marks, changes), where in zip(groups, (~near, near), strict=True):
         for level in FINER_LEVELS:
             # Planned on the canvas as it stands, all after the forms until re-timed.
             canvas = painter.frame(timeline.frames)
-            marks = refine(picture, canvas, level, Hand(timeline.stage("focus")), rng, (0.0, 0.0), where)
-            groups[-1][0].extend(marks)
-            groups[-1][1].extend(change(mark, canvas) for mark in marks)
-            painter.add(marks)
+            finer = refine(picture, canvas, level, Hand(timeline.stage("focus")), rng, (0.0, 0.0), where)
+            marks.extend(finer)
+            changes.extend(change(mark, canvas) for mark in finer)
+            painter.add(finer)
     spans = [Stage("focus", forms_stage.start, accents.start), Stage("accents", accents.start, touching)]
     if not groups[1][0]:  # no figure to finish: the far half takes the accents too
         spans[0] = Stage("focus", forms_stage.start, touching)
