@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 
+import cv2
 import numpy as np
 import pytest
 
@@ -11,6 +12,8 @@ from conftest import colorful_fraction, white_fraction
 from kinds import MADE, covered, footprint
 from paintsundo.picture import load_picture
 from paintsundo.undo.procedural import BEHAVIOURS, WORKFLOW_NAMES, DrawingProcess
+from paintsundo.undo.procedural.habits import plan_habits
+from paintsundo.undo.procedural.timeline import plan_stages
 from paintsundo.undo.procedural.workflows import workflows
 
 
@@ -248,3 +251,32 @@ def test_a_flip_is_held_for_a_glance_of_its_own_length(pictures):
             shown = process.frame(index).astype(np.int16)
             assert np.abs(shown[:, ::-1] - before).mean() < np.abs(shown - before).mean()
     assert len(lengths) >= 2 and lengths <= {2, 3, 4}
+
+
+def test_a_lassoed_part_is_moved_rigidly_with_a_crisp_edge():
+    """Before it is moved into place, the part drawn a little off is the canvas's own pixels turned
+    and shifted, as a lasso-and-move shows it: no soft double exposure round the lasso, no edge
+    pixels stretched into a smear; only the lasso's anti-aliased edge blends."""
+    timeline = plan_stages(60, ("sketch", "colour"), (0.5, 0.5))
+    focus = np.zeros((180, 240), np.float32)
+    focus[80:100, 110:130] = 1.0  # the part worth moving, in the middle
+    habits = plan_habits(
+        timeline, frozenset({"transform"}), {"transform": "colour"}, focus, np.random.default_rng(2)
+    )
+    move = habits.move
+    assert move is not None
+    rng = np.random.default_rng(0)
+    canvas = cv2.GaussianBlur(rng.uniform(0, 255, (180, 240, 3)).astype(np.float32), (0, 0), 2.0)
+    shown = habits.shown(canvas, move.frames[0] - 1)  # before the move: wholly where first drawn
+    x0, y0, x1, y1 = move.box
+    full = move.matrix.copy()  # the same move about the same point, applied to the whole canvas
+    full[:, 2] += np.float32([x0, y0]) - full[:, :2] @ np.float32([x0, y0])
+    rigid = cv2.warpAffine(canvas, full, canvas.shape[1::-1], flags=cv2.INTER_LINEAR)
+    rigid = rigid[y0:y1, x0:x1]
+    inside, outside = move.feather > 0.99, move.feather < 0.01
+    box = shown[y0:y1, x0:x1]
+    assert np.abs(box - rigid)[inside].max() < 0.5, "the part itself, moved"
+    assert np.abs(box - canvas[y0:y1, x0:x1])[outside].max() < 0.5, "and nothing round it"
+    edge = ~inside & ~outside
+    perimeter = np.pi * sum(move.feather.shape) / 2
+    assert edge.sum() < 4 * perimeter, "a crisp lasso edge (a few pixels wide), not a wide soft blend"

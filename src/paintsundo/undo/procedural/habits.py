@@ -15,6 +15,7 @@ import numpy as np
 from paintsundo.undo.procedural.timeline import Event, Stage, Timeline, place
 
 CURVE_STRENGTH = 0.35  # how far the colours are from their final curve before the artist adjusts it
+LASSO_EDGE = 0.7  # pixels: the anti-aliasing of a lasso selection's edge
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,7 @@ def _plan_move(frames: tuple[int, int], focus: np.ndarray, rng: np.random.Genera
         1.0,
         -1,
     )
-    feather = cv2.GaussianBlur(feather, (0, 0), max(1.0, box_w / 20))
+    feather = cv2.GaussianBlur(feather, (0, 0), LASSO_EDGE)  # a lasso's anti-aliased edge, not a soft blend
     return Move(frames, matrix.astype(np.float32), (x0, y0, x1, y1), feather)
 
 
@@ -149,16 +150,22 @@ def before_curve(amount: float) -> np.ndarray:
 
 
 def _displace(canvas: np.ndarray, move: Move, amount: float) -> np.ndarray:
+    """The lassoed part `amount` of the way from where it is to where it was first drawn: its own
+    pixels moved rigidly, sampled from the canvas round the box too (never a stretched edge)."""
     x0, y0, x1, y1 = move.box
     identity = np.array([[1, 0, 0], [0, 1, 0]], np.float32)
     matrix = identity + (move.matrix - identity) * amount
-    patch = canvas[y0:y1, x0:x1]
+    margin = max(x1 - x0, y1 - y0) // 4  # more than the part's shift and turn take it
+    top, left = max(y0 - margin, 0), max(x0 - margin, 0)
+    around = canvas[top : min(y1 + margin, canvas.shape[0]), left : min(x1 + margin, canvas.shape[1])]
+    offset = np.float32([x0 - left, y0 - top])  # the box's corner within `around`
+    matrix[:, 2] += offset - matrix[:, :2] @ offset  # the same move, about the same point, there
     moved = cv2.warpAffine(
-        patch, matrix, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
-    )
+        around, matrix, around.shape[1::-1], flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )[y0 - top : y1 - top, x0 - left : x1 - left]
     weight = move.feather[..., None]
     shown = canvas.copy()
-    shown[y0:y1, x0:x1] = patch * (1.0 - weight) + moved * weight
+    shown[y0:y1, x0:x1] = canvas[y0:y1, x0:x1] * (1.0 - weight) + moved * weight
     return shown
 
 
