@@ -9,8 +9,12 @@ import numpy as np
 
 from kinds import AREAS, KINDS, MADE, figure_in_landscape
 from paintsundo.picture import load_picture
+from paintsundo.timeline import Stage
 from paintsundo.undo.procedural import DrawingProcess
+from paintsundo.undo.procedural.canvas import Canvas
 from paintsundo.undo.procedural.masses import paint_masses
+from paintsundo.undo.procedural.painterly import toned_ground
+from paintsundo.undo.procedural.plan import Hand
 
 
 def lab(frame: np.ndarray) -> np.ndarray:
@@ -177,3 +181,17 @@ def test_the_pace_follows_the_work_from_the_block_in_to_the_touches():
         slow = np.concatenate([[0], change < 0.25 * np.median(change), [0]])
         runs = np.diff(np.flatnonzero(np.diff(slow) != 0))[::2]  # lengths of the runs of slow frames
         assert runs.max(initial=0) < 3, (runs, change.round(1))
+
+
+def test_the_toned_ground_is_rubbed_in_without_bands():
+    """A ground laid in rows, each brushload a little lighter or darker, reads as horizontal
+    stripes; crossing strokes vary it as much down as across, and leave no canvas bare."""
+    turner = load_picture(KINDS / "painting-turner-shipwreck.jpg", "320").pixels
+    for seed in range(4):
+        marks = toned_ground(
+            turner.astype(np.float32), Hand(Stage("block-in", 0, 10)), np.random.default_rng(seed), (0, 1)
+        )
+        ground = Canvas(turner, marks).frame(20).mean(axis=-1)
+        assert (ground > 250).mean() < 0.001, "no canvas left bare"
+        down, across = ground.mean(axis=1).std(), ground.mean(axis=0).std()
+        assert down < 2 * across + 0.3, (down, across)  # rows of brushloads: 2.7-5.0 against 0.1-0.2

@@ -30,6 +30,7 @@ BLOCK_IN_REACH = Reach(least=4, most=12)  # in steps of the brush's radius (Hert
 REFINE_REACH = Reach(least=4, most=16)
 GROUND_BRUSH = 0.09  # the ground's brush, as a share of the picture's long side
 GROUND_SPREAD = 3.0  # levels: how much each brushload of the ground differs from its tone
+GROUND_POINTS = 6  # along each stroke of the ground
 
 
 def paint_strokes(
@@ -220,19 +221,26 @@ def _patches(
 def toned_ground(
     picture: np.ndarray, hand: Hand, rng: np.random.Generator, share: tuple[float, float]
 ) -> list[Mark]:
-    """A ground of one tone (the picture's mean, thinned towards white) laid in broad horizontal
-    strokes of a big flat brush from the top down, as a painter tones the canvas before blocking in,
-    each brushload a little lighter or darker."""
+    """A ground of one tone (the picture's mean, thinned towards white) rubbed in with a big flat
+    brush from the top down, as a painter tones the canvas before blocking in: short strokes
+    crossing each other on the diagonals, not rows (which read as bands), each brushload a little
+    lighter or darker."""
     height, width = picture.shape[:2]
     tone = 0.5 * (255.0 + picture.reshape(-1, 3).mean(axis=0))
     brush = max(4.0, GROUND_BRUSH * max(height, width))
-    rows = np.arange(brush / 2, height + brush / 2, brush * 0.7)
-    xs = np.linspace(-brush, width + brush, 12)
-    ys = rows[:, None] + rng.normal(0, brush * 0.08, (len(rows), len(xs))).cumsum(axis=1) * 0.3
-    paths = np.stack([np.broadcast_to(xs, ys.shape), ys], axis=-1).astype(np.float32)
-    colors = np.repeat(tone[None].astype(np.float32), len(rows), axis=0)
+    spacing = 0.7 * brush  # close enough that the crossing strokes leave no canvas bare
+    ys, xs = np.mgrid[-spacing / 2 : height + spacing : spacing, -spacing / 2 : width + spacing : spacing]
+    ys, xs = ys.ravel(), xs.ravel()
+    centres = np.stack([xs, ys], axis=1) + rng.uniform(-0.3, 0.3, (len(xs), 2)) * spacing  # k 2, x y
+    angles = np.where(rng.random(len(centres)) < 0.5, 1.0, -1.0) * rng.uniform(0.35, 0.85, len(centres))
+    lengths = rng.uniform(2.5, 4.5, len(centres)) * brush
+    along = np.linspace(-0.5, 0.5, GROUND_POINTS)[None, :, None]  # 1 n 1
+    direction = np.stack([np.cos(angles), np.sin(angles)], axis=1)[:, None, :]  # k 1 2
+    paths = (centres[:, None, :] + along * lengths[:, None, None] * direction).astype(np.float32)
+    colors = np.repeat(tone[None].astype(np.float32), len(centres), axis=0)
     strokes = Brushstrokes(
-        paths, np.full(len(rows), len(xs)), colors, brush / 2, np.zeros((len(rows), 2), np.intp)
+        paths, np.full(len(centres), GROUND_POINTS), colors, brush / 2, np.zeros((len(centres), 2), np.intp)
     )
+    order = np.lexsort((rng.random(len(centres)), ys))  # row by row from the top, loosely
     # Thin paint rubbed in: no dry gaps.
-    return paint_strokes(strokes, np.arange(len(rows)), hand, rng, share, mixing=GROUND_SPREAD)
+    return paint_strokes(strokes, order, hand, rng, share, mixing=GROUND_SPREAD)
