@@ -13,7 +13,7 @@ from paintsundo.timeline import Stage
 from paintsundo.undo.procedural import DrawingProcess
 from paintsundo.undo.procedural.canvas import Canvas
 from paintsundo.undo.procedural.masses import paint_masses
-from paintsundo.undo.procedural.painterly import toned_ground
+from paintsundo.undo.procedural.painterly import bristle_ribbons, toned_ground
 from paintsundo.undo.procedural.plan import Hand
 
 
@@ -195,3 +195,18 @@ def test_the_toned_ground_is_rubbed_in_without_bands():
         assert (ground > 250).mean() < 0.001, "no canvas left bare"
         down, across = ground.mean(axis=1).std(), ground.mean(axis=0).std()
         assert down < 2 * across + 0.3, (down, across)  # rows of brushloads: 2.7-5.0 against 0.1-0.2
+
+
+def test_one_brush_lays_strokes_of_their_own_not_stamps():
+    """The gaps between bristle clumps fall anywhere across the brush (evenly spaced, every stroke
+    reads as a comb), and each stroke is pressed a little harder or lighter."""
+    clumps, width = 8, 40.0
+    ribbons = bristle_ribbons(np.full(300, 30), width, width / clumps, 4, np.random.default_rng(0))
+    gaps = np.concatenate([(found[1:, 0] + found[:-1, 1]) / 2 for found in ribbons if found is not None])
+    even = np.linspace(-1.0, 1.0, clumps + 1)[1:-1]
+    on_even = np.abs(gaps[:, None] - even[None]).min(axis=1) < 0.02
+    assert len(gaps) > 100 and on_even.mean() < 0.3, on_even.mean()
+    process = painting(MADE["painting"](), seed=0)
+    blocked = [mark for mark in process.plan.marks if mark.stage == "block-in" and mark.kind == "stroke"]
+    pressed = np.array([np.median(mark.widths) for mark in blocked if mark.widths.max() > 10])
+    assert np.ptp(pressed) / np.median(pressed) > 0.15, "strokes of one brush pressed differently"

@@ -25,6 +25,8 @@ MIXING = (6.0, 6.0, 4.0, 3.0, 2.0)  # levels: how far off each brush's loads are
 GAP_CHANCE = 0.4  # the chance of a dry gap between two clumps
 GAP_WIDTH = (0.25, 0.6)  # a gap's width, as a share of a clump's
 BRUSH_LIFT = 0.55  # a flat brush's width where it lifts off, as a share of its full width
+PRESSURE = (0.85, 1.1)  # how much wider or narrower a stroke is pressed than the brush
+CLUMP_SPREAD = 0.7  # how far a gap between clumps strays from even spacing, in clump widths
 FINISH_PATCHES = 5  # the finishing touches go patch by patch over a grid this many patches across
 BLOCK_IN_REACH = Reach(least=4, most=12)  # in steps of the brush's radius (Hertzmann: 4 to 16)
 REFINE_REACH = Reach(least=4, most=16)
@@ -56,7 +58,8 @@ def paint_strokes(
     pieces = max(1, int(np.ceil(strokes.radius / np.clip(BRUSH_LIFT * width / 2.0, 1.0, MAX_STEP))))
     points = _divided(strokes.points, pieces)
     counts = (strokes.counts - 1) * pieces + 1
-    widths = brush_widths(points, width)
+    # Each stroke pressed a little harder or lighter: one brush, not one stamp.
+    widths = brush_widths(points, width) * rng.uniform(*PRESSURE, (len(counts), 1)).astype(np.float32)
     ribbons = bristle_ribbons(counts, width, clump, 2 * pieces, rng)
     colors = np.clip(strokes.colors + rng.normal(0.0, mixing, (len(counts), 1)), 0.0, 255.0)
     return flat_strokes(points, counts, widths, colors, times, ribbons, stage=hand.stage.name)
@@ -75,15 +78,17 @@ def bristle_ribbons(
     gapped = rng.random((len(counts), clumps - 1)) < GAP_CHANCE
     half = rng.uniform(*GAP_WIDTH, (len(counts), clumps - 1)) * clump / width  # in half widths, halved
     shorter = np.floor(rng.random((len(counts), clumps)) ** 2 * dry)
-    edges = np.linspace(-1.0, 1.0, clumps + 1)[1:-1]
+    # Clumps of uneven size: the gaps between them fall anywhere across the brush, not as a comb's.
+    spread = rng.uniform(-CLUMP_SPREAD, CLUMP_SPREAD, (len(counts), clumps - 1)) / clumps
+    edges = np.linspace(-1.0, 1.0, clumps + 1)[1:-1] + spread  # k clumps-1
     found: list[np.ndarray | None] = []
     for index, count in enumerate(counts.tolist()):
         gaps = np.flatnonzero(gapped[index])
         if len(gaps) == 0:
             found.append(None)
             continue
-        lows = np.concatenate([[-1.0], edges[gaps] + half[index, gaps]])
-        highs = np.concatenate([edges[gaps] - half[index, gaps], [1.0]])
+        lows = np.concatenate([[-1.0], edges[index, gaps] + half[index, gaps]])
+        highs = np.concatenate([edges[index, gaps] - half[index, gaps], [1.0]])
         ends = np.maximum(2.0, count - shorter[index, : len(lows)])
         found.append(np.stack([lows, highs, ends], axis=1))
     return found
