@@ -88,7 +88,7 @@ def _finish(
     """The far half finished, then the near half (the figure), each with smaller and smaller
     brushes where the canvas is still wrong: the forms (the painter's last `forms` marks) and the
     far half from the forms stage to the accents, the figure in the accents up to the touches.
-    Each mark takes a time in proportion to the change it makes (see `change`), so the canvas
+    Each mark takes a time in proportion to the change it makes (see `changes`), so the canvas
     changes at an even pace and a far half with little left to do leaves its time to the forms.
     All the painter's marks, these so timed and each named for the stage it falls in."""
     forms_stage, accents = timeline.stage("forms"), timeline.stage("accents")
@@ -97,37 +97,44 @@ def _finish(
     before_forms = painter.frame(forms_stage.start - 1)
     forms_marks = list(painter.marks[planned:])
     # The forms and the far half, then the figure: each a list of marks and the change each makes.
-    groups = [(forms_marks, [change(mark, before_forms) for mark in forms_marks]), ([], [])]
-    for (marks, changes), where in zip(groups, (~near, near), strict=True):
+    groups = [(forms_marks, list(changes(forms_marks, before_forms))), ([], [])]
+    for (marks, weights), where in zip(groups, (~near, near), strict=True):
         for level in FINER_LEVELS:
             # Planned on the canvas as it stands, all after the forms until re-timed.
             canvas = painter.frame(timeline.frames)
             finer = refine(picture, canvas, level, Hand(timeline.stage("focus")), rng, (0.0, 0.0), where)
             marks.extend(finer)
-            changes.extend(change(mark, canvas) for mark in finer)
+            weights.extend(changes(finer, canvas))
             painter.add(finer)
     spans = [Stage("focus", forms_stage.start, accents.start), Stage("accents", accents.start, touching)]
     if not groups[1][0]:  # no figure to finish: the far half takes the accents too
         spans[0] = Stage("focus", forms_stage.start, touching)
     timed = [
         mark
-        for (marks, changes), span in zip(groups, spans, strict=True)
-        for mark in Hand(span).time(marks, changes)
+        for (marks, weights), span in zip(groups, spans, strict=True)
+        for mark in Hand(span).time(marks, weights)
     ]
     named = [replace(mark, stage=timeline.stage_at(int(mark.start))) for mark in timed]
     return list(painter.marks[:planned]) + named
 
 
-def change(mark: Mark, canvas: np.ndarray) -> float:
-    """How much a stroke changes the canvas: its length times its width times how far its colour is
-    from the canvas under its path (RGB levels, at least 1). A painter's pace is even in what they
-    change: a big correction is mixed and placed with care, a touch-up of a colour nearly there
-    goes quickly."""
-    height, width = canvas.shape[:2]
-    xs = np.clip(mark.path[:, 0].astype(np.intp), 0, width - 1)
-    ys = np.clip(mark.path[:, 1].astype(np.intp), 0, height - 1)
-    far = max(1.0, float(np.linalg.norm(canvas[ys, xs] - np.asarray(mark.color), axis=-1).mean()))
-    return len(mark.path) * float(mark.widths.mean()) * far
+def changes(marks: list[Mark], canvas: np.ndarray) -> np.ndarray:
+    """How much each stroke changes the canvas: its length times its width times how far its colour
+    is from the canvas under its path (RGB levels, at least 1). A painter's pace is even in what
+    they change: a big correction is mixed and placed with care, a touch-up of a colour nearly
+    there goes quickly. (All strokes' points at once: one lookup, not one a stroke.)"""
+    if not marks:
+        return np.zeros(0)
+    points = np.concatenate([mark.path for mark in marks])  # all the paths' points, n 2
+    owner = np.repeat(np.arange(len(marks)), [len(mark.path) for mark in marks])
+    xs = np.clip(points[:, 0].astype(np.intp), 0, canvas.shape[1] - 1)
+    ys = np.clip(points[:, 1].astype(np.intp), 0, canvas.shape[0] - 1)
+    colors = np.array([mark.color for mark in marks], np.float32)
+    far = np.linalg.norm(canvas[ys, xs] - colors[owner], axis=-1)
+    counts = np.bincount(owner, minlength=len(marks))
+    mean_far = np.maximum(1.0, np.bincount(owner, far, len(marks)) / counts)
+    widths = np.array([float(mark.widths.mean()) for mark in marks])
+    return counts * widths * mean_far
 
 
 def _drawing(
