@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from paintsundo.undo.procedural.marks import Mark, stroke
-from paintsundo.undo.procedural.tracing import TracedLine, smooth, split, trace_lines
+from paintsundo.undo.procedural.tracing import TracedLine, smooth, split, trace_lines, under
 
 STROKE_LENGTH = 0.12  # the longest stroke, as a share of the picture's long side
 TAPER = 0.35  # how thin a pen stroke starts and ends, as a share of its width
@@ -87,8 +87,7 @@ def contour_order(lines: list[TracedLine], first: int = 0) -> list[TracedLine]:
 
 def _part_of(line: TracedLine, parts: np.ndarray) -> int:
     """The connected part of the drawing (a label of `parts`, h w) a line begins in."""
-    x, y = np.round(line.path[0]).astype(int)
-    return int(parts[min(max(y, 0), parts.shape[0] - 1), min(max(x, 0), parts.shape[1] - 1)])
+    return int(under(parts, line.path[:1])[0])
 
 
 def _with_dots(traced: list[TracedLine], parts: np.ndarray) -> list[TracedLine]:
@@ -110,10 +109,8 @@ def _pen(picture: np.ndarray, piece: TracedLine, layer: str, free: tuple[bool, b
     """One pen stroke along a traced piece, in the line's colour (the darkest quarter of the
     picture's pixels under it), pressing in and lifting off at its `free` ends (start, end)."""
     path = smooth(piece.path)
-    ys = np.clip(np.round(path[:, 1]).astype(int), 0, picture.shape[0] - 1)
-    xs = np.clip(np.round(path[:, 0]).astype(int), 0, picture.shape[1] - 1)
-    under = picture[ys, xs].reshape(-1, 3)
-    darkest = under[np.argsort(under.sum(axis=1))[: max(1, len(under) // 4)]]
+    beneath = under(picture, path).reshape(-1, 3)
+    darkest = beneath[np.argsort(beneath.sum(axis=1))[: max(1, len(beneath) // 4)]]
     along = np.linspace(0.0, 1.0, len(path))
     from_ends = np.minimum(np.where(free[0], along, 1.0), np.where(free[1], 1.0 - along, 1.0))
     pressure = TAPER + (1.0 - TAPER) * np.minimum(1.0, from_ends * 6.0)
@@ -124,8 +121,7 @@ def _weighed(line: TracedLine, coverage: np.ndarray, across: np.ndarray, reach: 
     """A thin line's widths from the ink across it (`across`: the ink within a disc of radius
     `reach` round each pixel over the disc's diameter), in units of the line's own darkest ink;
     lines as wide as the disc keep theirs."""
-    ys = np.clip(np.round(line.path[:, 1]).astype(int), 0, coverage.shape[0] - 1)
-    xs = np.clip(np.round(line.path[:, 0]).astype(int), 0, coverage.shape[1] - 1)
-    darkest = np.sort(coverage[ys, xs])[-max(1, len(ys) // 4) :].mean()
-    weighed = np.clip(across[ys, xs] / max(float(darkest), 1e-3), 0.6, line.widths)
+    ink = under(coverage, line.path)
+    darkest = np.sort(ink)[-max(1, len(ink) // 4) :].mean()
+    weighed = np.clip(under(across, line.path) / max(float(darkest), 1e-3), 0.6, line.widths)
     return TracedLine(line.path, np.where(line.widths >= 2 * reach - 1, line.widths, weighed))

@@ -98,6 +98,13 @@ def _follow(
     return np.array(path)
 
 
+def under(image: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """The pixels of `image` (h w ...) nearest `points` (n 2, x y), those off it clamped to its edge."""
+    xs = np.clip(np.round(points[:, 0]).astype(int), 0, image.shape[1] - 1)
+    ys = np.clip(np.round(points[:, 1]).astype(int), 0, image.shape[0] - 1)
+    return image[ys, xs]
+
+
 def smooth(path: np.ndarray, reach: int = 2) -> np.ndarray:
     """A path with its pixel steps evened out by a moving average (its ends stay put)."""
     if len(path) <= 2 * reach + 1:

@@ -68,9 +68,10 @@ def plan(
         painter.add(_drawing(zones, blocking, rng, (begin, begin + DRAWING_SHARE)))
         begin += DRAWING_SHARE
     painter.add(block_in(picture, zones, far_to_near, blocking, rng, share=(begin, 1.0)))
-    forms = refine(picture, painter.frame(last), 0, Hand(timeline.stage("forms")), rng)
+    blocked = painter.frame(last)
+    forms = refine(picture, blocked, 0, Hand(timeline.stage("forms")), rng)
     painter.add(forms)
-    finished = _finish(picture, painter, len(forms), nearest_half(zones, far_to_near), timeline, rng)
+    finished = _finish(picture, painter, blocked, len(forms), nearest_half(zones, far_to_near), timeline, rng)
     painter = Canvas(pixels, finished, reserved=reserved)
     accents = Hand(timeline.stage("accents"))
     touches = finishing_touches(picture, painter.frame(last), accents, rng, (TOUCHES_FROM, 1.0), zones)
@@ -80,24 +81,25 @@ def plan(
 def _finish(
     picture: np.ndarray,
     painter: Canvas,
+    blocked: np.ndarray,
     forms: int,
     near: np.ndarray,
     timeline: Timeline,
     rng: np.random.Generator,
 ) -> list[Mark]:
     """The far half finished, then the near half (the figure), each with smaller and smaller
-    brushes where the canvas is still wrong: the forms (the painter's last `forms` marks) and the
-    far half from the forms stage to the accents, the figure in the accents up to the touches.
-    Each mark takes a time in proportion to the change it makes (see `changes`), so the canvas
-    changes at an even pace and a far half with little left to do leaves its time to the forms.
-    All the painter's marks, these so timed and each named for the stage it falls in."""
+    brushes where the canvas is still wrong: the forms (the painter's last `forms` marks, laid on
+    the `blocked` canvas, h w 3) and the far half from the forms stage to the accents, the figure
+    in the accents up to the touches. Each mark takes a time in proportion to the change it makes
+    (see `changes`), so the canvas changes at an even pace and a far half with little left to do
+    leaves its time to the forms. All the painter's marks, these so timed and each named for the
+    stage it falls in."""
     forms_stage, accents = timeline.stage("forms"), timeline.stage("accents")
     touching = int(np.ceil(accents.start + TOUCHES_FROM * accents.frames))  # the first touch's frame
     planned = len(painter.marks) - forms
-    before_forms = painter.frame(forms_stage.start - 1)
     forms_marks = list(painter.marks[planned:])
     # The forms and the far half, then the figure: each a list of marks and the change each makes.
-    groups = [(forms_marks, list(changes(forms_marks, before_forms))), ([], [])]
+    groups = [(forms_marks, list(changes(forms_marks, blocked))), ([], [])]
     for (marks, weights), where in zip(groups, (~near, near), strict=True):
         for level in FINER_LEVELS:
             # Planned on the canvas as it stands, all after the forms until re-timed.
