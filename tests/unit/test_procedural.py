@@ -280,3 +280,13 @@ def test_a_lassoed_part_is_moved_rigidly_with_a_crisp_edge():
     edge = ~inside & ~outside
     perimeter = np.pi * sum(move.feather.shape) / 2
     assert edge.sum() < 4 * perimeter, "a crisp lasso edge (a few pixels wide), not a wide soft blend"
+
+
+def test_the_line_layer_is_hidden_to_check_the_colour_under_it(pictures):
+    """An artist hides the line layer to look at the colour beneath: while shading, never while
+    inking, when (in a colouring video with no sketch) there is nothing beneath but the page."""
+    for picture in pictures:
+        process = DrawingProcess(picture, frames=105, seed=0, behaviours=frozenset({"layer_toggle"}))
+        toggle = next(event for event in process.events if event.kind == "layer_toggle")
+        for index in range(toggle.start, toggle.end):
+            assert white_fraction(process.frame(index)) < 0.5, f"frame {index} shows colour, lines hidden"

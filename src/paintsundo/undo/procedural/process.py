@@ -64,7 +64,9 @@ class DrawingProcess:
         if self.plan.choices:
             self.workflow_choice["approach"] = self.plan.choices
         roles = self.workflow.roles
-        hosts = {"flip": roles.color, "layer_toggle": roles.lines, "color_curve": roles.rendering}
+        # The line layer is hidden to check the colour under it: while shading, when there is some
+        # (hidden while inking, a colouring video with no sketch under its lines went blank).
+        hosts = {"flip": roles.color, "layer_toggle": roles.rendering, "color_curve": roles.rendering}
         hosts["transform"] = roles.lines or roles.rendering
         # A part worth moving is where the picture's detail is densest (usually the face).
         focus = np.abs(cv2.Laplacian(cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY), cv2.CV_32F))
